@@ -1,0 +1,77 @@
+package io.tokenmeter.contracts.usage;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** The rules an event must meet beyond its JSON types; the schema states the same ones. */
+public final class UsageEventValidator {
+
+    /** Identifiers: tenant, key, model, provider, region. Matches the schema's {@code identifier}. */
+    public static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}");
+    /** No single call consumes more; a larger figure is a bug upstream, not usage. */
+    public static final long MAX_TOKENS_PER_CLASS = 1_000_000_000L;
+    /** Events from further in the future than this are refused: a clock that far off cannot be billed. */
+    public static final Duration MAX_CLOCK_SKEW = Duration.ofHours(1);
+
+    private UsageEventValidator() {
+    }
+
+    public static List<String> violations(UsageEvent e) {
+        List<String> v = new ArrayList<>();
+        if (e.schemaVersion() != UsageEvent.SCHEMA_VERSION) {
+            v.add("schema_version must be " + UsageEvent.SCHEMA_VERSION + " but is " + e.schemaVersion());
+        }
+        if (e.eventId() == null) {
+            v.add("event_id is missing");
+        }
+        identifier(v, "tenant_id", e.tenantId(), true);
+        identifier(v, "api_key_id", e.apiKeyId(), false);
+        identifier(v, "model", e.model(), true);
+        identifier(v, "provider", e.provider(), true);
+        identifier(v, "region", e.region(), true);
+        tokens(v, "input_tokens", e.inputTokens());
+        tokens(v, "cached_input_tokens", e.cachedInputTokens());
+        tokens(v, "cache_write_tokens", e.cacheWriteTokens());
+        tokens(v, "output_tokens", e.outputTokens());
+        tokens(v, "reasoning_tokens", e.reasoningTokens());
+        if (e.reasoningTokens() > e.outputTokens()) {
+            v.add("reasoning_tokens (" + e.reasoningTokens() + ") exceed output_tokens (" + e.outputTokens() + ")");
+        }
+        if (e.status() == null) {
+            v.add("status is missing");
+        }
+        if (e.latencyMs() < 0) {
+            v.add("latency_ms is negative");
+        }
+        if (e.requestId() != null && e.requestId().length() > 128) {
+            v.add("request_id is longer than 128 characters");
+        }
+        if (e.occurredAt() == null) {
+            v.add("occurred_at is missing");
+        } else if (e.occurredAt().isAfter(Instant.now().plus(MAX_CLOCK_SKEW))) {
+            v.add("occurred_at " + e.occurredAt() + " is more than " + MAX_CLOCK_SKEW.toMinutes() + " minutes in the future");
+        }
+        return v;
+    }
+
+    private static void identifier(List<String> v, String field, String value, boolean required) {
+        if (value == null || value.isEmpty()) {
+            if (required) {
+                v.add(field + " is missing");
+            }
+        } else if (!IDENTIFIER.matcher(value).matches()) {
+            v.add(field + " is not a valid identifier (1-128 of letters, digits and ._:/@+-)");
+        }
+    }
+
+    private static void tokens(List<String> v, String field, long value) {
+        if (value < 0) {
+            v.add(field + " is negative (" + value + ")");
+        } else if (value > MAX_TOKENS_PER_CLASS) {
+            v.add(field + " exceeds " + MAX_TOKENS_PER_CLASS);
+        }
+    }
+}
