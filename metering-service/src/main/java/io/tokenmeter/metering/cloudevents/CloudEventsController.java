@@ -1,0 +1,93 @@
+package io.tokenmeter.metering.cloudevents;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.usage.UsageEvent;
+import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.metering.ingest.UsageEventStore;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+@RestController
+class CloudEventsController {
+
+    static final int MAX_BATCH = 10_000;
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final UsageEventStore store;
+
+    CloudEventsController(UsageEventStore store) {
+        this.store = store;
+    }
+
+    @PostMapping(path = "/api/v1/events",
+            consumes = {"application/cloudevents+json", "application/cloudevents-batch+json", "application/json"})
+    @Operation(summary = "Ingest usage as CloudEvents (admin keys)",
+            description = "A single structured CloudEvent or a batch (JSON array). Each event is validated and "
+                    + "deduplicated on its (source, id) like events from Kafka; the answer gives each one's outcome.")
+    IngestResult ingest(Caller caller, @RequestBody byte[] body) {
+        if (!caller.is(Role.ADMIN)) {
+            throw new ApiException(CommonErrors.FORBIDDEN, "only admin keys may ingest usage events");
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JacksonException e) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "the body is not JSON: " + e.getOriginalMessage());
+        }
+        List<JsonNode> items = new ArrayList<>();
+        if (root != null && root.isArray()) {
+            root.forEach(items::add);
+        } else if (root != null && root.isObject()) {
+            items.add(root);
+        } else {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "the body must be a CloudEvent object or an array of them");
+        }
+        if (items.isEmpty() || items.size() > MAX_BATCH) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "a batch holds 1 to " + MAX_BATCH + " events");
+        }
+
+        List<CloudEventMapper.Mapped> mapped = items.stream().map(CloudEventMapper::map).toList();
+        Map<UUID, UsageEvent> valid = new LinkedHashMap<>();
+        for (CloudEventMapper.Mapped m : mapped) {
+            if (m.event() != null) {
+                valid.putIfAbsent(m.eventId(), m.event());
+            }
+        }
+        Set<UUID> fresh = store.store(valid.values(), UsageEventStore.Source.INGEST_API);
+
+        List<IngestResult.EventResult> results = new ArrayList<>(mapped.size());
+        int accepted = 0;
+        int duplicates = 0;
+        int rejected = 0;
+        for (int i = 0; i < mapped.size(); i++) {
+            CloudEventMapper.Mapped m = mapped.get(i);
+            IngestResult.Outcome outcome;
+            if (m.event() == null) {
+                outcome = IngestResult.Outcome.REJECTED;
+                rejected++;
+            } else if (fresh.remove(m.eventId())) { // remove: a second copy in the same batch is a duplicate
+                outcome = IngestResult.Outcome.ACCEPTED;
+                accepted++;
+            } else {
+                outcome = IngestResult.Outcome.DUPLICATE;
+                duplicates++;
+            }
+            results.add(new IngestResult.EventResult(i, m.id(), m.eventId(), outcome, m.reason()));
+        }
+        return new IngestResult(accepted, duplicates, rejected, results);
+    }
+}

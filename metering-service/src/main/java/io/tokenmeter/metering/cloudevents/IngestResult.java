@@ -1,0 +1,31 @@
+package io.tokenmeter.metering.cloudevents;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import java.util.List;
+import java.util.UUID;
+
+/** Per-event outcomes of an ingest request, in request order. */
+public record IngestResult(
+        @JsonProperty("accepted") int accepted,
+        @JsonProperty("duplicates") int duplicates,
+        @JsonProperty("rejected") int rejected,
+        @JsonProperty("results") List<EventResult> results) {
+
+    public enum Outcome {
+        @JsonProperty("accepted") ACCEPTED,
+        /** Stored before: counted once, by the earlier delivery. */
+        @JsonProperty("duplicate") DUPLICATE,
+        @JsonProperty("rejected") REJECTED
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record EventResult(
+            @JsonProperty("index") int index,
+            @JsonProperty("id") String id,
+            @JsonProperty("event_id") UUID eventId,
+            @JsonProperty("outcome") Outcome outcome,
+            @JsonProperty("reason") String reason) {
+    }
+}

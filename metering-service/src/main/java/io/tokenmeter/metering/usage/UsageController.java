@@ -1,0 +1,122 @@
+package io.tokenmeter.metering.usage;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.CommonErrors;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+@RestController
+class UsageController {
+
+    /** Hour rows for more than a year would be a download, not a query. */
+    static final Duration MAX_RANGE = Duration.ofDays(400);
+
+    private final UsageRepository usage;
+
+    UsageController(UsageRepository usage) {
+        this.usage = usage;
+    }
+
+    @GetMapping("/api/v1/usage")
+    @Operation(summary = "Token usage of the calling tenant",
+            description = "Answered from hourly rollups, so from and to must be whole UTC hours. Times are UTC ISO-8601.")
+    UsageReport usage(Caller caller,
+                      @Parameter(description = "inclusive, whole hour; default: start of the current UTC month")
+                      @RequestParam(required = false) String from,
+                      @Parameter(description = "exclusive, whole hour; default: the end of the current hour")
+                      @RequestParam(required = false) String to,
+                      @RequestParam(defaultValue = "day") String granularity,
+                      @Parameter(description = "model, region or both, comma-separated")
+                      @RequestParam(name = "group_by", required = false) List<String> groupBy,
+                      @RequestParam(name = "model", required = false) List<String> models,
+                      @RequestParam(name = "region", required = false) List<String> regions,
+                      @Parameter(description = "finance and admin only: whose usage; a tenant always reads its own")
+                      @RequestParam(name = "tenant_id", required = false) String tenantId) {
+        String tenant = tenantOf(caller, tenantId);
+        Instant now = Instant.now();
+        Instant start = from == null
+                ? now.atOffset(ZoneOffset.UTC).withDayOfMonth(1).truncatedTo(ChronoUnit.DAYS).toInstant()
+                : wholeHour("from", from);
+        Instant end = to == null ? now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS) : wholeHour("to", to);
+        if (!end.isAfter(start)) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "'to' must be after 'from'");
+        }
+        if (Duration.between(start, end).compareTo(MAX_RANGE) > 0) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "the range may span at most " + MAX_RANGE.toDays() + " days");
+        }
+        Granularity g = parseGranularity(granularity);
+        List<String> groups = split(groupBy);
+        for (String group : groups) {
+            if (!group.equals("model") && !group.equals("region")) {
+                throw new ApiException(CommonErrors.INVALID_REQUEST, "group_by takes model and/or region, not '" + group + "'");
+            }
+        }
+        UsageQuery query = new UsageQuery(tenant, start, end, g, groups.contains("model"), groups.contains("region"),
+                split(models), split(regions));
+        return new UsageReport(tenant, start, end, g, groups, usage.find(query));
+    }
+
+    /** A tenant key reads its own tenant, whatever the request says; staff must name one. */
+    private static String tenantOf(Caller caller, String requested) {
+        if (caller.is(Role.TENANT)) {
+            if (requested != null && !requested.equals(caller.tenantId())) {
+                throw new ApiException(CommonErrors.FORBIDDEN, "a tenant key can read only its own tenant's usage");
+            }
+            return caller.tenantId();
+        }
+        if (requested == null || requested.isBlank()) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "tenant_id is required for " + caller.role().name().toLowerCase() + " keys");
+        }
+        return requested;
+    }
+
+    private static Instant wholeHour(String name, String value) {
+        Instant instant;
+        try {
+            instant = OffsetDateTime.parse(value).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "'" + name + "' is not an ISO-8601 date-time with offset: " + value);
+        }
+        if (!instant.truncatedTo(ChronoUnit.HOURS).equals(instant)) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "'" + name + "' must be a whole UTC hour (usage is kept per hour): " + value);
+        }
+        return instant;
+    }
+
+    private static Granularity parseGranularity(String value) {
+        try {
+            return Granularity.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "granularity is hour, day or month, not '" + value + "'");
+        }
+    }
+
+    private static List<String> split(List<String> values) {
+        List<String> out = new ArrayList<>();
+        if (values != null) {
+            for (String v : values) {
+                for (String part : v.split(",")) {
+                    if (!part.isBlank()) {
+                        out.add(part.strip());
+                    }
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,280 @@
+package io.tokenmeter.metering;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.CallerHeaders;
+import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.usage.EventIds;
+import io.tokenmeter.contracts.usage.UsageEvent;
+import io.tokenmeter.contracts.usage.UsageEventCodec;
+import io.tokenmeter.contracts.usage.UsageStatus;
+import io.tokenmeter.contracts.usage.UsageTopics;
+import io.tokenmeter.testsupport.RealInfrastructure;
+import io.tokenmeter.testsupport.RealInfrastructureInitializer;
+import io.tokenmeter.testsupport.SharedInfrastructure;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.core.env.Environment;
+import org.springframework.jdbc.core.JdbcTemplate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@RealInfrastructure
+class MeteringIntegrationTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final CallerHeaders CALLERS = new CallerHeaders(RealInfrastructureInitializer.TEST_SECRET, Clock.systemUTC());
+    private static final Instant HOUR = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(3, ChronoUnit.HOURS);
+
+    private static KafkaProducer<byte[], byte[]> producer;
+
+    @Autowired
+    JdbcTemplate jdbc;
+    @Autowired
+    MeterRegistry meters;
+    @Autowired
+    Environment environment;
+
+    @BeforeAll
+    static void producer() {
+        producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedInfrastructure.kafkaBootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+    }
+
+    @AfterAll
+    static void close() {
+        producer.close();
+    }
+
+    static UsageEvent event(String tenant, String model, long input, long cached, long output, Instant at) {
+        return new UsageEvent(1, EventIds.newEventId(), tenant, "key-1", model, "deepseek", "cn-hangzhou",
+                input, cached, 0, output, 0, false, "req-1", UsageStatus.SUCCEEDED, 120, at);
+    }
+
+    static void send(String tenant, byte[] value) throws Exception {
+        producer.send(new ProducerRecord<>(UsageTopics.USAGE_EVENTS, tenant.getBytes(StandardCharsets.UTF_8), value)).get();
+    }
+
+    long rollup(String tenant, String column) {
+        Long v = jdbc.queryForObject("SELECT coalesce(sum(" + column + "), 0) FROM usage_rollup_hourly WHERE tenant_id = ?", Long.class, tenant);
+        return v == null ? 0 : v;
+    }
+
+    long rawEvents(String tenant) {
+        Long v = jdbc.queryForObject("SELECT count(*) FROM usage_event WHERE tenant_id = ?", Long.class, tenant);
+        return v == null ? 0 : v;
+    }
+
+    double counted(String outcome) {
+        return meters.counter("tokenmeter.metering.events", "outcome", outcome).count();
+    }
+
+    @Test
+    void countsAnEventDeliveredThreeTimesOnce() throws Exception {
+        String tenant = "t-" + UUID.randomUUID();
+        UsageEvent e = event(tenant, "deepseek-v3.2", 1000, 200, 300, HOUR.plusSeconds(5));
+        double duplicatesBefore = counted("duplicate");
+        byte[] json = UsageEventCodec.toJson(e);
+        send(tenant, json);
+        send(tenant, json);
+        send(tenant, json);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> counted("duplicate") - duplicatesBefore >= 2);
+        assertThat(rawEvents(tenant)).isEqualTo(1);
+        assertThat(rollup(tenant, "requests")).isEqualTo(1);
+        assertThat(rollup(tenant, "input_tokens")).isEqualTo(1000);
+        assertThat(rollup(tenant, "cached_input_tokens")).isEqualTo(200);
+        assertThat(rollup(tenant, "output_tokens")).isEqualTo(300);
+    }
+
+    @Test
+    void poisonMessagesGoToTheDeadLetterTopicWhileLaterEventsStillCount() throws Exception {
+        String tenant = "t-" + UUID.randomUUID();
+        try (KafkaConsumer<byte[], byte[]> dlt = deadLetterConsumer()) {
+            send(tenant, UsageEventCodec.toJson(event(tenant, "glm-5", 10, 0, 20, HOUR)));
+            send(tenant, ("{not json " + tenant).getBytes(StandardCharsets.UTF_8));
+            String negative = new String(UsageEventCodec.toJson(event(tenant, "glm-5", 5, 0, 5, HOUR)), StandardCharsets.UTF_8)
+                    .replace("\"input_tokens\":5", "\"input_tokens\":-5");
+            send(tenant, negative.getBytes(StandardCharsets.UTF_8));
+            String noTenant = new String(UsageEventCodec.toJson(event(tenant, "glm-5", 7, 0, 7, HOUR)), StandardCharsets.UTF_8)
+                    .replace("\"tenant_id\":\"" + tenant + "\",", "");
+            send(tenant, noTenant.getBytes(StandardCharsets.UTF_8));
+            send(tenant, UsageEventCodec.toJson(event(tenant, "glm-5", 1, 0, 2, HOUR)));
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> rollup(tenant, "requests") == 2);
+            assertThat(rollup(tenant, "input_tokens")).isEqualTo(11);
+            assertThat(rollup(tenant, "output_tokens")).isEqualTo(22);
+
+            List<String> reasons = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (reasons.size() < 3 && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : dlt.poll(Duration.ofMillis(500))) {
+                    if (new String(r.key(), StandardCharsets.UTF_8).equals(tenant)) {
+                        reasons.add(new String(r.headers().lastHeader(UsageTopics.REASON_HEADER).value(), StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            assertThat(reasons).hasSize(3);
+            assertThat(reasons.get(0)).startsWith("malformed");
+            assertThat(reasons.get(1)).contains("input_tokens is negative");
+            assertThat(reasons.get(2)).contains("tenant_id");
+        }
+    }
+
+    @Test
+    void aTenantReadsOnlyItsOwnUsage() throws Exception {
+        String a = "t-" + UUID.randomUUID();
+        String b = "t-" + UUID.randomUUID();
+        send(a, UsageEventCodec.toJson(event(a, "deepseek-v3.2", 100, 0, 50, HOUR.plusSeconds(60))));
+        send(a, UsageEventCodec.toJson(event(a, "glm-5", 7, 3, 9, HOUR.plusSeconds(120))));
+        send(b, UsageEventCodec.toJson(event(b, "deepseek-v3.2", 999, 0, 999, HOUR.plusSeconds(60))));
+        await().atMost(Duration.ofSeconds(30)).until(() -> rollup(a, "requests") == 2 && rollup(b, "requests") == 1);
+
+        String range = "from=" + HOUR + "&to=" + HOUR.plus(1, ChronoUnit.HOURS);
+        HttpResponse<String> own = get("/api/v1/usage?granularity=hour&group_by=model&" + range, tenantCaller(a));
+        assertThat(own.statusCode()).isEqualTo(200);
+        JsonNode body = JSON.readTree(own.body());
+        assertThat(body.get("tenant_id").asString()).isEqualTo(a);
+        assertThat(body.get("data")).hasSize(2);
+        JsonNode deepseek = body.get("data").get(0);
+        assertThat(deepseek.get("model").asString()).isEqualTo("deepseek-v3.2");
+        assertThat(deepseek.get("input_tokens").asLong()).isEqualTo(100);
+        assertThat(deepseek.get("output_tokens").asLong()).isEqualTo(50);
+        assertThat(deepseek.get("period_start").asString()).isEqualTo(HOUR.toString());
+        assertThat(body.get("data").get(1).get("cached_input_tokens").asLong()).isEqualTo(3);
+
+        HttpResponse<String> other = get("/api/v1/usage?" + range + "&tenant_id=" + b, tenantCaller(a));
+        assertThat(other.statusCode()).isEqualTo(403);
+        assertThat(other.headers().firstValue("content-type")).hasValue("application/problem+json");
+
+        HttpResponse<String> finance = get("/api/v1/usage?" + range + "&tenant_id=" + b, new Caller("fin", Role.FINANCE, null));
+        assertThat(JSON.readTree(finance.body()).get("data").get(0).get("input_tokens").asLong()).isEqualTo(999);
+    }
+
+    @Test
+    void usageQueriesRefuseBadInputWithProblemDetails() throws Exception {
+        Caller tenant = tenantCaller("t-x");
+        assertProblem(get("/api/v1/usage?granularity=week", tenant), 400, "granularity");
+        assertProblem(get("/api/v1/usage?from=2026-01-01T10:30:00Z&to=2026-01-02T00:00:00Z", tenant), 400, "whole UTC hour");
+        assertProblem(get("/api/v1/usage?from=yesterday", tenant), 400, "ISO-8601");
+        assertProblem(get("/api/v1/usage?group_by=provider", tenant), 400, "group_by");
+        assertProblem(get("/api/v1/usage?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", tenant), 400, "after");
+        assertProblem(get("/api/v1/usage", new Caller("adm", Role.ADMIN, null)), 400, "tenant_id is required");
+
+        HttpResponse<String> unsigned = HTTP.send(HttpRequest.newBuilder(uri("/api/v1/usage"))
+                .header(CallerHeaders.CALLER, "v1;0;TENANT;k;t-x").header(CallerHeaders.SIGNATURE, "forged").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertProblem(unsigned, 401, "api-gateway");
+    }
+
+    @Test
+    void cloudEventsAreValidatedAndDeduplicatedPerEvent() throws Exception {
+        String tenant = "t-" + UUID.randomUUID();
+        String one = cloudEvent("ce-1", tenant, 40, 60);
+        HttpResponse<String> single = post("/api/v1/events", "application/cloudevents+json", one, new Caller("adm", Role.ADMIN, null));
+        assertThat(single.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(single.body()).get("accepted").asInt()).isEqualTo(1);
+
+        String batch = "[" + one + "," + cloudEvent("ce-2", tenant, 1, 2) + "," + cloudEvent("ce-2", tenant, 1, 2) + ","
+                + cloudEvent("ce-3", tenant, -1, 2) + "," + one.replace("\"1.0\"", "\"0.3\"") + "]";
+        HttpResponse<String> response = post("/api/v1/events", "application/cloudevents-batch+json", batch, new Caller("adm", Role.ADMIN, null));
+        JsonNode result = JSON.readTree(response.body());
+        assertThat(result.get("accepted").asInt()).isEqualTo(1);
+        assertThat(result.get("duplicates").asInt()).isEqualTo(2);
+        assertThat(result.get("rejected").asInt()).isEqualTo(2);
+        assertThat(result.get("results").get(0).get("outcome").asString()).isEqualTo("duplicate");
+        assertThat(result.get("results").get(1).get("outcome").asString()).isEqualTo("accepted");
+        assertThat(result.get("results").get(2).get("outcome").asString()).isEqualTo("duplicate");
+        assertThat(result.get("results").get(3).get("reason").asString()).contains("input_tokens is negative");
+        assertThat(result.get("results").get(4).get("reason").asString()).contains("specversion");
+
+        assertThat(rollup(tenant, "requests")).isEqualTo(2);
+        assertThat(rollup(tenant, "input_tokens")).isEqualTo(41);
+        assertThat(rollup(tenant, "output_tokens")).isEqualTo(62);
+
+        assertProblem(post("/api/v1/events", "application/json", one, tenantCaller(tenant)), 403, "admin");
+        assertProblem(post("/api/v1/events", "application/json", "{oops", new Caller("adm", Role.ADMIN, null)), 400, "not JSON");
+    }
+
+    private static String cloudEvent(String id, String tenant, long input, long output) {
+        return """
+                {"specversion":"1.0","id":"%s","source":"//gw.example/eu-1","type":"tokenmeter.usage.v1","subject":"%s",
+                 "time":"%s","datacontenttype":"application/json",
+                 "data":{"model":"kimi-k2","provider":"moonshot","region":"sg","input_tokens":%d,"cached_input_tokens":0,
+                         "output_tokens":%d}}""".formatted(id, tenant, HOUR.plusSeconds(30), input, output);
+    }
+
+    private static Caller tenantCaller(String tenant) {
+        return new Caller("key-" + tenant, Role.TENANT, tenant);
+    }
+
+    private void assertProblem(HttpResponse<String> response, int status, String detailContains) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("content-type")).hasValue("application/problem+json");
+        JsonNode problem = JSON.readTree(response.body());
+        assertThat(problem.get("type").asString()).startsWith("https://tokenmeter.io/problems/");
+        assertThat(problem.get("detail").asString()).contains(detailContains);
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://localhost:" + environment.getProperty("local.server.port") + path);
+    }
+
+    private HttpResponse<String> get(String path, Caller caller) throws Exception {
+        String value = CALLERS.encode(caller);
+        return HTTP.send(HttpRequest.newBuilder(uri(path)).header(CallerHeaders.CALLER, value)
+                .header(CallerHeaders.SIGNATURE, CALLERS.sign(value)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String contentType, String body, Caller caller) throws Exception {
+        String value = CALLERS.encode(caller);
+        return HTTP.send(HttpRequest.newBuilder(uri(path)).header(CallerHeaders.CALLER, value)
+                .header(CallerHeaders.SIGNATURE, CALLERS.sign(value)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static KafkaConsumer<byte[], byte[]> deadLetterConsumer() {
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedInfrastructure.kafkaBootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "test-dlt-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+        consumer.subscribe(List.of(UsageTopics.USAGE_EVENTS_DEAD_LETTER));
+        return consumer;
+    }
+}
