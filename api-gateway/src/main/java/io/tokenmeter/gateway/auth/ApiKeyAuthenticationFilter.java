@@ -1,0 +1,110 @@
+package io.tokenmeter.gateway.auth;
+
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.contracts.web.Problems;
+import io.tokenmeter.contracts.web.RequestIdFilter;
+import io.tokenmeter.gateway.chat.OpenAiError;
+import io.tokenmeter.gateway.keys.ActiveKey;
+import io.tokenmeter.gateway.keys.ApiKeys;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.Optional;
+
+/**
+ * Authenticates {@code Authorization: Bearer <key>} on the model API ({@code /v1/}) and the REST APIs
+ * ({@code /api/}). The model API takes tenant keys of active tenants only, since every call is billed to a
+ * tenant; its errors are OpenAI's JSON. The REST APIs take every role and answer problem details.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 20)
+public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
+
+    private static final String ATTRIBUTE = ApiKeyAuthenticationFilter.class.getName() + ".caller";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final ApiKeys keys;
+
+    ApiKeyAuthenticationFilter(ApiKeys keys) {
+        this.keys = keys;
+    }
+
+    /** The authenticated caller of this request; set for every request that reached a handler. */
+    public static Caller callerOf(HttpServletRequest request) {
+        Object caller = request.getAttribute(ATTRIBUTE);
+        if (caller == null) {
+            throw new IllegalStateException("no authenticated caller on " + request.getRequestURI());
+        }
+        return (Caller) caller;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        String path = request.getRequestURI();
+        return !(path.startsWith("/v1/") || path.startsWith("/api/"));
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        boolean modelApi = request.getRequestURI().startsWith("/v1/");
+        Optional<ActiveKey> key = keys.authenticate(bearer(request));
+        if (key.isEmpty()) {
+            if (modelApi) {
+                OpenAiError.write(response, HttpStatus.UNAUTHORIZED, "invalid_request_error", "invalid_api_key",
+                        "Incorrect or missing API key. Send it as 'Authorization: Bearer <key>'.");
+            } else {
+                problem(request, response, Problems.of(CommonErrors.UNAUTHENTICATED,
+                        "missing or invalid API key; send it as 'Authorization: Bearer <key>'"));
+            }
+            return;
+        }
+        ActiveKey active = key.get();
+        if (modelApi && active.role() != Role.TENANT) {
+            OpenAiError.write(response, HttpStatus.FORBIDDEN, "permission_error", "tenant_key_required",
+                    "Model calls are billed to a tenant: use a tenant API key, not a " + active.role().name().toLowerCase() + " key.");
+            return;
+        }
+        if (active.suspended()) {
+            if (modelApi) {
+                OpenAiError.write(response, HttpStatus.FORBIDDEN, "permission_error", "tenant_suspended",
+                        "This tenant is suspended. Contact your account administrator.");
+            } else {
+                problem(request, response, Problems.of(CommonErrors.FORBIDDEN, "this tenant is suspended"));
+            }
+            return;
+        }
+        request.setAttribute(ATTRIBUTE, active.caller());
+        chain.doFilter(request, response);
+    }
+
+    private static String bearer(HttpServletRequest request) {
+        String header = request.getHeader("Authorization");
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return header.substring(7).strip();
+        }
+        return null;
+    }
+
+    private static void problem(HttpServletRequest request, HttpServletResponse response, ProblemDetail problem) throws IOException {
+        problem.setInstance(URI.create(request.getRequestURI()));
+        problem.setProperty("request_id", RequestIdFilter.of(request));
+        response.setStatus(problem.getStatus());
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        JSON.writeValue(response.getOutputStream(), problem);
+    }
+}

@@ -1,0 +1,148 @@
+package io.tokenmeter.gateway.chat;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.usage.UsageStatus;
+import io.tokenmeter.contracts.web.RequestIdFilter;
+import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
+import io.tokenmeter.gateway.routing.ModelRouter;
+import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
+import io.tokenmeter.gateway.usage.TokenUsage;
+import io.tokenmeter.gateway.usage.UsageNormalizer;
+import io.tokenmeter.gateway.usage.UsagePublisher;
+import jakarta.servlet.http.HttpServletRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * {@code POST /v1/chat/completions}: validates the request, forwards it to the model's upstream with the
+ * provider's own model name, returns the upstream's answer as it came, and meters the tokens it reports.
+ * Unknown request fields pass through untouched, so provider-specific options keep working.
+ */
+@RestController
+class ChatCompletionsController {
+
+    static final String USAGE_EVENT_HEADER = "X-TokenMeter-Usage-Event-Id";
+    private static final Logger log = LoggerFactory.getLogger(ChatCompletionsController.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final ModelRouter router;
+    private final UpstreamClient upstream;
+    private final UsagePublisher usage;
+    private final MeterRegistry meters;
+
+    ChatCompletionsController(ModelRouter router, UpstreamClient upstream, UsagePublisher usage, MeterRegistry meters) {
+        this.router = router;
+        this.upstream = upstream;
+        this.usage = usage;
+        this.meters = meters;
+    }
+
+    @PostMapping(path = "/v1/chat/completions")
+    @Operation(summary = "OpenAI-compatible chat completion, metered per call")
+    ResponseEntity<?> complete(@RequestBody(required = false) byte[] body, HttpServletRequest servletRequest) {
+        Caller caller = ApiKeyAuthenticationFilter.callerOf(servletRequest);
+        String requestId = RequestIdFilter.of(servletRequest);
+
+        ObjectNode request;
+        try {
+            JsonNode parsed = body == null ? null : JSON.readTree(body);
+            if (parsed == null || !parsed.isObject()) {
+                return invalid(null, "The body must be a JSON object.");
+            }
+            request = (ObjectNode) parsed;
+        } catch (JacksonException e) {
+            return invalid(null, "We could not parse the JSON body of your request: " + e.getOriginalMessage());
+        }
+        JsonNode model = request.get("model");
+        if (model == null || !model.isString() || model.asString().isBlank()) {
+            return invalid("model", "you must provide a model parameter");
+        }
+        JsonNode messages = request.get("messages");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            return invalid("messages", "messages must be a non-empty array");
+        }
+        if (request.path("stream").asBoolean(false)) {
+            return invalid("stream", "stream=true is not supported by this gateway yet");
+        }
+        ResolvedRoute route = router.route(model.asString()).orElse(null);
+        if (route == null) {
+            return OpenAiError.response(HttpStatus.NOT_FOUND, "invalid_request_error", "model_not_found", "model",
+                    "The model '" + model.asString() + "' does not exist or you do not have access to it.");
+        }
+        request.put("model", route.upstreamModel());
+
+        long started = System.nanoTime();
+        HttpResponse<byte[]> answer;
+        try {
+            answer = upstream.send(route, JSON.writeValueAsBytes(request), requestId);
+        } catch (HttpConnectTimeoutException | ConnectException e) {
+            upstreamError(route, "connect");
+            return OpenAiError.response(HttpStatus.BAD_GATEWAY, "api_error", "upstream_unavailable", null,
+                    "The provider serving " + route.model() + " in " + route.region() + " could not be reached.");
+        } catch (HttpTimeoutException e) {
+            upstreamError(route, "timeout");
+            return OpenAiError.response(HttpStatus.GATEWAY_TIMEOUT, "api_error", "upstream_timeout", null,
+                    "The provider serving " + route.model() + " did not answer in time.");
+        } catch (IOException e) {
+            upstreamError(route, "io");
+            log.warn("upstream {} failed: {}", route, e.toString());
+            return OpenAiError.response(HttpStatus.BAD_GATEWAY, "api_error", "upstream_error", null,
+                    "The provider serving " + route.model() + " failed to answer.");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OpenAiError.response(HttpStatus.SERVICE_UNAVAILABLE, "api_error", "shutting_down", null, "The gateway is shutting down.");
+        }
+        Duration latency = Duration.ofNanos(System.nanoTime() - started);
+        Timer.builder("tokenmeter.gateway.upstream.latency").tag("model", route.model()).tag("provider", route.provider())
+                .tag("region", route.region()).tag("status", Integer.toString(answer.statusCode())).register(meters).record(latency);
+
+        TokenUsage tokens = tokensOf(answer.body());
+        boolean ok = answer.statusCode() >= 200 && answer.statusCode() < 300;
+        UUID eventId = usage.publish(caller, route, tokens, ok ? UsageStatus.SUCCEEDED : UsageStatus.FAILED, requestId, latency);
+
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(answer.statusCode())
+                .contentType(answer.headers().firstValue("Content-Type").map(MediaType::parseMediaType).orElse(MediaType.APPLICATION_JSON));
+        if (eventId != null) {
+            response.header(USAGE_EVENT_HEADER, eventId.toString());
+        }
+        return response.body(answer.body());
+    }
+
+    private static TokenUsage tokensOf(byte[] body) {
+        try {
+            return UsageNormalizer.fromOpenAi(JSON.readTree(body).get("usage"));
+        } catch (JacksonException notJson) {
+            return TokenUsage.NONE;
+        }
+    }
+
+    private void upstreamError(ResolvedRoute route, String kind) {
+        meters.counter("tokenmeter.gateway.upstream.errors", "model", route.model(), "provider", route.provider(),
+                "region", route.region(), "kind", kind).increment();
+    }
+
+    private static ResponseEntity<OpenAiError> invalid(String param, String message) {
+        return OpenAiError.response(HttpStatus.BAD_REQUEST, "invalid_request_error", null, param, message);
+    }
+}

@@ -1,0 +1,25 @@
+package io.tokenmeter.gateway.chat;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+
+/** Whatever goes wrong under {@code /v1} is answered in OpenAI's error shape, which the SDKs understand. */
+@RestControllerAdvice(assignableTypes = ChatCompletionsController.class)
+@Order(Ordered.HIGHEST_PRECEDENCE)
+class OpenAiErrorAdvice {
+
+    private static final Logger log = LoggerFactory.getLogger(OpenAiErrorAdvice.class);
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<OpenAiError> onError(Exception e) {
+        log.error("model API request failed", e);
+        return OpenAiError.response(HttpStatus.INTERNAL_SERVER_ERROR, "api_error", "internal_error", null,
+                "The gateway failed to process the request.");
+    }
+}

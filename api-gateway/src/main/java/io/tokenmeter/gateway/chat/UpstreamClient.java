@@ -1,0 +1,41 @@
+package io.tokenmeter.gateway.chat;
+
+import io.tokenmeter.contracts.web.RequestIds;
+import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
+import org.springframework.stereotype.Component;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+
+/** Sends a request to an upstream provider over HTTP/1.1 keep-alive connections. */
+@Component
+class UpstreamClient {
+
+    /** One client per connect timeout; clients pool connections, so they are shared. */
+    private final ConcurrentHashMap<Duration, HttpClient> clients = new ConcurrentHashMap<>();
+
+    HttpResponse<byte[]> send(ResolvedRoute route, byte[] body, String requestId) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(route.chatCompletionsUri())
+                .timeout(route.timeout())
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .header("Authorization", "Bearer " + route.apiKey())
+                .header(RequestIds.HEADER, requestId)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        return client(route.connectTimeout()).send(request, HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private HttpClient client(Duration connectTimeout) {
+        return clients.computeIfAbsent(connectTimeout, t -> HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(t)
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .build());
+    }
+}

@@ -1,0 +1,2 @@
+/** The OpenAI-compatible model API: chat completions, forwarded upstream and metered. */
+package io.tokenmeter.gateway.chat;

@@ -1,0 +1,18 @@
+package io.tokenmeter.gateway.keys;
+
+import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Query;
+
+import java.util.Optional;
+
+public interface ApiKeyRepository extends JpaRepository<ApiKey, String> {
+
+    /** The key with this hash, with its tenant's status: one round trip on a cache miss. */
+    @Query("""
+            SELECT new io.tokenmeter.gateway.keys.ActiveKey(k.id, k.role, k.tenantId, t.status)
+            FROM ApiKey k LEFT JOIN io.tokenmeter.gateway.tenants.Tenant t ON t.id = k.tenantId
+            WHERE k.keyHash = :hash AND k.revokedAt IS NULL""")
+    Optional<ActiveKey> findActiveByHash(String hash);
+
+    boolean existsByKeyHash(String hash);
+}

@@ -1,0 +1,79 @@
+package io.tokenmeter.gateway.keys;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.usage.EventIds;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/** Issues keys and authenticates them. The clear key exists only in the answer to its creation. */
+@Service
+public class ApiKeys {
+
+    public static final String KEY_PREFIX = "tm_";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** A key as issued: {@code key} is the only copy of the clear key anywhere. */
+    public record IssuedKey(String id, String key, String prefix, Role role, String tenantId, String name) {
+        @Override
+        public String toString() {
+            return "IssuedKey[id=" + id + ", prefix=" + prefix + ", role=" + role + "]"; // never the key
+        }
+    }
+
+    private final ApiKeyRepository keys;
+    private final Cache<String, Optional<ActiveKey>> cache;
+
+    ApiKeys(ApiKeyRepository keys, KeyProperties properties) {
+        this.keys = keys;
+        this.cache = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(properties.cacheTtl()).build();
+    }
+
+    public static String sha256(String key) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A new random key: {@code tm_} and 256 random bits, base64url. */
+    public static String newClearKey() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return KEY_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    public Optional<ActiveKey> authenticate(String presentedKey) {
+        if (presentedKey == null || !presentedKey.startsWith(KEY_PREFIX) || presentedKey.length() > 200) {
+            return Optional.empty();
+        }
+        return cache.get(sha256(presentedKey), keys::findActiveByHash);
+    }
+
+    @Transactional
+    public IssuedKey issue(Role role, String tenantId, String name, String issuedBy) {
+        String clear = newClearKey();
+        String id = "key_" + EventIds.newEventId();
+        String prefix = clear.substring(0, KEY_PREFIX.length() + 8);
+        keys.save(new ApiKey(id, tenantId, role, name, prefix, sha256(clear), issuedBy));
+        return new IssuedKey(id, clear, prefix, role, tenantId, name);
+    }
+
+    /** Registers a key whose clear value someone else holds, by its hash. No-op when it exists. */
+    @Transactional
+    public void ensureByHash(Role role, String name, String sha256Hex, String issuedBy) {
+        if (!keys.existsByKeyHash(sha256Hex)) {
+            keys.save(new ApiKey("key_" + EventIds.newEventId(), null, role, name, "(bootstrap)", sha256Hex, issuedBy));
+        }
+    }
+}

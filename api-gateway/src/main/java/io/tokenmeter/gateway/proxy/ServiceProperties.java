@@ -1,0 +1,10 @@
+package io.tokenmeter.gateway.proxy;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+import java.net.URI;
+
+/** Where each service behind the gateway listens. */
+@ConfigurationProperties("tokenmeter.gateway.services")
+public record ServiceProperties(URI metering, URI pricing, URI billing) {
+}

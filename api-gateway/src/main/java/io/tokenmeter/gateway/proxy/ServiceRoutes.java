@@ -1,0 +1,66 @@
+package io.tokenmeter.gateway.proxy;
+
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.CallerHeaders;
+import io.tokenmeter.contracts.web.RequestIdFilter;
+import io.tokenmeter.contracts.web.RequestIds;
+import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.function.RequestPredicate;
+import org.springframework.web.servlet.function.RouterFunction;
+import org.springframework.web.servlet.function.ServerRequest;
+import org.springframework.web.servlet.function.ServerResponse;
+
+import java.net.URI;
+import java.util.function.Function;
+
+import static org.springframework.cloud.gateway.server.mvc.filter.BeforeFilterFunctions.uri;
+import static org.springframework.cloud.gateway.server.mvc.handler.GatewayRouterFunctions.route;
+import static org.springframework.cloud.gateway.server.mvc.handler.HandlerFunctions.http;
+import static org.springframework.web.servlet.function.RequestPredicates.path;
+
+/**
+ * Spring Cloud Gateway (server MVC) routes from the public REST paths to the services. The API key has been
+ * checked by {@link ApiKeyAuthenticationFilter}; the service learns the caller from a signed header, and any
+ * caller header the client sent itself is replaced, so nobody can pose as someone else.
+ */
+@Configuration(proxyBeanMethods = false)
+class ServiceRoutes {
+
+    @Bean
+    RouterFunction<ServerResponse> meteringRoutes(ServiceProperties services, CallerHeaders callers) {
+        return service("metering", services.metering(), callers, path("/api/v1/usage/**").or(path("/api/v1/events/**")));
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> pricingRoutes(ServiceProperties services, CallerHeaders callers) {
+        return service("pricing", services.pricing(), callers,
+                path("/api/v1/pricing/**").or(path("/api/v1/fx/**")).or(path("/api/v1/rating/**")));
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> billingRoutes(ServiceProperties services, CallerHeaders callers) {
+        return service("billing", services.billing(), callers,
+                path("/api/v1/billing/**").or(path("/api/v1/budgets/**")).or(path("/api/v1/spend/**")));
+    }
+
+    private static RouterFunction<ServerResponse> service(String id, URI target, CallerHeaders callers, RequestPredicate paths) {
+        return route(id).route(paths, http()).before(uri(target)).before(signCaller(callers)).build();
+    }
+
+    private static Function<ServerRequest, ServerRequest> signCaller(CallerHeaders callers) {
+        return request -> {
+            Caller caller = ApiKeyAuthenticationFilter.callerOf(request.servletRequest());
+            String value = callers.encode(caller);
+            return ServerRequest.from(request)
+                    .headers(h -> {
+                        h.remove("Authorization"); // the services never see API keys
+                        h.set(CallerHeaders.CALLER, value);
+                        h.set(CallerHeaders.SIGNATURE, callers.sign(value));
+                        h.set(RequestIds.HEADER, RequestIdFilter.of(request.servletRequest()));
+                    })
+                    .build();
+        };
+    }
+}

@@ -1,0 +1,55 @@
+package io.tokenmeter.gateway.routing;
+
+import org.springframework.stereotype.Component;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Resolves a public model name to the upstream routes that serve it, checked once at start. */
+@Component
+public class ModelRouter {
+
+    /** One way to serve a model: where to send it, and what to bill it as. */
+    public record ResolvedRoute(String model, String provider, String region, String upstreamModel,
+                                URI chatCompletionsUri, String apiKey, Duration connectTimeout, Duration timeout) {
+        @Override
+        public String toString() {
+            return "ResolvedRoute[" + model + " via " + provider + " in " + region + "]";
+        }
+    }
+
+    private final Map<String, List<ResolvedRoute>> routes = new HashMap<>();
+
+    ModelRouter(RoutingProperties properties) {
+        for (RoutingProperties.Model model : properties.models()) {
+            List<ResolvedRoute> resolved = model.routes().stream().map(r -> {
+                RoutingProperties.Upstream upstream = properties.upstreams().get(r.upstream());
+                if (upstream == null) {
+                    throw new IllegalStateException("model " + model.name() + " names unknown upstream " + r.upstream());
+                }
+                String base = upstream.baseUrl().toString().replaceAll("/+$", "");
+                return new ResolvedRoute(model.name(), r.provider(), r.region(),
+                        r.upstreamModel() == null ? model.name() : r.upstreamModel(),
+                        URI.create(base + "/chat/completions"), upstream.apiKey(), upstream.connectTimeout(), upstream.timeout());
+            }).toList();
+            if (resolved.isEmpty()) {
+                throw new IllegalStateException("model " + model.name() + " has no routes");
+            }
+            routes.put(model.name(), resolved);
+        }
+    }
+
+    /** The first route of the model (fallback to later routes comes with region restrictions). */
+    public Optional<ResolvedRoute> route(String model) {
+        List<ResolvedRoute> candidates = routes.get(model);
+        return candidates == null ? Optional.empty() : Optional.of(candidates.getFirst());
+    }
+
+    public Map<String, List<ResolvedRoute>> all() {
+        return Map.copyOf(routes);
+    }
+}

@@ -1,0 +1,2 @@
+/** Which upstream provider, in which serving region, serves a model. */
+package io.tokenmeter.gateway.routing;

@@ -1,0 +1,130 @@
+package io.tokenmeter.gateway.tenants;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.usage.EventIds;
+import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
+import io.tokenmeter.gateway.keys.ApiKeys;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import org.springframework.http.HttpStatus;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.time.Instant;
+import java.util.Currency;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** Admin API for tenants and their keys (creation and listing; suspension, revocation and audit come next). */
+@RestController
+class TenantAdminController {
+
+    private static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
+
+    record CreateTenant(@NotBlank @Size(max = 200) String name,
+                        @JsonProperty("billing_country") @NotBlank @Pattern(regexp = "[A-Z]{2}") String billingCountry,
+                        @NotBlank @Pattern(regexp = "[A-Z]{3}") String currency) {
+    }
+
+    record TenantView(String id, String name, @JsonProperty("billing_country") String billingCountry, String currency,
+                      TenantStatus status, @JsonProperty("created_at") Instant createdAt) {
+        static TenantView of(Tenant t) {
+            return new TenantView(t.getId(), t.getName(), t.getBillingCountry(), t.getCurrency(), t.getStatus(), t.getCreatedAt());
+        }
+    }
+
+    record CreateKey(@NotBlank @Size(max = 200) String name, Role role) {
+    }
+
+    /** The clear key appears here once and nowhere else. */
+    record IssuedKeyView(String id, String key, String prefix, Role role, @JsonProperty("tenant_id") String tenantId, String name) {
+        static IssuedKeyView of(ApiKeys.IssuedKey k) {
+            return new IssuedKeyView(k.id(), k.key(), k.prefix(), k.role(), k.tenantId(), k.name());
+        }
+
+        @Override
+        public String toString() {
+            return "IssuedKeyView[id=" + id + ", prefix=" + prefix + "]";
+        }
+    }
+
+    private final TenantRepository tenants;
+    private final ApiKeys keys;
+
+    TenantAdminController(TenantRepository tenants, ApiKeys keys) {
+        this.tenants = tenants;
+        this.keys = keys;
+    }
+
+    @PostMapping("/api/v1/admin/tenants")
+    @ResponseStatus(HttpStatus.CREATED)
+    @Operation(summary = "Create a tenant (admin)")
+    @Transactional
+    TenantView create(@Valid @RequestBody CreateTenant body, HttpServletRequest request) {
+        Caller admin = admin(request);
+        if (!COUNTRIES.contains(body.billingCountry())) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "unknown ISO 3166 country: " + body.billingCountry());
+        }
+        try {
+            Currency.getInstance(body.currency());
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "unknown ISO 4217 currency: " + body.currency());
+        }
+        Tenant tenant = new Tenant("ten_" + EventIds.newEventId(), body.name(), body.billingCountry(), body.currency(), admin.keyId());
+        return TenantView.of(tenants.save(tenant));
+    }
+
+    @GetMapping("/api/v1/admin/tenants")
+    @Operation(summary = "List tenants (admin)")
+    List<TenantView> list(HttpServletRequest request) {
+        admin(request);
+        return tenants.findAllByOrderByCreatedAtAsc().stream().map(TenantView::of).toList();
+    }
+
+    @PostMapping("/api/v1/admin/tenants/{tenantId}/api-keys")
+    @ResponseStatus(HttpStatus.CREATED)
+    @Operation(summary = "Issue a tenant API key (admin); the key is shown only in this answer")
+    IssuedKeyView issueTenantKey(@PathVariable String tenantId, @Valid @RequestBody CreateKey body, HttpServletRequest request) {
+        Caller admin = admin(request);
+        if (!tenants.existsById(tenantId)) {
+            throw new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenantId);
+        }
+        if (body.role() != null && body.role() != Role.TENANT) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "keys under a tenant have the tenant role");
+        }
+        return IssuedKeyView.of(keys.issue(Role.TENANT, tenantId, body.name(), admin.keyId()));
+    }
+
+    @PostMapping("/api/v1/admin/api-keys")
+    @ResponseStatus(HttpStatus.CREATED)
+    @Operation(summary = "Issue a finance or admin API key (admin); the key is shown only in this answer")
+    IssuedKeyView issueStaffKey(@Valid @RequestBody CreateKey body, HttpServletRequest request) {
+        Caller admin = admin(request);
+        if (body.role() != Role.FINANCE && body.role() != Role.ADMIN) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "role must be FINANCE or ADMIN; tenant keys are issued under a tenant");
+        }
+        return IssuedKeyView.of(keys.issue(body.role(), null, body.name(), admin.keyId()));
+    }
+
+    private static Caller admin(HttpServletRequest request) {
+        Caller caller = ApiKeyAuthenticationFilter.callerOf(request);
+        if (!caller.is(Role.ADMIN)) {
+            throw new ApiException(CommonErrors.FORBIDDEN, "this needs an admin key");
+        }
+        return caller;
+    }
+}

@@ -1,0 +1,3 @@
+package io.tokenmeter.gateway.tenants;
+
+public enum TenantStatus { ACTIVE, SUSPENDED }

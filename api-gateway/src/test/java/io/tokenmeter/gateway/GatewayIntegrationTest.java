@@ -1,0 +1,211 @@
+package io.tokenmeter.gateway;
+
+import io.tokenmeter.contracts.usage.UsageEvent;
+import io.tokenmeter.contracts.usage.UsageEventCodec;
+import io.tokenmeter.contracts.usage.UsageStatus;
+import io.tokenmeter.contracts.usage.UsageTopics;
+import io.tokenmeter.gateway.keys.ApiKeys;
+import io.tokenmeter.simulator.SimulatedUsage;
+import io.tokenmeter.simulator.UpstreamSimulator;
+import io.tokenmeter.testsupport.RealInfrastructure;
+import io.tokenmeter.testsupport.SharedInfrastructure;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.core.env.Environment;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "spring.profiles.active=local")
+@RealInfrastructure
+class GatewayIntegrationTest {
+
+    static final String ADMIN_KEY = ApiKeys.newClearKey();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static UpstreamSimulator simulator;
+
+    @Autowired
+    Environment environment;
+    @Autowired
+    JdbcTemplate jdbc;
+
+    String tenantId;
+    String tenantKey;
+
+    @DynamicPropertySource
+    static void upstream(DynamicPropertyRegistry registry) throws Exception {
+        simulator = UpstreamSimulator.start(0, "sim-secret");
+        registry.add("UPSTREAM_SIMULATOR_URL", simulator::baseUrl);
+        registry.add("UPSTREAM_SIMULATOR_API_KEY", () -> "sim-secret");
+        registry.add("tokenmeter.gateway.keys.bootstrap-admin-key-sha256", () -> ApiKeys.sha256(ADMIN_KEY));
+    }
+
+    @AfterAll
+    static void stopSimulator() {
+        simulator.close();
+    }
+
+    @BeforeEach
+    void tenantWithKey() throws Exception {
+        HttpResponse<String> tenant = post("/api/v1/admin/tenants", ADMIN_KEY,
+                "{\"name\":\"Acme\",\"billing_country\":\"DE\",\"currency\":\"EUR\"}");
+        assertThat(tenant.statusCode()).as(tenant.body()).isEqualTo(201);
+        tenantId = JSON.readTree(tenant.body()).get("id").asString();
+        HttpResponse<String> key = post("/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY, "{\"name\":\"ci\"}");
+        assertThat(key.statusCode()).as(key.body()).isEqualTo(201);
+        tenantKey = JSON.readTree(key.body()).get("key").asString();
+    }
+
+    @Test
+    void aChatCompletionIsForwardedAndEmitsExactlyItsUsage() throws Exception {
+        String prompt = "Summarise the quarterly token usage of our agents please";
+        HttpResponse<String> response = post("/v1/chat/completions", tenantKey, """
+                {"model":"deepseek-v3.2","max_tokens":42,"temperature":0.2,
+                 "messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"%s"}],
+                 "simulate":{"cached_tokens":3}}""".formatted(prompt));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode body = JSON.readTree(response.body());
+        int expectedPrompt = 2 * SimulatedUsage.PER_MESSAGE + 3 + SimulatedUsage.words(prompt);
+        assertThat(body.get("usage").get("prompt_tokens").asInt()).isEqualTo(expectedPrompt);
+        assertThat(body.get("usage").get("completion_tokens").asInt()).isEqualTo(42);
+        assertThat(body.get("model").asString()).as("upstream got the provider's model name").isEqualTo("deepseek-chat");
+        assertThat(response.headers().firstValue("x-request-id")).isPresent();
+
+        UUID eventId = UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
+        UsageEvent event = awaitEvent(eventId);
+        assertThat(event.tenantId()).isEqualTo(tenantId);
+        assertThat(event.model()).isEqualTo("deepseek-v3.2");
+        assertThat(event.provider()).isEqualTo("deepseek");
+        assertThat(event.region()).isEqualTo("cn-hangzhou");
+        assertThat(event.inputTokens()).isEqualTo(expectedPrompt - 3);
+        assertThat(event.cachedInputTokens()).isEqualTo(3);
+        assertThat(event.outputTokens()).isEqualTo(42);
+        assertThat(event.status()).isEqualTo(UsageStatus.SUCCEEDED);
+        assertThat(event.requestId()).isEqualTo(response.headers().firstValue("x-request-id").orElseThrow());
+        assertThat(event.eventId().version()).isEqualTo(7);
+        assertThat(event.occurredAt()).isBefore(Instant.now().plusSeconds(1));
+    }
+
+    @Test
+    void badKeysAreRefusedInOpenAiFormat() throws Exception {
+        assertOpenAiError(post("/v1/chat/completions", null, "{}"), 401, "invalid_api_key");
+        assertOpenAiError(post("/v1/chat/completions", "tm_not-a-real-key", "{}"), 401, "invalid_api_key");
+        assertOpenAiError(post("/v1/chat/completions", ADMIN_KEY, chat("glm-5")), 403, "tenant_key_required");
+    }
+
+    @Test
+    void badRequestsGetOpenAiErrors() throws Exception {
+        assertOpenAiError(post("/v1/chat/completions", tenantKey, "{not json"), 400, null);
+        assertOpenAiError(post("/v1/chat/completions", tenantKey, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), 400, null);
+        assertOpenAiError(post("/v1/chat/completions", tenantKey, "{\"model\":\"glm-5\",\"messages\":[]}"), 400, null);
+        HttpResponse<String> unknown = post("/v1/chat/completions", tenantKey, chat("no-such-model"));
+        assertOpenAiError(unknown, 404, "model_not_found");
+        assertThat(JSON.readTree(unknown.body()).get("error").get("param").asString()).isEqualTo("model");
+    }
+
+    @Test
+    void upstreamErrorsPassThroughWithTheirStatusAndEmitNoEvent() throws Exception {
+        HttpResponse<String> limited = post("/v1/chat/completions", tenantKey,
+                chat("glm-5").replace("}]}", "}],\"simulate\":{\"status\":429}}"));
+        assertThat(limited.statusCode()).isEqualTo(429);
+        assertThat(JSON.readTree(limited.body()).get("error").get("message").asString()).isEqualTo("simulated upstream error");
+        assertThat(limited.headers().firstValue("x-tokenmeter-usage-event-id")).isEmpty();
+    }
+
+    @Test
+    void keysAreStoredOnlyAsHashes() {
+        List<Map<String, Object>> rows = jdbc.queryForList("SELECT key_prefix, key_hash FROM api_key WHERE tenant_id = ?", tenantId);
+        assertThat(rows).hasSize(1);
+        assertThat(rows.getFirst().get("key_hash")).isEqualTo(ApiKeys.sha256(tenantKey));
+        assertThat(tenantKey).startsWith((String) rows.getFirst().get("key_prefix"));
+        Integer clear = jdbc.queryForObject("SELECT count(*) FROM api_key WHERE key_hash = ? OR key_prefix = ?", Integer.class, tenantKey, tenantKey);
+        assertThat(clear).isZero();
+    }
+
+    @Test
+    void onlyAdminsManageTenants() throws Exception {
+        HttpResponse<String> asTenant = post("/api/v1/admin/tenants", tenantKey, "{\"name\":\"x\",\"billing_country\":\"DE\",\"currency\":\"EUR\"}");
+        assertThat(asTenant.statusCode()).isEqualTo(403);
+        assertThat(asTenant.headers().firstValue("content-type")).hasValue("application/problem+json");
+
+        HttpResponse<String> badCurrency = post("/api/v1/admin/tenants", ADMIN_KEY, "{\"name\":\"x\",\"billing_country\":\"DE\",\"currency\":\"XYZ\"}");
+        assertThat(badCurrency.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(badCurrency.body()).get("detail").asString()).contains("ISO 4217");
+
+        HttpResponse<String> noKey = post("/api/v1/admin/tenants", null, "{}");
+        assertThat(noKey.statusCode()).isEqualTo(401);
+        assertThat(noKey.headers().firstValue("content-type")).hasValue("application/problem+json");
+    }
+
+    private static String chat(String model) {
+        return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}";
+    }
+
+    private void assertOpenAiError(HttpResponse<String> response, int status, String code) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        JsonNode error = JSON.readTree(response.body()).get("error");
+        assertThat(error).as(response.body()).isNotNull();
+        assertThat(error.get("message").asString()).isNotBlank();
+        assertThat(error.get("type").asString()).isNotBlank();
+        if (code != null) {
+            assertThat(error.get("code").asString()).isEqualTo(code);
+        }
+    }
+
+    private HttpResponse<String> post(String path, String key, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) {
+            request.header("Authorization", "Bearer " + key);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static UsageEvent awaitEvent(UUID eventId) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedInfrastructure.kafkaBootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+            consumer.subscribe(List.of(UsageTopics.USAGE_EVENTS));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    Optional<UsageEvent> event = Optional.ofNullable(UsageEventCodec.decode(record.value()).event());
+                    if (event.isPresent() && event.get().eventId().equals(eventId)) {
+                        assertThat(record.key()).as("keyed by tenant").isEqualTo(event.get().tenantId());
+                        return event.get();
+                    }
+                }
+            }
+        }
+        throw new AssertionError("usage event " + eventId + " never arrived on " + UsageTopics.USAGE_EVENTS);
+    }
+}

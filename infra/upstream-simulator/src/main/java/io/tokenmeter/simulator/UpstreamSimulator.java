@@ -1,0 +1,215 @@
+package io.tokenmeter.simulator;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An OpenAI-compatible provider that answers at once with deterministic usage ({@link SimulatedUsage}).
+ * A request may steer it with a {@code "simulate"} object, which a gateway passes through like any unknown
+ * field: {@code {"status": 429}} answers with that error, {@code {"cached_tokens": 64}} reports a cache hit,
+ * {@code {"reasoning_tokens": 8}} reports reasoning, {@code {"delay_ms": 50}} waits first.
+ */
+public final class UpstreamSimulator implements AutoCloseable {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String[] LOREM = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do".split(" ");
+
+    private final HttpServer server;
+    private final String requiredApiKey;
+    private final AtomicLong requests = new AtomicLong();
+
+    private UpstreamSimulator(HttpServer server, String requiredApiKey) {
+        this.server = server;
+        this.requiredApiKey = requiredApiKey;
+    }
+
+    /** Starts on 127.0.0.1:{@code port} (0: any free port). {@code requiredApiKey} null accepts any caller. */
+    public static UpstreamSimulator start(int port, String requiredApiKey) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024);
+        UpstreamSimulator simulator = new UpstreamSimulator(server, requiredApiKey);
+        server.createContext("/v1/chat/completions", simulator::chatCompletions);
+        server.createContext("/v1/models", simulator::models);
+        server.createContext("/health", exchange -> simulator.respond(exchange, 200, JSON.createObjectNode().put("status", "UP")));
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.start();
+        return simulator;
+    }
+
+    public static void main(String[] args) throws IOException {
+        int port = Integer.parseInt(System.getenv().getOrDefault("PORT", args.length > 0 ? args[0] : "8090"));
+        UpstreamSimulator simulator = start(port, System.getenv("SIMULATOR_API_KEY"));
+        Runtime.getRuntime().addShutdownHook(new Thread(simulator::close));
+        System.out.println("upstream simulator listening on http://127.0.0.1:" + simulator.port());
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port() + "/v1";
+    }
+
+    public long requests() {
+        return requests.get();
+    }
+
+    private void chatCompletions(HttpExchange exchange) throws IOException {
+        requests.incrementAndGet();
+        try (exchange) {
+            if (!"POST".equals(exchange.getRequestMethod())) {
+                error(exchange, 405, "method not allowed", "invalid_request_error");
+                return;
+            }
+            if (requiredApiKey != null && !("Bearer " + requiredApiKey).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                error(exchange, 401, "Incorrect API key provided", "invalid_request_error");
+                return;
+            }
+            JsonNode request;
+            try {
+                request = JSON.readTree(exchange.getRequestBody());
+            } catch (JacksonException e) {
+                error(exchange, 400, "We could not parse the JSON body of your request.", "invalid_request_error");
+                return;
+            }
+            JsonNode simulate = request.path("simulate");
+            if (simulate.has("delay_ms")) {
+                Thread.sleep(simulate.get("delay_ms").asLong());
+            }
+            if (simulate.has("status")) {
+                error(exchange, simulate.get("status").asInt(), "simulated upstream error", "upstream_error");
+                return;
+            }
+            String model = request.path("model").asString("");
+            int promptTokens = 0;
+            for (JsonNode message : request.path("messages")) {
+                promptTokens += SimulatedUsage.PER_MESSAGE + SimulatedUsage.words(content(message.get("content")));
+            }
+            int completionTokens = request.has("max_tokens") ? request.get("max_tokens").asInt()
+                    : request.has("max_completion_tokens") ? request.get("max_completion_tokens").asInt() : SimulatedUsage.DEFAULT_MAX_TOKENS;
+            int cached = Math.min(simulate.path("cached_tokens").asInt(0), promptTokens);
+            int reasoning = Math.min(simulate.path("reasoning_tokens").asInt(0), completionTokens);
+            String id = "chatcmpl-sim-" + requests.get();
+            long created = System.currentTimeMillis() / 1000;
+            ObjectNode usage = usage(promptTokens, completionTokens, cached, reasoning);
+            if (request.path("stream").asBoolean(false)) {
+                stream(exchange, id, created, model, completionTokens, request.path("stream_options").path("include_usage").asBoolean(false) ? usage : null);
+                return;
+            }
+            ObjectNode body = JSON.createObjectNode()
+                    .put("id", id).put("object", "chat.completion").put("created", created).put("model", model);
+            ObjectNode choice = body.putArray("choices").addObject().put("index", 0).put("finish_reason", "length");
+            choice.putObject("message").put("role", "assistant").put("content", text(completionTokens));
+            body.set("usage", usage);
+            respond(exchange, 200, body);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void stream(HttpExchange exchange, String id, long created, String model, int tokens, ObjectNode usage) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        for (int i = 0; i < tokens; i++) {
+            ObjectNode chunk = chunk(id, created, model);
+            ((ArrayNode) chunk.get("choices")).addObject().put("index", 0).putObject("delta")
+                    .put("content", (i == 0 ? "" : " ") + LOREM[i % LOREM.length]);
+            sse(out, chunk);
+        }
+        ObjectNode last = chunk(id, created, model);
+        ((ArrayNode) last.get("choices")).addObject().put("index", 0).put("finish_reason", "length").putObject("delta");
+        sse(out, last);
+        if (usage != null) {
+            ObjectNode usageChunk = chunk(id, created, model);
+            usageChunk.set("usage", usage);
+            sse(out, usageChunk);
+        }
+        out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static ObjectNode chunk(String id, long created, String model) {
+        ObjectNode chunk = JSON.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
+                .put("created", created).put("model", model);
+        chunk.putArray("choices");
+        return chunk;
+    }
+
+    private static void sse(OutputStream out, JsonNode data) throws IOException {
+        out.write(("data: " + JSON.writeValueAsString(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static ObjectNode usage(int prompt, int completion, int cached, int reasoning) {
+        ObjectNode usage = JSON.createObjectNode()
+                .put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", prompt + completion);
+        usage.putObject("prompt_tokens_details").put("cached_tokens", cached);
+        usage.putObject("completion_tokens_details").put("reasoning_tokens", reasoning);
+        return usage;
+    }
+
+    private static String content(JsonNode content) {
+        if (content == null || content.isNull()) {
+            return "";
+        }
+        if (content.isString()) {
+            return content.asString();
+        }
+        StringBuilder text = new StringBuilder(); // content parts: [{"type":"text","text":"..."}]
+        for (JsonNode part : content) {
+            text.append(' ').append(part.path("text").asString(""));
+        }
+        return text.toString();
+    }
+
+    private static String text(int words) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < words; i++) {
+            b.append(i == 0 ? "" : " ").append(LOREM[i % LOREM.length]);
+        }
+        return b.toString();
+    }
+
+    private void models(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            ObjectNode body = JSON.createObjectNode().put("object", "list");
+            ArrayNode data = body.putArray("data");
+            for (String m : List.of("deepseek-v3.2", "glm-5", "minimax-m2.5")) {
+                data.addObject().put("id", m).put("object", "model").put("owned_by", "simulator");
+            }
+            respond(exchange, 200, body);
+        }
+    }
+
+    private void error(HttpExchange exchange, int status, String message, String type) throws IOException {
+        ObjectNode body = JSON.createObjectNode();
+        body.putObject("error").put("message", message).put("type", type).putNull("param").put("code", status);
+        respond(exchange, status, body);
+    }
+
+    private void respond(HttpExchange exchange, int status, JsonNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
