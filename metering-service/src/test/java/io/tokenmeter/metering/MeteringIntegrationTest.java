@@ -169,6 +169,7 @@ class MeteringIntegrationTest {
         assertThat(own.statusCode()).isEqualTo(200);
         JsonNode body = JSON.readTree(own.body());
         assertThat(body.get("tenant_id").asString()).isEqualTo(a);
+        assertThat(body.get("granularity").asString()).isEqualTo("hour");
         assertThat(body.get("data")).hasSize(2);
         JsonNode deepseek = body.get("data").get(0);
         assertThat(deepseek.get("model").asString()).isEqualTo("deepseek-v3.2");

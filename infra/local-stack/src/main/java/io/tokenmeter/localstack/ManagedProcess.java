@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 /** A child process of the stack, with its output in a log file, started and stopped politely. */
 public final class ManagedProcess implements AutoCloseable {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
 
     private final String name;
     private final Path log;

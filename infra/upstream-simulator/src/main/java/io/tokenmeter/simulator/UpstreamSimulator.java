@@ -42,7 +42,11 @@ public final class UpstreamSimulator implements AutoCloseable {
         UpstreamSimulator simulator = new UpstreamSimulator(server, requiredApiKey);
         server.createContext("/v1/chat/completions", simulator::chatCompletions);
         server.createContext("/v1/models", simulator::models);
-        server.createContext("/health", exchange -> simulator.respond(exchange, 200, JSON.createObjectNode().put("status", "UP")));
+        server.createContext("/health", exchange -> {
+            try (exchange) {
+                simulator.respond(exchange, 200, JSON.createObjectNode().put("status", "UP"));
+            }
+        });
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.start();
         return simulator;

@@ -1,8 +1,12 @@
 package io.tokenmeter.metering.usage;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 /** The width of a usage row's period; all periods are UTC. */
 public enum Granularity {
-    HOUR, DAY, MONTH;
+    @JsonProperty("hour") HOUR,
+    @JsonProperty("day") DAY,
+    @JsonProperty("month") MONTH;
 
     String sqlUnit() {
         return name().toLowerCase();

@@ -1,0 +1,128 @@
+package io.tokenmeter.localstack;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The demo installation: an admin key made before the gateway starts (the gateway learns only its hash),
+ * then, through the gateway's own admin API, tenants A and B with a key each and a finance key. Everything
+ * is written to {@code demo.env} and reused by the next start.
+ */
+public final class DemoSetup {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private final Path file;
+    private final Map<String, String> values = new LinkedHashMap<>();
+
+    private DemoSetup(Path file) {
+        this.file = file;
+    }
+
+    /** Reads {@code demo.env}, creating the admin key and internal secret on first use. */
+    public static DemoSetup load(Path state) throws IOException {
+        DemoSetup demo = new DemoSetup(state.resolve("demo.env"));
+        if (Files.exists(demo.file)) {
+            for (String line : Files.readAllLines(demo.file)) {
+                int eq = line.indexOf('=');
+                if (!line.startsWith("#") && eq > 0) {
+                    demo.values.put(line.substring(0, eq), line.substring(eq + 1).replace("'", ""));
+                }
+            }
+        }
+        demo.values.putIfAbsent("ADMIN_API_KEY", "tm_" + random(32));
+        demo.values.putIfAbsent("TOKENMETER_INTERNAL_SECRET", random(32));
+        demo.save();
+        return demo;
+    }
+
+    public String get(String name) {
+        return values.get(name);
+    }
+
+    public String adminKeySha256() {
+        return sha256(values.get("ADMIN_API_KEY"));
+    }
+
+    /** Makes sure tenants A and B, their keys and a finance key exist and work; creates what is missing. */
+    public void ensureTenants(String gatewayUrl) throws IOException, InterruptedException {
+        values.put("GATEWAY_URL", gatewayUrl);
+        if (!works(gatewayUrl, values.get("TENANT_API_KEY")) || !works(gatewayUrl, values.get("TENANT_B_API_KEY"))
+                || !works(gatewayUrl, values.get("FINANCE_API_KEY"))) {
+            String admin = values.get("ADMIN_API_KEY");
+            String a = post(gatewayUrl + "/api/v1/admin/tenants", admin,
+                    "{\"name\":\"Tenant A (Acme Robotics GmbH)\",\"billing_country\":\"DE\",\"currency\":\"EUR\"}").get("id").asString();
+            String b = post(gatewayUrl + "/api/v1/admin/tenants", admin,
+                    "{\"name\":\"Tenant B (Lion City AI Pte. Ltd.)\",\"billing_country\":\"SG\",\"currency\":\"SGD\"}").get("id").asString();
+            values.put("TENANT_ID", a);
+            values.put("TENANT_B_ID", b);
+            values.put("TENANT_API_KEY", post(gatewayUrl + "/api/v1/admin/tenants/" + a + "/api-keys", admin, "{\"name\":\"demo\"}").get("key").asString());
+            values.put("TENANT_B_API_KEY", post(gatewayUrl + "/api/v1/admin/tenants/" + b + "/api-keys", admin, "{\"name\":\"demo\"}").get("key").asString());
+            values.put("FINANCE_API_KEY", post(gatewayUrl + "/api/v1/admin/api-keys", admin, "{\"name\":\"demo finance\",\"role\":\"FINANCE\"}").get("key").asString());
+        }
+        save();
+    }
+
+    private static boolean works(String gatewayUrl, String key) throws IOException, InterruptedException {
+        if (key == null) {
+            return false;
+        }
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(gatewayUrl + "/v1/models"))
+                .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() != 401;
+    }
+
+    private static JsonNode post(String url, String key, String body) throws IOException, InterruptedException {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201) {
+            throw new IllegalStateException("demo setup: POST " + url + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return JSON.readTree(r.body());
+    }
+
+    private void save() throws IOException {
+        StringBuilder out = new StringBuilder("# TokenMeter local stack: URLs and demo keys (shell syntax). Secret: do not commit.\n");
+        values.forEach((k, v) -> out.append(k).append("='").append(v).append("'\n"));
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, out.toString(), StandardCharsets.UTF_8);
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system
+        }
+    }
+
+    static String sha256(String value) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String random(int bytes) {
+        byte[] b = new byte[bytes];
+        new SecureRandom().nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+}

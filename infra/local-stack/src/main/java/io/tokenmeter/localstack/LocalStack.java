@@ -1,0 +1,248 @@
+package io.tokenmeter.localstack;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The whole platform on one machine: PostgreSQL and Kafka (started here unless configured), the topics,
+ * the simulated upstream, the four services and the demo tenants. {@code ./infra/start} runs {@link #main};
+ * the end-to-end tests use {@link #start} with the test run's shared broker and database.
+ */
+public final class LocalStack implements AutoCloseable {
+
+    /** The services in start order; the gateway last, since it fronts the others. */
+    public static final List<String> SERVICES = List.of("metering-service", "pricing-service", "billing-service", "api-gateway");
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+
+    private final StackConfig config;
+    private final Map<String, ManagedProcess> processes = new LinkedHashMap<>();
+    private final List<AutoCloseable> infrastructure = new ArrayList<>();
+    private String kafka;
+    private PostgresServer postgres;
+    private DemoSetup demo;
+
+    private LocalStack(StackConfig config) {
+        this.config = config;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path home = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
+        Path state = home.resolve(".tokenmeter");
+        String kafka = blankToNull(System.getenv("KAFKA_BOOTSTRAP_SERVERS"));
+        String pgUrl = blankToNull(System.getenv("TOKENMETER_POSTGRES_URL"));
+        PostgresServer postgres = pgUrl == null ? null : PostgresServer.existing(pgUrl,
+                System.getenv().getOrDefault("TOKENMETER_POSTGRES_USER", "postgres"),
+                System.getenv().getOrDefault("TOKENMETER_POSTGRES_PASSWORD", ""));
+        LocalStack stack = new LocalStack(new StackConfig(home, state, StackConfig.Ports.standard(), kafka, postgres));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            say("stopping TokenMeter ...");
+            stack.close();
+            say("stopped; data kept in " + state);
+            stopped.countDown();
+        }));
+        try {
+            stack.startAll();
+        } catch (Exception e) {
+            say("FAILED: " + e.getMessage());
+            System.exit(1);
+        }
+        stack.printWelcome();
+        stopped.await();
+    }
+
+    /** Starts everything and returns when the gateway answers and the demo tenants exist. */
+    public static LocalStack start(StackConfig config) throws Exception {
+        LocalStack stack = new LocalStack(config);
+        try {
+            stack.startAll();
+            return stack;
+        } catch (Exception e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    private void startAll() throws Exception {
+        Files.createDirectories(config.state().resolve("logs"));
+        demo = DemoSetup.load(config.state());
+        StackConfig.Ports ports = config.ports();
+
+        if (config.postgres() != null) {
+            postgres = config.postgres();
+            say("PostgreSQL: using " + postgres.baseUrl());
+        } else {
+            say("PostgreSQL: starting on port " + ports.postgres() + " (data in " + config.state().resolve("postgres") + ") ...");
+            postgres = PostgresServer.start(config.state().resolve("postgres"), ports.postgres(), true);
+            infrastructure.add(postgres);
+        }
+        if (config.kafka() != null) {
+            kafka = config.kafka();
+            say("Kafka: using " + kafka);
+        } else {
+            say("Kafka: starting a KRaft broker on port " + ports.kafka() + " (log " + log("kafka") + ") ...");
+            KafkaBroker broker = KafkaBroker.start(config.home().resolve("infra/kafka-broker/target/lib"),
+                    config.state().resolve("kafka"), ports.kafka(), ports.kafkaController(), log("kafka"));
+            infrastructure.add(broker);
+            kafka = broker.bootstrapServers();
+        }
+        say("Kafka: creating topics from infra/kafka/topics.txt");
+        TopicDefinitions.createMissing(kafka);
+
+        String simulatorKey = "simulator-" + demo.adminKeySha256().substring(0, 16);
+        Path simulatorTarget = config.home().resolve("infra/upstream-simulator/target");
+        requireFile(simulatorTarget.resolve("upstream-simulator-0.1.0-SNAPSHOT.jar"));
+        List<String> simulator = new ArrayList<>(List.of(ManagedProcess.javaExecutable(), "-Xmx256m", "-cp",
+                simulatorTarget.resolve("upstream-simulator-0.1.0-SNAPSHOT.jar") + ":" + simulatorTarget.resolve("lib") + "/*",
+                "io.tokenmeter.simulator.UpstreamSimulator"));
+        start("upstream-simulator", simulator, Map.of("PORT", Integer.toString(ports.simulator()), "SIMULATOR_API_KEY", simulatorKey))
+                .awaitHttpOk("http://127.0.0.1:" + ports.simulator() + "/health", READY_TIMEOUT);
+
+        for (String service : SERVICES) {
+            startService(service, simulatorKey);
+        }
+        for (String service : SERVICES) {
+            processes.get(service).awaitHttpOk(url(service) + "/actuator/health", READY_TIMEOUT);
+            say(service + ": up at " + url(service) + " (log " + log(service) + ")");
+        }
+        demo.ensureTenants(gatewayUrl());
+    }
+
+    private void startService(String service, String simulatorKey) throws IOException {
+        Path jar = config.home().resolve(service).resolve("target").resolve(service + ".jar");
+        requireFile(jar);
+        StackConfig.Ports ports = config.ports();
+        Map<String, String> env = new HashMap<>();
+        env.put("PORT", Integer.toString(port(service)));
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
+        env.put("TOKENMETER_INTERNAL_SECRET", demo.get("TOKENMETER_INTERNAL_SECRET"));
+        switch (service) {
+            case "metering-service" -> database(env, "METERING", "metering");
+            case "api-gateway" -> {
+                database(env, "GATEWAY", "gateway");
+                env.put("SPRING_PROFILES_ACTIVE", "local");
+                env.put("METERING_URL", "http://127.0.0.1:" + ports.metering());
+                env.put("PRICING_URL", "http://127.0.0.1:" + ports.pricing());
+                env.put("BILLING_URL", "http://127.0.0.1:" + ports.billing());
+                env.put("UPSTREAM_SIMULATOR_URL", "http://127.0.0.1:" + ports.simulator() + "/v1");
+                env.put("UPSTREAM_SIMULATOR_API_KEY", simulatorKey);
+                env.put("TOKENMETER_BOOTSTRAP_ADMIN_KEY_SHA256", demo.adminKeySha256());
+            }
+            default -> {
+            }
+        }
+        List<String> command = new ArrayList<>(List.of(ManagedProcess.javaExecutable(), "-Xms256m", "-Xmx1g"));
+        command.addAll(ManagedProcess.jvmFlags());
+        command.addAll(List.of("-jar", jar.toString()));
+        say(service + ": starting on port " + port(service) + " ...");
+        start(service, command, env);
+    }
+
+    private void database(Map<String, String> env, String prefix, String name) {
+        env.put(prefix + "_DB_URL", postgres.ensureDatabase(name));
+        env.put(prefix + "_DB_USER", postgres.user());
+        env.put(prefix + "_DB_PASSWORD", postgres.password());
+    }
+
+    private ManagedProcess start(String name, List<String> command, Map<String, String> env) throws IOException {
+        ManagedProcess process = ManagedProcess.start(name, command, env, log(name));
+        processes.put(name, process);
+        return process;
+    }
+
+    /** SIGKILLs a service, as a crash would; {@link #restart} brings it back. For tests. */
+    public void kill(String service) throws InterruptedException {
+        processes.get(service).kill();
+    }
+
+    public void restart(String service) throws IOException {
+        processes.get(service).close();
+        startService(service, "simulator-" + demo.adminKeySha256().substring(0, 16));
+        processes.get(service).awaitHttpOk(url(service) + "/actuator/health", READY_TIMEOUT);
+    }
+
+    public String gatewayUrl() {
+        return url("api-gateway");
+    }
+
+    public String kafkaBootstrapServers() {
+        return kafka;
+    }
+
+    /** A value of demo.env: TENANT_API_KEY, TENANT_B_API_KEY, FINANCE_API_KEY, ADMIN_API_KEY, TENANT_ID, ... */
+    public String demo(String name) {
+        return demo.get(name);
+    }
+
+    private String url(String service) {
+        return "http://127.0.0.1:" + port(service);
+    }
+
+    private int port(String service) {
+        StackConfig.Ports p = config.ports();
+        return switch (service) {
+            case "api-gateway" -> p.gateway();
+            case "metering-service" -> p.metering();
+            case "pricing-service" -> p.pricing();
+            case "billing-service" -> p.billing();
+            default -> throw new IllegalArgumentException(service);
+        };
+    }
+
+    private Path log(String name) {
+        return config.state().resolve("logs").resolve(name + ".log");
+    }
+
+    private void printWelcome() {
+        say("");
+        say("TokenMeter is running. Gateway: " + gatewayUrl());
+        say("Demo keys and URLs: " + config.state().resolve("demo.env") + " (source it in your shell)");
+        say("Logs: " + config.state().resolve("logs"));
+        say("");
+        say("Try it:");
+        say("  . " + config.home().relativize(config.state().resolve("demo.env")) + " && curl -s $GATEWAY_URL/v1/chat/completions \\");
+        say("    -H \"Authorization: Bearer $TENANT_API_KEY\" -H 'Content-Type: application/json' \\");
+        say("    -d '{\"model\":\"deepseek-v3.2\",\"max_tokens\":32,\"messages\":[{\"role\":\"user\",\"content\":\"Hello from TokenMeter\"}]}'");
+        say("  curl -s \"$GATEWAY_URL/api/v1/usage?granularity=hour&group_by=model\" -H \"Authorization: Bearer $TENANT_API_KEY\"");
+        say("");
+        say("Ctrl-C stops everything; the next start reuses the data and the same keys.");
+    }
+
+    private static void requireFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException(file + " is missing; build first: ./mvnw -DskipTests package");
+        }
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    private static void say(String line) {
+        System.out.println("[tokenmeter] " + line);
+    }
+
+    @Override
+    public void close() {
+        List<ManagedProcess> running = new ArrayList<>(processes.values());
+        java.util.Collections.reverse(running);
+        running.forEach(ManagedProcess::close);
+        List<AutoCloseable> infra = new ArrayList<>(infrastructure);
+        java.util.Collections.reverse(infra);
+        for (AutoCloseable c : infra) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                say("while stopping: " + e.getMessage());
+            }
+        }
+    }
+}
