@@ -106,7 +106,7 @@ class MeteringIntegrationTest {
     @Test
     void countsAnEventDeliveredThreeTimesOnce() throws Exception {
         String tenant = "t-" + UUID.randomUUID();
-        UsageEvent e = event(tenant, "deepseek-v3.2", 1000, 200, 300, HOUR.plusSeconds(5));
+        UsageEvent e = event(tenant, "deepseek-v3.2", 1000, 200, 300, HOUR.plusSeconds(5).plusNanos(123_456_789));
         double duplicatesBefore = counted("duplicate");
         byte[] json = UsageEventCodec.toJson(e);
         send(tenant, json);
@@ -119,6 +119,10 @@ class MeteringIntegrationTest {
         assertThat(rollup(tenant, "input_tokens")).isEqualTo(1000);
         assertThat(rollup(tenant, "cached_input_tokens")).isEqualTo(200);
         assertThat(rollup(tenant, "output_tokens")).isEqualTo(300);
+        assertThat(jdbc.queryForObject("SELECT occurred_at FROM usage_event WHERE tenant_id = ?", java.sql.Timestamp.class, tenant)
+                .toInstant()).isEqualTo(e.occurredAt().truncatedTo(ChronoUnit.MICROS));
+        assertThat(jdbc.queryForObject("SELECT status || '/' || source FROM usage_event WHERE tenant_id = ?", String.class, tenant))
+                .isEqualTo("succeeded/kafka");
     }
 
     @Test

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 /** The rules an event must meet beyond its JSON types; the schema states the same ones. */
 public final class UsageEventValidator {
 
-    /** Identifiers: tenant, key, model, provider, region. Matches the schema's {@code identifier}. */
+    /** Identifiers: tenant, key, model, provider, region. The schema's {@code identifier}; see {@link #isIdentifier}. */
     public static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}");
     /** No single call consumes more; a larger figure is a bug upstream, not usage. */
     public static final long MAX_TOKENS_PER_CLASS = 1_000_000_000L;
@@ -62,9 +62,31 @@ public final class UsageEventValidator {
             if (required) {
                 v.add(field + " is missing");
             }
-        } else if (!IDENTIFIER.matcher(value).matches()) {
+        } else if (!isIdentifier(value)) {
             v.add(field + " is not a valid identifier (1-128 of letters, digits and ._:/@+-)");
         }
+    }
+
+    /**
+     * Same as {@link #IDENTIFIER}, without a regex: this runs five times per event on metering's hot path,
+     * where the regex was an eighth of the CPU. {@code UsageEventValidatorTest} checks the two agree.
+     */
+    public static boolean isIdentifier(String value) {
+        int n = value.length();
+        if (n == 0 || n > 128 || !alphanumeric(value.charAt(0))) {
+            return false;
+        }
+        for (int i = 1; i < n; i++) {
+            char c = value.charAt(i);
+            if (!alphanumeric(c) && c != '.' && c != '_' && c != ':' && c != '/' && c != '@' && c != '+' && c != '-') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean alphanumeric(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
 
     private static void tokens(List<String> v, String field, long value) {

@@ -8,5 +8,12 @@ public enum UsageStatus {
     /** The upstream answered with an error after consuming tokens. */
     @JsonProperty("failed") FAILED,
     /** The client went away or the stream was cut before the end. */
-    @JsonProperty("cancelled") CANCELLED
+    @JsonProperty("cancelled") CANCELLED;
+
+    private final String wire = name().toLowerCase(java.util.Locale.ROOT);
+
+    /** The JSON and database spelling: {@code succeeded}, {@code failed}, {@code cancelled}. */
+    public String wireName() {
+        return wire;
+    }
 }

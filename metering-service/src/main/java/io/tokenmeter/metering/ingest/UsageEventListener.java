@@ -1,6 +1,8 @@
 package io.tokenmeter.metering.ingest;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tokenmeter.contracts.usage.UsageEvent;
 import io.tokenmeter.contracts.usage.UsageEventCodec;
@@ -29,6 +31,8 @@ class UsageEventListener {
     private final Counter stored;
     private final Counter duplicates;
     private final Counter refused;
+    private final DistributionSummary batchSize;
+    private final Timer storeTime;
 
     UsageEventListener(UsageEventStore store, DeadLetters deadLetters, MeterRegistry meters) {
         this.store = store;
@@ -36,9 +40,12 @@ class UsageEventListener {
         this.stored = meters.counter("tokenmeter.metering.events", "outcome", "stored");
         this.duplicates = meters.counter("tokenmeter.metering.events", "outcome", "duplicate");
         this.refused = meters.counter("tokenmeter.metering.events", "outcome", "dead_lettered");
+        this.batchSize = DistributionSummary.builder("tokenmeter.metering.batch.size").baseUnit("events").register(meters);
+        this.storeTime = Timer.builder("tokenmeter.metering.batch.store").description("one batch's database transaction").register(meters);
     }
 
-    @KafkaListener(id = "usage-events", topics = UsageTopics.USAGE_EVENTS, batch = "true")
+    // idIsGroup = false: the consumer group stays spring.kafka.consumer.group-id (metering-service), not the listener id
+    @KafkaListener(id = "usage-events", idIsGroup = false, topics = UsageTopics.USAGE_EVENTS, batch = "true")
     void on(List<ConsumerRecord<byte[], byte[]>> records) {
         List<UsageEvent> events = new ArrayList<>(records.size());
         List<DeadLetters.Refused> bad = new ArrayList<>();
@@ -51,7 +58,10 @@ class UsageEventListener {
             }
         }
         deadLetters.publish(bad);
+        batchSize.record(records.size());
+        long started = System.nanoTime();
         Set<UUID> fresh = store.store(events, UsageEventStore.Source.KAFKA);
+        storeTime.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
         stored.increment(fresh.size());
         duplicates.increment(events.size() - fresh.size());
         refused.increment(bad.size());

@@ -1,6 +1,7 @@
 package io.tokenmeter.metering.ingest;
 
 import io.tokenmeter.contracts.usage.UsageEvent;
+import org.postgresql.jdbc.PgConnection;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -11,14 +12,15 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,21 +35,30 @@ import java.util.concurrent.ConcurrentHashMap;
 public class UsageEventStore {
 
     /** How an event reached us; kept on the raw row for audit. */
-    public enum Source { KAFKA, INGEST_API }
+    public enum Source {
+        KAFKA, INGEST_API;
+
+        String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     private static final String STORE = """
             WITH incoming AS (
-                SELECT DISTINCT ON (event_id) *
+                SELECT event_id, tenant_id, api_key_id, model, provider, region,
+                    input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated,
+                    request_id, status, latency_ms,
+                    timestamptz 'epoch' + occurred_micros * interval '1 microsecond' AS occurred_at
                 FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                            ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::boolean[],
-                            ?::text[], ?::text[], ?::bigint[], ?::timestamptz[])
+                            ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::bool[],
+                            ?::text[], ?::text[], ?::int8[], ?::int8[])
                      AS t(event_id, tenant_id, api_key_id, model, provider, region,
                           input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated,
-                          request_id, status, latency_ms, occurred_at)
+                          request_id, status, latency_ms, occurred_micros)
             ),
             claimed AS (
-                INSERT INTO usage_event_id (event_id, tenant_id, occurred_at)
-                SELECT event_id, tenant_id, occurred_at FROM incoming
+                INSERT INTO usage_event_id (event_id)
+                SELECT event_id FROM incoming
                 ON CONFLICT (event_id) DO NOTHING
                 RETURNING event_id
             ),
@@ -100,44 +111,68 @@ public class UsageEventStore {
         if (events.isEmpty()) {
             return Set.of();
         }
-        ensurePartitions(events);
-        return transactions.execute(status -> insert(events, source));
+        // one copy per id: PostgreSQL's ON CONFLICT cannot see a duplicate inside the same statement
+        Map<UUID, UsageEvent> unique = new LinkedHashMap<>(events.size() * 2);
+        for (UsageEvent e : events) {
+            unique.putIfAbsent(e.eventId(), e);
+        }
+        ensurePartitions(unique.values());
+        return transactions.execute(status -> insert(unique.values(), source));
     }
 
     private Set<UUID> insert(Collection<UsageEvent> events, Source source) {
+        int n = events.size();
+        UUID[] ids = new UUID[n];
+        String[] tenants = new String[n];
+        String[] keys = new String[n];
+        String[] models = new String[n];
+        String[] providers = new String[n];
+        String[] regions = new String[n];
+        long[] input = new long[n];
+        long[] cached = new long[n];
+        long[] cacheWrite = new long[n];
+        long[] output = new long[n];
+        long[] reasoning = new long[n];
+        boolean[] estimated = new boolean[n];
+        String[] requestIds = new String[n];
+        String[] statuses = new String[n];
+        long[] latency = new long[n];
+        long[] occurredMicros = new long[n]; // microseconds, PostgreSQL's precision; sub-microsecond digits are dropped
+        int i = 0;
+        for (UsageEvent e : events) {
+            ids[i] = e.eventId();
+            tenants[i] = e.tenantId();
+            keys[i] = e.apiKeyId();
+            models[i] = e.model();
+            providers[i] = e.provider();
+            regions[i] = e.region();
+            input[i] = e.inputTokens();
+            cached[i] = e.cachedInputTokens();
+            cacheWrite[i] = e.cacheWriteTokens();
+            output[i] = e.outputTokens();
+            reasoning[i] = e.reasoningTokens();
+            estimated[i] = e.estimated();
+            requestIds[i] = e.requestId();
+            statuses[i] = e.status().wireName();
+            latency[i] = e.latencyMs();
+            occurredMicros[i] = Math.addExact(Math.multiplyExact(e.occurredAt().getEpochSecond(), 1_000_000L), e.occurredAt().getNano() / 1_000);
+            i++;
+        }
+        // Typed (primitive) arrays: pgjdbc encodes them far cheaper than Object arrays of Timestamps and Longs.
+        Object[] columns = {ids, tenants, keys, models, providers, regions, input, cached, cacheWrite, output, reasoning,
+                estimated, requestIds, statuses, latency, occurredMicros};
+        String[] types = {"uuid", "text", "text", "text", "text", "text", "int8", "int8", "int8", "int8", "int8",
+                "bool", "text", "text", "int8", "int8"};
         return jdbc.execute((Connection c) -> {
+            PgConnection pg = c.unwrap(PgConnection.class);
             try (PreparedStatement ps = c.prepareStatement(STORE)) {
-                int n = events.size();
-                Object[][] columns = new Object[16][n];
-                int row = 0;
-                for (UsageEvent e : events) {
-                    columns[0][row] = e.eventId();
-                    columns[1][row] = e.tenantId();
-                    columns[2][row] = e.apiKeyId();
-                    columns[3][row] = e.model();
-                    columns[4][row] = e.provider();
-                    columns[5][row] = e.region();
-                    columns[6][row] = e.inputTokens();
-                    columns[7][row] = e.cachedInputTokens();
-                    columns[8][row] = e.cacheWriteTokens();
-                    columns[9][row] = e.outputTokens();
-                    columns[10][row] = e.reasoningTokens();
-                    columns[11][row] = e.estimated();
-                    columns[12][row] = e.requestId();
-                    columns[13][row] = e.status().name().toLowerCase();
-                    columns[14][row] = e.latencyMs();
-                    columns[15][row] = Timestamp.from(e.occurredAt());
-                    row++;
-                }
-                String[] types = {"uuid", "text", "text", "text", "text", "text", "int8", "int8", "int8", "int8", "int8",
-                        "bool", "text", "text", "int8", "timestamptz"};
-                List<Array> arrays = new ArrayList<>(16);
-                for (int i = 0; i < 16; i++) {
-                    Array array = c.createArrayOf(types[i], columns[i]);
+                List<Array> arrays = new ArrayList<>(columns.length);
+                for (int col = 0; col < columns.length; col++) {
+                    Array array = pg.createArrayOf(types[col], columns[col]);
                     arrays.add(array);
-                    ps.setArray(i + 1, array);
+                    ps.setArray(col + 1, array);
                 }
-                ps.setString(17, source.name().toLowerCase());
+                ps.setString(columns.length + 1, source.wireName());
                 Set<UUID> claimed = new HashSet<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -154,8 +189,17 @@ public class UsageEventStore {
 
     private void ensurePartitions(Collection<UsageEvent> events) {
         Set<YearMonth> months = new HashSet<>();
+        long monthStart = 0;
+        long monthEnd = 0;
         for (UsageEvent e : events) {
-            months.add(YearMonth.from(e.occurredAt().atOffset(ZoneOffset.UTC)));
+            long second = e.occurredAt().getEpochSecond();
+            if (second >= monthStart && second < monthEnd) {
+                continue; // the month of the previous event: most events of a batch share it
+            }
+            YearMonth month = YearMonth.from(e.occurredAt().atOffset(ZoneOffset.UTC));
+            months.add(month);
+            monthStart = month.atDay(1).toEpochSecond(java.time.LocalTime.MIDNIGHT, ZoneOffset.UTC);
+            monthEnd = month.plusMonths(1).atDay(1).toEpochSecond(java.time.LocalTime.MIDNIGHT, ZoneOffset.UTC);
         }
         months.removeAll(partitions);
         for (YearMonth month : months) {

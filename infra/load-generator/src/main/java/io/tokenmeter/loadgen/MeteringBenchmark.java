@@ -1,0 +1,298 @@
+package io.tokenmeter.loadgen;
+
+import io.tokenmeter.contracts.usage.EventIds;
+import io.tokenmeter.contracts.usage.UsageEvent;
+import io.tokenmeter.contracts.usage.UsageEventCodec;
+import io.tokenmeter.contracts.usage.UsageStatus;
+import io.tokenmeter.contracts.usage.UsageTopics;
+import io.tokenmeter.localstack.KafkaBroker;
+import io.tokenmeter.localstack.ManagedProcess;
+import io.tokenmeter.localstack.PostgresServer;
+import io.tokenmeter.localstack.StackConfig;
+import io.tokenmeter.localstack.TopicDefinitions;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Pushes N usage events through Kafka into the packaged metering-service and prints the sustained
+ * end-to-end rate (first send until the last event is in the rollups), then, on the same broker, database and
+ * machine, the rate of a plain Kafka consumer reading the same events and of a plain batched INSERT of the
+ * same rows: the ratios are the figures. A second pass replays every event, which must all be dropped as
+ * duplicates. Run it with {@code ./infra/bench-metering [events]}.
+ */
+public final class MeteringBenchmark {
+
+    private static final String[] MODELS = {"deepseek-v3.2", "deepseek-r1", "glm-5", "kimi-k2", "qwen3-max", "minimax-m2.5"};
+    private static final String[] REGIONS = {"cn-hangzhou", "cn-beijing", "sg"};
+
+    public static void main(String[] args) throws Exception {
+        Path home = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
+        int n = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
+        int tenants = 1_000;
+        Path state = Files.createTempDirectory("tokenmeter-bench");
+        StackConfig.Ports ports = StackConfig.Ports.free();
+        say("events: " + n + ", tenants: " + tenants + ", cores: " + Runtime.getRuntime().availableProcessors()
+                + " (broker, database, metering and this generator share them)");
+
+        try (PostgresServer postgres = PostgresServer.start(state.resolve("postgres"), ports.postgres(), true);
+             KafkaBroker kafka = KafkaBroker.start(home.resolve("infra/kafka-broker/target/lib"), state.resolve("kafka"),
+                     ports.kafka(), ports.kafkaController(), state.resolve("kafka.log"))) {
+            TopicDefinitions.createMissing(kafka.bootstrapServers());
+            String meteringDb = postgres.ensureDatabase("metering");
+            say("generating events ...");
+            List<byte[]> events = generate(n, tenants);
+            List<String> keys = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                keys.add("t-" + (i % tenants));
+            }
+
+            List<String> command = new ArrayList<>(List.of(ManagedProcess.javaExecutable(), "-Xms1g", "-Xmx1g"));
+            command.addAll(ManagedProcess.jvmFlags());
+            command.addAll(List.of("-jar", home.resolve("metering-service/target/metering-service.jar").toString()));
+            try (ManagedProcess metering = ManagedProcess.start("metering-service", command, Map.of(
+                    "PORT", Integer.toString(ports.metering()), "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                    "METERING_DB_URL", meteringDb, "METERING_DB_USER", postgres.user(), "METERING_DB_PASSWORD", postgres.password(),
+                    "TOKENMETER_INTERNAL_SECRET", "benchmark-secret-0123456789", "LOG_FORMAT", "logstash",
+                    "SPRING_KAFKA_CONSUMER_MAX_POLL_RECORDS", System.getenv().getOrDefault("BENCH_MAX_POLL_RECORDS", "10000")), state.resolve("metering.log"))) {
+                metering.awaitHttpOk("http://127.0.0.1:" + ports.metering() + "/actuator/health", Duration.ofSeconds(120));
+                say("metering-service is up (log " + state.resolve("metering.log") + ")");
+
+                // 1. end to end, deduplication on: first send until every event is in the rollups
+                long start = System.nanoTime();
+                double produceSeconds = produce(kafka.bootstrapServers(), keys, events);
+                awaitRollups(meteringDb, postgres, n);
+                double e2eSeconds = seconds(start);
+                double e2e = n / e2eSeconds;
+
+                // 2. replay of the same events: all duplicates, nothing may count twice
+                long replayStart = System.nanoTime();
+                produce(kafka.bootstrapServers(), keys, events);
+                awaitConsumed(kafka.bootstrapServers(), 2L * n);
+                double replay = n / seconds(replayStart);
+                String metrics = scrape("http://127.0.0.1:" + ports.metering() + "/actuator/prometheus");
+                long counted = rollupRequests(meteringDb, postgres);
+
+                // 3. baselines on the same broker and database
+                double consumer = plainConsumer(kafka.bootstrapServers(), 2L * n) / 2.0;
+                double insert = plainInsert(postgres.ensureDatabase("baseline"), postgres, events);
+
+                System.out.println();
+                System.out.println("== metering benchmark: " + n + " events ==");
+                System.out.printf("producer (acks=all, idempotent, lz4)      %,12.0f events/s%n", n / produceSeconds);
+                System.out.printf("metering end to end (dedup on)           %,12.0f events/s   %.1f s%n", e2e, e2eSeconds);
+                System.out.printf("metering replay (all duplicates)         %,12.0f events/s%n", replay);
+                System.out.printf("baseline: plain Kafka consumer           %,12.0f events/s%n", consumer);
+                System.out.printf("baseline: plain batched INSERT (1000)    %,12.0f rows/s%n", insert);
+                System.out.printf("ratio end to end / plain consumer        %12.2f%n", e2e / consumer);
+                System.out.printf("ratio end to end / plain INSERT          %12.2f%n", e2e / insert);
+                double batches = metric(metrics, "tokenmeter_metering_batch_size_events_count");
+                System.out.printf("metering batches: mean size %,.0f events, mean database transaction %.1f ms%n",
+                        metric(metrics, "tokenmeter_metering_batch_size_events_sum") / batches,
+                        1000 * metric(metrics, "tokenmeter_metering_batch_store_seconds_sum") / batches);
+                System.out.printf("events counted after the replay          %,12d (expected %,d)%n", counted, n);
+                if (counted != n) {
+                    throw new IllegalStateException("counted " + counted + " events, expected " + n + "; logs in " + state);
+                }
+            }
+        }
+        // kept on failure, for its logs
+        try (Stream<Path> files = Files.walk(state)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private static List<byte[]> generate(int n, int tenants) {
+        Random random = new Random(42);
+        Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(6, ChronoUnit.HOURS);
+        List<byte[]> events = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            long output = 50 + random.nextInt(4000);
+            events.add(UsageEventCodec.toJson(new UsageEvent(1, EventIds.newEventId(), "t-" + (i % tenants), "key-" + (i % tenants),
+                    MODELS[random.nextInt(MODELS.length)], "provider", REGIONS[random.nextInt(REGIONS.length)],
+                    random.nextInt(20_000), random.nextInt(5_000), 0, output, random.nextInt((int) output), false,
+                    "req_" + i, UsageStatus.SUCCEEDED, 200 + random.nextInt(5_000), hour.plusMillis(i % 21_600_000L))));
+        }
+        return events;
+    }
+
+    private static double produce(String bootstrap, List<String> keys, List<byte[]> events) {
+        long start = System.nanoTime();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+                ProducerConfig.BATCH_SIZE_CONFIG, 131072,
+                ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+            for (int i = 0; i < events.size(); i++) {
+                producer.send(new ProducerRecord<>(UsageTopics.USAGE_EVENTS, keys.get(i), events.get(i)));
+            }
+            producer.flush();
+        }
+        return seconds(start);
+    }
+
+    private static void awaitRollups(String url, PostgresServer postgres, long expected) throws Exception {
+        long last = -1;
+        long lastChange = System.nanoTime();
+        while (true) {
+            long counted = rollupRequests(url, postgres);
+            if (counted >= expected) {
+                return;
+            }
+            if (counted != last) {
+                last = counted;
+                lastChange = System.nanoTime();
+            } else if (seconds(lastChange) > 120) {
+                throw new IllegalStateException("metering stalled at " + counted + " of " + expected + " events");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static long rollupRequests(String url, PostgresServer postgres) throws Exception {
+        try (Connection c = DriverManager.getConnection(url, postgres.user(), postgres.password());
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(sum(requests), 0) FROM usage_rollup_hourly")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Waits until the metering consumer group has committed offsets covering {@code total} records. */
+    private static void awaitConsumed(String bootstrap, long total) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            while (true) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("metering-service")
+                        .partitionsToOffsetAndMetadata().get();
+                long sum = committed.entrySet().stream().filter(e -> e.getKey().topic().equals(UsageTopics.USAGE_EVENTS))
+                        .mapToLong(e -> e.getValue().offset()).sum();
+                if (sum >= total) {
+                    return;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private static double plainConsumer(String bootstrap, long records) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "baseline-" + System.nanoTime(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+            consumer.subscribe(List.of(UsageTopics.USAGE_EVENTS));
+            long read = 0;
+            long start = 0;
+            while (read < records) {
+                int got = consumer.poll(Duration.ofMillis(200)).count();
+                if (got > 0 && start == 0) {
+                    start = System.nanoTime(); // from the first record: the group join is not reading
+                }
+                read += got;
+            }
+            return read / seconds(start);
+        }
+    }
+
+    /** The same rows as the raw event table, batched INSERTs of 1000 with reWriteBatchedInserts, no dedup. */
+    private static double plainInsert(String url, PostgresServer postgres, List<byte[]> json) throws Exception {
+        List<UsageEvent> events = json.stream().map(b -> UsageEventCodec.decode(b).event()).collect(Collectors.toList());
+        try (Connection c = DriverManager.getConnection(url + "?reWriteBatchedInserts=true", postgres.user(), postgres.password())) {
+            try (Statement s = c.createStatement()) {
+                s.execute("""
+                        CREATE TABLE baseline_event (event_id uuid, tenant_id text, api_key_id text, model text, provider text,
+                          region text, input_tokens bigint, cached_input_tokens bigint, cache_write_tokens bigint,
+                          output_tokens bigint, reasoning_tokens bigint, estimated boolean, request_id text, status text,
+                          latency_ms bigint, occurred_at timestamptz)""");
+            }
+            c.setAutoCommit(false);
+            long start = System.nanoTime();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO baseline_event VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                int i = 0;
+                for (UsageEvent e : events) {
+                    ps.setObject(1, e.eventId());
+                    ps.setString(2, e.tenantId());
+                    ps.setString(3, e.apiKeyId());
+                    ps.setString(4, e.model());
+                    ps.setString(5, e.provider());
+                    ps.setString(6, e.region());
+                    ps.setLong(7, e.inputTokens());
+                    ps.setLong(8, e.cachedInputTokens());
+                    ps.setLong(9, e.cacheWriteTokens());
+                    ps.setLong(10, e.outputTokens());
+                    ps.setLong(11, e.reasoningTokens());
+                    ps.setBoolean(12, e.estimated());
+                    ps.setString(13, e.requestId());
+                    ps.setString(14, e.status().name());
+                    ps.setLong(15, e.latencyMs());
+                    ps.setTimestamp(16, Timestamp.from(e.occurredAt()));
+                    ps.addBatch();
+                    if (++i % 1000 == 0) {
+                        ps.executeBatch();
+                        c.commit();
+                    }
+                }
+                ps.executeBatch();
+                c.commit();
+            }
+            return events.size() / seconds(start);
+        }
+    }
+
+    private static String scrape(String url) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static double metric(String prometheus, String name) {
+        for (String line : prometheus.split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return Double.NaN;
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    private static void say(String line) {
+        System.out.println("[bench] " + line);
+    }
+}
