@@ -113,6 +113,20 @@ class GatewayIntegrationTest {
     }
 
     @Test
+    void listsTheModelsWithProviderAndRegion() throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:"
+                + environment.getProperty("local.server.port") + "/v1/models")).header("Authorization", "Bearer " + tenantKey).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode models = JSON.readTree(response.body()).get("data");
+        assertThat(models).hasSize(6);
+        JsonNode minimax = models.get(4);
+        assertThat(minimax.get("id").asString()).isEqualTo("minimax-m2.5");
+        assertThat(minimax.get("provider").asString()).isEqualTo("minimax");
+        assertThat(minimax.get("region").asString()).isEqualTo("sg");
+    }
+
+    @Test
     void badKeysAreRefusedInOpenAiFormat() throws Exception {
         assertOpenAiError(post("/v1/chat/completions", null, "{}"), 401, "invalid_api_key");
         assertOpenAiError(post("/v1/chat/completions", "tm_not-a-real-key", "{}"), 401, "invalid_api_key");

@@ -10,7 +10,7 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /** Whatever goes wrong under {@code /v1} is answered in OpenAI's error shape, which the SDKs understand. */
-@RestControllerAdvice(assignableTypes = ChatCompletionsController.class)
+@RestControllerAdvice(assignableTypes = {ChatCompletionsController.class, ModelsController.class})
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class OpenAiErrorAdvice {
 

@@ -1,0 +1,40 @@
+package io.tokenmeter.gateway.chat;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.gateway.routing.ModelRouter;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.util.Comparator;
+import java.util.List;
+
+/** {@code GET /v1/models} in OpenAI's list shape, with the provider and serving region of each model. */
+@RestController
+class ModelsController {
+
+    record ModelList(@JsonProperty("object") String object, @JsonProperty("data") List<Model> data) {
+    }
+
+    record Model(@JsonProperty("id") String id, @JsonProperty("object") String object, @JsonProperty("created") long created,
+                 @JsonProperty("owned_by") String ownedBy, @JsonProperty("provider") String provider,
+                 @JsonProperty("region") String region) {
+    }
+
+    private final ModelRouter router;
+
+    ModelsController(ModelRouter router) {
+        this.router = router;
+    }
+
+    @GetMapping("/v1/models")
+    @Operation(summary = "The models a tenant can call, with the provider and serving region that serve them")
+    ModelList models() {
+        List<Model> models = router.all().values().stream()
+                .map(routes -> routes.getFirst())
+                .map(r -> new Model(r.model(), "model", 0, r.provider(), r.provider(), r.region()))
+                .sorted(Comparator.comparing(Model::id))
+                .toList();
+        return new ModelList("list", models);
+    }
+}
