@@ -1,8 +1,7 @@
-package io.tokenmeter.billing;
+package io.tokenmeter.testsupport;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
 
 import java.net.URI;
@@ -12,10 +11,11 @@ import java.net.http.HttpResponse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The service runs with health, Prometheus metrics and OpenAPI, and refuses /api calls that bypass the gateway. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "tokenmeter.internal.secret=test-internal-secret-0123456789")
-class BillingApplicationTest {
+/**
+ * What every TokenMeter service must offer, checked the same way for each: extend it from a
+ * {@code @SpringBootTest(webEnvironment = RANDOM_PORT)} class of the service.
+ */
+public abstract class ServiceEssentialsContract {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -23,21 +23,27 @@ class BillingApplicationTest {
     Environment environment;
 
     private HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
+                .header("X-Request-Id", "req-from-the-caller-42").build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
-    void exposesHealthMetricsAndOpenApi() throws Exception {
+    void exposesHealthPrometheusMetricsAndOpenApi() throws Exception {
         assertThat(get("/actuator/health").body()).contains("\"UP\"");
         assertThat(get("/actuator/prometheus").body()).contains("jvm_memory_used_bytes");
         assertThat(get("/v3/api-docs").body()).contains("\"openapi\"");
     }
 
     @Test
-    void refusesApiCallsWithoutASignedCaller() throws Exception {
+    void refusesApiCallsWithoutCredentialsWithProblemDetails() throws Exception {
         HttpResponse<String> response = get("/api/v1/anything");
         assertThat(response.statusCode()).isEqualTo(401);
         assertThat(response.headers().firstValue("content-type")).hasValue("application/problem+json");
+        assertThat(response.body()).contains("https://tokenmeter.io/problems/unauthenticated");
+    }
+
+    @Test
+    void keepsTheCallersRequestId() throws Exception {
+        assertThat(get("/actuator/health").headers().firstValue("X-Request-Id")).hasValue("req-from-the-caller-42");
     }
 }

@@ -1,0 +1,2 @@
+/** Benchmarks that print their figures against baselines measured in the same run. */
+package io.tokenmeter.loadgen;
