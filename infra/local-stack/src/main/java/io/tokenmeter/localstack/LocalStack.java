@@ -97,7 +97,7 @@ public final class LocalStack implements AutoCloseable {
         say("Kafka: creating topics from infra/kafka/topics.txt");
         TopicDefinitions.createMissing(kafka);
 
-        String simulatorKey = "simulator-" + demo.adminKeySha256().substring(0, 16);
+        String simulatorKey = simulatorKey();
         Path simulatorTarget = config.home().resolve("infra/upstream-simulator/target");
         requireFile(simulatorTarget.resolve("upstream-simulator-0.1.0-SNAPSHOT.jar"));
         List<String> simulator = new ArrayList<>(List.of(ManagedProcess.javaExecutable(), "-Xmx256m", "-cp",
@@ -146,6 +146,11 @@ public final class LocalStack implements AutoCloseable {
         start(service, command, env);
     }
 
+    /** The credential the gateway presents to the simulator: stable per installation, never a real key. */
+    private String simulatorKey() {
+        return "simulator-" + demo.adminKeySha256().substring(0, 16);
+    }
+
     private void database(Map<String, String> env, String prefix, String name) {
         env.put(prefix + "_DB_URL", postgres.ensureDatabase(name));
         env.put(prefix + "_DB_USER", postgres.user());
@@ -165,7 +170,7 @@ public final class LocalStack implements AutoCloseable {
 
     public void restart(String service) throws IOException {
         processes.get(service).close();
-        startService(service, "simulator-" + demo.adminKeySha256().substring(0, 16));
+        startService(service, simulatorKey());
         processes.get(service).awaitHttpOk(url(service) + "/actuator/health", READY_TIMEOUT);
     }
 
