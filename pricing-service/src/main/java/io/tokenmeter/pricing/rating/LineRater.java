@@ -1,0 +1,78 @@
+package io.tokenmeter.pricing.rating;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Prices one line (one model, region and token class) from its usage buckets. Tokens fill the tiers in time
+ * order, starting after {@code alreadyCounted} tokens of the period; a bucket inside the off-peak window is
+ * priced at the discounted rate of the tier its tokens fall in.
+ * <p>
+ * Volume tiers re-price the whole period at the tier reached, so they are rated as one charge for the
+ * line; an off-peak window on a volume-tiered rate is refused when the book is saved (not supported yet).
+ */
+public final class LineRater {
+
+    private LineRater() {
+    }
+
+    public record RatedLine(long tokens, BigDecimal amount, List<TierCharge> charges) {
+    }
+
+    public static RatedLine rate(TieredRate rate, OffPeakWindow offPeak, long alreadyCounted, List<UsageBucket> buckets) {
+        if (alreadyCounted < 0) {
+            throw new IllegalArgumentException("already counted tokens cannot be negative");
+        }
+        List<UsageBucket> ordered = buckets.stream().sorted(Comparator.comparing(UsageBucket::from)).toList();
+        long tokens = ordered.stream().mapToLong(UsageBucket::tokens).reduce(0, Math::addExact);
+        if (rate.mode() == TierMode.VOLUME) {
+            if (offPeak != null) {
+                throw new IllegalArgumentException("off-peak windows are not supported on volume-tiered rates");
+            }
+            BigDecimal amount = rate.incrementalAmount(alreadyCounted, tokens);
+            int tier = rate.tierOf(Math.max(0, alreadyCounted + tokens - 1));
+            return new RatedLine(tokens, amount,
+                    List.of(new TierCharge(tier + 1, tokens, rate.tiers().get(tier).ratePerMillion(), false, amount)));
+        }
+        List<TierCharge> charges = new ArrayList<>();
+        long counter = alreadyCounted;
+        BigDecimal total = BigDecimal.ZERO;
+        for (UsageBucket bucket : ordered) {
+            boolean inWindow = offPeak != null && offPeak.contains(bucket.from());
+            if (offPeak != null && !offPeak.uniformOver(bucket.from(), bucket.to())) {
+                throw new IllegalArgumentException("the bucket " + bucket.from() + " - " + bucket.to()
+                        + " crosses an edge of the off-peak window " + offPeak.start() + "-" + offPeak.end() + " UTC; split it there");
+            }
+            long left = bucket.tokens();
+            while (left > 0) {
+                int tier = rate.tierOf(counter);
+                long inTier = Math.min(left, rate.tierEnd(tier) - counter);
+                BigDecimal unit = rate.tiers().get(tier).ratePerMillion();
+                if (inWindow) {
+                    unit = unit.multiply(offPeak.factor());
+                }
+                BigDecimal amount = TieredRate.perMillion(inTier, unit);
+                add(charges, new TierCharge(tier + 1, inTier, unit, inWindow, amount));
+                total = total.add(amount);
+                counter += inTier;
+                left -= inTier;
+            }
+        }
+        return new RatedLine(tokens, total, charges);
+    }
+
+    /** Merges with the previous charge when only the time differs, so a month of hours reads as a few lines. */
+    private static void add(List<TierCharge> charges, TierCharge charge) {
+        for (int i = 0; i < charges.size(); i++) {
+            TierCharge c = charges.get(i);
+            if (c.tier() == charge.tier() && c.offPeak() == charge.offPeak() && c.ratePerMillion().compareTo(charge.ratePerMillion()) == 0) {
+                charges.set(i, new TierCharge(c.tier(), c.tokens() + charge.tokens(), c.ratePerMillion(), c.offPeak(),
+                        c.amount().add(charge.amount())));
+                return;
+            }
+        }
+        charges.add(charge);
+    }
+}
