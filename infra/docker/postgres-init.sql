@@ -1,3 +1,4 @@
 -- Each service owns its database.
 CREATE DATABASE gateway;
 CREATE DATABASE metering;
+CREATE DATABASE pricing;

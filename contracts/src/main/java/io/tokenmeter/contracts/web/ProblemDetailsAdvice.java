@@ -9,6 +9,8 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import tools.jackson.core.JacksonException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
@@ -46,6 +48,16 @@ public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         log.error("unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
         return respond(Problems.of(CommonErrors.INTERNAL,
                 "unexpected error; quote request id " + RequestIdFilter.of(request) + " when reporting it"), request);
+    }
+
+    /** Says what in the body could not be read (a rate of "abc", a missing field), not just that it failed. */
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex, HttpHeaders headers,
+                                                                  HttpStatusCode status, WebRequest request) {
+        Throwable cause = ex.getMostSpecificCause();
+        String detail = cause instanceof JacksonException jackson ? jackson.getOriginalMessage() : "the request body is not readable JSON";
+        ProblemDetail problem = Problems.of(CommonErrors.INVALID_REQUEST, "invalid request body: " + detail);
+        return handleExceptionInternal(ex, problem, headers, status, request);
     }
 
     @Override

@@ -14,8 +14,11 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import java.time.Clock;
 import java.util.List;
 
-/** The servlet glue every service shares: request ids, problem details, and the signed caller. */
-@AutoConfiguration
+/**
+ * The servlet glue every service shares: request ids, problem details, and the signed caller. It runs before
+ * Boot's MVC auto-configuration so that Boot's own problem-details handler backs off in favour of ours.
+ */
+@AutoConfiguration(beforeName = "org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration")
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @EnableConfigurationProperties(InternalAuthProperties.class)
 public class TokenMeterWebAutoConfiguration {

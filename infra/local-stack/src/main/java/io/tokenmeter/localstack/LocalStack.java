@@ -126,6 +126,7 @@ public final class LocalStack implements AutoCloseable {
         env.put("TOKENMETER_INTERNAL_SECRET", demo.get("TOKENMETER_INTERNAL_SECRET"));
         switch (service) {
             case "metering-service" -> database(env, "METERING", "metering");
+            case "pricing-service" -> database(env, "PRICING", "pricing");
             case "api-gateway" -> {
                 database(env, "GATEWAY", "gateway");
                 env.put("SPRING_PROFILES_ACTIVE", "local");

@@ -1,0 +1,38 @@
+package io.tokenmeter.pricing;
+
+import io.tokenmeter.contracts.web.ApiError;
+import org.springframework.http.HttpStatus;
+
+/** The refusals of pricing-service; each code is the problem's stable type. */
+public enum PricingErrors implements ApiError {
+    INVALID_PRICE_BOOK(HttpStatus.BAD_REQUEST, "invalid-price-book", "The price book or version is not valid"),
+    UNKNOWN_CURRENCY(HttpStatus.BAD_REQUEST, "unknown-currency", "Not an ISO 4217 currency"),
+    VERSION_IN_EFFECT(HttpStatus.CONFLICT, "version-in-effect", "The version has taken effect and cannot change"),
+    INVALID_FX_RATES(HttpStatus.BAD_REQUEST, "invalid-fx-rates", "The FX rates are not valid"),
+    FX_RATE_MISSING(HttpStatus.UNPROCESSABLE_CONTENT, "fx-rate-missing", "No FX rate for the pair and date");
+
+    private final HttpStatus status;
+    private final String code;
+    private final String title;
+
+    PricingErrors(HttpStatus status, String code, String title) {
+        this.status = status;
+        this.code = code;
+        this.title = title;
+    }
+
+    @Override
+    public HttpStatus status() {
+        return status;
+    }
+
+    @Override
+    public String code() {
+        return code;
+    }
+
+    @Override
+    public String title() {
+        return title;
+    }
+}

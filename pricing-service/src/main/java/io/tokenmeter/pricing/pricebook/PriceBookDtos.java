@@ -1,0 +1,67 @@
+package io.tokenmeter.pricing.pricebook;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.tokenmeter.pricing.rating.TierMode;
+import io.tokenmeter.pricing.rating.TokenClass;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.util.List;
+
+/** The JSON of the price-book API. Rates are per 1,000,000 tokens, in the book's currency, exact decimals. */
+public final class PriceBookDtos {
+
+    private PriceBookDtos() {
+    }
+
+    public enum Purpose {
+        /** What tenants pay. */
+        @JsonProperty("sell") SELL,
+        /** What a provider charges us, for margins. */
+        @JsonProperty("cost") COST
+    }
+
+    /** {@code default}: the book of tenants without a contract; one per purpose. */
+    public record PriceBookRequest(String name, String currency, Purpose purpose, @JsonProperty("default") Boolean isDefault) {
+        boolean defaultBook() {
+            return Boolean.TRUE.equals(isDefault);
+        }
+    }
+
+    public record PriceBookView(String id, String name, String currency, Purpose purpose, @JsonProperty("default") boolean isDefault,
+                                @JsonProperty("created_at") Instant createdAt) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TierEntry(@JsonProperty("from_tokens") long fromTokens, @JsonProperty("rate_per_million") BigDecimal ratePerMillion) {
+    }
+
+    /** A flat {@code rate_per_million}, or a {@code mode} with {@code tiers}. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record RateEntry(String model, String region, @JsonProperty("token_class") TokenClass tokenClass,
+                            @JsonProperty("rate_per_million") BigDecimal ratePerMillion, TierMode mode, List<TierEntry> tiers) {
+    }
+
+    public record OffPeakEntry(LocalTime start, LocalTime end, @JsonProperty("discount_percent") BigDecimal discountPercent) {
+    }
+
+    /** What a version holds, stored as one JSON document. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record VersionContent(@JsonProperty("off_peak") OffPeakEntry offPeak, List<RateEntry> rates, String note) {
+    }
+
+    public record VersionRequest(@JsonProperty("effective_from") Instant effectiveFrom, @JsonProperty("off_peak") OffPeakEntry offPeak,
+                                 List<RateEntry> rates, String note) {
+        VersionContent content() {
+            return new VersionContent(offPeak, rates, note);
+        }
+    }
+
+    public record VersionView(@JsonProperty("price_book_id") String priceBookId, int version,
+                              @JsonProperty("effective_from") Instant effectiveFrom, @JsonProperty("in_effect") boolean inEffect,
+                              @JsonProperty("off_peak") OffPeakEntry offPeak, List<RateEntry> rates, String note,
+                              @JsonProperty("created_at") Instant createdAt, @JsonProperty("created_by") String createdBy) {
+    }
+}

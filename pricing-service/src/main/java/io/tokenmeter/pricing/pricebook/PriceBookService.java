@@ -1,0 +1,131 @@
+package io.tokenmeter.pricing.pricebook;
+
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.usage.EventIds;
+import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.pricing.PricingErrors;
+import io.tokenmeter.pricing.audit.AuditLog;
+import io.tokenmeter.pricing.money.MinorUnits;
+import io.tokenmeter.pricing.pricebook.PriceBookDtos.PriceBookRequest;
+import io.tokenmeter.pricing.pricebook.PriceBookDtos.PriceBookView;
+import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionRequest;
+import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionView;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Changes to price books; each one is validated whole, written in one transaction with its audit entry. */
+@Service
+class PriceBookService {
+
+    private final PriceBookRepository books;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    PriceBookService(PriceBookRepository books, AuditLog audit) {
+        this.books = books;
+        this.audit = audit;
+        this.clock = Clock.systemUTC();
+    }
+
+    @Transactional
+    PriceBookView create(Caller admin, PriceBookRequest request) {
+        if (request.name() == null || request.name().isBlank()) {
+            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "name is required");
+        }
+        if (request.purpose() == null) {
+            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "purpose is required: sell or cost");
+        }
+        try {
+            MinorUnits.currency(request.currency());
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(PricingErrors.UNKNOWN_CURRENCY, e.getMessage());
+        }
+        if (request.defaultBook() && books.books().stream().anyMatch(b -> b.isDefault() && b.purpose() == request.purpose())) {
+            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "there is already a default " + request.purpose().name().toLowerCase() + " book");
+        }
+        PriceBookView book = new PriceBookView("pb_" + EventIds.newEventId(), request.name().strip(), request.currency(),
+                request.purpose(), request.defaultBook(), clock.instant());
+        books.insertBook(book, admin.keyId());
+        audit.record(admin, "create", "price_book", book.id(), null, book);
+        return book;
+    }
+
+    @Transactional
+    VersionView addVersion(Caller admin, String bookId, VersionRequest request) {
+        lock(bookId);
+        validate(request, bookId, 0);
+        int version = books.nextVersion(bookId);
+        books.insertVersion(bookId, version, request.effectiveFrom(), request.content(), admin.keyId());
+        VersionView created = books.version(bookId, version).orElseThrow();
+        audit.record(admin, "create", "price_book_version", bookId + "/" + version, null, created);
+        return created;
+    }
+
+    @Transactional
+    VersionView updateVersion(Caller admin, String bookId, int version, VersionRequest request) {
+        lock(bookId);
+        VersionView before = draft(bookId, version);
+        validate(request, bookId, version);
+        books.updateVersion(bookId, version, request.effectiveFrom(), request.content());
+        VersionView after = books.version(bookId, version).orElseThrow();
+        audit.record(admin, "update", "price_book_version", bookId + "/" + version, before, after);
+        return after;
+    }
+
+    @Transactional
+    void deleteVersion(Caller admin, String bookId, int version) {
+        lock(bookId);
+        VersionView before = draft(bookId, version);
+        books.deleteVersion(bookId, version);
+        audit.record(admin, "delete", "price_book_version", bookId + "/" + version, before, null);
+    }
+
+    List<PriceBookView> books() {
+        return books.books();
+    }
+
+    PriceBookView book(String id) {
+        return books.book(id).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no price book " + id));
+    }
+
+    List<VersionView> versions(String bookId) {
+        book(bookId);
+        return books.versions(bookId);
+    }
+
+    VersionView version(String bookId, int version) {
+        return books.version(bookId, version)
+                .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no version " + version + " of price book " + bookId));
+    }
+
+    private void lock(String bookId) {
+        books.lockBook(bookId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no price book " + bookId));
+    }
+
+    private VersionView draft(String bookId, int version) {
+        VersionView existing = version(bookId, version);
+        if (existing.inEffect()) {
+            throw new ApiException(PricingErrors.VERSION_IN_EFFECT, "version " + version + " of " + bookId + " took effect at "
+                    + existing.effectiveFrom() + "; history is never rewritten, add a new version instead");
+        }
+        return existing;
+    }
+
+    private void validate(VersionRequest request, String bookId, int version) {
+        Instant now = clock.instant();
+        List<String> problems = new java.util.ArrayList<>(PriceBookValidator.problems(request, now));
+        if (request.effectiveFrom() != null && books.effectiveFromTaken(bookId, request.effectiveFrom(), version)) {
+            problems.add("another version of this book already takes effect at " + request.effectiveFrom());
+        }
+        if (!problems.isEmpty()) {
+            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, problems.size() == 1 ? problems.getFirst()
+                    : problems.size() + " problems: " + String.join("; ", problems), Map.of("errors", problems));
+        }
+    }
+}
