@@ -148,7 +148,7 @@ class PricingApiTest {
         JsonNode conversion = JSON.readTree(send("GET", "/api/v1/fx/convert?from=CNY&to=JPY&date=2026-02-28&amount=1000", TENANT, null).body());
         assertThat(conversion.get("converted").decimalValue()).isEqualByComparingTo("20795");
         assertThat(conversion.get("rates_used")).hasSize(2);
-        assertThat(conversion.get("rates_used").get(0).get("asOf").asString()).isEqualTo("2026-02-27");
+        assertThat(conversion.get("rates_used").get(0).get("as_of").asString()).isEqualTo("2026-02-27");
 
         assertProblem(send("GET", "/api/v1/fx/convert?from=USD&to=BRL&date=2026-02-28&amount=1", TENANT, null), 422, "fx-rate-missing", "USD/BRL");
         assertProblem(send("POST", "/api/v1/fx/ecb", ADMIN, "Date,USD,\n2026-02-27,abc,\n", "text/csv"), 400, "invalid-fx-rates", "'abc'");

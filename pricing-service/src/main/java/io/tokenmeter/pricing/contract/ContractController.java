@@ -1,0 +1,68 @@
+package io.tokenmeter.pricing.contract;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.usage.EventIds;
+import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.pricing.Access;
+import io.tokenmeter.pricing.PricingErrors;
+import io.tokenmeter.pricing.audit.AuditLog;
+import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+
+@RestController
+class ContractController {
+
+    record ContractRequest(@JsonProperty("tenant_id") String tenantId, @JsonProperty("price_book_id") String priceBookId,
+                           @JsonProperty("discount_percent") BigDecimal discountPercent,
+                           @JsonProperty("valid_from") Instant validFrom, @JsonProperty("valid_to") Instant validTo) {
+    }
+
+    private final ContractRepository contracts;
+    private final JdbcClient jdbc;
+    private final AuditLog audit;
+
+    ContractController(ContractRepository contracts, JdbcClient jdbc, AuditLog audit) {
+        this.contracts = contracts;
+        this.jdbc = jdbc;
+        this.audit = audit;
+    }
+
+    @PostMapping("/api/v1/pricing/contracts")
+    @ResponseStatus(HttpStatus.CREATED)
+    @Transactional
+    @Operation(summary = "Give a tenant its own price book or a discount on the default book for a period (admin)")
+    ContractRepository.Contract create(Caller caller, @RequestBody ContractRequest r) {
+        Access.admin(caller);
+        if (r.tenantId() == null || r.tenantId().isBlank() || r.validFrom() == null) {
+            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "tenant_id and valid_from are required");
+        }
+        if ((r.priceBookId() == null) == (r.discountPercent() == null)) {
+            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "a contract has either price_book_id or discount_percent");
+        }
+        if (r.discountPercent() != null && (r.discountPercent().signum() < 0 || r.discountPercent().compareTo(BigDecimal.valueOf(100)) > 0)) {
+            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "discount_percent must be between 0 and 100");
+        }
+        if (r.validTo() != null && !r.validTo().isAfter(r.validFrom())) {
+            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "valid_to must be after valid_from");
+        }
+        if (r.priceBookId() != null && jdbc.sql("SELECT count(*) FROM price_book WHERE id = ? AND purpose = 'SELL'")
+                .param(r.priceBookId()).query(Integer.class).single() == 0) {
+            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "no sell price book " + r.priceBookId());
+        }
+        var contract = new ContractRepository.Contract("ctr_" + EventIds.newEventId(), r.tenantId(), r.priceBookId(),
+                r.discountPercent(), r.validFrom(), r.validTo());
+        contracts.insert(contract, caller.keyId());
+        audit.record(caller, "create", "tenant_contract", contract.id(), null, contract);
+        return contract;
+    }
+}

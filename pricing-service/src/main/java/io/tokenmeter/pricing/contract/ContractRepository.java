@@ -1,0 +1,42 @@
+package io.tokenmeter.pricing.contract;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+import java.math.BigDecimal;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Optional;
+
+@Repository
+public class ContractRepository {
+
+    /** A tenant's terms: its own book ({@code priceBookId}) or a discount on the default book. */
+    public record Contract(String id, String tenantId, String priceBookId, BigDecimal discountPercent, Instant validFrom, Instant validTo) {
+    }
+
+    private final JdbcClient jdbc;
+
+    ContractRepository(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    void insert(Contract c, String createdBy) {
+        jdbc.sql("INSERT INTO tenant_contract (id, tenant_id, price_book_id, discount_percent, valid_from, valid_to, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                .params(c.id(), c.tenantId(), c.priceBookId(), c.discountPercent(), Timestamp.from(c.validFrom()),
+                        c.validTo() == null ? null : Timestamp.from(c.validTo()), createdBy)
+                .update();
+    }
+
+    /** The contract in force for the tenant at {@code at}: the most recently started one. */
+    public Optional<Contract> inForce(String tenantId, Instant at) {
+        return jdbc.sql("""
+                        SELECT * FROM tenant_contract WHERE tenant_id = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)
+                        ORDER BY valid_from DESC, id DESC LIMIT 1""")
+                .params(tenantId, Timestamp.from(at), Timestamp.from(at))
+                .query((rs, i) -> new Contract(rs.getString("id"), rs.getString("tenant_id"), rs.getString("price_book_id"),
+                        rs.getBigDecimal("discount_percent"), rs.getTimestamp("valid_from").toInstant(),
+                        rs.getTimestamp("valid_to") == null ? null : rs.getTimestamp("valid_to").toInstant()))
+                .optional();
+    }
+}

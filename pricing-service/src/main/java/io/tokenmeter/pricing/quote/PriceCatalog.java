@@ -1,0 +1,86 @@
+package io.tokenmeter.pricing.quote;
+
+import io.tokenmeter.pricing.pricebook.PriceBookDtos.RateEntry;
+import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionContent;
+import io.tokenmeter.pricing.rating.OffPeakWindow;
+import io.tokenmeter.pricing.rating.Tier;
+import io.tokenmeter.pricing.rating.TieredRate;
+import io.tokenmeter.pricing.rating.TokenClass;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Price-book versions compiled for rating. A version that has taken effect never changes, so its compiled
+ * form is cached for good; drafts are read fresh each time.
+ */
+@Component
+class PriceCatalog {
+
+    record RateKey(String model, String region, TokenClass tokenClass) {
+    }
+
+    record CompiledVersion(String bookId, int version, String currency, Instant effectiveFrom, OffPeakWindow offPeak,
+                           Map<RateKey, TieredRate> rates) {
+    }
+
+    private record VersionRow(int version, Instant effectiveFrom, boolean inEffect, String content, String currency) {
+    }
+
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+    private final Map<String, CompiledVersion> inEffect = new ConcurrentHashMap<>();
+
+    PriceCatalog(JdbcClient jdbc, JsonMapper json) {
+        this.jdbc = jdbc;
+        this.json = json;
+    }
+
+    Optional<String> defaultSellBook() {
+        return jdbc.sql("SELECT id FROM price_book WHERE purpose = 'SELL' AND is_default").query(String.class).optional();
+    }
+
+    /** The version of the book in force at {@code at}: the latest that took effect on or before it. */
+    Optional<CompiledVersion> versionAt(String bookId, Instant at) {
+        Optional<VersionRow> row = jdbc.sql("""
+                        SELECT v.version, v.effective_from, v.effective_from <= now() AS in_effect, v.content::text AS content, b.currency
+                        FROM price_book_version v JOIN price_book b ON b.id = v.price_book_id
+                        WHERE v.price_book_id = ? AND v.effective_from <= ? ORDER BY v.effective_from DESC LIMIT 1""")
+                .params(bookId, Timestamp.from(at))
+                .query((rs, i) -> new VersionRow(rs.getInt("version"), rs.getTimestamp("effective_from").toInstant(),
+                        rs.getBoolean("in_effect"), rs.getString("content"), rs.getString("currency")))
+                .optional();
+        return row.map(r -> {
+            String key = bookId + "/" + r.version();
+            CompiledVersion cached = inEffect.get(key);
+            if (cached != null) {
+                return cached;
+            }
+            CompiledVersion compiled = compile(bookId, r);
+            if (r.inEffect()) {
+                inEffect.put(key, compiled);
+            }
+            return compiled;
+        });
+    }
+
+    private CompiledVersion compile(String bookId, VersionRow row) {
+        VersionContent content = json.readValue(row.content(), VersionContent.class);
+        Map<RateKey, TieredRate> rates = new HashMap<>();
+        for (RateEntry r : content.rates()) {
+            TieredRate rate = r.ratePerMillion() != null ? TieredRate.flat(r.ratePerMillion())
+                    : new TieredRate(r.mode(), r.tiers().stream().map(t -> new Tier(t.fromTokens(), t.ratePerMillion())).toList());
+            rates.put(new RateKey(r.model(), r.region(), r.tokenClass()), rate);
+        }
+        OffPeakWindow offPeak = content.offPeak() == null ? null
+                : new OffPeakWindow(content.offPeak().start(), content.offPeak().end(), content.offPeak().discountPercent());
+        return new CompiledVersion(bookId, row.version(), row.currency(), row.effectiveFrom(), offPeak, Map.copyOf(rates));
+    }
+}

@@ -1,0 +1,200 @@
+package io.tokenmeter.pricing.quote;
+
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.pricing.Access;
+import io.tokenmeter.pricing.PricingErrors;
+import io.tokenmeter.pricing.contract.ContractRepository;
+import io.tokenmeter.pricing.contract.ContractRepository.Contract;
+import io.tokenmeter.pricing.fx.FxConversion;
+import io.tokenmeter.pricing.fx.FxRates;
+import io.tokenmeter.pricing.fx.MissingFxRateException;
+import io.tokenmeter.pricing.money.MinorUnits;
+import io.tokenmeter.pricing.quote.PriceCatalog.CompiledVersion;
+import io.tokenmeter.pricing.quote.PriceCatalog.RateKey;
+import io.tokenmeter.pricing.quote.QuoteDtos.Converted;
+import io.tokenmeter.pricing.quote.QuoteDtos.PricedLine;
+import io.tokenmeter.pricing.quote.QuoteDtos.Quote;
+import io.tokenmeter.pricing.quote.QuoteDtos.QuoteLine;
+import io.tokenmeter.pricing.quote.QuoteDtos.QuoteRequest;
+import io.tokenmeter.pricing.rating.LineRater;
+import io.tokenmeter.pricing.rating.TierCharge;
+import io.tokenmeter.pricing.rating.TieredRate;
+import io.tokenmeter.pricing.rating.UsageBucket;
+import org.springframework.stereotype.Service;
+
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Prices quantities for a tenant and a period. The most specific price applies: a contract's own book, else a
+ * contract's discount on the default sell book, else the default sell book; the version is the one in force
+ * at each bucket's time. Each line's amount is exact until it is rounded once, in the currency asked for
+ * (or the book's), half to even; totals add rounded lines. Unpriced quantities are reported, never zero.
+ */
+@Service
+class QuoteService {
+
+    static final String ROUNDING = "each line is computed exactly and rounded once, to the minor units of the currency it is stated in "
+            + "(the invoice currency when one is asked for), half to even; totals are sums of rounded lines";
+
+    private record Price(CompiledVersion version, Contract contract, BigDecimal discountPercent, String source) {
+    }
+
+    private final PriceCatalog catalog;
+    private final ContractRepository contracts;
+    private final FxRates fx;
+
+    QuoteService(PriceCatalog catalog, ContractRepository contracts, FxRates fx) {
+        this.catalog = catalog;
+        this.contracts = contracts;
+        this.fx = fx;
+    }
+
+    Quote quote(Caller caller, QuoteRequest request) {
+        validate(request);
+        Access.readTenant(caller, request.tenantId());
+        LocalDate fxDate = request.period().to().minusNanos(1).atOffset(ZoneOffset.UTC).toLocalDate();
+        Map<String, Long> counted = new HashMap<>();
+        List<PricedLine> lines = new ArrayList<>();
+        for (QuoteLine line : request.lines()) {
+            List<UsageBucket> buckets = line.buckets() != null
+                    ? line.buckets().stream().map(b -> new UsageBucket(b.from(), b.to(), b.tokens())).toList()
+                    : List.of(new UsageBucket(request.period().from(), request.period().from().plusSeconds(1), line.tokens()));
+            String counterKey = line.model() + "|" + line.tokenClass();
+            long already = line.alreadyCounted() != null ? line.alreadyCounted() : counted.getOrDefault(counterKey, 0L);
+            // consecutive buckets priced by the same version and terms form one priced line
+            List<UsageBucket> segment = new ArrayList<>();
+            Price segmentPrice = null;
+            for (UsageBucket bucket : buckets.stream().sorted(java.util.Comparator.comparing(UsageBucket::from)).toList()) {
+                Price price = priceAt(request.tenantId(), bucket.from());
+                if (segmentPrice != null && !samePrice(segmentPrice, price)) {
+                    lines.add(rate(line, segment, segmentPrice, already, request.currency(), fxDate, line.buckets() != null));
+                    already += segment.stream().mapToLong(UsageBucket::tokens).sum();
+                    segment = new ArrayList<>();
+                }
+                segmentPrice = price;
+                segment.add(bucket);
+            }
+            lines.add(rate(line, segment, segmentPrice, already, request.currency(), fxDate, line.buckets() != null));
+            already += segment.stream().mapToLong(UsageBucket::tokens).sum();
+            counted.put(counterKey, already);
+        }
+        Map<String, BigDecimal> totals = new TreeMap<>();
+        for (PricedLine l : lines) {
+            if (l.priced()) {
+                String currency = l.converted() != null ? l.converted().currency() : l.currency();
+                BigDecimal amount = l.converted() != null ? l.converted().amount() : l.amount();
+                totals.merge(currency, amount, BigDecimal::add);
+            }
+        }
+        return new Quote(request.tenantId(), request.period(), lines, totals, ROUNDING);
+    }
+
+    /** {@code timed}: the buckets carry real times; plain token counts have none and are priced as peak. */
+    private PricedLine rate(QuoteLine line, List<UsageBucket> buckets, Price price, long already, String currency, LocalDate fxDate,
+                            boolean timed) {
+        long tokens = buckets.stream().mapToLong(UsageBucket::tokens).sum();
+        if (price.version() == null) {
+            return unpriced(line, tokens, "no price book is in force for this tenant at " + buckets.getFirst().from()
+                    + (price.contract() != null ? " (contract " + price.contract().id() + ")" : ""));
+        }
+        CompiledVersion v = price.version();
+        TieredRate rate = v.rates().get(new RateKey(line.model(), line.region(), line.tokenClass()));
+        if (rate == null) {
+            return unpriced(line, tokens, "price book " + v.bookId() + " version " + v.version() + " has no " + line.tokenClass().name().toLowerCase()
+                    + " rate for " + line.model() + " in " + line.region());
+        }
+        LineRater.RatedLine rated = LineRater.rate(rate, timed ? v.offPeak() : null, already, buckets);
+        BigDecimal exact = rated.amount();
+        List<TierCharge> charges = rated.charges();
+        if (price.discountPercent() != null) {
+            BigDecimal factor = BigDecimal.ONE.subtract(price.discountPercent().movePointLeft(2));
+            exact = exact.multiply(factor);
+            charges = charges.stream().map(c -> new TierCharge(c.tier(), c.tokens(), c.ratePerMillion().multiply(factor), c.offPeak(),
+                    c.amount().multiply(factor))).toList();
+        }
+        Converted converted = null;
+        if (currency != null && !currency.equals(v.currency())) {
+            try {
+                FxConversion c = fx.conversion(v.currency(), currency, fxDate);
+                converted = new Converted(currency, MinorUnits.round(exact.multiply(c.rate()), MinorUnits.currency(currency)), c.rate(),
+                        fxDate, c.ratesUsed());
+            } catch (MissingFxRateException e) {
+                throw new ApiException(PricingErrors.FX_RATE_MISSING, e.getMessage(),
+                        Map.of("pair", v.currency() + "/" + currency, "date", fxDate.toString()));
+            }
+        }
+        return new PricedLine(line.model(), line.region(), line.tokenClass(), tokens, true, null, v.bookId(), v.version(),
+                price.contract() == null ? null : price.contract().id(), price.source(), price.discountPercent(), v.currency(), exact,
+                converted == null ? MinorUnits.round(exact, MinorUnits.currency(v.currency())) : null, charges, converted);
+    }
+
+    private Price priceAt(String tenantId, java.time.Instant at) {
+        Optional<Contract> contract = contracts.inForce(tenantId, at);
+        if (contract.isPresent() && contract.get().priceBookId() != null) {
+            return new Price(catalog.versionAt(contract.get().priceBookId(), at).orElse(null), contract.get(), null, "contract_book");
+        }
+        Optional<CompiledVersion> standard = catalog.defaultSellBook().flatMap(book -> catalog.versionAt(book, at));
+        if (contract.isPresent()) {
+            return new Price(standard.orElse(null), contract.get(), contract.get().discountPercent(), "contract_discount");
+        }
+        return new Price(standard.orElse(null), null, null, "default_book");
+    }
+
+    private static boolean samePrice(Price a, Price b) {
+        return java.util.Objects.equals(a.version() == null ? null : a.version().bookId() + "/" + a.version().version(),
+                b.version() == null ? null : b.version().bookId() + "/" + b.version().version())
+                && java.util.Objects.equals(a.contract(), b.contract());
+    }
+
+    private static PricedLine unpriced(QuoteLine line, long tokens, String reason) {
+        return new PricedLine(line.model(), line.region(), line.tokenClass(), tokens, false, reason, null, null, null, null, null,
+                null, null, null, null, null);
+    }
+
+    private static void validate(QuoteRequest r) {
+        List<String> problems = new ArrayList<>();
+        if (r.tenantId() == null || r.tenantId().isBlank()) {
+            problems.add("tenant_id is required");
+        }
+        if (r.period() == null || r.period().from() == null || r.period().to() == null || !r.period().to().isAfter(r.period().from())) {
+            problems.add("period needs from < to");
+        }
+        if (r.currency() != null) {
+            try {
+                MinorUnits.currency(r.currency());
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(PricingErrors.UNKNOWN_CURRENCY, e.getMessage());
+            }
+        }
+        if (r.lines() == null || r.lines().isEmpty()) {
+            problems.add("lines must not be empty");
+        } else {
+            for (int i = 0; i < r.lines().size(); i++) {
+                QuoteLine l = r.lines().get(i);
+                if (l.model() == null || l.region() == null || l.tokenClass() == null) {
+                    problems.add("lines[" + i + "] needs model, region and token_class");
+                }
+                if ((l.tokens() == null) == (l.buckets() == null || l.buckets().isEmpty())) {
+                    problems.add("lines[" + i + "] needs tokens or buckets");
+                } else if (l.tokens() != null && l.tokens() < 0) {
+                    problems.add("lines[" + i + "].tokens is negative");
+                } else if (l.buckets() != null && l.buckets().stream().anyMatch(b -> b.tokens() < 0 || b.from() == null || b.to() == null || !b.to().isAfter(b.from()))) {
+                    problems.add("lines[" + i + "].buckets need from < to and tokens >= 0");
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, String.join("; ", problems), Map.of("errors", problems));
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package io.tokenmeter.pricing;
+
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.CallerHeaders;
+import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.testsupport.RealInfrastructure;
+import io.tokenmeter.testsupport.RealInfrastructureInitializer;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.core.env.Environment;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The rating API on the real database; prices are set up in the future, where versions may be drafts. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@RealInfrastructure
+class QuoteApiTest {
+
+    static final Caller ADMIN = new Caller("key-admin", Role.ADMIN, null);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final CallerHeaders CALLERS = new CallerHeaders(RealInfrastructureInitializer.TEST_SECRET, Clock.systemUTC());
+    // a period well in the future: its versions can still be created now
+    static final Instant MONTH = LocalDate.now(ZoneOffset.UTC).plusMonths(2).withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+    static final Instant NEXT_MONTH = MONTH.atOffset(ZoneOffset.UTC).plusMonths(1).toInstant();
+    static volatile String defaultBook;
+
+    @Autowired
+    Environment environment;
+
+    static final String RATES = """
+            [{"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"input","rate_per_million":0.27},
+             {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","rate_per_million":1.10},
+             {"model":"glm-5","region":"cn-beijing","token_class":"input","mode":"graduated",
+              "tiers":[{"from_tokens":0,"rate_per_million":1.00},{"from_tokens":1000000,"rate_per_million":0.80}]}]""";
+
+    String book(boolean isDefault, String rates, Instant... versionsFrom) throws Exception {
+        JsonNode book = JSON.readTree(send("/api/v1/pricing/books", ADMIN,
+                "{\"name\":\"Book\",\"currency\":\"USD\",\"purpose\":\"sell\",\"default\":" + isDefault + "}").body());
+        String id = book.get("id").asString();
+        for (Instant from : versionsFrom) {
+            HttpResponse<String> v = send("/api/v1/pricing/books/" + id + "/versions", ADMIN, "{\"effective_from\":\"" + from
+                    + "\",\"off_peak\":{\"start\":\"16:30\",\"end\":\"00:30\",\"discount_percent\":50},\"rates\":" + rates + "}");
+            assertThat(v.statusCode()).as(v.body()).isEqualTo(201);
+        }
+        return id;
+    }
+
+    synchronized String defaultBook() throws Exception {
+        if (defaultBook == null) {
+            defaultBook = book(true, RATES, MONTH.minusSeconds(86400));
+        }
+        return defaultBook;
+    }
+
+    JsonNode quote(Caller caller, String tenant, String currency, String lines) throws Exception {
+        HttpResponse<String> r = send("/api/v1/rating/quote", caller, "{\"tenant_id\":\"" + tenant + "\",\"period\":{\"from\":\"" + MONTH
+                + "\",\"to\":\"" + NEXT_MONTH + "\"}" + (currency == null ? "" : ",\"currency\":\"" + currency + "\"") + ",\"lines\":" + lines + "}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    @Test
+    void theDefaultBookPricesATenantWithoutAContractAndUnpricedUsageIsReported() throws Exception {
+        defaultBook();
+        String tenant = "t-" + UUID.randomUUID();
+        JsonNode q = quote(ADMIN, tenant, null, """
+                [{"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"input","tokens":2000000},
+                 {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","tokens":333333},
+                 {"model":"kimi-k2","region":"sg","token_class":"input","tokens":5}]""");
+        JsonNode input = q.get("lines").get(0);
+        assertThat(input.get("price_source").asString()).isEqualTo("default_book");
+        assertThat(input.get("price_book_id").asString()).isEqualTo(defaultBook);
+        assertThat(input.get("price_book_version").asInt()).isEqualTo(1);
+        assertThat(input.get("amount").decimalValue()).isEqualByComparingTo("0.54");          // 2 x 0.27
+        JsonNode output = q.get("lines").get(1);
+        assertThat(output.get("amount_exact").decimalValue()).isEqualByComparingTo("0.3666663"); // 0.333333 x 1.10
+        assertThat(output.get("amount").decimalValue()).isEqualByComparingTo("0.37");
+        JsonNode unpriced = q.get("lines").get(2);
+        assertThat(unpriced.get("priced").asBoolean()).isFalse();
+        assertThat(unpriced.get("reason").asString()).contains("no input rate for kimi-k2 in sg");
+        assertThat(unpriced.has("amount")).isFalse();
+        assertThat(q.get("totals").get("USD").decimalValue()).isEqualByComparingTo("0.91");
+    }
+
+    @Test
+    void aContractBookWinsOverADiscountWhichWinsOverTheDefault() throws Exception {
+        defaultBook();
+        String own = book(false, RATES.replace("0.27", "0.20"), MONTH.minusSeconds(3600));
+        String withBook = "t-" + UUID.randomUUID();
+        String withDiscount = "t-" + UUID.randomUUID();
+        contract("{\"tenant_id\":\"" + withBook + "\",\"price_book_id\":\"" + own + "\",\"valid_from\":\"" + MONTH.minusSeconds(7200) + "\"}");
+        contract("{\"tenant_id\":\"" + withDiscount + "\",\"discount_percent\":20,\"valid_from\":\"" + MONTH.minusSeconds(7200) + "\"}");
+        String line = "[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\",\"token_class\":\"input\",\"tokens\":1000000}]";
+
+        JsonNode byBook = quote(ADMIN, withBook, null, line).get("lines").get(0);
+        assertThat(byBook.get("price_source").asString()).isEqualTo("contract_book");
+        assertThat(byBook.get("price_book_id").asString()).isEqualTo(own);
+        assertThat(byBook.get("contract_id").asString()).startsWith("ctr_");
+        assertThat(byBook.get("amount").decimalValue()).isEqualByComparingTo("0.20");
+
+        JsonNode byDiscount = quote(ADMIN, withDiscount, null, line).get("lines").get(0);
+        assertThat(byDiscount.get("price_source").asString()).isEqualTo("contract_discount");
+        assertThat(byDiscount.get("amount_exact").decimalValue()).isEqualByComparingTo("0.216"); // 0.27 x 0.8
+        assertThat(byDiscount.get("amount").decimalValue()).isEqualByComparingTo("0.22");
+    }
+
+    @Test
+    void bucketsArePricedByTheVersionInForceAtTheirTimeWithTiersAndOffPeak() throws Exception {
+        String tenant = "t-" + UUID.randomUUID();
+        Instant mid = MONTH.plusSeconds(86400 * 10L);
+        String own = book(false, RATES, MONTH.minusSeconds(60));
+        // a second version from day 10 doubles the glm-5 tier-1 rate
+        assertThat(send("/api/v1/pricing/books/" + own + "/versions", ADMIN, "{\"effective_from\":\"" + mid
+                + "\",\"off_peak\":{\"start\":\"16:30\",\"end\":\"00:30\",\"discount_percent\":50},\"rates\":"
+                + RATES.replace("\"rate_per_million\":1.00", "\"rate_per_million\":2.00") + "}").statusCode()).isEqualTo(201);
+        contract("{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + own + "\",\"valid_from\":\"" + MONTH.minusSeconds(60) + "\"}");
+        Instant dayTime = MONTH.plusSeconds(3600 * 12);       // 12:00, peak
+        Instant night = MONTH.plusSeconds(3600 * 17);         // 17:00, off-peak
+        Instant later = mid.plusSeconds(3600 * 12);           // day 10, 12:00, version 2
+        JsonNode lines = quote(ADMIN, tenant, null, """
+                [{"model":"glm-5","region":"cn-beijing","token_class":"input","buckets":[
+                  {"from":"%s","to":"%s","tokens":600000},{"from":"%s","to":"%s","tokens":600000},{"from":"%s","to":"%s","tokens":100000}]}]"""
+                .formatted(dayTime, dayTime.plusSeconds(3600), night, night.plusSeconds(3600), later, later.plusSeconds(3600))).get("lines");
+        assertThat(lines).hasSize(2);
+        // version 1: 600k peak at 1.00 = 0.60; 400k off-peak at 0.50 = 0.20; 200k off-peak in tier 2 at 0.40 = 0.08
+        assertThat(lines.get(0).get("price_book_version").asInt()).isEqualTo(1);
+        assertThat(lines.get(0).get("amount_exact").decimalValue()).isEqualByComparingTo("0.88");
+        assertThat(lines.get(0).get("tiers")).hasSize(3);
+        // version 2, tiers continue at 1.2M: 100k in tier 2 at 0.80 = 0.08
+        assertThat(lines.get(1).get("price_book_version").asInt()).isEqualTo(2);
+        assertThat(lines.get(1).get("amount_exact").decimalValue()).isEqualByComparingTo("0.08");
+        assertThat(lines.get(1).get("tiers").get(0).get("tier").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void amountsConvertThroughTheEuroToAZeroDecimalCurrencyAndAMissingRateIsAnError() throws Exception {
+        defaultBook();
+        LocalDate published = NEXT_MONTH.atOffset(ZoneOffset.UTC).toLocalDate().minusDays(2);
+        rate("EUR", "USD", "1.0812", published);
+        rate("EUR", "JPY", "162.20", published);
+        JsonNode line = quote(ADMIN, "t-" + UUID.randomUUID(), "JPY",
+                "[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\",\"token_class\":\"output\",\"tokens\":100000000}]").get("lines").get(0);
+        // 100M x 1.10 = 110 USD = 110 / 1.0812 x 162.20 JPY = 16,502.03... -> 16502
+        assertThat(line.get("amount_exact").decimalValue()).isEqualByComparingTo("110");
+        assertThat(line.get("converted").get("currency").asString()).isEqualTo("JPY");
+        assertThat(line.get("converted").get("amount").decimalValue()).isEqualByComparingTo("16502");
+        assertThat(line.get("converted").get("rates_used")).hasSize(2);
+        assertThat(line.get("converted").get("fx_date").asString()).isEqualTo(NEXT_MONTH.atOffset(ZoneOffset.UTC).toLocalDate().minusDays(1).toString());
+
+        HttpResponse<String> missing = send("/api/v1/rating/quote", ADMIN, "{\"tenant_id\":\"t\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\""
+                + NEXT_MONTH + "\"},\"currency\":\"BRL\",\"lines\":[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\",\"token_class\":\"input\",\"tokens\":1}]}");
+        assertThat(missing.statusCode()).isEqualTo(422);
+        assertThat(JSON.readTree(missing.body()).get("detail").asString()).contains("USD/BRL");
+    }
+
+    @Test
+    void aTenantQuotesOnlyForItself() throws Exception {
+        Caller tenant = new Caller("k", Role.TENANT, "tenant-x");
+        String body = "{\"tenant_id\":\"%s\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH
+                + "\"},\"lines\":[{\"model\":\"glm-5\",\"region\":\"cn-beijing\",\"token_class\":\"input\",\"tokens\":1}]}";
+        assertThat(send("/api/v1/rating/quote", tenant, body.formatted("tenant-y")).statusCode()).isEqualTo(403);
+        assertThat(send("/api/v1/rating/quote", tenant, body.formatted("tenant-x")).statusCode()).isEqualTo(200);
+    }
+
+    private void contract(String body) throws Exception {
+        HttpResponse<String> r = send("/api/v1/pricing/contracts", ADMIN, body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    }
+
+    private void rate(String base, String quote, String rate, LocalDate asOf) throws Exception {
+        HttpResponse<String> r = send("/api/v1/fx/rates", ADMIN, "{\"base\":\"" + base + "\",\"quote\":\"" + quote + "\",\"rate\":" + rate
+                + ",\"as_of\":\"" + asOf + "\",\"source\":\"test-" + UUID.randomUUID() + "\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    }
+
+    private HttpResponse<String> send(String path, Caller caller, String body) throws Exception {
+        String value = CALLERS.encode(caller);
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
+                .header(CallerHeaders.CALLER, value).header(CallerHeaders.SIGNATURE, CALLERS.sign(value)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
