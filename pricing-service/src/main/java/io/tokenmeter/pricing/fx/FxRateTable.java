@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Published rates and the policy that picks one for a period: the latest rate published on or before the
@@ -28,6 +29,11 @@ public final class FxRateTable {
     public static final MathContext PRECISION = MathContext.DECIMAL128;
 
     private final Map<String, NavigableMap<LocalDate, FxRate>> byPair = new HashMap<>();
+    /** The table never changes, so neither does a conversion: rating converts many lines for one pair and date. */
+    private final Map<ConversionKey, FxConversion> conversions = new ConcurrentHashMap<>();
+
+    private record ConversionKey(String from, String to, LocalDate date) {
+    }
 
     public FxRateTable(List<FxRate> rates) {
         for (FxRate r : rates) {
@@ -36,6 +42,16 @@ public final class FxRateTable {
     }
 
     public FxConversion conversion(String from, String to, LocalDate periodEnd) {
+        ConversionKey key = new ConversionKey(from, to, periodEnd);
+        FxConversion known = conversions.get(key);
+        if (known == null) {
+            known = compute(from, to, periodEnd); // a missing rate throws and is not remembered
+            conversions.put(key, known);
+        }
+        return known;
+    }
+
+    private FxConversion compute(String from, String to, LocalDate periodEnd) {
         if (from.equals(to)) {
             return new FxConversion(from, to, BigDecimal.ONE, List.of());
         }

@@ -64,6 +64,7 @@ class QuoteService {
         Access.readTenant(caller, request.tenantId());
         LocalDate fxDate = request.period().to().minusNanos(1).atOffset(ZoneOffset.UTC).toLocalDate();
         Map<String, Long> counted = new HashMap<>();
+        Map<String, FxConversion> conversions = new HashMap<>(); // one database lookup per currency pair and quote
         List<PricedLine> lines = new ArrayList<>();
         for (QuoteLine line : request.lines()) {
             List<UsageBucket> buckets = line.buckets() != null
@@ -77,14 +78,14 @@ class QuoteService {
             for (UsageBucket bucket : buckets.stream().sorted(java.util.Comparator.comparing(UsageBucket::from)).toList()) {
                 Price price = priceAt(request.tenantId(), bucket.from());
                 if (segmentPrice != null && !samePrice(segmentPrice, price)) {
-                    lines.add(rate(line, segment, segmentPrice, already, request.currency(), fxDate, line.buckets() != null));
+                    lines.add(rate(line, segment, segmentPrice, already, request.currency(), fxDate, line.buckets() != null, conversions));
                     already += segment.stream().mapToLong(UsageBucket::tokens).sum();
                     segment = new ArrayList<>();
                 }
                 segmentPrice = price;
                 segment.add(bucket);
             }
-            lines.add(rate(line, segment, segmentPrice, already, request.currency(), fxDate, line.buckets() != null));
+            lines.add(rate(line, segment, segmentPrice, already, request.currency(), fxDate, line.buckets() != null, conversions));
             already += segment.stream().mapToLong(UsageBucket::tokens).sum();
             counted.put(counterKey, already);
         }
@@ -101,7 +102,7 @@ class QuoteService {
 
     /** {@code timed}: the buckets carry real times; plain token counts have none and are priced as peak. */
     private PricedLine rate(QuoteLine line, List<UsageBucket> buckets, Price price, long already, String currency, LocalDate fxDate,
-                            boolean timed) {
+                            boolean timed, Map<String, FxConversion> conversions) {
         long tokens = buckets.stream().mapToLong(UsageBucket::tokens).sum();
         if (price.version() == null) {
             return unpriced(line, tokens, "no price book is in force for this tenant at " + buckets.getFirst().from()
@@ -125,7 +126,11 @@ class QuoteService {
         Converted converted = null;
         if (currency != null && !currency.equals(v.currency())) {
             try {
-                FxConversion c = fx.conversion(v.currency(), currency, fxDate);
+                FxConversion c = conversions.get(v.currency());
+                if (c == null) {
+                    c = fx.conversion(v.currency(), currency, fxDate);
+                    conversions.put(v.currency(), c);
+                }
                 converted = new Converted(currency, MinorUnits.round(exact.multiply(c.rate()), MinorUnits.currency(currency)), c.rate(),
                         fxDate, c.ratesUsed());
             } catch (MissingFxRateException e) {
