@@ -168,6 +168,21 @@ class QuoteApiTest {
     }
 
     @Test
+    void aTenantReadsThePricesThatApplyToItWithItsDiscount() throws Exception {
+        defaultBook();
+        String tenant = "t-" + UUID.randomUUID();
+        contract("{\"tenant_id\":\"" + tenant + "\",\"discount_percent\":10,\"valid_from\":\"" + MONTH.minusSeconds(7200) + "\"}");
+        Caller self = new Caller("k", Role.TENANT, tenant);
+        HttpResponse<String> r = get("/api/v1/rating/prices?at=" + MONTH.plusSeconds(60), self);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode prices = JSON.readTree(r.body());
+        assertThat(prices.get("price_source").asString()).isEqualTo("contract_discount");
+        assertThat(prices.get("rates").get(0).get("rate_per_million").decimalValue()).isEqualByComparingTo("0.243"); // 0.27 x 0.9
+        assertThat(prices.get("rates").get(2).get("tiers").get(1).get("rate_per_million").decimalValue()).isEqualByComparingTo("0.72");
+        assertThat(get("/api/v1/rating/prices?tenant_id=someone-else", self).statusCode()).isEqualTo(403);
+    }
+
+    @Test
     void aTenantQuotesOnlyForItself() throws Exception {
         Caller tenant = new Caller("k", Role.TENANT, "tenant-x");
         String body = "{\"tenant_id\":\"%s\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH
@@ -185,6 +200,12 @@ class QuoteApiTest {
         HttpResponse<String> r = send("/api/v1/fx/rates", ADMIN, "{\"base\":\"" + base + "\",\"quote\":\"" + quote + "\",\"rate\":" + rate
                 + ",\"as_of\":\"" + asOf + "\",\"source\":\"test-" + UUID.randomUUID() + "\"}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    }
+
+    private HttpResponse<String> get(String path, Caller caller) throws Exception {
+        String value = CALLERS.encode(caller);
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
+                .header(CallerHeaders.CALLER, value).header(CallerHeaders.SIGNATURE, CALLERS.sign(value)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> send(String path, Caller caller, String body) throws Exception {

@@ -79,6 +79,41 @@ public final class DemoSetup {
             values.put("FINANCE_API_KEY", post(gatewayUrl + "/api/v1/admin/api-keys", admin, "{\"name\":\"demo finance\",\"role\":\"FINANCE\"}").get("key").asString());
         }
         save();
+        ensurePrices(gatewayUrl);
+    }
+
+    /**
+     * On first start: a default USD sell book with February 2026 list prices, a CNY cost book and demo FX
+     * rates, from {@code tokenmeter/demo-prices.json}, through the pricing API. Versions can only be created to
+     * take effect in the future, so they start two seconds from now.
+     */
+    private void ensurePrices(String gatewayUrl) throws IOException, InterruptedException {
+        String admin = values.get("ADMIN_API_KEY");
+        HttpResponse<String> existing = HTTP.send(HttpRequest.newBuilder(URI.create(gatewayUrl + "/api/v1/pricing/books"))
+                .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString());
+        if (existing.statusCode() != 200) {
+            throw new IllegalStateException("demo setup: listing price books answered " + existing.statusCode() + ": " + existing.body());
+        }
+        if (!JSON.readTree(existing.body()).isEmpty()) {
+            return;
+        }
+        JsonNode demo;
+        try (var in = DemoSetup.class.getResourceAsStream("/tokenmeter/demo-prices.json")) {
+            demo = JSON.readTree(in);
+        }
+        String effectiveFrom = java.time.Instant.now().plusSeconds(2).toString();
+        for (JsonNode entry : demo.get("books")) {
+            String bookId = post(gatewayUrl + "/api/v1/pricing/books", admin, JSON.writeValueAsString(entry.get("book"))).get("id").asString();
+            var version = (tools.jackson.databind.node.ObjectNode) entry.get("version").deepCopy();
+            version.put("effective_from", effectiveFrom);
+            post(gatewayUrl + "/api/v1/pricing/books/" + bookId + "/versions", admin, JSON.writeValueAsString(version));
+        }
+        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        for (JsonNode rate : demo.get("fx_rates")) {
+            var body = (tools.jackson.databind.node.ObjectNode) rate.deepCopy();
+            body.put("as_of", today).put("source", "demo (illustrative)");
+            post(gatewayUrl + "/api/v1/fx/rates", admin, JSON.writeValueAsString(body));
+        }
     }
 
     private static boolean works(String gatewayUrl, String key) throws IOException, InterruptedException {

@@ -27,8 +27,9 @@ class PriceCatalog {
     record RateKey(String model, String region, TokenClass tokenClass) {
     }
 
+    /** {@code content} is the version as written, for showing; {@code rates} the same compiled for rating. */
     record CompiledVersion(String bookId, int version, String currency, Instant effectiveFrom, OffPeakWindow offPeak,
-                           Map<RateKey, TieredRate> rates) {
+                           Map<RateKey, TieredRate> rates, VersionContent content) {
     }
 
     private record VersionRow(int version, Instant effectiveFrom, boolean inEffect, String content, String currency) {
@@ -81,6 +82,6 @@ class PriceCatalog {
         }
         OffPeakWindow offPeak = content.offPeak() == null ? null
                 : new OffPeakWindow(content.offPeak().start(), content.offPeak().end(), content.offPeak().discountPercent());
-        return new CompiledVersion(bookId, row.version(), row.currency(), row.effectiveFrom(), offPeak, Map.copyOf(rates));
+        return new CompiledVersion(bookId, row.version(), row.currency(), row.effectiveFrom(), offPeak, Map.copyOf(rates), content);
     }
 }

@@ -4,7 +4,11 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.pricing.quote.QuoteDtos.Quote;
 import io.tokenmeter.pricing.quote.QuoteDtos.QuoteRequest;
+import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+
+import java.time.Instant;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -15,6 +19,14 @@ class QuoteController {
 
     QuoteController(QuoteService quotes) {
         this.quotes = quotes;
+    }
+
+    @GetMapping("/api/v1/rating/prices")
+    @Operation(summary = "The prices that apply to a tenant at an instant (default: now), contract discount applied",
+            description = "A tenant key reads its own; finance and admin name the tenant.")
+    QuoteDtos.TenantPrices prices(Caller caller, @RequestParam(name = "tenant_id", required = false) String tenantId,
+                                  @RequestParam(required = false) Instant at) {
+        return quotes.prices(caller, tenantId, at == null ? Instant.now() : at);
     }
 
     @PostMapping("/api/v1/rating/quote")

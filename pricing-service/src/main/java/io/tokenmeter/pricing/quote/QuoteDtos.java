@@ -49,6 +49,16 @@ public final class QuoteDtos {
                              List<TierCharge> tiers, Converted converted) {
     }
 
+    /** The prices in force for a tenant at an instant, with a contract discount already applied to every rate. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TenantPrices(@JsonProperty("tenant_id") String tenantId, Instant at, @JsonProperty("price_source") String priceSource,
+                               @JsonProperty("price_book_id") String priceBookId, @JsonProperty("price_book_version") int priceBookVersion,
+                               @JsonProperty("effective_from") Instant effectiveFrom, @JsonProperty("contract_id") String contractId,
+                               @JsonProperty("discount_percent") BigDecimal discountPercent, String currency,
+                               @JsonProperty("off_peak") io.tokenmeter.pricing.pricebook.PriceBookDtos.OffPeakEntry offPeak,
+                               List<io.tokenmeter.pricing.pricebook.PriceBookDtos.RateEntry> rates, String note) {
+    }
+
     public record Quote(@JsonProperty("tenant_id") String tenantId, Period period, List<PricedLine> lines,
                         Map<String, BigDecimal> totals, @JsonProperty("rounding") String rounding) {
     }

@@ -101,6 +101,27 @@ class QuoteService {
     }
 
     /** {@code timed}: the buckets carry real times; plain token counts have none and are priced as peak. */
+    QuoteDtos.TenantPrices prices(Caller caller, String tenantId, java.time.Instant at) {
+        String tenant = tenantId != null ? tenantId : caller.tenantId();
+        if (tenant == null) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "tenant_id is required for staff keys");
+        }
+        Access.readTenant(caller, tenant);
+        Price price = priceAt(tenant, at);
+        if (price.version() == null) {
+            throw new ApiException(CommonErrors.NOT_FOUND, "no price book is in force for tenant " + tenant + " at " + at);
+        }
+        CompiledVersion v = price.version();
+        BigDecimal factor = price.discountPercent() == null ? BigDecimal.ONE : BigDecimal.ONE.subtract(price.discountPercent().movePointLeft(2));
+        var rates = v.content().rates().stream().map(r -> new io.tokenmeter.pricing.pricebook.PriceBookDtos.RateEntry(r.model(), r.region(),
+                r.tokenClass(), r.ratePerMillion() == null ? null : r.ratePerMillion().multiply(factor), r.mode(),
+                r.tiers() == null ? null : r.tiers().stream().map(t -> new io.tokenmeter.pricing.pricebook.PriceBookDtos.TierEntry(
+                        t.fromTokens(), t.ratePerMillion().multiply(factor))).toList())).toList();
+        return new QuoteDtos.TenantPrices(tenant, at, price.source(), v.bookId(), v.version(), v.effectiveFrom(),
+                price.contract() == null ? null : price.contract().id(), price.discountPercent(), v.currency(), v.content().offPeak(),
+                rates, v.content().note());
+    }
+
     private PricedLine rate(QuoteLine line, List<UsageBucket> buckets, Price price, long already, String currency, LocalDate fxDate,
                             boolean timed, Map<String, FxConversion> conversions) {
         long tokens = buckets.stream().mapToLong(UsageBucket::tokens).sum();
