@@ -183,6 +183,17 @@ class QuoteApiTest {
     }
 
     @Test
+    void anOffPeakShareIsDiscountedAndTheLineRoundsHalfToEven() throws Exception {
+        defaultBook();
+        JsonNode line = quote(ADMIN, "t-" + UUID.randomUUID(), null,
+                "[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\",\"token_class\":\"input\",\"tokens\":2000000,\"off_peak_tokens\":1000000}]")
+                .get("lines").get(0);
+        assertThat(line.get("amount_exact").decimalValue()).isEqualByComparingTo("0.405"); // 0.27 + 0.27 x 0.5
+        assertThat(line.get("amount").decimalValue()).isEqualByComparingTo("0.40");        // half to even
+        assertThat(line.get("tiers").get(1).get("off_peak").asBoolean()).isTrue();
+    }
+
+    @Test
     void aTenantQuotesOnlyForItself() throws Exception {
         Caller tenant = new Caller("k", Role.TENANT, "tenant-x");
         String body = "{\"tenant_id\":\"%s\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH

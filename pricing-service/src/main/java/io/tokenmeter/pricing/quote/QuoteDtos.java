@@ -24,11 +24,13 @@ public final class QuoteDtos {
     }
 
     /**
-     * {@code tokens} (priced at the period's start, as peak) or {@code buckets} (each at its own time, off-peak
+     * {@code tokens} (priced by the version in force at the period's start, as peak except an optional
+     * {@code off_peak_tokens} share of them, which fills the tiers after the peak tokens) or {@code buckets} (each at its own time, off-peak
      * where it falls in the window). {@code already_counted}: tokens of this model and class already used in
      * the period, where tiers continue from; by default the earlier lines of the quote for the same model and class.
      */
     public record QuoteLine(String model, String region, @JsonProperty("token_class") TokenClass tokenClass, Long tokens,
+                            @JsonProperty("off_peak_tokens") Long offPeakTokens,
                             List<Bucket> buckets, @JsonProperty("already_counted") Long alreadyCounted) {
     }
 

@@ -135,7 +135,8 @@ class QuoteService {
             return unpriced(line, tokens, "price book " + v.bookId() + " version " + v.version() + " has no " + line.tokenClass().name().toLowerCase()
                     + " rate for " + line.model() + " in " + line.region());
         }
-        LineRater.RatedLine rated = LineRater.rate(rate, timed ? v.offPeak() : null, already, buckets);
+        LineRater.RatedLine rated = timed ? LineRater.rate(rate, v.offPeak(), already, buckets)
+                : LineRater.rateShare(rate, v.offPeak(), already, tokens, line.offPeakTokens() == null ? 0 : line.offPeakTokens());
         BigDecimal exact = rated.amount();
         List<TierCharge> charges = rated.charges();
         if (price.discountPercent() != null) {
@@ -214,6 +215,8 @@ class QuoteService {
                     problems.add("lines[" + i + "] needs tokens or buckets");
                 } else if (l.tokens() != null && l.tokens() < 0) {
                     problems.add("lines[" + i + "].tokens is negative");
+                } else if (l.offPeakTokens() != null && (l.tokens() == null || l.offPeakTokens() < 0 || l.offPeakTokens() > l.tokens())) {
+                    problems.add("lines[" + i + "].off_peak_tokens must be a share of tokens (0 to tokens)");
                 } else if (l.buckets() != null && l.buckets().stream().anyMatch(b -> b.tokens() < 0 || b.from() == null || b.to() == null || !b.to().isAfter(b.from()))) {
                     problems.add("lines[" + i + "].buckets need from < to and tokens >= 0");
                 }

@@ -21,14 +21,42 @@ public final class LineRater {
     public record RatedLine(long tokens, BigDecimal amount, List<TierCharge> charges) {
     }
 
+    /** Tokens to rate in this order, inside the off-peak window or not. */
+    public record Part(long tokens, boolean offPeak) {
+    }
+
+    /**
+     * Rates an off-peak share without times: the peak tokens fill the tiers first, then the off-peak ones
+     * (documented order; give buckets when the order matters). Without a window the share is priced as peak.
+     */
+    public static RatedLine rateShare(TieredRate rate, OffPeakWindow offPeak, long alreadyCounted, long tokens, long offPeakTokens) {
+        if (offPeakTokens < 0 || offPeakTokens > tokens) {
+            throw new IllegalArgumentException("off-peak tokens must be between 0 and the line's tokens");
+        }
+        List<Part> parts = List.of(new Part(tokens - offPeakTokens, false), new Part(offPeakTokens, offPeak != null));
+        return rateParts(rate, offPeak, alreadyCounted, parts);
+    }
+
     public static RatedLine rate(TieredRate rate, OffPeakWindow offPeak, long alreadyCounted, List<UsageBucket> buckets) {
         if (alreadyCounted < 0) {
             throw new IllegalArgumentException("already counted tokens cannot be negative");
         }
         List<UsageBucket> ordered = buckets.stream().sorted(Comparator.comparing(UsageBucket::from)).toList();
-        long tokens = ordered.stream().mapToLong(UsageBucket::tokens).reduce(0, Math::addExact);
+        List<Part> parts = new ArrayList<>(ordered.size());
+        for (UsageBucket bucket : ordered) {
+            if (offPeak != null && !offPeak.uniformOver(bucket.from(), bucket.to())) {
+                throw new IllegalArgumentException("the bucket " + bucket.from() + " - " + bucket.to()
+                        + " crosses an edge of the off-peak window " + offPeak.start() + "-" + offPeak.end() + " UTC; split it there");
+            }
+            parts.add(new Part(bucket.tokens(), offPeak != null && offPeak.contains(bucket.from())));
+        }
+        return rateParts(rate, offPeak, alreadyCounted, parts);
+    }
+
+    private static RatedLine rateParts(TieredRate rate, OffPeakWindow offPeak, long alreadyCounted, List<Part> parts) {
+        long tokens = parts.stream().mapToLong(Part::tokens).reduce(0, Math::addExact);
         if (rate.mode() == TierMode.VOLUME) {
-            if (offPeak != null) {
+            if (parts.stream().anyMatch(Part::offPeak)) {
                 throw new IllegalArgumentException("off-peak windows are not supported on volume-tiered rates");
             }
             BigDecimal amount = rate.incrementalAmount(alreadyCounted, tokens);
@@ -39,22 +67,17 @@ public final class LineRater {
         List<TierCharge> charges = new ArrayList<>();
         long counter = alreadyCounted;
         BigDecimal total = BigDecimal.ZERO;
-        for (UsageBucket bucket : ordered) {
-            boolean inWindow = offPeak != null && offPeak.contains(bucket.from());
-            if (offPeak != null && !offPeak.uniformOver(bucket.from(), bucket.to())) {
-                throw new IllegalArgumentException("the bucket " + bucket.from() + " - " + bucket.to()
-                        + " crosses an edge of the off-peak window " + offPeak.start() + "-" + offPeak.end() + " UTC; split it there");
-            }
-            long left = bucket.tokens();
+        for (Part part : parts) {
+            long left = part.tokens();
             while (left > 0) {
                 int tier = rate.tierOf(counter);
                 long inTier = Math.min(left, rate.tierEnd(tier) - counter);
                 BigDecimal unit = rate.tiers().get(tier).ratePerMillion();
-                if (inWindow) {
+                if (part.offPeak()) {
                     unit = unit.multiply(offPeak.factor());
                 }
                 BigDecimal amount = TieredRate.perMillion(inTier, unit);
-                add(charges, new TierCharge(tier + 1, inTier, unit, inWindow, amount));
+                add(charges, new TierCharge(tier + 1, inTier, unit, part.offPeak(), amount));
                 total = total.add(amount);
                 counter += inTier;
                 left -= inTier;

@@ -60,6 +60,16 @@ class OffPeakAndLineRatingTest {
     }
 
     @Test
+    void anOffPeakShareFillsTheTiersAfterThePeakTokens() {
+        TieredRate rate = new TieredRate(TierMode.GRADUATED, List.of(new Tier(0, new BigDecimal("1.00")), new Tier(1_000_000, new BigDecimal("0.80"))));
+        // 900k peak at 1.00 = 0.90; then 500k off-peak: 100k at 0.50 = 0.05, 400k at 0.40 = 0.16
+        assertThat(LineRater.rateShare(rate, NIGHT, 0, 1_400_000, 500_000).amount()).isEqualByComparingTo("1.11");
+        // without a window the share is priced as peak: 1.00 + 0.32
+        assertThat(LineRater.rateShare(rate, null, 0, 1_400_000, 500_000).amount()).isEqualByComparingTo("1.32");
+        assertThatThrownBy(() -> LineRater.rateShare(rate, NIGHT, 0, 10, 11)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aBucketAcrossAWindowEdgeIsRefused() {
         UsageBucket across = new UsageBucket(Instant.parse("2026-02-10T16:00:00Z"), Instant.parse("2026-02-10T17:00:00Z"), 10);
         assertThatThrownBy(() -> LineRater.rate(TieredRate.flat(BigDecimal.ONE), NIGHT, 0, List.of(across)))
