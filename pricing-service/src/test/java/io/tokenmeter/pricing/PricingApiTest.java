@@ -97,6 +97,9 @@ class PricingApiTest {
                 400, "invalid-price-book", "must not overlap");
         assertProblem(send("POST", path, ADMIN, version(future, RATES.replace("\"from_tokens\":0,", "\"from_tokens\":5,"))),
                 400, "invalid-price-book", "first tier must start at 0");
+        assertProblem(send("POST", path, ADMIN, version(future, RATES.replace("{\"from_tokens\":100000000,\"rate_per_million\":0.80}",
+                        "{\"from_tokens\":100000000,\"rate_per_million\":0.80},{\"from_tokens\":50000000,\"rate_per_million\":0.70}"))),
+                400, "invalid-price-book", "tiers must be ordered");
         assertProblem(send("POST", path, ADMIN, version(Instant.now().minusSeconds(60), RATES)), 400, "invalid-price-book", "not in the future");
         assertProblem(send("POST", path, ADMIN, version(future, RATES.replace("\"token_class\":\"output\"", "\"token_class\":\"input\""))),
                 400, "invalid-price-book", "listed twice");

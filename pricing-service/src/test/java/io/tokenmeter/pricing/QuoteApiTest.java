@@ -194,6 +194,29 @@ class QuoteApiTest {
     }
 
     @Test
+    void anOffPeakWindowWithItsOwnRatesReplacesTheRegularRateInsideIt() throws Exception {
+        String tenant = "t-" + UUID.randomUUID();
+        JsonNode book = JSON.readTree(send("/api/v1/pricing/books", ADMIN, "{\"name\":\"Night\",\"currency\":\"USD\",\"purpose\":\"sell\"}").body());
+        String id = book.get("id").asString();
+        HttpResponse<String> v = send("/api/v1/pricing/books/" + id + "/versions", ADMIN, "{\"effective_from\":\"" + MONTH.minusSeconds(60)
+                + "\",\"off_peak\":{\"start\":\"16:30\",\"end\":\"00:30\",\"rates\":[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\","
+                + "\"token_class\":\"input\",\"rate_per_million\":0.07}]},\"rates\":" + RATES + "}");
+        assertThat(v.statusCode()).as(v.body()).isEqualTo(201);
+        contract("{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + id + "\",\"valid_from\":\"" + MONTH.minusSeconds(60) + "\"}");
+        JsonNode lines = quote(ADMIN, tenant, null, """
+                [{"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"input","tokens":2000000,"off_peak_tokens":1000000},
+                 {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","tokens":1000000,"off_peak_tokens":1000000}]""").get("lines");
+        assertThat(lines.get(0).get("amount_exact").decimalValue()).isEqualByComparingTo("0.34"); // 0.27 + 0.07
+        assertThat(lines.get(1).get("amount_exact").decimalValue()).isEqualByComparingTo("1.10"); // no own rate and no discount
+
+        HttpResponse<String> unknown = send("/api/v1/pricing/books/" + id + "/versions", ADMIN, "{\"effective_from\":\"" + MONTH.plusSeconds(60)
+                + "\",\"off_peak\":{\"start\":\"16:30\",\"end\":\"00:30\",\"rates\":[{\"model\":\"gpt-5\",\"region\":\"us\","
+                + "\"token_class\":\"input\",\"rate_per_million\":0.5}]},\"rates\":" + RATES + "}");
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(unknown.body()).get("detail").asString()).contains("has no regular rate");
+    }
+
+    @Test
     void aTenantQuotesOnlyForItself() throws Exception {
         Caller tenant = new Caller("k", Role.TENANT, "tenant-x");
         String body = "{\"tenant_id\":\"%s\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH

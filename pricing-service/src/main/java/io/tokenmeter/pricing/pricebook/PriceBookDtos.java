@@ -44,7 +44,15 @@ public final class PriceBookDtos {
                             @JsonProperty("rate_per_million") BigDecimal ratePerMillion, TierMode mode, List<TierEntry> tiers) {
     }
 
-    public record OffPeakEntry(LocalTime start, LocalTime end, @JsonProperty("discount_percent") BigDecimal discountPercent) {
+    /** A daily UTC window with either a {@code discount_percent} on every rate or its own flat {@code rates}. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record OffPeakEntry(LocalTime start, LocalTime end, @JsonProperty("discount_percent") BigDecimal discountPercent,
+                               List<OffPeakRate> rates) {
+    }
+
+    /** The rate inside the window for one model, region and class; its tokens still count toward the tiers. */
+    public record OffPeakRate(String model, String region, @JsonProperty("token_class") TokenClass tokenClass,
+                              @JsonProperty("rate_per_million") BigDecimal ratePerMillion) {
     }
 
     /** What a version holds, stored as one JSON document. */

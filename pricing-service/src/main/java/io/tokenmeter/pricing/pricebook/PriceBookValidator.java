@@ -76,8 +76,27 @@ final class PriceBookValidator {
             if (o.start() == null || o.end() == null || o.start().equals(o.end())) {
                 problems.add("off_peak needs a start and a different end (UTC, HH:mm)");
             }
-            if (o.discountPercent() == null || o.discountPercent().signum() < 0 || o.discountPercent().compareTo(BigDecimal.valueOf(100)) > 0) {
+            if ((o.discountPercent() == null) == (o.rates() == null)) {
+                problems.add("off_peak needs either discount_percent or its own rates, not " + (o.rates() == null ? "neither" : "both"));
+            } else if (o.discountPercent() != null
+                    && (o.discountPercent().signum() < 0 || o.discountPercent().compareTo(BigDecimal.valueOf(100)) > 0)) {
                 problems.add("off_peak.discount_percent must be between 0 and 100");
+            } else if (o.rates() != null) {
+                Set<String> offPeakSeen = new HashSet<>();
+                for (int i = 0; i < o.rates().size(); i++) {
+                    var r = o.rates().get(i);
+                    String key = r.model() + "|" + r.region() + "|" + r.tokenClass();
+                    if (!seen.contains(key)) {
+                        problems.add("off_peak.rates[" + i + "]: " + r.model() + " / " + r.region() + " / " + r.tokenClass()
+                                + " has no regular rate in this version");
+                    }
+                    if (!offPeakSeen.add(key)) {
+                        problems.add("off_peak.rates[" + i + "] is listed twice");
+                    }
+                    if (r.ratePerMillion() == null || r.ratePerMillion().signum() < 0) {
+                        problems.add("off_peak.rates[" + i + "].rate_per_million is missing or negative");
+                    }
+                }
             }
             if (anyVolume) {
                 problems.add("off_peak cannot be combined with volume tiers yet");

@@ -29,7 +29,7 @@ class PriceCatalog {
 
     /** {@code content} is the version as written, for showing; {@code rates} the same compiled for rating. */
     record CompiledVersion(String bookId, int version, String currency, Instant effectiveFrom, OffPeakWindow offPeak,
-                           Map<RateKey, TieredRate> rates, VersionContent content) {
+                           Map<RateKey, TieredRate> rates, Map<RateKey, java.math.BigDecimal> offPeakRates, VersionContent content) {
     }
 
     private record VersionRow(int version, Instant effectiveFrom, boolean inEffect, String content, String currency) {
@@ -80,8 +80,15 @@ class PriceCatalog {
                     : new TieredRate(r.mode(), r.tiers().stream().map(t -> new Tier(t.fromTokens(), t.ratePerMillion())).toList());
             rates.put(new RateKey(r.model(), r.region(), r.tokenClass()), rate);
         }
-        OffPeakWindow offPeak = content.offPeak() == null ? null
-                : new OffPeakWindow(content.offPeak().start(), content.offPeak().end(), content.offPeak().discountPercent());
-        return new CompiledVersion(bookId, row.version(), row.currency(), row.effectiveFrom(), offPeak, Map.copyOf(rates), content);
+        var o = content.offPeak();
+        // with its own rates the window discounts nothing: those rates replace the regular ones inside it
+        OffPeakWindow offPeak = o == null ? null
+                : new OffPeakWindow(o.start(), o.end(), o.discountPercent() != null ? o.discountPercent() : java.math.BigDecimal.ZERO);
+        Map<RateKey, java.math.BigDecimal> offPeakRates = new HashMap<>();
+        if (o != null && o.rates() != null) {
+            o.rates().forEach(r -> offPeakRates.put(new RateKey(r.model(), r.region(), r.tokenClass()), r.ratePerMillion()));
+        }
+        return new CompiledVersion(bookId, row.version(), row.currency(), row.effectiveFrom(), offPeak, Map.copyOf(rates),
+                Map.copyOf(offPeakRates), content);
     }
 }

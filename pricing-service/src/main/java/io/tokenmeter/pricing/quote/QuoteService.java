@@ -135,8 +135,9 @@ class QuoteService {
             return unpriced(line, tokens, "price book " + v.bookId() + " version " + v.version() + " has no " + line.tokenClass().name().toLowerCase()
                     + " rate for " + line.model() + " in " + line.region());
         }
-        LineRater.RatedLine rated = timed ? LineRater.rate(rate, v.offPeak(), already, buckets)
-                : LineRater.rateShare(rate, v.offPeak(), already, tokens, line.offPeakTokens() == null ? 0 : line.offPeakTokens());
+        BigDecimal offPeakRate = v.offPeakRates().get(new RateKey(line.model(), line.region(), line.tokenClass()));
+        LineRater.RatedLine rated = timed ? LineRater.rate(rate, v.offPeak(), offPeakRate, already, buckets)
+                : LineRater.rateShare(rate, v.offPeak(), offPeakRate, already, tokens, line.offPeakTokens() == null ? 0 : line.offPeakTokens());
         BigDecimal exact = rated.amount();
         List<TierCharge> charges = rated.charges();
         if (price.discountPercent() != null) {

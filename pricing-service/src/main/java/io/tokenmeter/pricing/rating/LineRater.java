@@ -30,14 +30,26 @@ public final class LineRater {
      * (documented order; give buckets when the order matters). Without a window the share is priced as peak.
      */
     public static RatedLine rateShare(TieredRate rate, OffPeakWindow offPeak, long alreadyCounted, long tokens, long offPeakTokens) {
+        return rateShare(rate, offPeak, null, alreadyCounted, tokens, offPeakTokens);
+    }
+
+    /** As above, with the window's own flat rate for this line ({@code offPeakRate}) instead of its discount. */
+    public static RatedLine rateShare(TieredRate rate, OffPeakWindow offPeak, BigDecimal offPeakRate, long alreadyCounted, long tokens,
+                                      long offPeakTokens) {
         if (offPeakTokens < 0 || offPeakTokens > tokens) {
             throw new IllegalArgumentException("off-peak tokens must be between 0 and the line's tokens");
         }
         List<Part> parts = List.of(new Part(tokens - offPeakTokens, false), new Part(offPeakTokens, offPeak != null));
-        return rateParts(rate, offPeak, alreadyCounted, parts);
+        return rateParts(rate, offPeak, offPeakRate, alreadyCounted, parts);
     }
 
     public static RatedLine rate(TieredRate rate, OffPeakWindow offPeak, long alreadyCounted, List<UsageBucket> buckets) {
+        return rate(rate, offPeak, null, alreadyCounted, buckets);
+    }
+
+    /** As above, with the window's own flat rate for this line ({@code offPeakRate}) instead of its discount. */
+    public static RatedLine rate(TieredRate rate, OffPeakWindow offPeak, BigDecimal offPeakRate, long alreadyCounted,
+                                 List<UsageBucket> buckets) {
         if (alreadyCounted < 0) {
             throw new IllegalArgumentException("already counted tokens cannot be negative");
         }
@@ -50,10 +62,11 @@ public final class LineRater {
             }
             parts.add(new Part(bucket.tokens(), offPeak != null && offPeak.contains(bucket.from())));
         }
-        return rateParts(rate, offPeak, alreadyCounted, parts);
+        return rateParts(rate, offPeak, offPeakRate, alreadyCounted, parts);
     }
 
-    private static RatedLine rateParts(TieredRate rate, OffPeakWindow offPeak, long alreadyCounted, List<Part> parts) {
+    private static RatedLine rateParts(TieredRate rate, OffPeakWindow offPeak, BigDecimal offPeakRate, long alreadyCounted,
+                                       List<Part> parts) {
         long tokens = parts.stream().mapToLong(Part::tokens).reduce(0, Math::addExact);
         if (rate.mode() == TierMode.VOLUME) {
             if (parts.stream().anyMatch(Part::offPeak)) {
@@ -74,7 +87,7 @@ public final class LineRater {
                 long inTier = Math.min(left, rate.tierEnd(tier) - counter);
                 BigDecimal unit = rate.tiers().get(tier).ratePerMillion();
                 if (part.offPeak()) {
-                    unit = unit.multiply(offPeak.factor());
+                    unit = offPeakRate != null ? offPeakRate : unit.multiply(offPeak.factor());
                 }
                 BigDecimal amount = TieredRate.perMillion(inTier, unit);
                 add(charges, new TierCharge(tier + 1, inTier, unit, part.offPeak(), amount));
