@@ -28,15 +28,20 @@ public class ContractRepository {
                 .update();
     }
 
-    /** The contract in force for the tenant at {@code at}: the most recently started one. */
-    public Optional<Contract> inForce(String tenantId, Instant at) {
+    /** The tenant's contracts that overlap [from, to), most recently started first: resolve in memory with {@link #inForce(List, Instant)}. */
+    public java.util.List<Contract> overlapping(String tenantId, Instant from, Instant to) {
         return jdbc.sql("""
-                        SELECT * FROM tenant_contract WHERE tenant_id = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)
-                        ORDER BY valid_from DESC, id DESC LIMIT 1""")
-                .params(tenantId, Timestamp.from(at), Timestamp.from(at))
+                        SELECT * FROM tenant_contract WHERE tenant_id = ? AND valid_from < ? AND (valid_to IS NULL OR valid_to > ?)
+                        ORDER BY valid_from DESC, id DESC""")
+                .params(tenantId, Timestamp.from(to), Timestamp.from(from))
                 .query((rs, i) -> new Contract(rs.getString("id"), rs.getString("tenant_id"), rs.getString("price_book_id"),
                         rs.getBigDecimal("discount_percent"), rs.getTimestamp("valid_from").toInstant(),
                         rs.getTimestamp("valid_to") == null ? null : rs.getTimestamp("valid_to").toInstant()))
-                .optional();
+                .list();
+    }
+
+    /** Of contracts ordered as {@link #overlapping} returns them, the one in force at {@code at}. */
+    public static Optional<Contract> inForce(java.util.List<Contract> contracts, Instant at) {
+        return contracts.stream().filter(c -> !c.validFrom().isAfter(at) && (c.validTo() == null || c.validTo().isAfter(at))).findFirst();
     }
 }

@@ -1,5 +1,6 @@
 package io.tokenmeter.pricing.pricebook;
 
+import io.tokenmeter.contracts.usage.UsageEventValidator;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.RateEntry;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionRequest;
 import io.tokenmeter.pricing.rating.Tier;
@@ -12,12 +13,12 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
-/** Every reason a version is not valid, all at once, so an admin fixes a rate card in one round. */
+/**
+ * Every reason a version is not valid, all at once, so an admin fixes a rate card in one round. Model and region
+ * names follow the usage event's identifier rule, so every metered model can be priced.
+ */
 final class PriceBookValidator {
-
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}");
 
     private PriceBookValidator() {
     }
@@ -42,10 +43,10 @@ final class PriceBookValidator {
                 problems.add(at + " is empty");
                 continue;
             }
-            if (r.model() == null || !IDENTIFIER.matcher(r.model()).matches()) {
+            if (r.model() == null || !UsageEventValidator.isIdentifier(r.model())) {
                 problems.add(at + ".model is missing or not an identifier");
             }
-            if (r.region() == null || !IDENTIFIER.matcher(r.region()).matches()) {
+            if (r.region() == null || !UsageEventValidator.isIdentifier(r.region())) {
                 problems.add(at + ".region is missing or not an identifier");
             }
             if (r.tokenClass() == null) {

@@ -48,28 +48,34 @@ class PriceCatalog {
         return jdbc.sql("SELECT id FROM price_book WHERE purpose = 'SELL' AND is_default").query(String.class).optional();
     }
 
-    /** The version of the book in force at {@code at}: the latest that took effect on or before it. */
-    Optional<CompiledVersion> versionAt(String bookId, Instant at) {
-        Optional<VersionRow> row = jdbc.sql("""
+    /** A version's place in its book's history. */
+    record VersionRef(int version, Instant effectiveFrom) {
+    }
+
+    /** Every version of the book, oldest first: enough to find the one in force at any time without asking again. */
+    java.util.List<VersionRef> timeline(String bookId) {
+        return jdbc.sql("SELECT version, effective_from FROM price_book_version WHERE price_book_id = ? ORDER BY effective_from")
+                .param(bookId).query((rs, i) -> new VersionRef(rs.getInt("version"), rs.getTimestamp("effective_from").toInstant())).list();
+    }
+
+    /** The version compiled for rating; cached for good once it has taken effect. */
+    CompiledVersion compiled(String bookId, int version) {
+        CompiledVersion cached = inEffect.get(bookId + "/" + version);
+        if (cached != null) {
+            return cached;
+        }
+        VersionRow row = jdbc.sql("""
                         SELECT v.version, v.effective_from, v.effective_from <= now() AS in_effect, v.content::text AS content, b.currency
-                        FROM price_book_version v JOIN price_book b ON b.id = v.price_book_id
-                        WHERE v.price_book_id = ? AND v.effective_from <= ? ORDER BY v.effective_from DESC LIMIT 1""")
-                .params(bookId, Timestamp.from(at))
+                        FROM price_book_version v JOIN price_book b ON b.id = v.price_book_id WHERE v.price_book_id = ? AND v.version = ?""")
+                .params(bookId, version)
                 .query((rs, i) -> new VersionRow(rs.getInt("version"), rs.getTimestamp("effective_from").toInstant(),
                         rs.getBoolean("in_effect"), rs.getString("content"), rs.getString("currency")))
-                .optional();
-        return row.map(r -> {
-            String key = bookId + "/" + r.version();
-            CompiledVersion cached = inEffect.get(key);
-            if (cached != null) {
-                return cached;
-            }
-            CompiledVersion compiled = compile(bookId, r);
-            if (r.inEffect()) {
-                inEffect.put(key, compiled);
-            }
-            return compiled;
-        });
+                .single();
+        CompiledVersion compiled = compile(bookId, row);
+        if (row.inEffect()) {
+            inEffect.put(bookId + "/" + version, compiled);
+        }
+        return compiled;
     }
 
     private CompiledVersion compile(String bookId, VersionRow row) {

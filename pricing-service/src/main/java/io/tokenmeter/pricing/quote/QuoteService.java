@@ -65,6 +65,7 @@ class QuoteService {
         LocalDate fxDate = request.period().to().minusNanos(1).atOffset(ZoneOffset.UTC).toLocalDate();
         Map<String, Long> counted = new HashMap<>();
         Map<String, FxConversion> conversions = new HashMap<>(); // one database lookup per currency pair and quote
+        Resolver prices = new Resolver(request.tenantId(), earliest(request), latest(request));
         List<PricedLine> lines = new ArrayList<>();
         for (QuoteLine line : request.lines()) {
             List<UsageBucket> buckets = line.buckets() != null
@@ -76,7 +77,7 @@ class QuoteService {
             List<UsageBucket> segment = new ArrayList<>();
             Price segmentPrice = null;
             for (UsageBucket bucket : buckets.stream().sorted(java.util.Comparator.comparing(UsageBucket::from)).toList()) {
-                Price price = priceAt(request.tenantId(), bucket.from());
+                Price price = prices.at(bucket.from());
                 if (segmentPrice != null && !samePrice(segmentPrice, price)) {
                     lines.add(rate(line, segment, segmentPrice, already, request.currency(), fxDate, line.buckets() != null, conversions));
                     already += segment.stream().mapToLong(UsageBucket::tokens).sum();
@@ -107,7 +108,7 @@ class QuoteService {
             throw new ApiException(CommonErrors.INVALID_REQUEST, "tenant_id is required for staff keys");
         }
         Access.readTenant(caller, tenant);
-        Price price = priceAt(tenant, at);
+        Price price = new Resolver(tenant, at, at.plusNanos(1)).at(at);
         if (price.version() == null) {
             throw new ApiException(CommonErrors.NOT_FOUND, "no price book is in force for tenant " + tenant + " at " + at);
         }
@@ -166,16 +167,47 @@ class QuoteService {
                 converted == null ? MinorUnits.round(exact, MinorUnits.currency(v.currency())) : null, charges, converted);
     }
 
-    private Price priceAt(String tenantId, java.time.Instant at) {
-        Optional<Contract> contract = contracts.inForce(tenantId, at);
-        if (contract.isPresent() && contract.get().priceBookId() != null) {
-            return new Price(catalog.versionAt(contract.get().priceBookId(), at).orElse(null), contract.get(), null, "contract_book");
+    /**
+     * The prices of one tenant over one span of time, read once per request (its contracts, the default book,
+     * each book's version history) and then resolved in memory for every bucket.
+     */
+    private final class Resolver {
+        private final List<Contract> tenantContracts;
+        private final Optional<String> defaultBook;
+        private final Map<String, List<PriceCatalog.VersionRef>> timelines = new HashMap<>();
+        private final Map<String, CompiledVersion> compiled = new HashMap<>();
+
+        Resolver(String tenantId, java.time.Instant from, java.time.Instant to) {
+            this.tenantContracts = contracts.overlapping(tenantId, from, to);
+            this.defaultBook = catalog.defaultSellBook();
         }
-        Optional<CompiledVersion> standard = catalog.defaultSellBook().flatMap(book -> catalog.versionAt(book, at));
-        if (contract.isPresent()) {
-            return new Price(standard.orElse(null), contract.get(), contract.get().discountPercent(), "contract_discount");
+
+        Price at(java.time.Instant at) {
+            Optional<Contract> contract = ContractRepository.inForce(tenantContracts, at);
+            if (contract.isPresent() && contract.get().priceBookId() != null) {
+                return new Price(versionAt(contract.get().priceBookId(), at).orElse(null), contract.get(), null, "contract_book");
+            }
+            Optional<CompiledVersion> standard = defaultBook.flatMap(book -> versionAt(book, at));
+            if (contract.isPresent()) {
+                return new Price(standard.orElse(null), contract.get(), contract.get().discountPercent(), "contract_discount");
+            }
+            return new Price(standard.orElse(null), null, null, "default_book");
         }
-        return new Price(standard.orElse(null), null, null, "default_book");
+
+        private Optional<CompiledVersion> versionAt(String bookId, java.time.Instant at) {
+            PriceCatalog.VersionRef inForce = null;
+            for (PriceCatalog.VersionRef ref : timelines.computeIfAbsent(bookId, catalog::timeline)) {
+                if (ref.effectiveFrom().isAfter(at)) {
+                    break;
+                }
+                inForce = ref;
+            }
+            if (inForce == null) {
+                return Optional.empty();
+            }
+            int version = inForce.version();
+            return Optional.of(compiled.computeIfAbsent(bookId + "/" + version, k -> catalog.compiled(bookId, version)));
+        }
     }
 
     private static boolean samePrice(Price a, Price b) {
@@ -187,6 +219,16 @@ class QuoteService {
     private static PricedLine unpriced(QuoteLine line, long tokens, String reason) {
         return new PricedLine(line.model(), line.region(), line.tokenClass(), tokens, false, reason, null, null, null, null, null,
                 null, null, null, null, null);
+    }
+
+    private static java.time.Instant earliest(QuoteRequest r) {
+        return r.lines().stream().filter(l -> l.buckets() != null).flatMap(l -> l.buckets().stream()).map(QuoteDtos.Bucket::from)
+                .reduce(r.period().from(), (a, b) -> a.isBefore(b) ? a : b);
+    }
+
+    private static java.time.Instant latest(QuoteRequest r) {
+        return r.lines().stream().filter(l -> l.buckets() != null).flatMap(l -> l.buckets().stream()).map(QuoteDtos.Bucket::to)
+                .reduce(r.period().to(), (a, b) -> a.isAfter(b) ? a : b);
     }
 
     private static void validate(QuoteRequest r) {
