@@ -112,6 +112,94 @@ class GatewayIntegrationTest {
         assertThat(event.occurredAt()).isBefore(Instant.now().plusSeconds(1));
     }
 
+    private HttpResponse<java.io.InputStream> stream(String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + tenantKey).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    private static List<String> dataLines(java.io.InputStream in, int limit) throws Exception {
+        List<String> data = new java.util.ArrayList<>();
+        var reader = new java.io.BufferedReader(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8));
+        String line;
+        while (data.size() < limit && (line = reader.readLine()) != null) {
+            if (line.startsWith("data: ")) {
+                data.add(line.substring(6));
+            }
+        }
+        return data;
+    }
+
+    @Test
+    void aStreamIsRelayedEventByEventAndMeteredWithTheReportedUsage() throws Exception {
+        HttpResponse<java.io.InputStream> response = stream("""
+                {"model":"glm-5","stream":true,"stream_options":{"include_usage":true},"max_tokens":12,
+                 "messages":[{"role":"user","content":"stream me twelve tokens"}]}""");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-type").orElseThrow()).startsWith("text/event-stream");
+        UUID eventId = UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
+        List<String> data = dataLines(response.body(), 1000);
+        assertThat(data.getLast()).isEqualTo("[DONE]");
+        JsonNode usageChunk = JSON.readTree(data.get(data.size() - 2));
+        assertThat(usageChunk.get("usage").get("completion_tokens").asInt()).isEqualTo(12);
+        assertThat(data).hasSize(12 + 1 + 1 + 1); // content chunks, the finish chunk, the usage chunk, [DONE]
+
+        UsageEvent event = awaitEvent(eventId);
+        assertThat(event.outputTokens()).isEqualTo(12);
+        assertThat(event.inputTokens()).isEqualTo(SimulatedUsage.PER_MESSAGE + 4);
+        assertThat(event.estimated()).isFalse();
+        assertThat(event.status()).isEqualTo(UsageStatus.SUCCEEDED);
+    }
+
+    @Test
+    void theGatewayAlwaysAsksForUsageButHidesItFromAClientThatDidNot() throws Exception {
+        HttpResponse<java.io.InputStream> response = stream("""
+                {"model":"glm-5","stream":true,"max_tokens":7,"messages":[{"role":"user","content":"no usage for me"}]}""");
+        List<String> data = dataLines(response.body(), 1000);
+        assertThat(data).noneMatch(d -> d.contains("\"usage\":{"));
+        assertThat(data.getLast()).isEqualTo("[DONE]");
+        UsageEvent event = awaitEvent(UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()));
+        assertThat(event.outputTokens()).isEqualTo(7);
+        assertThat(event.estimated()).isFalse();
+    }
+
+    @Test
+    void aClientThatHangsUpMidStreamIsStillMeteredWithAnEstimate() throws Exception {
+        HttpResponse<java.io.InputStream> response = stream("""
+                {"model":"glm-5","stream":true,"max_tokens":200,"simulate":{"token_delay_ms":20},
+                 "messages":[{"role":"user","content":"a long answer please"}]}""");
+        UUID eventId = UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
+        assertThat(dataLines(response.body(), 5)).hasSize(5);
+        response.body().close(); // the client goes away after five chunks
+
+        UsageEvent event = awaitEvent(eventId);
+        assertThat(event.status()).isEqualTo(UsageStatus.CANCELLED);
+        assertThat(event.estimated()).isTrue();
+        assertThat(event.outputTokens()).isBetween(5L, 199L);
+        assertThat(event.inputTokens()).isPositive();
+    }
+
+    /**
+     * Paced like a real provider: when the connection aborts, the JDK HTTP client drops bytes it had received
+     * but not yet handed over, so tokens arriving in the same instant as the crash are not counted.
+     */
+    @Test
+    void anUpstreamThatDiesMidStreamIsStillMeteredWithAnEstimate() throws Exception {
+        HttpResponse<java.io.InputStream> response = stream("""
+                {"model":"glm-5","stream":true,"max_tokens":50,"simulate":{"die_after_tokens":6,"token_delay_ms":15},
+                 "messages":[{"role":"user","content":"crash halfway"}]}""");
+        UUID eventId = UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
+        try {
+            dataLines(response.body(), 1000);
+        } catch (java.io.IOException cut) {
+            // the gateway may pass the cut on; either way the client got the six chunks before it
+        }
+        UsageEvent event = awaitEvent(eventId);
+        assertThat(event.status()).isEqualTo(UsageStatus.FAILED);
+        assertThat(event.estimated()).isTrue();
+        assertThat(event.outputTokens()).isBetween(6L, 20L);
+    }
+
     @Test
     void listsTheModelsWithProviderAndRegion() throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:"

@@ -9,10 +9,13 @@ import io.tokenmeter.contracts.web.RequestIdFilter;
 import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
 import io.tokenmeter.gateway.routing.ModelRouter;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
+import io.tokenmeter.contracts.usage.EventIds;
+import io.tokenmeter.gateway.usage.TokenEstimator;
 import io.tokenmeter.gateway.usage.TokenUsage;
 import io.tokenmeter.gateway.usage.UsageNormalizer;
 import io.tokenmeter.gateway.usage.UsagePublisher;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -36,7 +39,8 @@ import java.util.UUID;
 
 /**
  * {@code POST /v1/chat/completions}: validates the request, forwards it to the model's upstream with the
- * provider's own model name, returns the upstream's answer as it came, and meters the tokens it reports.
+ * provider's own model name, returns the upstream's answer as it came (streamed event by event when
+ * {@code stream} is true), and meters the tokens it reports.
  * Unknown request fields pass through untouched, so provider-specific options keep working.
  */
 @RestController
@@ -50,17 +54,21 @@ class ChatCompletionsController {
     private final UpstreamClient upstream;
     private final UsagePublisher usage;
     private final MeterRegistry meters;
+    private final TokenEstimator estimator;
 
-    ChatCompletionsController(ModelRouter router, UpstreamClient upstream, UsagePublisher usage, MeterRegistry meters) {
+    ChatCompletionsController(ModelRouter router, UpstreamClient upstream, UsagePublisher usage, MeterRegistry meters,
+                              TokenEstimator estimator) {
         this.router = router;
         this.upstream = upstream;
         this.usage = usage;
         this.meters = meters;
+        this.estimator = estimator;
     }
 
     @PostMapping(path = "/v1/chat/completions")
     @Operation(summary = "OpenAI-compatible chat completion, metered per call")
-    ResponseEntity<?> complete(@RequestBody(required = false) byte[] body, HttpServletRequest servletRequest) {
+    ResponseEntity<?> complete(@RequestBody(required = false) byte[] body, HttpServletRequest servletRequest,
+                               HttpServletResponse servletResponse) {
         Caller caller = ApiKeyAuthenticationFilter.callerOf(servletRequest);
         String requestId = RequestIdFilter.of(servletRequest);
 
@@ -82,15 +90,15 @@ class ChatCompletionsController {
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
             return invalid("messages", "messages must be a non-empty array");
         }
-        if (request.path("stream").asBoolean(false)) {
-            return invalid("stream", "stream=true is not supported by this gateway yet");
-        }
         ResolvedRoute route = router.route(model.asString()).orElse(null);
         if (route == null) {
             return OpenAiError.response(HttpStatus.NOT_FOUND, "invalid_request_error", "model_not_found", "model",
                     "The model '" + model.asString() + "' does not exist or you do not have access to it.");
         }
         request.put("model", route.upstreamModel());
+        if (request.path("stream").asBoolean(false)) {
+            return stream(caller, route, request, requestId, servletResponse);
+        }
 
         long started = System.nanoTime();
         HttpResponse<byte[]> answer;
@@ -127,6 +135,76 @@ class ChatCompletionsController {
             response.header(USAGE_EVENT_HEADER, eventId.toString());
         }
         return response.body(answer.body());
+    }
+
+    /**
+     * Streams the upstream's events to the client as they come and meters the call whatever happens: with the
+     * usage the upstream reports (always asked for, hidden from a client that did not ask), or, when the stream
+     * is cut short before it, an estimate from the prompt and the text streamed so far, marked estimated.
+     */
+    private ResponseEntity<?> stream(Caller caller, ResolvedRoute route, ObjectNode request, String requestId,
+                                     HttpServletResponse response) {
+        boolean clientAskedForUsage = request.path("stream_options").path("include_usage").asBoolean(false);
+        ObjectNode streamOptions = request.has("stream_options") && request.get("stream_options").isObject()
+                ? (ObjectNode) request.get("stream_options") : request.putObject("stream_options");
+        streamOptions.put("include_usage", true);
+
+        long started = System.nanoTime();
+        HttpResponse<java.io.InputStream> answer;
+        try {
+            answer = upstream.stream(route, JSON.writeValueAsBytes(request), requestId);
+        } catch (HttpConnectTimeoutException | ConnectException e) {
+            upstreamError(route, "connect");
+            return OpenAiError.response(HttpStatus.BAD_GATEWAY, "api_error", "upstream_unavailable", null,
+                    "The provider serving " + route.model() + " in " + route.region() + " could not be reached.");
+        } catch (IOException e) {
+            upstreamError(route, "io");
+            return OpenAiError.response(HttpStatus.BAD_GATEWAY, "api_error", "upstream_error", null,
+                    "The provider serving " + route.model() + " failed to answer.");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OpenAiError.response(HttpStatus.SERVICE_UNAVAILABLE, "api_error", "shutting_down", null, "The gateway is shutting down.");
+        }
+        if (answer.statusCode() < 200 || answer.statusCode() >= 300) {
+            try (java.io.InputStream error = answer.body()) {
+                byte[] bytes = error.readAllBytes();
+                usage.publish(caller, route, tokensOf(bytes), UsageStatus.FAILED, requestId, Duration.ofNanos(System.nanoTime() - started));
+                return ResponseEntity.status(answer.statusCode()).contentType(MediaType.APPLICATION_JSON).body(bytes);
+            } catch (IOException e) {
+                upstreamError(route, "io");
+                return OpenAiError.response(HttpStatus.BAD_GATEWAY, "api_error", "upstream_error", null,
+                        "The provider serving " + route.model() + " failed to answer.");
+            }
+        }
+        UUID eventId = EventIds.newEventId();
+        response.setStatus(200);
+        response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
+        response.setCharacterEncoding("UTF-8");
+        response.setHeader("Cache-Control", "no-cache");
+        response.setHeader("X-Accel-Buffering", "no");
+        response.setHeader(USAGE_EVENT_HEADER, eventId.toString());
+        StreamRelay.Outcome outcome;
+        try (java.io.InputStream body = answer.body()) {
+            outcome = StreamRelay.relay(body, response.getOutputStream(), clientAskedForUsage);
+        } catch (IOException e) {
+            outcome = new StreamRelay.Outcome(null, "", false, true, false);
+        }
+        Duration latency = Duration.ofNanos(System.nanoTime() - started);
+        boolean estimated = outcome.reportedUsage() == null;
+        TokenUsage tokens = estimated
+                ? new TokenUsage(estimator.promptTokens(request.path("messages")), 0, 0,
+                        Math.max(estimator.count(outcome.streamedText()), outcome.streamedText().isEmpty() ? 0 : 1), 0)
+                : outcome.reportedUsage();
+        UsageStatus status = outcome.clientGone() ? UsageStatus.CANCELLED
+                : outcome.upstreamFailed() || !outcome.completed() ? UsageStatus.FAILED : UsageStatus.SUCCEEDED;
+        if (estimated) {
+            meters.counter("tokenmeter.gateway.usage_estimated", "model", route.model(), "reason",
+                    outcome.clientGone() ? "client_gone" : "no_usage_reported").increment();
+        }
+        usage.publish(eventId, caller, route, tokens, estimated, status, requestId, latency);
+        Timer.builder("tokenmeter.gateway.upstream.latency").tag("model", route.model()).tag("provider", route.provider())
+                .tag("region", route.region()).tag("status", "stream").register(meters).record(latency);
+        return null; // the response has been written
     }
 
     private static TokenUsage tokensOf(byte[] body) {

@@ -5,6 +5,7 @@ import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -20,15 +21,23 @@ class UpstreamClient {
     private final ConcurrentHashMap<Duration, HttpClient> clients = new ConcurrentHashMap<>();
 
     HttpResponse<byte[]> send(ResolvedRoute route, byte[] body, String requestId) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(route.chatCompletionsUri())
+        return client(route.connectTimeout()).send(request(route, body, requestId, "application/json"), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** Returns once the upstream's status and headers are in; the body is read as it streams. */
+    HttpResponse<InputStream> stream(ResolvedRoute route, byte[] body, String requestId) throws IOException, InterruptedException {
+        return client(route.connectTimeout()).send(request(route, body, requestId, "text/event-stream"), HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    private static HttpRequest request(ResolvedRoute route, byte[] body, String requestId, String accept) {
+        return HttpRequest.newBuilder(route.chatCompletionsUri())
                 .timeout(route.timeout())
                 .header("Content-Type", "application/json")
-                .header("Accept", "application/json")
+                .header("Accept", accept)
                 .header("Authorization", "Bearer " + route.apiKey())
                 .header(RequestIds.HEADER, requestId)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
-        return client(route.connectTimeout()).send(request, HttpResponse.BodyHandlers.ofByteArray());
     }
 
     private HttpClient client(Duration connectTimeout) {

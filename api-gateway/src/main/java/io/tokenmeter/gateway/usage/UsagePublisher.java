@@ -40,12 +40,21 @@ public class UsagePublisher {
     /** Publishes the event and returns its id; {@code null} when the call consumed no tokens. */
     public UUID publish(Caller caller, ResolvedRoute route, TokenUsage usage, UsageStatus status, String requestId,
                         Duration latency) {
+        return publish(EventIds.newEventId(), caller, route, usage, false, status, requestId, latency);
+    }
+
+    /**
+     * With an id chosen in advance (a stream names its event in the response headers, before the tokens are
+     * known) and {@code estimated} when the upstream did not report the usage.
+     */
+    public UUID publish(UUID eventId, Caller caller, ResolvedRoute route, TokenUsage usage, boolean estimated, UsageStatus status,
+                        String requestId, Duration latency) {
         if (!usage.consumedTokens()) {
             return null;
         }
-        UsageEvent event = new UsageEvent(UsageEvent.SCHEMA_VERSION, EventIds.newEventId(), caller.tenantId(), caller.keyId(),
+        UsageEvent event = new UsageEvent(UsageEvent.SCHEMA_VERSION, eventId, caller.tenantId(), caller.keyId(),
                 route.model(), route.provider(), route.region(), usage.input(), usage.cachedInput(), usage.cacheWrite(),
-                usage.output(), usage.reasoning(), false, requestId, status, latency.toMillis(), Instant.now());
+                usage.output(), usage.reasoning(), estimated, requestId, status, latency.toMillis(), Instant.now());
         kafka.send(UsageTopics.USAGE_EVENTS, event.tenantId(), UsageEventCodec.toJson(event)).whenComplete((result, error) -> {
             if (error != null) {
                 meters.counter("tokenmeter.gateway.usage_events", "outcome", "failed").increment();

@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * An OpenAI-compatible provider that answers at once with deterministic usage ({@link SimulatedUsage}).
  * A request may steer it with a {@code "simulate"} object, which a gateway passes through like any unknown
  * field: {@code {"status": 429}} answers with that error, {@code {"cached_tokens": 64}} reports a cache hit,
- * {@code {"reasoning_tokens": 8}} reports reasoning, {@code {"delay_ms": 50}} waits first.
+ * {@code {"reasoning_tokens": 8}} reports reasoning, {@code {"delay_ms": 50}} waits first; when streaming,
+ * {@code {"token_delay_ms": 20}} paces the tokens and {@code {"die_after_tokens": 5}} drops the connection
+ * after that many tokens, as a provider that crashes mid-stream.
  */
 public final class UpstreamSimulator implements AutoCloseable {
 
@@ -71,9 +73,17 @@ public final class UpstreamSimulator implements AutoCloseable {
         return requests.get();
     }
 
+    /** Thrown past the handler so the server drops the connection: no final chunk, no [DONE]. */
+    private static final class SimulatedCrash extends RuntimeException {
+        SimulatedCrash(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     private void chatCompletions(HttpExchange exchange) throws IOException {
         requests.incrementAndGet();
-        try (exchange) {
+        boolean crashed = false;
+        try {
             if (!"POST".equals(exchange.getRequestMethod())) {
                 error(exchange, 405, "method not allowed", "invalid_request_error");
                 return;
@@ -110,7 +120,9 @@ public final class UpstreamSimulator implements AutoCloseable {
             long created = System.currentTimeMillis() / 1000;
             ObjectNode usage = usage(promptTokens, completionTokens, cached, reasoning);
             if (request.path("stream").asBoolean(false)) {
-                stream(exchange, id, created, model, completionTokens, request.path("stream_options").path("include_usage").asBoolean(false) ? usage : null);
+                stream(exchange, id, created, model, completionTokens,
+                        request.path("stream_options").path("include_usage").asBoolean(false) ? usage : null,
+                        simulate.path("token_delay_ms").asLong(0), simulate.path("die_after_tokens").asInt(-1));
                 return;
             }
             ObjectNode body = JSON.createObjectNode()
@@ -121,14 +133,29 @@ public final class UpstreamSimulator implements AutoCloseable {
             respond(exchange, 200, body);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (SimulatedCrash crash) {
+            crashed = true;
+            throw crash;
+        } finally {
+            if (!crashed) {
+                exchange.close();
+            }
         }
     }
 
-    private void stream(HttpExchange exchange, String id, long created, String model, int tokens, ObjectNode usage) throws IOException {
+    private void stream(HttpExchange exchange, String id, long created, String model, int tokens, ObjectNode usage,
+                        long tokenDelayMs, int dieAfterTokens) throws IOException, InterruptedException {
         exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
         exchange.sendResponseHeaders(200, 0);
         OutputStream out = exchange.getResponseBody();
         for (int i = 0; i < tokens; i++) {
+            if (i == dieAfterTokens) {
+                out.flush();
+                throw new SimulatedCrash("simulated upstream crash after " + i + " tokens");
+            }
+            if (tokenDelayMs > 0) {
+                Thread.sleep(tokenDelayMs);
+            }
             ObjectNode chunk = chunk(id, created, model);
             ((ArrayNode) chunk.get("choices")).addObject().put("index", 0).putObject("delta")
                     .put("content", (i == 0 ? "" : " ") + LOREM[i % LOREM.length]);
