@@ -209,7 +209,7 @@ class ChatCompletionsController {
 
     private static TokenUsage tokensOf(byte[] body) {
         try {
-            return UsageNormalizer.fromOpenAi(JSON.readTree(body).get("usage"));
+            return UsageNormalizer.normalize(JSON.readTree(body).get("usage"));
         } catch (JacksonException notJson) {
             return TokenUsage.NONE;
         }

@@ -57,7 +57,7 @@ final class StreamRelay {
                             collectText(chunk, text);
                             JsonNode reported = chunk.get("usage");
                             if (reported != null && reported.isObject()) {
-                                usage = UsageNormalizer.fromOpenAi(reported);
+                                usage = UsageNormalizer.normalize(reported);
                                 if (!clientAskedForUsage) {
                                     if (chunk.path("choices").isEmpty()) {
                                         skipBlank = true; // the usage-only chunk: the client never sees it
