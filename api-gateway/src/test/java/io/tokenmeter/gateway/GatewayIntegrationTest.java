@@ -265,6 +265,43 @@ class GatewayIntegrationTest {
         assertThat(noKey.headers().firstValue("content-type")).hasValue("application/problem+json");
     }
 
+    @Test
+    void suspensionAndRevocationTakeEffectOnTheNextCallAndAreAudited() throws Exception {
+        assertThat(post("/v1/chat/completions", tenantKey, chat("glm-5")).statusCode()).isEqualTo(200);
+        assertThat(post("/api/v1/admin/tenants/" + tenantId + "/suspend", tenantKey, "").statusCode()).isEqualTo(403);
+
+        assertThat(post("/api/v1/admin/tenants/" + tenantId + "/suspend", ADMIN_KEY, "").statusCode()).isEqualTo(200);
+        assertOpenAiError(post("/v1/chat/completions", tenantKey, chat("glm-5")), 403, "tenant_suspended");
+        assertThat(post("/api/v1/admin/tenants/" + tenantId + "/activate", ADMIN_KEY, "").statusCode()).isEqualTo(200);
+        assertThat(post("/v1/chat/completions", tenantKey, chat("glm-5")).statusCode()).isEqualTo(200);
+
+        String second = JSON.readTree(post("/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY, "{\"name\":\"second\"}").body())
+                .get("key").asString();
+        JsonNode listed = JSON.readTree(send("GET", "/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY).body());
+        assertThat(listed).hasSize(2);
+        assertThat(listed.get(0).has("key")).isFalse();
+        assertThat(listed.toString()).doesNotContain(tenantKey).doesNotContain(ApiKeys.sha256(tenantKey));
+        String firstId = listed.get(0).get("id").asString();
+
+        assertThat(send("DELETE", "/api/v1/admin/tenants/" + tenantId + "/api-keys/" + firstId, ADMIN_KEY).statusCode()).isEqualTo(200);
+        assertOpenAiError(post("/v1/chat/completions", tenantKey, chat("glm-5")), 401, "invalid_api_key");
+        assertThat(post("/v1/chat/completions", second, chat("glm-5")).statusCode()).isEqualTo(200);
+
+        JsonNode audit = JSON.readTree(send("GET", "/api/v1/admin/audit?entity=tenant&entity_id=" + tenantId, ADMIN_KEY).body());
+        assertThat(audit).extracting(e -> e.get("action").asString()).containsExactly("activate", "suspend", "create");
+        assertThat(audit.get(1).get("before").get("status").asString()).isEqualTo("ACTIVE");
+        assertThat(audit.get(1).get("after").get("status").asString()).isEqualTo("SUSPENDED");
+        JsonNode revoked = JSON.readTree(send("GET", "/api/v1/admin/audit?entity=api_key&entity_id=" + firstId, ADMIN_KEY).body());
+        assertThat(revoked.get(0).get("action").asString()).isEqualTo("revoke");
+        assertThat(revoked.toString()).doesNotContain(tenantKey);
+    }
+
+    private HttpResponse<String> send(String method, String path, String key) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
+                .header("Authorization", "Bearer " + key).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     private static String chat(String model) {
         return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}";
     }

@@ -46,6 +46,12 @@ public class ApiKey {
         this.createdBy = createdBy;
     }
 
+    public void revoke() {
+        if (revokedAt == null) {
+            revokedAt = Instant.now();
+        }
+    }
+
     public String getId() {
         return id;
     }

@@ -15,4 +15,8 @@ public interface ApiKeyRepository extends JpaRepository<ApiKey, String> {
     Optional<ActiveKey> findActiveByHash(String hash);
 
     boolean existsByKeyHash(String hash);
+
+    java.util.List<ApiKey> findAllByTenantIdOrderByCreatedAtAsc(String tenantId);
+
+    Optional<ApiKey> findByIdAndTenantId(String id, String tenantId);
 }

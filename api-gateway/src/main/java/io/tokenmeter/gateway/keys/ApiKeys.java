@@ -69,6 +69,31 @@ public class ApiKeys {
         return new IssuedKey(id, clear, prefix, role, tenantId, name);
     }
 
+    /** Key ids, prefixes and dates of a tenant, never hashes. */
+    public java.util.List<ApiKey> ofTenant(String tenantId) {
+        return keys.findAllByTenantIdOrderByCreatedAtAsc(tenantId);
+    }
+
+    /**
+     * Revokes a key. This gateway forgets what it cached, so the next call with the key fails here; other
+     * instances follow within the cache TTL.
+     */
+    @Transactional
+    public Optional<ApiKey> revoke(String tenantId, String keyId) {
+        Optional<ApiKey> key = keys.findByIdAndTenantId(keyId, tenantId);
+        key.ifPresent(k -> {
+            k.revoke();
+            keys.save(k);
+        });
+        cache.invalidateAll();
+        return key;
+    }
+
+    /** After a change that affects many keys at once (a tenant suspended or restored). */
+    public void forgetCachedKeys() {
+        cache.invalidateAll();
+    }
+
     /** Registers a key whose clear value someone else holds, by its hash. No-op when it exists. */
     @Transactional
     public void ensureByHash(Role role, String name, String sha256Hex, String issuedBy) {

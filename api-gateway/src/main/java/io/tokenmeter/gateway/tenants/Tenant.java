@@ -39,6 +39,10 @@ public class Tenant {
         this.createdBy = createdBy;
     }
 
+    public void setStatus(TenantStatus status) {
+        this.status = status;
+    }
+
     public String getId() {
         return id;
     }

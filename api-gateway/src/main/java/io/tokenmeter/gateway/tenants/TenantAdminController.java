@@ -7,6 +7,7 @@ import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.contracts.web.ApiException;
 import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.gateway.audit.AdminAudit;
 import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
 import io.tokenmeter.gateway.keys.ApiKeys;
 import jakarta.servlet.http.HttpServletRequest;
@@ -16,7 +17,9 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import org.springframework.http.HttpStatus;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -27,9 +30,10 @@ import java.time.Instant;
 import java.util.Currency;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
-/** Admin API for tenants and their keys (creation and listing; suspension, revocation and audit come next). */
+/** Admin API for tenants and their keys: create, list, suspend and restore, issue and revoke keys, and the audit log. */
 @RestController
 class TenantAdminController {
 
@@ -62,12 +66,22 @@ class TenantAdminController {
         }
     }
 
+    /** A key as admins see it: never the hash or the clear value. */
+    record KeyView(String id, String prefix, String name, Role role, @JsonProperty("created_at") Instant createdAt,
+                   @JsonProperty("revoked_at") Instant revokedAt) {
+        static KeyView of(io.tokenmeter.gateway.keys.ApiKey k) {
+            return new KeyView(k.getId(), k.getKeyPrefix(), k.getName(), k.getRole(), k.getCreatedAt(), k.getRevokedAt());
+        }
+    }
+
     private final TenantRepository tenants;
     private final ApiKeys keys;
+    private final AdminAudit audit;
 
-    TenantAdminController(TenantRepository tenants, ApiKeys keys) {
+    TenantAdminController(TenantRepository tenants, ApiKeys keys, AdminAudit audit) {
         this.tenants = tenants;
         this.keys = keys;
+        this.audit = audit;
     }
 
     @PostMapping("/api/v1/admin/tenants")
@@ -85,7 +99,9 @@ class TenantAdminController {
             throw new ApiException(CommonErrors.INVALID_REQUEST, "unknown ISO 4217 currency: " + body.currency());
         }
         Tenant tenant = new Tenant("ten_" + EventIds.newEventId(), body.name(), body.billingCountry(), body.currency(), admin.keyId());
-        return TenantView.of(tenants.save(tenant));
+        TenantView created = TenantView.of(tenants.save(tenant));
+        audit.record(admin, "create", "tenant", created.id(), null, created);
+        return created;
     }
 
     @GetMapping("/api/v1/admin/tenants")
@@ -106,7 +122,66 @@ class TenantAdminController {
         if (body.role() != null && body.role() != Role.TENANT) {
             throw new ApiException(CommonErrors.INVALID_REQUEST, "keys under a tenant have the tenant role");
         }
-        return IssuedKeyView.of(keys.issue(Role.TENANT, tenantId, body.name(), admin.keyId()));
+        IssuedKeyView issued = IssuedKeyView.of(keys.issue(Role.TENANT, tenantId, body.name(), admin.keyId()));
+        audit.record(admin, "create", "api_key", issued.id(), null, Map.of("tenant_id", tenantId, "prefix", issued.prefix(), "name", issued.name()));
+        return issued;
+    }
+
+    @GetMapping("/api/v1/admin/tenants/{tenantId}/api-keys")
+    @Operation(summary = "List a tenant's keys by prefix (admin); hashes and clear keys are never shown")
+    List<KeyView> listKeys(@PathVariable String tenantId, HttpServletRequest request) {
+        admin(request);
+        existing(tenantId);
+        return keys.ofTenant(tenantId).stream().map(KeyView::of).toList();
+    }
+
+    @DeleteMapping("/api/v1/admin/tenants/{tenantId}/api-keys/{keyId}")
+    @Operation(summary = "Revoke a key (admin): the next call with it is refused")
+    @Transactional
+    KeyView revoke(@PathVariable String tenantId, @PathVariable String keyId, HttpServletRequest request) {
+        Caller admin = admin(request);
+        var key = keys.revoke(tenantId, keyId)
+                .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "tenant " + tenantId + " has no key " + keyId));
+        KeyView revoked = KeyView.of(key);
+        audit.record(admin, "revoke", "api_key", keyId, null, revoked);
+        return revoked;
+    }
+
+    @PostMapping("/api/v1/admin/tenants/{tenantId}/suspend")
+    @Operation(summary = "Suspend a tenant (admin): its calls get 403 from the next one on")
+    @Transactional
+    TenantView suspend(@PathVariable String tenantId, HttpServletRequest request) {
+        return setStatus(tenantId, TenantStatus.SUSPENDED, "suspend", request);
+    }
+
+    @PostMapping("/api/v1/admin/tenants/{tenantId}/activate")
+    @Operation(summary = "Lift a suspension (admin)")
+    @Transactional
+    TenantView activate(@PathVariable String tenantId, HttpServletRequest request) {
+        return setStatus(tenantId, TenantStatus.ACTIVE, "activate", request);
+    }
+
+    @GetMapping("/api/v1/admin/audit")
+    @Operation(summary = "The audit log of tenant and key changes, newest first (admin)")
+    List<AdminAudit.Entry> auditLog(@RequestParam(required = false) String entity, @RequestParam(name = "entity_id", required = false) String entityId,
+                                    @RequestParam(defaultValue = "100") int limit, HttpServletRequest request) {
+        admin(request);
+        return audit.find(entity, entityId, Math.max(1, Math.min(limit, 1000)));
+    }
+
+    private TenantView setStatus(String tenantId, TenantStatus status, String action, HttpServletRequest request) {
+        Caller admin = admin(request);
+        Tenant tenant = existing(tenantId);
+        TenantView before = TenantView.of(tenant);
+        tenant.setStatus(status);
+        TenantView after = TenantView.of(tenants.save(tenant));
+        keys.forgetCachedKeys();
+        audit.record(admin, action, "tenant", tenantId, before, after);
+        return after;
+    }
+
+    private Tenant existing(String tenantId) {
+        return tenants.findById(tenantId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenantId));
     }
 
     @PostMapping("/api/v1/admin/api-keys")
@@ -117,7 +192,9 @@ class TenantAdminController {
         if (body.role() != Role.FINANCE && body.role() != Role.ADMIN) {
             throw new ApiException(CommonErrors.INVALID_REQUEST, "role must be FINANCE or ADMIN; tenant keys are issued under a tenant");
         }
-        return IssuedKeyView.of(keys.issue(body.role(), null, body.name(), admin.keyId()));
+        IssuedKeyView issued = IssuedKeyView.of(keys.issue(body.role(), null, body.name(), admin.keyId()));
+        audit.record(admin, "create", "api_key", issued.id(), null, Map.of("role", issued.role().name(), "prefix", issued.prefix(), "name", issued.name()));
+        return issued;
     }
 
     private static Caller admin(HttpServletRequest request) {

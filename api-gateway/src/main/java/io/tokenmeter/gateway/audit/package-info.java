@@ -1,0 +1,2 @@
+/** The audit log of admin changes at the gateway: tenants and keys. */
+package io.tokenmeter.gateway.audit;
