@@ -296,6 +296,19 @@ class GatewayIntegrationTest {
         assertThat(revoked.toString()).doesNotContain(tenantKey);
     }
 
+    @Test
+    void aKeyOverItsRateLimitGets429WithRetryAfter() throws Exception {
+        String limited = JSON.readTree(post("/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY,
+                "{\"name\":\"slow\",\"requests_per_minute\":3}").body()).get("key").asString();
+        for (int i = 0; i < 3; i++) {
+            assertThat(post("/v1/chat/completions", limited, chat("glm-5")).statusCode()).isEqualTo(200);
+        }
+        HttpResponse<String> refused = post("/v1/chat/completions", limited, chat("glm-5"));
+        assertOpenAiError(refused, 429, "rate_limit_exceeded");
+        assertThat(Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 20L);
+        assertThat(post("/v1/chat/completions", tenantKey, chat("glm-5")).statusCode()).as("other keys are not affected").isEqualTo(200);
+    }
+
     private HttpResponse<String> send(String method, String path, String key) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
                 .header("Authorization", "Bearer " + key).method(method, HttpRequest.BodyPublishers.noBody()).build(),

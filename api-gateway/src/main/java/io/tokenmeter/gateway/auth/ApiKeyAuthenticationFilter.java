@@ -8,6 +8,7 @@ import io.tokenmeter.contracts.web.RequestIdFilter;
 import io.tokenmeter.gateway.chat.OpenAiError;
 import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.keys.ApiKeys;
+import io.tokenmeter.gateway.ratelimit.KeyRateLimiter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -24,11 +25,13 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Authenticates {@code Authorization: Bearer <key>} on the model API ({@code /v1/}) and the REST APIs
  * ({@code /api/}). The model API takes tenant keys of active tenants only, since every call is billed to a
- * tenant; its errors are OpenAI's JSON. The REST APIs take every role and answer problem details.
+ * tenant; its errors are OpenAI's JSON, and each key is held to its request rate limit (429 with
+ * Retry-After). The REST APIs take every role and answer problem details.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
@@ -38,9 +41,11 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ApiKeys keys;
+    private final KeyRateLimiter rateLimiter;
 
-    ApiKeyAuthenticationFilter(ApiKeys keys) {
+    ApiKeyAuthenticationFilter(ApiKeys keys, KeyRateLimiter rateLimiter) {
         this.keys = keys;
+        this.rateLimiter = rateLimiter;
     }
 
     /** The authenticated caller of this request; set for every request that reached a handler. */
@@ -87,6 +92,15 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
                 problem(request, response, Problems.of(CommonErrors.FORBIDDEN, "this tenant is suspended"));
             }
             return;
+        }
+        if (modelApi) {
+            OptionalLong wait = rateLimiter.tryAcquire(active.keyId(), active.requestsPerMinute());
+            if (wait.isPresent()) {
+                response.setHeader("Retry-After", Long.toString(wait.getAsLong()));
+                OpenAiError.write(response, HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", "rate_limit_exceeded",
+                        "This key's request rate limit is reached; retry after " + wait.getAsLong() + " s.");
+                return;
+            }
         }
         request.setAttribute(ATTRIBUTE, active.caller());
         chain.doFilter(request, response);

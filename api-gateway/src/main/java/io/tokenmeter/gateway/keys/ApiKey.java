@@ -31,11 +31,14 @@ public class ApiKey {
     private String createdBy;
     @Column(name = "revoked_at")
     private Instant revokedAt;
+    @Column(name = "requests_per_minute")
+    private Integer requestsPerMinute;
 
     protected ApiKey() {
     }
 
-    ApiKey(String id, String tenantId, Role role, String name, String keyPrefix, String keyHash, String createdBy) {
+    ApiKey(String id, String tenantId, Role role, String name, String keyPrefix, String keyHash, String createdBy, Integer requestsPerMinute) {
+        this.requestsPerMinute = requestsPerMinute;
         this.id = id;
         this.tenantId = tenantId;
         this.role = role;
@@ -74,6 +77,10 @@ public class ApiKey {
 
     public Instant getCreatedAt() {
         return createdAt;
+    }
+
+    public Integer getRequestsPerMinute() {
+        return requestsPerMinute;
     }
 
     public Instant getRevokedAt() {

@@ -62,10 +62,16 @@ public class ApiKeys {
 
     @Transactional
     public IssuedKey issue(Role role, String tenantId, String name, String issuedBy) {
+        return issue(role, tenantId, name, issuedBy, null);
+    }
+
+    /** @param requestsPerMinute the key's own rate limit; null for the gateway's default */
+    @Transactional
+    public IssuedKey issue(Role role, String tenantId, String name, String issuedBy, Integer requestsPerMinute) {
         String clear = newClearKey();
         String id = "key_" + EventIds.newEventId();
         String prefix = clear.substring(0, KEY_PREFIX.length() + 8);
-        keys.save(new ApiKey(id, tenantId, role, name, prefix, sha256(clear), issuedBy));
+        keys.save(new ApiKey(id, tenantId, role, name, prefix, sha256(clear), issuedBy, requestsPerMinute));
         return new IssuedKey(id, clear, prefix, role, tenantId, name);
     }
 
@@ -98,7 +104,7 @@ public class ApiKeys {
     @Transactional
     public void ensureByHash(Role role, String name, String sha256Hex, String issuedBy) {
         if (!keys.existsByKeyHash(sha256Hex)) {
-            keys.save(new ApiKey("key_" + EventIds.newEventId(), null, role, name, "(bootstrap)", sha256Hex, issuedBy));
+            keys.save(new ApiKey("key_" + EventIds.newEventId(), null, role, name, "(bootstrap)", sha256Hex, issuedBy, null));
         }
     }
 }

@@ -51,7 +51,8 @@ class TenantAdminController {
         }
     }
 
-    record CreateKey(@NotBlank @Size(max = 200) String name, Role role) {
+    record CreateKey(@NotBlank @Size(max = 200) String name, Role role,
+                     @JsonProperty("requests_per_minute") @jakarta.validation.constraints.Positive Integer requestsPerMinute) {
     }
 
     /** The clear key appears here once and nowhere else. */
@@ -122,7 +123,7 @@ class TenantAdminController {
         if (body.role() != null && body.role() != Role.TENANT) {
             throw new ApiException(CommonErrors.INVALID_REQUEST, "keys under a tenant have the tenant role");
         }
-        IssuedKeyView issued = IssuedKeyView.of(keys.issue(Role.TENANT, tenantId, body.name(), admin.keyId()));
+        IssuedKeyView issued = IssuedKeyView.of(keys.issue(Role.TENANT, tenantId, body.name(), admin.keyId(), body.requestsPerMinute()));
         audit.record(admin, "create", "api_key", issued.id(), null, Map.of("tenant_id", tenantId, "prefix", issued.prefix(), "name", issued.name()));
         return issued;
     }
@@ -192,7 +193,7 @@ class TenantAdminController {
         if (body.role() != Role.FINANCE && body.role() != Role.ADMIN) {
             throw new ApiException(CommonErrors.INVALID_REQUEST, "role must be FINANCE or ADMIN; tenant keys are issued under a tenant");
         }
-        IssuedKeyView issued = IssuedKeyView.of(keys.issue(body.role(), null, body.name(), admin.keyId()));
+        IssuedKeyView issued = IssuedKeyView.of(keys.issue(body.role(), null, body.name(), admin.keyId(), body.requestsPerMinute()));
         audit.record(admin, "create", "api_key", issued.id(), null, Map.of("role", issued.role().name(), "prefix", issued.prefix(), "name", issued.name()));
         return issued;
     }
