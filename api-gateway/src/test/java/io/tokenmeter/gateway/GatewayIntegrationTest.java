@@ -40,7 +40,7 @@ import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "spring.profiles.active=local")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "spring.profiles.active=routingtest")
 @RealInfrastructure
 class GatewayIntegrationTest {
 
@@ -307,6 +307,41 @@ class GatewayIntegrationTest {
         assertOpenAiError(refused, 429, "rate_limit_exceeded");
         assertThat(Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 20L);
         assertThat(post("/v1/chat/completions", tenantKey, chat("glm-5")).statusCode()).as("other keys are not affected").isEqualTo(200);
+    }
+
+    @Test
+    void aDeadUpstreamFallsBackToTheNextRouteAndTheServingRegionIsBilled() throws Exception {
+        HttpResponse<String> response = post("/v1/chat/completions", tenantKey, chat("kimi-k2"));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        UsageEvent event = awaitEvent(UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()));
+        assertThat(event.region()).isEqualTo("sg");
+        assertThat(event.provider()).isEqualTo("moonshot");
+
+        HttpResponse<java.io.InputStream> streamed = stream("""
+                {"model":"kimi-k2","stream":true,"max_tokens":3,"messages":[{"role":"user","content":"fall back while streaming"}]}""");
+        assertThat(streamed.statusCode()).isEqualTo(200);
+        assertThat(dataLines(streamed.body(), 100).getLast()).isEqualTo("[DONE]");
+    }
+
+    @Test
+    void aTenantRestrictedToSomeRegionsIsServedOnlyThere() throws Exception {
+        HttpResponse<String> restricted = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port")
+                        + "/api/v1/admin/tenants/" + tenantId + "/regions")).header("Authorization", "Bearer " + ADMIN_KEY)
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"allowed_regions\":[\"sg\",\"eu\"]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(restricted.statusCode()).as(restricted.body()).isEqualTo(200);
+
+        HttpResponse<String> refused = post("/v1/chat/completions", tenantKey, chat("glm-5"));
+        assertOpenAiError(refused, 403, "region_not_allowed");
+        assertThat(JSON.readTree(refused.body()).get("error").get("message").asString()).contains("cn-beijing").contains("sg, eu");
+
+        HttpResponse<String> served = post("/v1/chat/completions", tenantKey, chat("minimax-m2.5"));
+        assertThat(served.statusCode()).isEqualTo(200);
+        assertThat(awaitEvent(UUID.fromString(served.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow())).region()).isEqualTo("sg");
+
+        JsonNode models = JSON.readTree(send("GET", "/v1/models", tenantKey).body()).get("data");
+        assertThat(models).extracting(m -> m.get("id").asString()).containsExactly("kimi-k2", "minimax-m2.5");
+        assertThat(models.get(0).get("region").asString()).isEqualTo("sg");
     }
 
     private HttpResponse<String> send(String method, String path, String key) throws Exception {

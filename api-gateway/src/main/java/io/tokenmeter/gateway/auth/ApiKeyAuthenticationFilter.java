@@ -38,6 +38,7 @@ import java.util.OptionalLong;
 public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
 
     private static final String ATTRIBUTE = ApiKeyAuthenticationFilter.class.getName() + ".caller";
+    private static final String KEY_ATTRIBUTE = ApiKeyAuthenticationFilter.class.getName() + ".key";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ApiKeys keys;
@@ -55,6 +56,15 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
             throw new IllegalStateException("no authenticated caller on " + request.getRequestURI());
         }
         return (Caller) caller;
+    }
+
+    /** The authenticated key with its tenant's status and restrictions. */
+    public static ActiveKey keyOf(HttpServletRequest request) {
+        Object key = request.getAttribute(KEY_ATTRIBUTE);
+        if (key == null) {
+            throw new IllegalStateException("no authenticated key on " + request.getRequestURI());
+        }
+        return (ActiveKey) key;
     }
 
     @Override
@@ -103,6 +113,7 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
             }
         }
         request.setAttribute(ATTRIBUTE, active.caller());
+        request.setAttribute(KEY_ATTRIBUTE, active);
         chain.doFilter(request, response);
     }
 

@@ -28,10 +28,11 @@ class ModelsController {
     }
 
     @GetMapping("/v1/models")
-    @Operation(summary = "The models a tenant can call, with the provider and serving region that serve them")
-    ModelList models() {
+    @Operation(summary = "The models this tenant can call, with the provider and serving region that would serve them")
+    ModelList models(jakarta.servlet.http.HttpServletRequest request) {
+        var key = io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter.keyOf(request);
         List<Model> models = router.all().values().stream()
-                .map(routes -> routes.getFirst())
+                .flatMap(routes -> routes.stream().filter(r -> key.allowsRegion(r.region())).limit(1))
                 .map(r -> new Model(r.model(), "model", 0, r.provider(), r.provider(), r.region()))
                 .sorted(Comparator.comparing(Model::id))
                 .toList();

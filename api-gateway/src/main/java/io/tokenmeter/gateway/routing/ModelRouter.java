@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /** Resolves a public model name to the upstream routes that serve it, checked once at start. */
 @Component
@@ -43,10 +42,9 @@ public class ModelRouter {
         }
     }
 
-    /** The first route of the model (fallback to later routes comes with region restrictions). */
-    public Optional<ResolvedRoute> route(String model) {
-        List<ResolvedRoute> candidates = routes.get(model);
-        return candidates == null ? Optional.empty() : Optional.of(candidates.getFirst());
+    /** The model's routes in priority order; empty when the model is unknown. */
+    public List<ResolvedRoute> routes(String model) {
+        return routes.getOrDefault(model, List.of());
     }
 
     public Map<String, List<ResolvedRoute>> all() {

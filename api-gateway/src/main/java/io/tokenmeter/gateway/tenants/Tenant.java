@@ -25,6 +25,8 @@ public class Tenant {
     private Instant createdAt;
     @Column(name = "created_by")
     private String createdBy;
+    @Column(name = "allowed_regions")
+    private String allowedRegions;
 
     protected Tenant() {
     }
@@ -37,6 +39,15 @@ public class Tenant {
         this.status = TenantStatus.ACTIVE;
         this.createdAt = Instant.now();
         this.createdBy = createdBy;
+    }
+
+    /** Null: every region. */
+    public java.util.List<String> getAllowedRegions() {
+        return allowedRegions == null ? null : java.util.List.of(allowedRegions.split(","));
+    }
+
+    public void setAllowedRegions(java.util.List<String> regions) {
+        this.allowedRegions = regions == null ? null : String.join(",", regions);
     }
 
     public void setStatus(TenantStatus status) {

@@ -22,6 +22,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
@@ -39,15 +40,22 @@ class TenantAdminController {
 
     private static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
 
+    /** {@code allowed_regions}: the serving regions this tenant's calls may use; absent or null allows all. */
     record CreateTenant(@NotBlank @Size(max = 200) String name,
                         @JsonProperty("billing_country") @NotBlank @Pattern(regexp = "[A-Z]{2}") String billingCountry,
-                        @NotBlank @Pattern(regexp = "[A-Z]{3}") String currency) {
+                        @NotBlank @Pattern(regexp = "[A-Z]{3}") String currency,
+                        @JsonProperty("allowed_regions") List<@Pattern(regexp = "[A-Za-z0-9._-]+") String> allowedRegions) {
+    }
+
+    record RegionsRequest(@JsonProperty("allowed_regions") List<@Pattern(regexp = "[A-Za-z0-9._-]+") String> allowedRegions) {
     }
 
     record TenantView(String id, String name, @JsonProperty("billing_country") String billingCountry, String currency,
-                      TenantStatus status, @JsonProperty("created_at") Instant createdAt) {
+                      TenantStatus status, @JsonProperty("allowed_regions") List<String> allowedRegions,
+                      @JsonProperty("created_at") Instant createdAt) {
         static TenantView of(Tenant t) {
-            return new TenantView(t.getId(), t.getName(), t.getBillingCountry(), t.getCurrency(), t.getStatus(), t.getCreatedAt());
+            return new TenantView(t.getId(), t.getName(), t.getBillingCountry(), t.getCurrency(), t.getStatus(), t.getAllowedRegions(),
+                    t.getCreatedAt());
         }
     }
 
@@ -100,6 +108,7 @@ class TenantAdminController {
             throw new ApiException(CommonErrors.INVALID_REQUEST, "unknown ISO 4217 currency: " + body.currency());
         }
         Tenant tenant = new Tenant("ten_" + EventIds.newEventId(), body.name(), body.billingCountry(), body.currency(), admin.keyId());
+        tenant.setAllowedRegions(regions(body.allowedRegions()));
         TenantView created = TenantView.of(tenants.save(tenant));
         audit.record(admin, "create", "tenant", created.id(), null, created);
         return created;
@@ -160,6 +169,27 @@ class TenantAdminController {
     @Transactional
     TenantView activate(@PathVariable String tenantId, HttpServletRequest request) {
         return setStatus(tenantId, TenantStatus.ACTIVE, "activate", request);
+    }
+
+    @PutMapping("/api/v1/admin/tenants/{tenantId}/regions")
+    @Operation(summary = "Restrict the serving regions of a tenant's calls, or lift the restriction with null (admin)")
+    @Transactional
+    TenantView setRegions(@PathVariable String tenantId, @Valid @RequestBody RegionsRequest body, HttpServletRequest request) {
+        Caller admin = admin(request);
+        Tenant tenant = existing(tenantId);
+        TenantView before = TenantView.of(tenant);
+        tenant.setAllowedRegions(regions(body.allowedRegions()));
+        TenantView after = TenantView.of(tenants.save(tenant));
+        keys.forgetCachedKeys();
+        audit.record(admin, "set_regions", "tenant", tenantId, before, after);
+        return after;
+    }
+
+    private static List<String> regions(List<String> requested) {
+        if (requested != null && requested.isEmpty()) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "allowed_regions cannot be empty (that would allow nothing); use null to allow all");
+        }
+        return requested == null ? null : requested.stream().distinct().toList();
     }
 
     @GetMapping("/api/v1/admin/audit")
