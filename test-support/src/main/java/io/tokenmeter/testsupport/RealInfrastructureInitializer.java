@@ -5,6 +5,7 @@ import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.MapPropertySource;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -21,11 +22,15 @@ public class RealInfrastructureInitializer implements ApplicationContextInitiali
         String database = env.getProperty("tokenmeter.test.database",
                 env.getProperty("spring.application.name", "tokenmeter").replace('-', '_'));
         PostgresServer postgres = SharedInfrastructure.postgres();
-        env.getPropertySources().addFirst(new MapPropertySource("tokenmeter-real-infrastructure", Map.of(
+        Map<String, Object> properties = new HashMap<>(Map.of(
                 "spring.datasource.url", postgres.ensureDatabase(database),
                 "spring.datasource.username", postgres.user(),
                 "spring.datasource.password", postgres.password(),
-                "spring.kafka.bootstrap-servers", SharedInfrastructure.kafkaBootstrapServers(),
-                "tokenmeter.internal.secret", TEST_SECRET)));
+                "tokenmeter.internal.secret", TEST_SECRET));
+        // a test that stops and starts its own broker sets tokenmeter.test.own-kafka and spring.kafka.bootstrap-servers itself
+        if (!env.getProperty("tokenmeter.test.own-kafka", Boolean.class, false)) {
+            properties.put("spring.kafka.bootstrap-servers", SharedInfrastructure.kafkaBootstrapServers());
+        }
+        env.getPropertySources().addFirst(new MapPropertySource("tokenmeter-real-infrastructure", properties));
     }
 }

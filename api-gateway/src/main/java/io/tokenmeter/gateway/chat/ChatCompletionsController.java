@@ -58,9 +58,11 @@ class ChatCompletionsController {
     private final UsagePublisher usage;
     private final MeterRegistry meters;
     private final TokenEstimator estimator;
+    private final io.tokenmeter.gateway.spool.SpoolingSender spooling;
 
     ChatCompletionsController(ModelRouter router, UpstreamClient upstream, UsagePublisher usage, MeterRegistry meters,
-                              TokenEstimator estimator) {
+                              TokenEstimator estimator, io.tokenmeter.gateway.spool.SpoolingSender spooling) {
+        this.spooling = spooling;
         this.router = router;
         this.upstream = upstream;
         this.usage = usage;
@@ -92,6 +94,10 @@ class ChatCompletionsController {
         JsonNode messages = request.get("messages");
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
             return invalid("messages", "messages must be a non-empty array");
+        }
+        if (spooling.cannotRecord()) {
+            return OpenAiError.response(HttpStatus.SERVICE_UNAVAILABLE, "api_error", "usage_recording_unavailable", null,
+                    "Usage cannot be recorded right now, so the call is refused rather than served unmetered; retry shortly.");
         }
         List<ResolvedRoute> routes = router.routes(model.asString());
         if (routes.isEmpty()) {

@@ -6,11 +6,8 @@ import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.contracts.usage.UsageEvent;
 import io.tokenmeter.contracts.usage.UsageEventCodec;
 import io.tokenmeter.contracts.usage.UsageStatus;
-import io.tokenmeter.contracts.usage.UsageTopics;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.kafka.core.KafkaTemplate;
+import io.tokenmeter.gateway.spool.SpoolingSender;
 import org.springframework.stereotype.Component;
 
 import java.time.Duration;
@@ -19,21 +16,17 @@ import java.util.UUID;
 
 /**
  * Emits one usage event per call that consumed tokens, keyed by tenant, with an idempotent acks=all producer.
- * The send is asynchronous so the caller does not wait for the broker.
- * <p>
- * Known gap, closed by the durable spool of the next gateway issue: if the broker stays unreachable beyond
- * the producer's delivery timeout, the event is logged and counted as failed, not yet kept on disk.
+ * The send is asynchronous so the caller does not wait for the broker; when Kafka cannot take it, the
+ * {@link SpoolingSender} keeps it on disk until it can.
  */
 @Component
 public class UsagePublisher {
 
-    private static final Logger log = LoggerFactory.getLogger(UsagePublisher.class);
-
-    private final KafkaTemplate<String, byte[]> kafka;
+    private final SpoolingSender sender;
     private final MeterRegistry meters;
 
-    UsagePublisher(KafkaTemplate<String, byte[]> kafka, MeterRegistry meters) {
-        this.kafka = kafka;
+    UsagePublisher(SpoolingSender sender, MeterRegistry meters) {
+        this.sender = sender;
         this.meters = meters;
     }
 
@@ -55,14 +48,7 @@ public class UsagePublisher {
         UsageEvent event = new UsageEvent(UsageEvent.SCHEMA_VERSION, eventId, caller.tenantId(), caller.keyId(),
                 route.model(), route.provider(), route.region(), usage.input(), usage.cachedInput(), usage.cacheWrite(),
                 usage.output(), usage.reasoning(), estimated, requestId, status, latency.toMillis(), Instant.now());
-        kafka.send(UsageTopics.USAGE_EVENTS, event.tenantId(), UsageEventCodec.toJson(event)).whenComplete((result, error) -> {
-            if (error != null) {
-                meters.counter("tokenmeter.gateway.usage_events", "outcome", "failed").increment();
-                log.error("usage event {} of request {} could not be sent to Kafka: {}", event.eventId(), requestId, error.getMessage());
-            } else {
-                meters.counter("tokenmeter.gateway.usage_events", "outcome", "sent").increment();
-            }
-        });
+        sender.send(event.tenantId(), UsageEventCodec.toJson(event));
         meters.counter("tokenmeter.gateway.tokens", "model", route.model(), "provider", route.provider(), "region", route.region())
                 .increment(usage.input() + usage.cachedInput() + usage.cacheWrite() + usage.output());
         return event.eventId();

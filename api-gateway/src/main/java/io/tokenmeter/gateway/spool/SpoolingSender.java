@@ -1,0 +1,145 @@
+package io.tokenmeter.gateway.spool;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tokenmeter.contracts.usage.UsageEventCodec;
+import io.tokenmeter.contracts.usage.UsageTopics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.support.SendResult;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sends usage events to Kafka, and keeps them in the {@link UsageSpool} whenever Kafka cannot take them: a
+ * send that fails goes to the spool, and while the broker is known to be unreachable new events go straight
+ * there. The drainer replays spooled segments once the broker answers; an event sent twice is harmless, since
+ * metering deduplicates on its id.
+ * <p>
+ * Window left open, by design: events handed to the Kafka producer but not yet acknowledged live in memory for
+ * up to the producer's {@code delivery.timeout.ms} (15 s here); a crash of the gateway in that window loses them.
+ */
+@Component
+public class SpoolingSender implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(SpoolingSender.class);
+
+    private final KafkaTemplate<String, byte[]> kafka;
+    private final UsageSpool spool;
+    private final MeterRegistry meters;
+    private final ExecutorService spoolWriter = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile boolean brokerDown;
+
+    SpoolingSender(KafkaTemplate<String, byte[]> kafka, SpoolProperties properties, MeterRegistry meters) throws IOException {
+        this.kafka = kafka;
+        this.meters = meters;
+        this.spool = new UsageSpool(properties.directory(), properties.maxBytes(), properties.fsyncEvery().toNanos());
+        Gauge.builder("tokenmeter.gateway.spool.depth", spool, UsageSpool::depthRecords).description("usage events waiting in the local spool").register(meters);
+        Gauge.builder("tokenmeter.gateway.spool.bytes", spool, UsageSpool::depthBytes).baseUnit("bytes").register(meters);
+        this.brokerDown = spool.depthRecords() > 0;
+    }
+
+    public void send(String tenantId, byte[] event) {
+        if (brokerDown) {
+            toSpool(event);
+            return;
+        }
+        CompletableFuture<SendResult<String, byte[]>> sent;
+        try {
+            sent = kafka.send(UsageTopics.USAGE_EVENTS, tenantId, event);
+        } catch (RuntimeException e) {
+            // without metadata the producer fails the send itself, after max.block.ms, instead of its future
+            outage(e);
+            toSpool(event);
+            return;
+        }
+        sent.whenComplete((result, error) -> {
+            if (error == null) {
+                meters.counter("tokenmeter.gateway.usage_events", "outcome", "sent").increment();
+                return;
+            }
+            outage(error);
+            spoolWriter.execute(() -> toSpool(event)); // not on the producer's own thread: the append waits for an fsync
+        });
+    }
+
+    private void outage(Throwable error) {
+        if (!brokerDown) {
+            log.warn("Kafka did not take a usage event ({}); spooling events locally until it does", error.getMessage());
+        }
+        brokerDown = true;
+    }
+
+    private void toSpool(byte[] event) {
+        try {
+            spool.append(event);
+            meters.counter("tokenmeter.gateway.usage_events", "outcome", "spooled").increment();
+        } catch (IOException e) {
+            meters.counter("tokenmeter.gateway.usage_events", "outcome", "lost").increment();
+            log.error("a usage event could neither be sent nor spooled: {}", e.getMessage());
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** True when a call now could not have its usage recorded: the broker is down and the spool is full. */
+    public boolean cannotRecord() {
+        return brokerDown && spool.isFull();
+    }
+
+    public boolean brokerDown() {
+        return brokerDown;
+    }
+
+    public UsageSpool spool() {
+        return spool;
+    }
+
+    /** Replays spooled segments, oldest first; stops at the first one Kafka does not fully acknowledge. */
+    @Scheduled(fixedDelayString = "${tokenmeter.gateway.spool.drain-every:1s}")
+    public void drain() {
+        if (spool.depthRecords() == 0) {
+            return;
+        }
+        try {
+            spool.roll();
+            for (Path segment : spool.closedSegments()) {
+                List<byte[]> records = UsageSpool.read(segment);
+                List<CompletableFuture<SendResult<String, byte[]>>> sends = new ArrayList<>(records.size());
+                for (byte[] record : records) {
+                    UsageEventCodec.Decoded decoded = UsageEventCodec.decode(record);
+                    String key = decoded.accepted() ? decoded.event().tenantId() : null;
+                    sends.add(kafka.send(UsageTopics.USAGE_EVENTS, key, record));
+                }
+                kafka.flush();
+                CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+                spool.delete(segment, records.size());
+                meters.counter("tokenmeter.gateway.usage_events", "outcome", "replayed").increment(records.size());
+            }
+            if (brokerDown) {
+                log.info("Kafka takes usage events again; the spool is drained");
+            }
+            brokerDown = false;
+        } catch (Exception e) {
+            brokerDown = true;
+            log.debug("spool not drained yet: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void destroy() throws IOException {
+        spoolWriter.close();
+        spool.close();
+    }
+}
