@@ -61,6 +61,7 @@ class GatewayIntegrationTest {
     static void upstream(DynamicPropertyRegistry registry) throws Exception {
         simulator = UpstreamSimulator.start(0, "sim-secret");
         registry.add("UPSTREAM_SIMULATOR_URL", simulator::baseUrl);
+        registry.add("UPSTREAM_SIMULATOR_DEEPSEEK_URL", () -> "http://127.0.0.1:" + simulator.port() + "/deepseek/v1");
         registry.add("UPSTREAM_SIMULATOR_API_KEY", () -> "sim-secret");
         registry.add("tokenmeter.gateway.keys.bootstrap-admin-key-sha256", () -> ApiKeys.sha256(ADMIN_KEY));
     }
@@ -95,6 +96,8 @@ class GatewayIntegrationTest {
         assertThat(body.get("usage").get("prompt_tokens").asInt()).isEqualTo(expectedPrompt);
         assertThat(body.get("usage").get("completion_tokens").asInt()).isEqualTo(42);
         assertThat(body.get("model").asString()).as("upstream got the provider's model name").isEqualTo("deepseek-chat");
+        assertThat(body.get("usage").get("prompt_cache_hit_tokens").asInt()).as("DeepSeek's own usage shape").isEqualTo(3);
+        assertThat(body.get("usage").has("prompt_tokens_details")).isFalse();
         assertThat(response.headers().firstValue("x-request-id")).isPresent();
 
         UUID eventId = UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
@@ -149,6 +152,22 @@ class GatewayIntegrationTest {
         assertThat(event.inputTokens()).isEqualTo(SimulatedUsage.PER_MESSAGE + 4);
         assertThat(event.estimated()).isFalse();
         assertThat(event.status()).isEqualTo(UsageStatus.SUCCEEDED);
+    }
+
+    @Test
+    void aDeepSeekShapedStreamIsMeteredWithItsCacheHitsAsCachedInput() throws Exception {
+        HttpResponse<java.io.InputStream> response = stream("""
+                {"model":"deepseek-r1","stream":true,"max_tokens":9,"simulate":{"cached_tokens":4,"reasoning_tokens":5},
+                 "messages":[{"role":"user","content":"think then answer briefly"}]}""");
+        List<String> data = dataLines(response.body(), 1000);
+        assertThat(data).noneMatch(d -> d.contains("prompt_cache_hit_tokens"));
+        UsageEvent event = awaitEvent(UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()));
+        int prompt = SimulatedUsage.PER_MESSAGE + SimulatedUsage.words("think then answer briefly");
+        assertThat(event.cachedInputTokens()).isEqualTo(4);
+        assertThat(event.inputTokens()).isEqualTo(prompt - 4);
+        assertThat(event.outputTokens()).isEqualTo(9);
+        assertThat(event.reasoningTokens()).isEqualTo(5);
+        assertThat(event.estimated()).isFalse();
     }
 
     @Test

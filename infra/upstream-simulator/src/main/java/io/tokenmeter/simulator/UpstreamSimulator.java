@@ -17,7 +17,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An OpenAI-compatible provider that answers at once with deterministic usage ({@link SimulatedUsage}).
+ * An OpenAI-compatible provider that answers at once with deterministic usage ({@link SimulatedUsage}), in
+ * OpenAI's usage shape under {@code /v1} and in DeepSeek's ({@code prompt_cache_hit_tokens} /
+ * {@code prompt_cache_miss_tokens}, no {@code prompt_tokens_details}) under {@code /deepseek/v1}.
  * A request may steer it with a {@code "simulate"} object, which a gateway passes through like any unknown
  * field: {@code {"status": 429}} answers with that error, {@code {"cached_tokens": 64}} reports a cache hit,
  * {@code {"reasoning_tokens": 8}} reports reasoning, {@code {"delay_ms": 50}} waits first; when streaming,
@@ -43,6 +45,7 @@ public final class UpstreamSimulator implements AutoCloseable {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024);
         UpstreamSimulator simulator = new UpstreamSimulator(server, requiredApiKey);
         server.createContext("/v1/chat/completions", simulator::chatCompletions);
+        server.createContext("/deepseek/v1/chat/completions", simulator::chatCompletions);
         server.createContext("/v1/models", simulator::models);
         server.createContext("/health", exchange -> {
             try (exchange) {
@@ -118,7 +121,9 @@ public final class UpstreamSimulator implements AutoCloseable {
             int reasoning = Math.min(simulate.path("reasoning_tokens").asInt(0), completionTokens);
             String id = "chatcmpl-sim-" + requests.get();
             long created = System.currentTimeMillis() / 1000;
-            ObjectNode usage = usage(promptTokens, completionTokens, cached, reasoning);
+            boolean deepSeek = exchange.getRequestURI().getPath().startsWith("/deepseek/");
+            ObjectNode usage = deepSeek ? deepSeekUsage(promptTokens, completionTokens, cached, reasoning)
+                    : usage(promptTokens, completionTokens, cached, reasoning);
             if (request.path("stream").asBoolean(false)) {
                 stream(exchange, id, created, model, completionTokens,
                         request.path("stream_options").path("include_usage").asBoolean(false) ? usage : null,
@@ -189,6 +194,14 @@ public final class UpstreamSimulator implements AutoCloseable {
         ObjectNode usage = JSON.createObjectNode()
                 .put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", prompt + completion);
         usage.putObject("prompt_tokens_details").put("cached_tokens", cached);
+        usage.putObject("completion_tokens_details").put("reasoning_tokens", reasoning);
+        return usage;
+    }
+
+    private static ObjectNode deepSeekUsage(int prompt, int completion, int cached, int reasoning) {
+        ObjectNode usage = JSON.createObjectNode()
+                .put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", prompt + completion)
+                .put("prompt_cache_hit_tokens", cached).put("prompt_cache_miss_tokens", prompt - cached);
         usage.putObject("completion_tokens_details").put("reasoning_tokens", reasoning);
         return usage;
     }
