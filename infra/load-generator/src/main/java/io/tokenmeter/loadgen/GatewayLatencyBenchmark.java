@@ -1,0 +1,120 @@
+package io.tokenmeter.loadgen;
+
+import io.tokenmeter.localstack.LocalStack;
+import io.tokenmeter.localstack.StackConfig;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The gateway's added latency. Runs the whole platform (its own PostgreSQL, Kafka and services), then, at a
+ * constant request rate (open model), calls the simulated upstream directly and through the gateway, plain
+ * and streaming, and prints p50/p99/p99.9 of each and the gateway's addition. Latency is measured from the
+ * moment a request was due, not when it was sent, so a stall shows instead of being hidden (no coordinated
+ * omission). Run: {@code ./infra/bench-gateway [seconds per run]}.
+ */
+public final class GatewayLatencyBenchmark {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+
+    public static void main(String[] args) throws Exception {
+        Path home = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        StackConfig.Ports ports = StackConfig.Ports.free();
+        Path state = Files.createTempDirectory("tokenmeter-bench-gateway");
+        try (LocalStack stack = LocalStack.start(new StackConfig(home, state, ports, null, null))) {
+            String admin = stack.demo("ADMIN_API_KEY");
+            String tenant = stack.demo("TENANT_ID");
+            String key = new tools.jackson.databind.json.JsonMapper().readTree(HTTP.send(HttpRequest.newBuilder(
+                    URI.create(stack.gatewayUrl() + "/api/v1/admin/tenants/" + tenant + "/api-keys"))
+                    .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"bench\",\"requests_per_minute\":100000000}")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).get("key").asString();
+            String direct = "http://127.0.0.1:" + ports.simulator() + "/v1/chat/completions";
+            String gateway = stack.gatewayUrl() + "/v1/chat/completions";
+            String simulatorKey = "simulator-" + sha256(admin).substring(0, 16);
+            String plain = "{\"model\":\"glm-5\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"measure the gateway\"}]}";
+            String streamed = "{\"model\":\"glm-5\",\"stream\":true,\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"measure the gateway\"}]}";
+
+            System.out.println();
+            System.out.printf("== gateway added latency, %d s per run after a %d s warm-up, 2 cores shared by everything ==%n", seconds, 3);
+            System.out.printf("%-7s %-10s %-9s %10s %10s %10s %10s %8s%n", "rate", "mode", "target", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors");
+            for (int rate : new int[]{500, 2000}) {
+                for (String mode : new String[]{"plain", "streaming"}) {
+                    String body = mode.equals("plain") ? plain : streamed;
+                    Result d = run(direct, simulatorKey, body, rate, seconds);
+                    Result g = run(gateway, key, body, rate, seconds);
+                    print(rate, mode, "direct", d);
+                    print(rate, mode, "gateway", g);
+                    System.out.printf("%-7s %-10s %-9s %10.3f %10.3f %10.3f%n", rate, mode, "added",
+                            ms(g.h.getValueAtPercentile(50)) - ms(d.h.getValueAtPercentile(50)),
+                            ms(g.h.getValueAtPercentile(99)) - ms(d.h.getValueAtPercentile(99)),
+                            ms(g.h.getValueAtPercentile(99.9)) - ms(d.h.getValueAtPercentile(99.9)));
+                }
+            }
+        }
+    }
+
+    record Result(Histogram h, long errors) {
+    }
+
+    private static Result run(String url, String key, String body, int rate, int seconds) throws Exception {
+        load(url, key, body, rate, 3, new Recorder(3));        // warm-up, discarded
+        Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
+        long errors = load(url, key, body, rate, seconds, recorder);
+        return new Result(recorder.getIntervalHistogram(), errors);
+    }
+
+    /** Sends {@code rate} requests per second for {@code seconds}, each timed from when it was due. */
+    private static long load(String url, String key, String body, int rate, int seconds, Recorder recorder) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        long interval = TimeUnit.SECONDS.toNanos(1) / rate;
+        long total = (long) rate * seconds;
+        AtomicLong errors = new AtomicLong();
+        CompletableFuture<?>[] pending = new CompletableFuture<?>[(int) total];
+        long start = System.nanoTime();
+        for (long i = 0; i < total; i++) {
+            long due = start + i * interval;
+            long now;
+            while ((now = System.nanoTime()) < due) {
+                LockSupport.parkNanos(Math.min(due - now, 200_000));
+            }
+            pending[(int) i] = HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handle((r, e) -> {
+                recorder.recordValue(Math.max(1, System.nanoTime() - due)); // a failure took this long too
+                if (e != null || r.statusCode() != 200) {
+                    errors.incrementAndGet();
+                }
+                return null;
+            });
+        }
+        CompletableFuture.allOf(pending).get(120, TimeUnit.SECONDS);
+        return errors.get();
+    }
+
+    private static void print(int rate, String mode, String target, Result r) {
+        System.out.printf("%-7s %-10s %-9s %10.3f %10.3f %10.3f %10.3f %8d%n", rate, mode, target, ms(r.h.getValueAtPercentile(50)),
+                ms(r.h.getValueAtPercentile(99)), ms(r.h.getValueAtPercentile(99.9)), ms(r.h.getMaxValue()), r.errors);
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+
+    private static String sha256(String value) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+}
