@@ -1,21 +1,12 @@
 package io.tokenmeter.gateway;
 
 import io.tokenmeter.contracts.usage.UsageEvent;
-import io.tokenmeter.contracts.usage.UsageEventCodec;
 import io.tokenmeter.contracts.usage.UsageStatus;
-import io.tokenmeter.contracts.usage.UsageTopics;
 import io.tokenmeter.gateway.keys.ApiKeys;
 import io.tokenmeter.simulator.SimulatedUsage;
 import io.tokenmeter.simulator.UpstreamSimulator;
 import io.tokenmeter.testsupport.RealInfrastructure;
-import io.tokenmeter.testsupport.SharedInfrastructure;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -31,11 +22,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,11 +48,7 @@ class GatewayIntegrationTest {
 
     @DynamicPropertySource
     static void upstream(DynamicPropertyRegistry registry) throws Exception {
-        simulator = UpstreamSimulator.start(0, "sim-secret");
-        registry.add("UPSTREAM_SIMULATOR_URL", simulator::baseUrl);
-        registry.add("UPSTREAM_SIMULATOR_DEEPSEEK_URL", () -> "http://127.0.0.1:" + simulator.port() + "/deepseek/v1");
-        registry.add("UPSTREAM_SIMULATOR_API_KEY", () -> "sim-secret");
-        registry.add("tokenmeter.gateway.keys.bootstrap-admin-key-sha256", () -> ApiKeys.sha256(ADMIN_KEY));
+        simulator = SimulatedUpstreams.start(registry, ADMIN_KEY);
     }
 
     @AfterAll
@@ -394,24 +379,6 @@ class GatewayIntegrationTest {
     }
 
     private static UsageEvent awaitEvent(UUID eventId) {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedInfrastructure.kafkaBootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
-            consumer.subscribe(List.of(UsageTopics.USAGE_EVENTS));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    Optional<UsageEvent> event = Optional.ofNullable(UsageEventCodec.decode(record.value()).event());
-                    if (event.isPresent() && event.get().eventId().equals(eventId)) {
-                        assertThat(record.key()).as("keyed by tenant").isEqualTo(event.get().tenantId());
-                        return event.get();
-                    }
-                }
-            }
-        }
-        throw new AssertionError("usage event " + eventId + " never arrived on " + UsageTopics.USAGE_EVENTS);
+        return EmittedUsage.await(eventId);
     }
 }

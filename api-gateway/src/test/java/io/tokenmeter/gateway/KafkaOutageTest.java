@@ -29,7 +29,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -63,12 +62,8 @@ class KafkaOutageTest {
         brokerDir = Files.createTempDirectory("tokenmeter-outage-kafka");
         broker = KafkaBroker.start(LIB, brokerDir, ports.kafka(), ports.kafkaController(), brokerDir.resolve("kafka.log"));
         TopicDefinitions.createMissing(broker.bootstrapServers());
-        simulator = UpstreamSimulator.start(0, "sim-secret");
         registry.add("spring.kafka.bootstrap-servers", () -> "127.0.0.1:" + ports.kafka());
-        registry.add("UPSTREAM_SIMULATOR_URL", simulator::baseUrl);
-        registry.add("UPSTREAM_SIMULATOR_DEEPSEEK_URL", () -> "http://127.0.0.1:" + simulator.port() + "/deepseek/v1");
-        registry.add("UPSTREAM_SIMULATOR_API_KEY", () -> "sim-secret");
-        registry.add("tokenmeter.gateway.keys.bootstrap-admin-key-sha256", () -> ApiKeys.sha256(ADMIN_KEY));
+        simulator = SimulatedUpstreams.start(registry, ADMIN_KEY);
     }
 
     @AfterAll

@@ -44,11 +44,7 @@ class OpenAiSdkTest {
 
     @DynamicPropertySource
     static void upstream(DynamicPropertyRegistry registry) throws Exception {
-        simulator = UpstreamSimulator.start(0, "sim-secret");
-        registry.add("UPSTREAM_SIMULATOR_URL", simulator::baseUrl);
-        registry.add("UPSTREAM_SIMULATOR_DEEPSEEK_URL", () -> "http://127.0.0.1:" + simulator.port() + "/deepseek/v1");
-        registry.add("UPSTREAM_SIMULATOR_API_KEY", () -> "sim-secret");
-        registry.add("tokenmeter.gateway.keys.bootstrap-admin-key-sha256", () -> ApiKeys.sha256(ADMIN_KEY));
+        simulator = SimulatedUpstreams.start(registry, ADMIN_KEY);
     }
 
     @AfterAll

@@ -5,7 +5,7 @@ import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.web.CommonErrors;
 import io.tokenmeter.contracts.web.Problems;
 import io.tokenmeter.contracts.web.RequestIdFilter;
-import io.tokenmeter.gateway.chat.OpenAiError;
+import io.tokenmeter.gateway.chat.ModelApiErrors;
 import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.keys.ApiKeys;
 import io.tokenmeter.gateway.ratelimit.KeyRateLimiter;
@@ -29,8 +29,9 @@ import java.util.OptionalLong;
 
 /**
  * Authenticates {@code Authorization: Bearer <key>} on the model API ({@code /v1/}) and the REST APIs
- * ({@code /api/}). The model API takes tenant keys of active tenants only, since every call is billed to a
- * tenant; its errors are OpenAI's JSON, and each key is held to its request rate limit (429 with
+ * ({@code /api/}); the model API also takes Anthropic's {@code x-api-key}, as Anthropic clients send it. The
+ * model API takes tenant keys of active tenants only, since every call is billed to a tenant; its errors are
+ * OpenAI's JSON (Anthropic's on {@code /v1/messages}), and each key is held to its request rate limit (429 with
  * Retry-After). The REST APIs take every role and answer problem details.
  */
 @Component
@@ -77,11 +78,13 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         boolean modelApi = request.getRequestURI().startsWith("/v1/");
-        Optional<ActiveKey> key = keys.authenticate(bearer(request));
+        Optional<ActiveKey> key = keys.authenticate(presentedKey(request, modelApi));
         if (key.isEmpty()) {
             if (modelApi) {
-                OpenAiError.write(response, HttpStatus.UNAUTHORIZED, "invalid_request_error", "invalid_api_key",
-                        "Incorrect or missing API key. Send it as 'Authorization: Bearer <key>'.");
+                ModelApiErrors.write(request, response, HttpStatus.UNAUTHORIZED, "invalid_request_error", "invalid_api_key",
+                        ModelApiErrors.isAnthropic(request)
+                                ? "Incorrect or missing API key. Send it as 'x-api-key: <key>' or 'Authorization: Bearer <key>'."
+                                : "Incorrect or missing API key. Send it as 'Authorization: Bearer <key>'.");
             } else {
                 problem(request, response, Problems.of(CommonErrors.UNAUTHENTICATED,
                         "missing or invalid API key; send it as 'Authorization: Bearer <key>'"));
@@ -90,13 +93,13 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
         }
         ActiveKey active = key.get();
         if (modelApi && active.role() != Role.TENANT) {
-            OpenAiError.write(response, HttpStatus.FORBIDDEN, "permission_error", "tenant_key_required",
+            ModelApiErrors.write(request, response, HttpStatus.FORBIDDEN, "permission_error", "tenant_key_required",
                     "Model calls are billed to a tenant: use a tenant API key, not a " + active.role().name().toLowerCase() + " key.");
             return;
         }
         if (active.suspended()) {
             if (modelApi) {
-                OpenAiError.write(response, HttpStatus.FORBIDDEN, "permission_error", "tenant_suspended",
+                ModelApiErrors.write(request, response, HttpStatus.FORBIDDEN, "permission_error", "tenant_suspended",
                         "This tenant is suspended. Contact your account administrator.");
             } else {
                 problem(request, response, Problems.of(CommonErrors.FORBIDDEN, "this tenant is suspended"));
@@ -107,7 +110,7 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
             OptionalLong wait = rateLimiter.tryAcquire(active.keyId(), active.requestsPerMinute());
             if (wait.isPresent()) {
                 response.setHeader("Retry-After", Long.toString(wait.getAsLong()));
-                OpenAiError.write(response, HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", "rate_limit_exceeded",
+                ModelApiErrors.write(request, response, HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", "rate_limit_exceeded",
                         "This key's request rate limit is reached; retry after " + wait.getAsLong() + " s.");
                 return;
             }
@@ -117,12 +120,12 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
         chain.doFilter(request, response);
     }
 
-    private static String bearer(HttpServletRequest request) {
+    private static String presentedKey(HttpServletRequest request, boolean modelApi) {
         String header = request.getHeader("Authorization");
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return header.substring(7).strip();
         }
-        return null;
+        return modelApi ? request.getHeader("x-api-key") : null;
     }
 
     private static void problem(HttpServletRequest request, HttpServletResponse response, ProblemDetail problem) throws IOException {

@@ -1,12 +1,5 @@
 package io.tokenmeter.gateway.chat;
 
-import io.tokenmeter.gateway.usage.TokenUsage;
-import io.tokenmeter.gateway.usage.UsageNormalizer;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,26 +8,21 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Relays an upstream's server-sent events to the client as they arrive, event by event, and watches them:
- * it keeps the usage the upstream reports, hides the usage-only chunk from a client that did not ask for it,
- * and collects the streamed text so a stream cut short can still be counted.
+ * Relays an upstream's server-sent events to the client as they arrive, event by event, and shows each
+ * {@code data:} payload to a {@link StreamWatcher}, which may rewrite or drop it.
  */
 final class StreamRelay {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final byte[] NEWLINE = "\n".getBytes(StandardCharsets.UTF_8);
 
-    /** How the stream ended, and what it consumed as far as can be seen. */
-    record Outcome(TokenUsage reportedUsage, String streamedText, boolean completed, boolean clientGone, boolean upstreamFailed) {
+    /** How the stream ended. */
+    record Outcome(boolean clientGone, boolean upstreamFailed) {
     }
 
     private StreamRelay() {
     }
 
-    static Outcome relay(InputStream upstream, OutputStream client, boolean clientAskedForUsage) {
-        TokenUsage usage = null;
-        StringBuilder text = new StringBuilder();
-        boolean completed = false;
+    static Outcome relay(InputStream upstream, OutputStream client, StreamWatcher watcher) {
         boolean clientGone = false;
         boolean upstreamFailed = false;
         boolean skipBlank = false;
@@ -49,25 +37,13 @@ final class StreamRelay {
                     }
                 } else if (line.startsWith("data:")) {
                     String data = line.substring(5).strip();
-                    if (data.equals("[DONE]")) {
-                        completed = true;
-                    } else {
-                        JsonNode chunk = parse(data);
-                        if (chunk != null) {
-                            collectText(chunk, text);
-                            JsonNode reported = chunk.get("usage");
-                            if (reported != null && reported.isObject()) {
-                                usage = UsageNormalizer.normalize(reported);
-                                if (!clientAskedForUsage) {
-                                    if (chunk.path("choices").isEmpty()) {
-                                        skipBlank = true; // the usage-only chunk: the client never sees it
-                                        continue;
-                                    }
-                                    ((ObjectNode) chunk).remove("usage");
-                                    forward = "data: " + JSON.writeValueAsString(chunk);
-                                }
-                            }
-                        }
+                    String replacement = watcher.onData(data);
+                    if (replacement == null) {
+                        skipBlank = true; // the event's terminating blank line goes with it
+                        continue;
+                    }
+                    if (!replacement.equals(data)) {
+                        forward = "data: " + replacement;
                     }
                 }
                 if (!clientGone) {
@@ -89,23 +65,6 @@ final class StreamRelay {
         } catch (IOException e) {
             upstreamFailed = !clientGone;
         }
-        return new Outcome(usage, text.toString(), completed, clientGone, upstreamFailed && !completed);
-    }
-
-    private static JsonNode parse(String data) {
-        try {
-            JsonNode node = JSON.readTree(data);
-            return node != null && node.isObject() ? node : null;
-        } catch (JacksonException e) {
-            return null;
-        }
-    }
-
-    private static void collectText(JsonNode chunk, StringBuilder text) {
-        for (JsonNode choice : chunk.path("choices")) {
-            JsonNode delta = choice.path("delta");
-            text.append(delta.path("content").asString(""));
-            text.append(delta.path("reasoning_content").asString(""));
-        }
+        return new Outcome(clientGone, upstreamFailed && !watcher.completed());
     }
 }

@@ -20,24 +20,26 @@ class UpstreamClient {
     /** One client per connect timeout; clients pool connections, so they are shared. */
     private final ConcurrentHashMap<Duration, HttpClient> clients = new ConcurrentHashMap<>();
 
-    HttpResponse<byte[]> send(ResolvedRoute route, byte[] body, String requestId) throws IOException, InterruptedException {
-        return client(route.connectTimeout()).send(request(route, body, requestId, "application/json"), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> send(ModelApi api, ResolvedRoute route, byte[] body, String requestId) throws IOException, InterruptedException {
+        return client(route.connectTimeout()).send(request(api, route, body, requestId, "application/json"),
+                HttpResponse.BodyHandlers.ofByteArray());
     }
 
     /** Returns once the upstream's status and headers are in; the body is read as it streams. */
-    HttpResponse<InputStream> stream(ResolvedRoute route, byte[] body, String requestId) throws IOException, InterruptedException {
-        return client(route.connectTimeout()).send(request(route, body, requestId, "text/event-stream"), HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> stream(ModelApi api, ResolvedRoute route, byte[] body, String requestId) throws IOException, InterruptedException {
+        return client(route.connectTimeout()).send(request(api, route, body, requestId, "text/event-stream"),
+                HttpResponse.BodyHandlers.ofInputStream());
     }
 
-    private static HttpRequest request(ResolvedRoute route, byte[] body, String requestId, String accept) {
-        return HttpRequest.newBuilder(route.chatCompletionsUri())
+    private static HttpRequest request(ModelApi api, ResolvedRoute route, byte[] body, String requestId, String accept) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(api.endpoint(route))
                 .timeout(route.timeout())
                 .header("Content-Type", "application/json")
                 .header("Accept", accept)
-                .header("Authorization", "Bearer " + route.apiKey())
                 .header(RequestIds.HEADER, requestId)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        api.authenticate(request, route);
+        return request.build();
     }
 
     private HttpClient client(Duration connectTimeout) {

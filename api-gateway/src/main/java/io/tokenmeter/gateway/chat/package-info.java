@@ -1,2 +1,5 @@
-/** The OpenAI-compatible model API: chat completions, forwarded upstream and metered. */
+/**
+ * The model APIs: OpenAI's chat completions and Anthropic's Messages, forwarded to the model's upstream and
+ * metered the same way ({@code ModelCalls}); what differs between the two lies behind {@code ModelApi}.
+ */
 package io.tokenmeter.gateway.chat;

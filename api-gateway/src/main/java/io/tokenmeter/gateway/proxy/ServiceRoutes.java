@@ -56,6 +56,7 @@ class ServiceRoutes {
             return ServerRequest.from(request)
                     .headers(h -> {
                         h.remove("Authorization"); // the services never see API keys
+                        h.remove("x-api-key");
                         h.set(CallerHeaders.CALLER, value);
                         h.set(CallerHeaders.SIGNATURE, callers.sign(value));
                         h.set(RequestIds.HEADER, RequestIdFilter.of(request.servletRequest()));

@@ -12,9 +12,13 @@ import java.util.Map;
 @Component
 public class ModelRouter {
 
-    /** One way to serve a model: where to send it, and what to bill it as. */
+    /**
+     * One way to serve a model: where to send it, and what to bill it as. {@code messagesUri} is the upstream's
+     * Anthropic Messages endpoint, {@code null} when it has none.
+     */
     public record ResolvedRoute(String model, String provider, String region, String upstreamModel,
-                                URI chatCompletionsUri, String apiKey, Duration connectTimeout, Duration timeout) {
+                                URI chatCompletionsUri, URI messagesUri, String apiKey, Duration connectTimeout,
+                                Duration timeout) {
         @Override
         public String toString() {
             return "ResolvedRoute[" + model + " via " + provider + " in " + region + "]";
@@ -30,16 +34,21 @@ public class ModelRouter {
                 if (upstream == null) {
                     throw new IllegalStateException("model " + model.name() + " names unknown upstream " + r.upstream());
                 }
-                String base = upstream.baseUrl().toString().replaceAll("/+$", "");
                 return new ResolvedRoute(model.name(), r.provider(), r.region(),
                         r.upstreamModel() == null ? model.name() : r.upstreamModel(),
-                        URI.create(base + "/chat/completions"), upstream.apiKey(), upstream.connectTimeout(), upstream.timeout());
+                        under(upstream.baseUrl(), "/chat/completions"),
+                        upstream.anthropicBaseUrl() == null ? null : under(upstream.anthropicBaseUrl(), "/v1/messages"),
+                        upstream.apiKey(), upstream.connectTimeout(), upstream.timeout());
             }).toList();
             if (resolved.isEmpty()) {
                 throw new IllegalStateException("model " + model.name() + " has no routes");
             }
             routes.put(model.name(), resolved);
         }
+    }
+
+    private static URI under(URI base, String path) {
+        return URI.create(base.toString().replaceAll("/+$", "") + path);
     }
 
     /** The model's routes in priority order; empty when the model is unknown. */

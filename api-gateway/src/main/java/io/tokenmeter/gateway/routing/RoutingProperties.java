@@ -16,10 +16,13 @@ import java.util.Map;
 public record RoutingProperties(@DefaultValue Map<String, Upstream> upstreams, @DefaultValue List<Model> models) {
 
     /**
-     * @param baseUrl e.g. {@code https://api.deepseek.com/v1}; {@code /chat/completions} is appended
-     * @param apiKey  the provider credential; never logged, never shown to tenants
+     * @param baseUrl          e.g. {@code https://api.deepseek.com/v1}; {@code /chat/completions} is appended
+     * @param anthropicBaseUrl the provider's Anthropic-compatible endpoint, if it has one, e.g.
+     *                         {@code https://open.bigmodel.cn/api/anthropic}; {@code /v1/messages} is appended.
+     *                         Only models with such an upstream can be called on {@code /v1/messages}.
+     * @param apiKey           the provider credential; never logged, never shown to tenants
      */
-    public record Upstream(URI baseUrl, String apiKey, @DefaultValue("10s") Duration connectTimeout,
+    public record Upstream(URI baseUrl, URI anthropicBaseUrl, String apiKey, @DefaultValue("10s") Duration connectTimeout,
                            @DefaultValue("600s") Duration timeout) {
         @Override
         public String toString() {

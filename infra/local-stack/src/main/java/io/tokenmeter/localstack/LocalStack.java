@@ -135,6 +135,7 @@ public final class LocalStack implements AutoCloseable {
                 env.put("BILLING_URL", "http://127.0.0.1:" + ports.billing());
                 env.put("UPSTREAM_SIMULATOR_URL", "http://127.0.0.1:" + ports.simulator() + "/v1");
                 env.put("UPSTREAM_SIMULATOR_DEEPSEEK_URL", "http://127.0.0.1:" + ports.simulator() + "/deepseek/v1");
+                env.put("UPSTREAM_SIMULATOR_ANTHROPIC_URL", "http://127.0.0.1:" + ports.simulator() + "/anthropic");
                 env.put("UPSTREAM_SIMULATOR_API_KEY", simulatorKey);
                 env.put("TOKENMETER_BOOTSTRAP_ADMIN_KEY_SHA256", demo.adminKeySha256());
                 env.put("TOKENMETER_GATEWAY_SPOOL_DIRECTORY", config.state().resolve("spool").toString());

@@ -19,9 +19,14 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * An OpenAI-compatible provider that answers at once with deterministic usage ({@link SimulatedUsage}), in
  * OpenAI's usage shape under {@code /v1} and in DeepSeek's ({@code prompt_cache_hit_tokens} /
- * {@code prompt_cache_miss_tokens}, no {@code prompt_tokens_details}) under {@code /deepseek/v1}.
+ * {@code prompt_cache_miss_tokens}, no {@code prompt_tokens_details}) under {@code /deepseek/v1}; and an
+ * Anthropic-compatible one ({@code x-api-key}, Messages API, {@code input_tokens} excluding
+ * {@code cache_read_input_tokens} and {@code cache_creation_input_tokens}) under {@code /anthropic/v1/messages},
+ * as GLM, Kimi and MiniMax serve for coding agents.
  * A request may steer it with a {@code "simulate"} object, which a gateway passes through like any unknown
  * field: {@code {"status": 429}} answers with that error, {@code {"cached_tokens": 64}} reports a cache hit,
+ * {@code {"cache_write_tokens": 32}} a cache write (Anthropic shape), {@code {"input_in_delta": true}} reports an
+ * Anthropic stream's input only at its end,
  * {@code {"reasoning_tokens": 8}} reports reasoning, {@code {"delay_ms": 50}} waits first; when streaming,
  * {@code {"token_delay_ms": 20}} paces the tokens and {@code {"die_after_tokens": 5}} drops the connection
  * after that many tokens, as a provider that crashes mid-stream.
@@ -46,6 +51,7 @@ public final class UpstreamSimulator implements AutoCloseable {
         UpstreamSimulator simulator = new UpstreamSimulator(server, requiredApiKey);
         server.createContext("/v1/chat/completions", simulator::chatCompletions);
         server.createContext("/deepseek/v1/chat/completions", simulator::chatCompletions);
+        server.createContext("/anthropic/v1/messages", simulator::messages);
         server.createContext("/v1/models", simulator::models);
         server.createContext("/health", exchange -> {
             try (exchange) {
@@ -72,6 +78,11 @@ public final class UpstreamSimulator implements AutoCloseable {
         return "http://127.0.0.1:" + port() + "/v1";
     }
 
+    /** The Anthropic-compatible endpoint's base; {@code /v1/messages} lies under it. */
+    public String anthropicBaseUrl() {
+        return "http://127.0.0.1:" + port() + "/anthropic";
+    }
+
     public long requests() {
         return requests.get();
     }
@@ -83,23 +94,43 @@ public final class UpstreamSimulator implements AutoCloseable {
         }
     }
 
+    /** The usage shape and wire format the simulator answers in, chosen by the path. */
+    private enum Dialect {
+        OPENAI, DEEPSEEK, ANTHROPIC
+    }
+
     private void chatCompletions(HttpExchange exchange) throws IOException {
+        handle(exchange, exchange.getRequestURI().getPath().startsWith("/deepseek/") ? Dialect.DEEPSEEK : Dialect.OPENAI);
+    }
+
+    private void messages(HttpExchange exchange) throws IOException {
+        handle(exchange, Dialect.ANTHROPIC);
+    }
+
+    private void handle(HttpExchange exchange, Dialect dialect) throws IOException {
         requests.incrementAndGet();
         boolean crashed = false;
         try {
             if (!"POST".equals(exchange.getRequestMethod())) {
-                error(exchange, 405, "method not allowed", "invalid_request_error");
+                error(exchange, dialect, 405, "method not allowed", "invalid_request_error");
                 return;
             }
-            if (requiredApiKey != null && !("Bearer " + requiredApiKey).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                error(exchange, 401, "Incorrect API key provided", "invalid_request_error");
+            String presented = dialect == Dialect.ANTHROPIC ? exchange.getRequestHeaders().getFirst("x-api-key")
+                    : exchange.getRequestHeaders().getFirst("Authorization");
+            String expected = dialect == Dialect.ANTHROPIC ? requiredApiKey : "Bearer " + requiredApiKey;
+            if (requiredApiKey != null && !expected.equals(presented)) {
+                error(exchange, dialect, 401, "Incorrect API key provided", dialect == Dialect.ANTHROPIC ? "authentication_error" : "invalid_request_error");
+                return;
+            }
+            if (dialect == Dialect.ANTHROPIC && exchange.getRequestHeaders().getFirst("anthropic-version") == null) {
+                error(exchange, dialect, 400, "anthropic-version: header is required", "invalid_request_error");
                 return;
             }
             JsonNode request;
             try {
                 request = JSON.readTree(exchange.getRequestBody());
             } catch (JacksonException e) {
-                error(exchange, 400, "We could not parse the JSON body of your request.", "invalid_request_error");
+                error(exchange, dialect, 400, "We could not parse the JSON body of your request.", "invalid_request_error");
                 return;
             }
             JsonNode simulate = request.path("simulate");
@@ -107,27 +138,45 @@ public final class UpstreamSimulator implements AutoCloseable {
                 Thread.sleep(simulate.get("delay_ms").asLong());
             }
             if (simulate.has("status")) {
-                error(exchange, simulate.get("status").asInt(), "simulated upstream error", "upstream_error");
+                error(exchange, dialect, simulate.get("status").asInt(), "simulated upstream error", "upstream_error");
                 return;
             }
             String model = request.path("model").asString("");
             int promptTokens = 0;
+            if (request.hasNonNull("system")) { // Anthropic's system prompt counts as one more message
+                promptTokens += SimulatedUsage.PER_MESSAGE + SimulatedUsage.words(content(request.get("system")));
+            }
             for (JsonNode message : request.path("messages")) {
                 promptTokens += SimulatedUsage.PER_MESSAGE + SimulatedUsage.words(content(message.get("content")));
             }
             int completionTokens = request.has("max_tokens") ? request.get("max_tokens").asInt()
                     : request.has("max_completion_tokens") ? request.get("max_completion_tokens").asInt() : SimulatedUsage.DEFAULT_MAX_TOKENS;
             int cached = Math.min(simulate.path("cached_tokens").asInt(0), promptTokens);
+            int cacheWrite = Math.min(simulate.path("cache_write_tokens").asInt(0), promptTokens - cached);
             int reasoning = Math.min(simulate.path("reasoning_tokens").asInt(0), completionTokens);
+            boolean streaming = request.path("stream").asBoolean(false);
+            long tokenDelayMs = simulate.path("token_delay_ms").asLong(0);
+            int dieAfterTokens = simulate.path("die_after_tokens").asInt(-1);
+            if (dialect == Dialect.ANTHROPIC) {
+                ObjectNode usage = anthropicUsage(promptTokens - cached - cacheWrite, cached, cacheWrite, completionTokens);
+                if (streaming) {
+                    streamMessage(exchange, "msg_sim_" + requests.get(), model, usage, simulate.path("input_in_delta").asBoolean(false),
+                            tokenDelayMs, dieAfterTokens);
+                } else {
+                    ObjectNode body = message("msg_sim_" + requests.get(), model, "max_tokens", usage);
+                    body.withArray("content").addObject().put("type", "text").put("text", text(completionTokens));
+                    respond(exchange, 200, body);
+                }
+                return;
+            }
             String id = "chatcmpl-sim-" + requests.get();
             long created = System.currentTimeMillis() / 1000;
-            boolean deepSeek = exchange.getRequestURI().getPath().startsWith("/deepseek/");
-            ObjectNode usage = deepSeek ? deepSeekUsage(promptTokens, completionTokens, cached, reasoning)
+            ObjectNode usage = dialect == Dialect.DEEPSEEK ? deepSeekUsage(promptTokens, completionTokens, cached, reasoning)
                     : usage(promptTokens, completionTokens, cached, reasoning);
-            if (request.path("stream").asBoolean(false)) {
+            if (streaming) {
                 stream(exchange, id, created, model, completionTokens,
                         request.path("stream_options").path("include_usage").asBoolean(false) ? usage : null,
-                        simulate.path("token_delay_ms").asLong(0), simulate.path("die_after_tokens").asInt(-1));
+                        tokenDelayMs, dieAfterTokens);
                 return;
             }
             ObjectNode body = JSON.createObjectNode()
@@ -146,6 +195,64 @@ public final class UpstreamSimulator implements AutoCloseable {
                 exchange.close();
             }
         }
+    }
+
+    private static ObjectNode message(String id, String model, String stopReason, ObjectNode usage) {
+        ObjectNode message = JSON.createObjectNode().put("id", id).put("type", "message").put("role", "assistant").put("model", model);
+        message.putArray("content");
+        message.put("stop_reason", stopReason).putNull("stop_sequence");
+        message.set("usage", usage);
+        return message;
+    }
+
+    /**
+     * Anthropic's event stream: the prompt's usage in message_start (or 0 there and the real counts in
+     * message_delta, as some providers' Anthropic endpoints do, with {@code input_in_delta}), text deltas, the
+     * final output count in message_delta, then message_stop.
+     */
+    private void streamMessage(HttpExchange exchange, String id, String model, ObjectNode usage, boolean inputInDelta,
+                               long tokenDelayMs, int dieAfterTokens) throws IOException, InterruptedException {
+        exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        int tokens = usage.get("output_tokens").asInt();
+        ObjectNode startUsage = usage.deepCopy().put("output_tokens", Math.min(1, tokens));
+        if (inputInDelta) {
+            startUsage.put("input_tokens", 0).put("cache_read_input_tokens", 0).put("cache_creation_input_tokens", 0);
+        }
+        event(out, "message_start", JSON.createObjectNode().put("type", "message_start").set("message", message(id, model, null, startUsage)));
+        ObjectNode blockStart = JSON.createObjectNode().put("type", "content_block_start").put("index", 0);
+        blockStart.putObject("content_block").put("type", "text").put("text", "");
+        event(out, "content_block_start", blockStart);
+        event(out, "ping", JSON.createObjectNode().put("type", "ping"));
+        for (int i = 0; i < tokens; i++) {
+            if (i == dieAfterTokens) {
+                out.flush();
+                throw new SimulatedCrash("simulated upstream crash after " + i + " tokens");
+            }
+            if (tokenDelayMs > 0) {
+                Thread.sleep(tokenDelayMs);
+            }
+            ObjectNode delta = JSON.createObjectNode().put("type", "content_block_delta").put("index", 0);
+            delta.putObject("delta").put("type", "text_delta").put("text", (i == 0 ? "" : " ") + LOREM[i % LOREM.length]);
+            event(out, "content_block_delta", delta);
+        }
+        event(out, "content_block_stop", JSON.createObjectNode().put("type", "content_block_stop").put("index", 0));
+        ObjectNode messageDelta = JSON.createObjectNode().put("type", "message_delta");
+        messageDelta.putObject("delta").put("stop_reason", "max_tokens").putNull("stop_sequence");
+        messageDelta.set("usage", inputInDelta ? usage : JSON.createObjectNode().put("output_tokens", tokens));
+        event(out, "message_delta", messageDelta);
+        event(out, "message_stop", JSON.createObjectNode().put("type", "message_stop"));
+    }
+
+    private static void event(OutputStream out, String name, JsonNode data) throws IOException {
+        out.write(("event: " + name + "\ndata: " + JSON.writeValueAsString(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static ObjectNode anthropicUsage(int input, int cacheRead, int cacheWrite, int output) {
+        return JSON.createObjectNode().put("input_tokens", input).put("cache_creation_input_tokens", cacheWrite)
+                .put("cache_read_input_tokens", cacheRead).put("output_tokens", output);
     }
 
     private void stream(HttpExchange exchange, String id, long created, String model, int tokens, ObjectNode usage,
@@ -239,9 +346,13 @@ public final class UpstreamSimulator implements AutoCloseable {
         }
     }
 
-    private void error(HttpExchange exchange, int status, String message, String type) throws IOException {
+    private void error(HttpExchange exchange, Dialect dialect, int status, String message, String type) throws IOException {
         ObjectNode body = JSON.createObjectNode();
-        body.putObject("error").put("message", message).put("type", type).putNull("param").put("code", status);
+        if (dialect == Dialect.ANTHROPIC) {
+            body.put("type", "error").putObject("error").put("type", type).put("message", message);
+        } else {
+            body.putObject("error").put("message", message).put("type", type).putNull("param").put("code", status);
+        }
         respond(exchange, status, body);
     }
 

@@ -1,0 +1,50 @@
+package io.tokenmeter.gateway.chat;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+
+/**
+ * Anthropic's error body, which its SDKs and agent tools parse: {@code {"type": "error", "error": {"type",
+ * "message"}}}, the error type following from the HTTP status as Anthropic documents it.
+ */
+public record AnthropicError(@JsonProperty("type") String type, @JsonProperty("error") Body error) {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    public record Body(@JsonProperty("type") String type, @JsonProperty("message") String message) {
+    }
+
+    static AnthropicError of(HttpStatus status, String message) {
+        return new AnthropicError("error", new Body(typeOf(status), message));
+    }
+
+    public static ResponseEntity<AnthropicError> response(HttpStatus status, String message) {
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(of(status, message));
+    }
+
+    public static void write(HttpServletResponse response, HttpStatus status, String message) throws IOException {
+        response.setStatus(status.value());
+        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+        JSON.writeValue(response.getOutputStream(), of(status, message));
+    }
+
+    static String typeOf(HttpStatus status) {
+        return switch (status.value()) {
+            case 400 -> "invalid_request_error";
+            case 401 -> "authentication_error";
+            case 402 -> "billing_error";
+            case 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 413 -> "request_too_large";
+            case 429 -> "rate_limit_error";
+            case 503, 529 -> "overloaded_error";
+            default -> "api_error";
+        };
+    }
+}

@@ -1,0 +1,36 @@
+package io.tokenmeter.gateway.chat;
+
+import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
+import io.tokenmeter.gateway.usage.TokenEstimator;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import tools.jackson.databind.JsonNode;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+
+/**
+ * What differs between the model APIs the gateway serves (OpenAI chat completions, Anthropic Messages): which
+ * endpoint of an upstream speaks it, how the upstream is authenticated, what errors look like to the client and
+ * how a stream reports its usage. Routing, fallback and metering are the same for all ({@link ModelCalls}).
+ */
+interface ModelApi {
+
+    /** The route's endpoint for this API; {@code null} when its upstream does not speak it. */
+    URI endpoint(ResolvedRoute route);
+
+    /** Adds the upstream's credential and the API's own headers to a request for the upstream. */
+    void authenticate(HttpRequest.Builder upstreamRequest, ResolvedRoute route);
+
+    /** An error in this API's shape; {@code type}, {@code code} and {@code param} are OpenAI's vocabulary. */
+    ResponseEntity<?> error(HttpStatus status, String type, String code, String param, String message);
+
+    /** A new watcher for one streamed answer. */
+    StreamWatcher watcher();
+
+    /** The prompt's tokens, estimated, for a stream cut short before the upstream reported them. */
+    long estimatePromptTokens(TokenEstimator estimator, JsonNode request);
+
+    /** The message to give when a known model has no upstream that speaks this API. */
+    String notServedHere(String model);
+}

@@ -1,0 +1,265 @@
+package io.tokenmeter.gateway.chat;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.usage.EventIds;
+import io.tokenmeter.contracts.usage.UsageStatus;
+import io.tokenmeter.contracts.web.RequestIdFilter;
+import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
+import io.tokenmeter.gateway.keys.ActiveKey;
+import io.tokenmeter.gateway.routing.ModelRouter;
+import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
+import io.tokenmeter.gateway.spool.SpoolingSender;
+import io.tokenmeter.gateway.usage.TokenEstimator;
+import io.tokenmeter.gateway.usage.TokenUsage;
+import io.tokenmeter.gateway.usage.UsageNormalizer;
+import io.tokenmeter.gateway.usage.UsagePublisher;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * One metered model call, whatever the API: picks the model's routes that speak the API and that the tenant's
+ * regions allow, forwards the request with the provider's own model name (falling back along the routes),
+ * returns the upstream's answer as it came (streamed event by event when asked) and emits one usage event for
+ * every attempt that consumed tokens.
+ */
+@Component
+class ModelCalls {
+
+    static final String USAGE_EVENT_HEADER = "X-TokenMeter-Usage-Event-Id";
+    private static final Logger log = LoggerFactory.getLogger(ModelCalls.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final ModelRouter router;
+    private final UpstreamClient upstream;
+    private final UsagePublisher usage;
+    private final MeterRegistry meters;
+    private final TokenEstimator estimator;
+    private final SpoolingSender spooling;
+
+    ModelCalls(ModelRouter router, UpstreamClient upstream, UsagePublisher usage, MeterRegistry meters,
+               TokenEstimator estimator, SpoolingSender spooling) {
+        this.router = router;
+        this.upstream = upstream;
+        this.usage = usage;
+        this.meters = meters;
+        this.estimator = estimator;
+        this.spooling = spooling;
+    }
+
+    /** Forwards a validated request; returns the response to give, or {@code null} when a stream has been written. */
+    ResponseEntity<?> forward(ModelApi api, String model, ObjectNode request, boolean streaming,
+                              HttpServletRequest servletRequest, HttpServletResponse servletResponse) {
+        Caller caller = ApiKeyAuthenticationFilter.callerOf(servletRequest);
+        String requestId = RequestIdFilter.of(servletRequest);
+        if (spooling.cannotRecord()) {
+            return api.error(HttpStatus.SERVICE_UNAVAILABLE, "api_error", "usage_recording_unavailable", null,
+                    "Usage cannot be recorded right now, so the call is refused rather than served unmetered; retry shortly.");
+        }
+        List<ResolvedRoute> routes = router.routes(model);
+        if (routes.isEmpty()) {
+            return api.error(HttpStatus.NOT_FOUND, "invalid_request_error", "model_not_found", "model",
+                    "The model '" + model + "' does not exist or you do not have access to it.");
+        }
+        List<ResolvedRoute> speaking = routes.stream().filter(r -> api.endpoint(r) != null).toList();
+        if (speaking.isEmpty()) {
+            return api.error(HttpStatus.NOT_FOUND, "invalid_request_error", "model_not_found", "model", api.notServedHere(model));
+        }
+        ActiveKey key = ApiKeyAuthenticationFilter.keyOf(servletRequest);
+        List<ResolvedRoute> allowed = speaking.stream().filter(r -> key.allowsRegion(r.region())).toList();
+        if (allowed.isEmpty()) {
+            return api.error(HttpStatus.FORBIDDEN, "permission_error", "region_not_allowed", "model",
+                    "The model '" + model + "' is served only in " + speaking.stream().map(ResolvedRoute::region).distinct().toList()
+                            + ", and this tenant allows only " + key.allowedRegions().replace(",", ", ") + ".");
+        }
+        long started = System.nanoTime();
+        if (streaming) {
+            Attempt<InputStream> attempt = firstAnswer(api, allowed, request, requestId, caller,
+                    (route, body) -> upstream.stream(api, route, body, requestId));
+            return attempt.response() == null ? attempt.failure()
+                    : stream(api, caller, attempt.route(), request, requestId, attempt.response(), started, servletResponse);
+        }
+        Attempt<byte[]> attempt = firstAnswer(api, allowed, request, requestId, caller,
+                (route, body) -> upstream.send(api, route, body, requestId));
+        if (attempt.response() == null) {
+            return attempt.failure();
+        }
+        HttpResponse<byte[]> answer = attempt.response();
+        ResolvedRoute route = attempt.route();
+        Duration latency = Duration.ofNanos(System.nanoTime() - started);
+        recordLatency(route, Integer.toString(answer.statusCode()), latency);
+        boolean ok = answer.statusCode() >= 200 && answer.statusCode() < 300;
+        UUID eventId = usage.publish(caller, route, tokensOf(answer.body()), ok ? UsageStatus.SUCCEEDED : UsageStatus.FAILED,
+                requestId, latency);
+
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(answer.statusCode())
+                .contentType(answer.headers().firstValue("Content-Type").map(MediaType::parseMediaType).orElse(MediaType.APPLICATION_JSON));
+        if (eventId != null) {
+            response.header(USAGE_EVENT_HEADER, eventId.toString());
+        }
+        return response.body(answer.body());
+    }
+
+    @FunctionalInterface
+    private interface UpstreamCall<T> {
+        HttpResponse<T> send(ResolvedRoute route, byte[] body) throws IOException, InterruptedException;
+    }
+
+    /** The route that answered and its answer, or, when none did, the error to give the client. */
+    private record Attempt<T>(ResolvedRoute route, HttpResponse<T> response, ResponseEntity<?> failure) {
+    }
+
+    /**
+     * Tries the allowed routes in priority order and returns the first answer that is not a server error;
+     * moves on after a connect error, a timeout or a 5xx, which happen before any token reaches the client. A
+     * failed attempt that reports tokens is metered too: the provider charges for it.
+     */
+    private <T> Attempt<T> firstAnswer(ModelApi api, List<ResolvedRoute> routes, ObjectNode request, String requestId,
+                                       Caller caller, UpstreamCall<T> call) {
+        ResponseEntity<?> failure = null;
+        for (int i = 0; i < routes.size(); i++) {
+            ResolvedRoute route = routes.get(i);
+            boolean last = i == routes.size() - 1;
+            ObjectNode forRoute = request.deepCopy();
+            forRoute.put("model", route.upstreamModel());
+            long started = System.nanoTime();
+            try {
+                HttpResponse<T> answer = call.send(route, JSON.writeValueAsBytes(forRoute));
+                if (answer.statusCode() < 500 || last) {
+                    return new Attempt<>(route, answer, null);
+                }
+                upstreamError(route, "5xx");
+                discard(answer, route, caller, requestId, Duration.ofNanos(System.nanoTime() - started));
+                failure = api.error(HttpStatus.BAD_GATEWAY, "api_error", "upstream_error", null,
+                        "The provider serving " + route.model() + " in " + route.region() + " failed to answer.");
+            } catch (HttpConnectTimeoutException | ConnectException e) {
+                upstreamError(route, "connect");
+                failure = api.error(HttpStatus.BAD_GATEWAY, "api_error", "upstream_unavailable", null,
+                        "The provider serving " + route.model() + " in " + route.region() + " could not be reached.");
+            } catch (HttpTimeoutException e) {
+                upstreamError(route, "timeout");
+                failure = api.error(HttpStatus.GATEWAY_TIMEOUT, "api_error", "upstream_timeout", null,
+                        "The provider serving " + route.model() + " in " + route.region() + " did not answer in time.");
+            } catch (IOException e) {
+                upstreamError(route, "io");
+                log.warn("upstream {} failed: {}", route, e.toString());
+                failure = api.error(HttpStatus.BAD_GATEWAY, "api_error", "upstream_error", null,
+                        "The provider serving " + route.model() + " in " + route.region() + " failed to answer.");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Attempt<>(route, null, api.error(HttpStatus.SERVICE_UNAVAILABLE, "api_error", "shutting_down",
+                        null, "The gateway is shutting down."));
+            }
+            if (!last) {
+                log.info("falling back from {} to {} for request {}", route, routes.get(i + 1), requestId);
+            }
+        }
+        return new Attempt<>(null, null, failure);
+    }
+
+    private void discard(HttpResponse<?> answer, ResolvedRoute route, Caller caller, String requestId, Duration latency) {
+        try {
+            byte[] body = answer.body() instanceof InputStream in ? in.readAllBytes() : (byte[]) answer.body();
+            if (answer.body() instanceof InputStream in) {
+                in.close();
+            }
+            usage.publish(caller, route, tokensOf(body), UsageStatus.FAILED, requestId, latency);
+        } catch (IOException ignored) {
+            // an error body we could not read reported no usage we could bill
+        }
+    }
+
+    /**
+     * Streams the upstream's events to the client as they come and meters the call whatever happens: with the
+     * usage the upstream reports, or, when the stream is cut short before it, an estimate (what the upstream
+     * reported of the prompt, else the prompt counted, plus the text streamed so far), marked estimated.
+     */
+    private ResponseEntity<?> stream(ModelApi api, Caller caller, ResolvedRoute route, ObjectNode request, String requestId,
+                                     HttpResponse<InputStream> answer, long started, HttpServletResponse response) {
+        if (answer.statusCode() < 200 || answer.statusCode() >= 300) {
+            try (InputStream error = answer.body()) {
+                byte[] bytes = error.readAllBytes();
+                usage.publish(caller, route, tokensOf(bytes), UsageStatus.FAILED, requestId, Duration.ofNanos(System.nanoTime() - started));
+                return ResponseEntity.status(answer.statusCode()).contentType(MediaType.APPLICATION_JSON).body(bytes);
+            } catch (IOException e) {
+                upstreamError(route, "io");
+                return api.error(HttpStatus.BAD_GATEWAY, "api_error", "upstream_error", null,
+                        "The provider serving " + route.model() + " failed to answer.");
+            }
+        }
+        UUID eventId = EventIds.newEventId();
+        response.setStatus(200);
+        response.setContentType(MediaType.TEXT_EVENT_STREAM_VALUE);
+        response.setCharacterEncoding("UTF-8");
+        response.setHeader("Cache-Control", "no-cache");
+        response.setHeader("X-Accel-Buffering", "no");
+        response.setHeader(USAGE_EVENT_HEADER, eventId.toString());
+        StreamWatcher watcher = api.watcher();
+        StreamRelay.Outcome outcome;
+        try (InputStream body = answer.body()) {
+            outcome = StreamRelay.relay(body, response.getOutputStream(), watcher);
+        } catch (IOException e) {
+            outcome = new StreamRelay.Outcome(true, false);
+        }
+        Duration latency = Duration.ofNanos(System.nanoTime() - started);
+        TokenUsage tokens = watcher.reportedUsage();
+        boolean estimated = tokens == null;
+        if (estimated) {
+            tokens = estimate(api, request, watcher);
+            meters.counter("tokenmeter.gateway.usage_estimated", "model", route.model(), "reason",
+                    outcome.clientGone() ? "client_gone" : "no_usage_reported").increment();
+        }
+        UsageStatus status = outcome.clientGone() ? UsageStatus.CANCELLED
+                : outcome.upstreamFailed() || !watcher.completed() ? UsageStatus.FAILED : UsageStatus.SUCCEEDED;
+        usage.publish(eventId, caller, route, tokens, estimated, status, requestId, latency);
+        recordLatency(route, "stream", latency);
+        return null; // the response has been written
+    }
+
+    private TokenUsage estimate(ModelApi api, ObjectNode request, StreamWatcher watcher) {
+        String text = watcher.streamedText();
+        long output = Math.max(estimator.count(text), text.isEmpty() ? 0 : 1);
+        TokenUsage prompt = watcher.reportedPromptUsage();
+        return prompt != null
+                ? new TokenUsage(prompt.input(), prompt.cachedInput(), prompt.cacheWrite(), output, 0)
+                : new TokenUsage(api.estimatePromptTokens(estimator, request), 0, 0, output, 0);
+    }
+
+    private void recordLatency(ResolvedRoute route, String status, Duration latency) {
+        Timer.builder("tokenmeter.gateway.upstream.latency").tag("model", route.model()).tag("provider", route.provider())
+                .tag("region", route.region()).tag("status", status).register(meters).record(latency);
+    }
+
+    private static TokenUsage tokensOf(byte[] body) {
+        try {
+            return UsageNormalizer.normalize(JSON.readTree(body).get("usage"));
+        } catch (JacksonException notJson) {
+            return TokenUsage.NONE;
+        }
+    }
+
+    private void upstreamError(ResolvedRoute route, String kind) {
+        meters.counter("tokenmeter.gateway.upstream.errors", "model", route.model(), "provider", route.provider(),
+                "region", route.region(), "kind", kind).increment();
+    }
+}

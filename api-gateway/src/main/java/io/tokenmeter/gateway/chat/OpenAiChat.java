@@ -1,0 +1,126 @@
+package io.tokenmeter.gateway.chat;
+
+import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
+import io.tokenmeter.gateway.usage.TokenEstimator;
+import io.tokenmeter.gateway.usage.TokenUsage;
+import io.tokenmeter.gateway.usage.UsageNormalizer;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+
+/**
+ * OpenAI's chat completions, as every upstream here speaks it. A streamed answer ends with a usage-only chunk
+ * (the gateway always asks for it) and {@code data: [DONE]}; the usage chunk is hidden from a client that did
+ * not ask for it.
+ */
+record OpenAiChat(boolean clientAskedForUsage) implements ModelApi {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @Override
+    public URI endpoint(ResolvedRoute route) {
+        return route.chatCompletionsUri();
+    }
+
+    @Override
+    public void authenticate(HttpRequest.Builder upstreamRequest, ResolvedRoute route) {
+        upstreamRequest.header("Authorization", "Bearer " + route.apiKey());
+    }
+
+    @Override
+    public ResponseEntity<OpenAiError> error(HttpStatus status, String type, String code, String param, String message) {
+        return OpenAiError.response(status, type, code, param, message);
+    }
+
+    @Override
+    public StreamWatcher watcher() {
+        return new Watcher(clientAskedForUsage);
+    }
+
+    @Override
+    public long estimatePromptTokens(TokenEstimator estimator, JsonNode request) {
+        return estimator.promptTokens(request.path("messages"));
+    }
+
+    @Override
+    public String notServedHere(String model) {
+        return "The model '" + model + "' is not served through a chat completions endpoint.";
+    }
+
+    private static final class Watcher implements StreamWatcher {
+
+        private final boolean clientAskedForUsage;
+        private final StringBuilder text = new StringBuilder();
+        private TokenUsage usage;
+        private boolean completed;
+
+        Watcher(boolean clientAskedForUsage) {
+            this.clientAskedForUsage = clientAskedForUsage;
+        }
+
+        @Override
+        public String onData(String data) {
+            if (data.equals("[DONE]")) {
+                completed = true;
+                return data;
+            }
+            JsonNode chunk = parse(data);
+            if (chunk == null) {
+                return data;
+            }
+            for (JsonNode choice : chunk.path("choices")) {
+                JsonNode delta = choice.path("delta");
+                text.append(delta.path("content").asString(""));
+                text.append(delta.path("reasoning_content").asString(""));
+            }
+            JsonNode reported = chunk.get("usage");
+            if (reported == null || !reported.isObject()) {
+                return data;
+            }
+            usage = UsageNormalizer.normalize(reported);
+            if (clientAskedForUsage) {
+                return data;
+            }
+            if (chunk.path("choices").isEmpty()) {
+                return null; // the usage-only chunk: the client never sees it
+            }
+            ((ObjectNode) chunk).remove("usage");
+            return JSON.writeValueAsString(chunk);
+        }
+
+        @Override
+        public boolean completed() {
+            return completed;
+        }
+
+        @Override
+        public TokenUsage reportedUsage() {
+            return usage;
+        }
+
+        @Override
+        public TokenUsage reportedPromptUsage() {
+            return null; // OpenAI-compatible streams report the prompt with the rest, at the end
+        }
+
+        @Override
+        public String streamedText() {
+            return text.toString();
+        }
+    }
+
+    static JsonNode parse(String data) {
+        try {
+            JsonNode node = JSON.readTree(data);
+            return node != null && node.isObject() ? node : null;
+        } catch (JacksonException e) {
+            return null;
+        }
+    }
+}
