@@ -7,6 +7,9 @@ import io.tokenmeter.contracts.usage.UsageTopics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.support.SendResult;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -51,6 +54,23 @@ public class SpoolingSender implements DisposableBean {
         this.brokerDown = spool.depthRecords() > 0;
     }
 
+    /**
+     * Fetches the usage topic's metadata before the first call needs it (a runner: readiness waits for it), so
+     * that no request waits for it, or is spooled because it took longer than {@code max.block.ms} on a busy
+     * machine. A broker that is down now is not an error: the first send finds out and spools.
+     */
+    @Bean
+    ApplicationRunner warmUpProducer() {
+        return args -> {
+            try {
+                kafka.partitionsFor(UsageTopics.USAGE_EVENTS);
+            } catch (RuntimeException e) {
+                log.warn("Kafka has no metadata for {} yet ({}); the first usage events may be spooled",
+                        UsageTopics.USAGE_EVENTS, NestedExceptionUtils.getMostSpecificCause(e).toString());
+            }
+        };
+    }
+
     public void send(String tenantId, byte[] event) {
         if (brokerDown) {
             toSpool(event);
@@ -77,7 +97,8 @@ public class SpoolingSender implements DisposableBean {
 
     private void outage(Throwable error) {
         if (!brokerDown) {
-            log.warn("Kafka did not take a usage event ({}); spooling events locally until it does", error.getMessage());
+            log.warn("Kafka did not take a usage event ({}); spooling events locally until it does",
+                    NestedExceptionUtils.getMostSpecificCause(error).toString());
         }
         brokerDown = true;
     }

@@ -12,7 +12,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -30,14 +34,18 @@ public final class UsageSpool implements Closeable {
     private final long maxBytes;
     private final long fsyncEveryNanos;
     private final Object lock = new Object();
+    /** Held while the channel is forced or closed, so that a roll never closes it under the flusher. */
+    private final ReentrantLock channelLock = new ReentrantLock();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong records = new AtomicLong();
+    private final Thread flusher;
     private FileChannel current;
     private Path currentPath;
     private long nextSegment;
-    private long written;    // bytes appended to the current segment
-    private long forced;     // of which fsync'd
-    private long lastForce = System.nanoTime();
+    /** Completed by the first fsync that starts after the records appended with it. */
+    private CompletableFuture<Void> nextForce = new CompletableFuture<>();
+    private boolean dirty;
+    private boolean closed;
 
     public UsageSpool(Path directory, long maxBytes, long fsyncEveryNanos) throws IOException {
         this.directory = directory;
@@ -49,6 +57,7 @@ public final class UsageSpool implements Closeable {
             records.addAndGet(countRecords(segment));
             nextSegment = Math.max(nextSegment, number(segment) + 1);
         }
+        this.flusher = Thread.ofPlatform().daemon().name("usage-spool-fsync").start(this::flushLoop);
     }
 
     /** Bytes waiting to be drained. */
@@ -73,47 +82,77 @@ public final class UsageSpool implements Closeable {
         CRC32C crc = new CRC32C();
         crc.update(record);
         ByteBuffer buffer = ByteBuffer.allocate(8 + record.length).putInt(record.length).putInt((int) crc.getValue()).put(record).flip();
-        long mine;
+        CompletableFuture<Void> force;
         synchronized (lock) {
+            if (closed) {
+                throw new IOException("usage spool closed");
+            }
             if (current == null) {
                 currentPath = directory.resolve(String.format("segment-%012d.spool", nextSegment++));
                 current = FileChannel.open(currentPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                written = 0;
-                forced = 0;
             }
             while (buffer.hasRemaining()) {
                 current.write(buffer);
             }
-            written += 8 + record.length;
-            mine = written;
             bytes.addAndGet(8 + record.length);
             records.incrementAndGet();
+            force = nextForce;
+            dirty = true;
+            lock.notify();
         }
-        awaitForced(mine);
+        try {
+            force.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the spool's fsync", e);
+        } catch (ExecutionException e) {
+            throw new IOException("the spool's fsync failed", e.getCause());
+        }
     }
 
-    /** Group commit: one fsync serves every append that arrived within the window before it. */
-    private void awaitForced(long position) throws IOException {
-        synchronized (lock) {
-            while (forced < position) {
-                long now = System.nanoTime();
-                long wait = fsyncEveryNanos - (now - lastForce);
-                if (wait > 0) {
+    /**
+     * Group commit, on one thread: waits for an append, fsyncs everything appended so far and releases those
+     * appenders together; at most one fsync per {@code fsyncEvery}, so appends arriving meanwhile share the next.
+     * Appenders wait on one future per fsync, not on a monitor, so a crowd of them costs nothing to wake.
+     */
+    private void flushLoop() {
+        long lastForce = 0;
+        while (true) {
+            CompletableFuture<Void> batch;
+            FileChannel channel;
+            synchronized (lock) {
+                while (!dirty && !closed) {
                     try {
-                        long millis = wait / 1_000_000;
-                        lock.wait(millis, (int) (wait % 1_000_000));
+                        lock.wait();
                     } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IOException("interrupted while waiting for the spool's fsync", e);
+                        return;
                     }
-                    continue;
                 }
-                if (current != null && forced < written) {
-                    current.force(false);
-                    forced = written;
+                if (closed && !dirty) {
+                    return;
                 }
-                lastForce = System.nanoTime();
-                lock.notifyAll();
+            }
+            long wait = fsyncEveryNanos - (System.nanoTime() - lastForce);
+            if (wait > 0) {
+                LockSupport.parkNanos(wait); // gather the appends of this window into one fsync
+            }
+            synchronized (lock) {
+                batch = nextForce;
+                nextForce = new CompletableFuture<>();
+                dirty = false;
+                channel = current;
+            }
+            lastForce = System.nanoTime();
+            channelLock.lock();
+            try {
+                if (channel != null && channel.isOpen()) {
+                    channel.force(false);
+                } // else a roll has closed it, after forcing it
+                batch.complete(null);
+            } catch (IOException e) {
+                batch.completeExceptionally(e);
+            } finally {
+                channelLock.unlock();
             }
         }
     }
@@ -122,11 +161,17 @@ public final class UsageSpool implements Closeable {
     public void roll() throws IOException {
         synchronized (lock) {
             if (current != null) {
-                current.force(false);
-                current.close();
+                channelLock.lock();
+                try {
+                    current.force(false);
+                    current.close();
+                } finally {
+                    channelLock.unlock();
+                }
                 current = null;
-                forced = written;
-                lock.notifyAll();
+                nextForce.complete(null); // everything appended so far is on disk now
+                nextForce = new CompletableFuture<>();
+                dirty = false;
             }
         }
     }
@@ -199,5 +244,14 @@ public final class UsageSpool implements Closeable {
     @Override
     public void close() throws IOException {
         roll();
+        synchronized (lock) {
+            closed = true;
+            lock.notifyAll();
+        }
+        try {
+            flusher.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

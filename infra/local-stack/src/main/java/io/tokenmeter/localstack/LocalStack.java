@@ -22,6 +22,7 @@ public final class LocalStack implements AutoCloseable {
     public static final List<String> SERVICES = List.of("metering-service", "pricing-service", "billing-service", "api-gateway");
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
 
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final StackConfig config;
     private final Map<String, ManagedProcess> processes = new LinkedHashMap<>();
     private final List<AutoCloseable> infrastructure = new ArrayList<>();
@@ -110,7 +111,7 @@ public final class LocalStack implements AutoCloseable {
             startService(service, simulatorKey);
         }
         for (String service : SERVICES) {
-            processes.get(service).awaitHttpOk(url(service) + "/actuator/health", READY_TIMEOUT);
+            awaitReady(service);
             say(service + ": up at " + url(service) + " (log " + log(service) + ")");
         }
         demo.ensureTenants(gatewayUrl());
@@ -175,7 +176,15 @@ public final class LocalStack implements AutoCloseable {
     public void restart(String service) throws IOException {
         processes.get(service).close();
         startService(service, simulatorKey());
-        processes.get(service).awaitHttpOk(url(service) + "/actuator/health", READY_TIMEOUT);
+        awaitReady(service);
+    }
+
+    /**
+     * Readiness, not health: health answers as soon as the web server listens, before the application runners
+     * (the gateway's bootstrap admin key among them) have run, and a demo setup racing them got 401.
+     */
+    private void awaitReady(String service) {
+        processes.get(service).awaitHttpOk(url(service) + "/actuator/health/readiness", READY_TIMEOUT);
     }
 
     public String gatewayUrl() {
@@ -239,8 +248,12 @@ public final class LocalStack implements AutoCloseable {
         System.out.println("[tokenmeter] " + line);
     }
 
+    /** Stops everything once; safe to call again (from a shutdown hook and a try-with-resources both). */
     @Override
     public void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
         List<ManagedProcess> running = new ArrayList<>(processes.values());
         java.util.Collections.reverse(running);
         running.forEach(ManagedProcess::close);

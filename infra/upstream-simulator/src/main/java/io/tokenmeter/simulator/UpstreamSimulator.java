@@ -47,6 +47,9 @@ public final class UpstreamSimulator implements AutoCloseable {
 
     /** Starts on 127.0.0.1:{@code port} (0: any free port). {@code requiredApiKey} null accepts any caller. */
     public static UpstreamSimulator start(int port, String requiredApiKey) throws IOException {
+        // TCP_NODELAY, as real providers' servers set it: without it each streamed chunk waits for the client's
+        // delayed ACK (about 40 ms), which would make the direct streaming baseline of the benchmark meaningless
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024);
         UpstreamSimulator simulator = new UpstreamSimulator(server, requiredApiKey);
         server.createContext("/v1/chat/completions", simulator::chatCompletions);
