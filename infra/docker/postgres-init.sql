@@ -2,3 +2,4 @@
 CREATE DATABASE gateway;
 CREATE DATABASE metering;
 CREATE DATABASE pricing;
+CREATE DATABASE billing;

@@ -1,5 +1,6 @@
 package io.tokenmeter.gateway;
 
+import io.tokenmeter.contracts.tenants.TenantProfileChanged;
 import io.tokenmeter.contracts.usage.UsageEvent;
 import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.gateway.keys.ApiKeys;
@@ -298,6 +299,31 @@ class GatewayIntegrationTest {
         JsonNode revoked = JSON.readTree(send("GET", "/api/v1/admin/audit?entity=api_key&entity_id=" + firstId, ADMIN_KEY).body());
         assertThat(revoked.get(0).get("action").asString()).isEqualTo("revoke");
         assertThat(revoked.toString()).doesNotContain(tenantKey);
+    }
+
+    @Test
+    void everyTenantChangeIsPublishedWholeOnTenantsV1ForBilling() throws Exception {
+        HttpResponse<String> created = post("/api/v1/admin/tenants", ADMIN_KEY, """
+                {"name":"Lion City AI","legal_name":"Lion City AI Pte. Ltd.","billing_country":"SG","currency":"SGD","tax_id":"201912345K"}""");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String id = JSON.readTree(created.body()).get("id").asString();
+        HttpResponse<String> changed = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port")
+                        + "/api/v1/admin/tenants/" + id + "/billing-identity")).header("Authorization", "Bearer " + ADMIN_KEY)
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(
+                        "{\"legal_name\":\"Lion City AI GmbH\",\"billing_country\":\"DE\",\"tax_id\":\"DE123456789\",\"currency\":\"EUR\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
+        assertThat(post("/api/v1/admin/tenants/" + id + "/suspend", ADMIN_KEY, "").statusCode()).isEqualTo(200);
+
+        List<TenantProfileChanged> published = EmittedUsage.tenantProfiles(id, 3);
+        assertThat(published).extracting(TenantProfileChanged::legalName)
+                .containsExactly("Lion City AI Pte. Ltd.", "Lion City AI GmbH", "Lion City AI GmbH");
+        assertThat(published.getLast().billingCountry()).isEqualTo("DE");
+        assertThat(published.getLast().taxId()).isEqualTo("DE123456789");
+        assertThat(published.getLast().currency()).isEqualTo("EUR");
+        assertThat(published.getLast().status()).isEqualTo("SUSPENDED");
+        assertThat(published.get(1).changedAt()).isAfterOrEqualTo(published.get(0).changedAt());
+        assertThat(published.get(2).changedAt()).isAfterOrEqualTo(published.get(1).changedAt());
     }
 
     @Test

@@ -27,6 +27,12 @@ public class Tenant {
     private String createdBy;
     @Column(name = "allowed_regions")
     private String allowedRegions;
+    @Column(name = "legal_name")
+    private String legalName;
+    @Column(name = "tax_id")
+    private String taxId;
+    @Column(name = "updated_at")
+    private Instant updatedAt;
 
     protected Tenant() {
     }
@@ -39,6 +45,32 @@ public class Tenant {
         this.status = TenantStatus.ACTIVE;
         this.createdAt = Instant.now();
         this.createdBy = createdBy;
+        this.updatedAt = createdAt;
+    }
+
+    /** Who is invoiced: the legal name (the display name when none was given), country, tax id and currency. */
+    public void setBillingIdentity(String legalName, String billingCountry, String taxId, String currency) {
+        this.legalName = legalName;
+        this.billingCountry = billingCountry;
+        this.taxId = taxId;
+        this.currency = currency;
+    }
+
+    /** Marks a change, so that consumers of tenants.v1 can keep the newest state. */
+    public void touch() {
+        this.updatedAt = Instant.now();
+    }
+
+    public String getLegalName() {
+        return legalName == null ? name : legalName;
+    }
+
+    public String getTaxId() {
+        return taxId;
+    }
+
+    public Instant getUpdatedAt() {
+        return updatedAt;
     }
 
     /** Null: every region. */

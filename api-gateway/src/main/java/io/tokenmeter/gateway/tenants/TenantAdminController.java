@@ -40,22 +40,36 @@ class TenantAdminController {
 
     private static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
 
-    /** {@code allowed_regions}: the serving regions this tenant's calls may use; absent or null allows all. */
+    /**
+     * {@code allowed_regions}: the serving regions this tenant's calls may use; absent or null allows all.
+     * {@code legal_name} (the name when absent) and {@code tax_id} (absent: a buyer without one) are what billing
+     * invoices.
+     */
     record CreateTenant(@NotBlank @Size(max = 200) String name,
                         @JsonProperty("billing_country") @NotBlank @Pattern(regexp = "[A-Z]{2}") String billingCountry,
                         @NotBlank @Pattern(regexp = "[A-Z]{3}") String currency,
-                        @JsonProperty("allowed_regions") List<@Pattern(regexp = "[A-Za-z0-9._-]+") String> allowedRegions) {
+                        @JsonProperty("allowed_regions") List<@Pattern(regexp = "[A-Za-z0-9._-]+") String> allowedRegions,
+                        @JsonProperty("legal_name") @Size(max = 300) String legalName,
+                        @JsonProperty("tax_id") @Size(max = 64) String taxId) {
+    }
+
+    /** The tenant's identity for invoices; takes effect for invoices drafted after the change. */
+    record BillingIdentity(@JsonProperty("legal_name") @NotBlank @Size(max = 300) String legalName,
+                           @JsonProperty("billing_country") @NotBlank @Pattern(regexp = "[A-Z]{2}") String billingCountry,
+                           @JsonProperty("tax_id") @Size(max = 64) String taxId,
+                           @NotBlank @Pattern(regexp = "[A-Z]{3}") String currency) {
     }
 
     record RegionsRequest(@JsonProperty("allowed_regions") List<@Pattern(regexp = "[A-Za-z0-9._-]+") String> allowedRegions) {
     }
 
-    record TenantView(String id, String name, @JsonProperty("billing_country") String billingCountry, String currency,
+    record TenantView(String id, String name, @JsonProperty("legal_name") String legalName,
+                      @JsonProperty("billing_country") String billingCountry, @JsonProperty("tax_id") String taxId, String currency,
                       TenantStatus status, @JsonProperty("allowed_regions") List<String> allowedRegions,
                       @JsonProperty("created_at") Instant createdAt) {
         static TenantView of(Tenant t) {
-            return new TenantView(t.getId(), t.getName(), t.getBillingCountry(), t.getCurrency(), t.getStatus(), t.getAllowedRegions(),
-                    t.getCreatedAt());
+            return new TenantView(t.getId(), t.getName(), t.getLegalName(), t.getBillingCountry(), t.getTaxId(), t.getCurrency(),
+                    t.getStatus(), t.getAllowedRegions(), t.getCreatedAt());
         }
     }
 
@@ -86,11 +100,13 @@ class TenantAdminController {
     private final TenantRepository tenants;
     private final ApiKeys keys;
     private final AdminAudit audit;
+    private final TenantProfiles profiles;
 
-    TenantAdminController(TenantRepository tenants, ApiKeys keys, AdminAudit audit) {
+    TenantAdminController(TenantRepository tenants, ApiKeys keys, AdminAudit audit, TenantProfiles profiles) {
         this.tenants = tenants;
         this.keys = keys;
         this.audit = audit;
+        this.profiles = profiles;
     }
 
     @PostMapping("/api/v1/admin/tenants")
@@ -99,19 +115,53 @@ class TenantAdminController {
     @Transactional
     TenantView create(@Valid @RequestBody CreateTenant body, HttpServletRequest request) {
         Caller admin = admin(request);
-        if (!COUNTRIES.contains(body.billingCountry())) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "unknown ISO 3166 country: " + body.billingCountry());
+        checkCountryAndCurrency(body.billingCountry(), body.currency());
+        Tenant tenant = new Tenant("ten_" + EventIds.newEventId(), body.name(), body.billingCountry(), body.currency(), admin.keyId());
+        tenant.setBillingIdentity(blankToNull(body.legalName()), body.billingCountry(), blankToNull(body.taxId()), body.currency());
+        tenant.setAllowedRegions(regions(body.allowedRegions()));
+        Tenant saved = tenants.save(tenant);
+        TenantView created = TenantView.of(saved);
+        audit.record(admin, "create", "tenant", created.id(), null, created);
+        profiles.changed(saved);
+        return created;
+    }
+
+    @PutMapping("/api/v1/admin/tenants/{tenantId}/billing-identity")
+    @Operation(summary = "Set who is invoiced: legal name, billing country, tax id, invoice currency (admin)")
+    @Transactional
+    TenantView setBillingIdentity(@PathVariable String tenantId, @Valid @RequestBody BillingIdentity body, HttpServletRequest request) {
+        Caller admin = admin(request);
+        checkCountryAndCurrency(body.billingCountry(), body.currency());
+        Tenant tenant = existing(tenantId);
+        TenantView before = TenantView.of(tenant);
+        tenant.setBillingIdentity(body.legalName(), body.billingCountry(), blankToNull(body.taxId()), body.currency());
+        return saveChange(admin, tenant, "set_billing_identity", before);
+    }
+
+    private static void checkCountryAndCurrency(String country, String currency) {
+        if (!COUNTRIES.contains(country)) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "unknown ISO 3166 country: " + country);
         }
         try {
-            Currency.getInstance(body.currency());
+            Currency.getInstance(currency);
         } catch (IllegalArgumentException e) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "unknown ISO 4217 currency: " + body.currency());
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "unknown ISO 4217 currency: " + currency);
         }
-        Tenant tenant = new Tenant("ten_" + EventIds.newEventId(), body.name(), body.billingCountry(), body.currency(), admin.keyId());
-        tenant.setAllowedRegions(regions(body.allowedRegions()));
-        TenantView created = TenantView.of(tenants.save(tenant));
-        audit.record(admin, "create", "tenant", created.id(), null, created);
-        return created;
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+
+    /** Saves a change to a tenant: audited, cached keys forgotten, the new profile published after commit. */
+    private TenantView saveChange(Caller admin, Tenant tenant, String action, TenantView before) {
+        tenant.touch();
+        Tenant saved = tenants.save(tenant);
+        TenantView after = TenantView.of(saved);
+        keys.forgetCachedKeys();
+        audit.record(admin, action, "tenant", saved.getId(), before, after);
+        profiles.changed(saved);
+        return after;
     }
 
     @GetMapping("/api/v1/admin/tenants")
@@ -179,10 +229,7 @@ class TenantAdminController {
         Tenant tenant = existing(tenantId);
         TenantView before = TenantView.of(tenant);
         tenant.setAllowedRegions(regions(body.allowedRegions()));
-        TenantView after = TenantView.of(tenants.save(tenant));
-        keys.forgetCachedKeys();
-        audit.record(admin, "set_regions", "tenant", tenantId, before, after);
-        return after;
+        return saveChange(admin, tenant, "set_regions", before);
     }
 
     private static List<String> regions(List<String> requested) {
@@ -205,10 +252,7 @@ class TenantAdminController {
         Tenant tenant = existing(tenantId);
         TenantView before = TenantView.of(tenant);
         tenant.setStatus(status);
-        TenantView after = TenantView.of(tenants.save(tenant));
-        keys.forgetCachedKeys();
-        audit.record(admin, action, "tenant", tenantId, before, after);
-        return after;
+        return saveChange(admin, tenant, action, before);
     }
 
     private Tenant existing(String tenantId) {

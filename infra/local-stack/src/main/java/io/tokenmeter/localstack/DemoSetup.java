@@ -69,9 +69,9 @@ public final class DemoSetup {
                 || !works(gatewayUrl, values.get("FINANCE_API_KEY"))) {
             String admin = values.get("ADMIN_API_KEY");
             String a = post(gatewayUrl + "/api/v1/admin/tenants", admin,
-                    "{\"name\":\"Tenant A (Acme Robotics GmbH)\",\"billing_country\":\"DE\",\"currency\":\"EUR\"}").get("id").asString();
+                    "{\"name\":\"Tenant A (Acme Robotics GmbH)\",\"legal_name\":\"Acme Robotics GmbH\",\"billing_country\":\"DE\",\"currency\":\"EUR\",\"tax_id\":\"DE123456789\"}").get("id").asString();
             String b = post(gatewayUrl + "/api/v1/admin/tenants", admin,
-                    "{\"name\":\"Tenant B (Lion City AI Pte. Ltd.)\",\"billing_country\":\"SG\",\"currency\":\"SGD\"}").get("id").asString();
+                    "{\"name\":\"Tenant B (Lion City AI Pte. Ltd.)\",\"legal_name\":\"Lion City AI Pte. Ltd.\",\"billing_country\":\"SG\",\"currency\":\"SGD\"}").get("id").asString();
             values.put("TENANT_ID", a);
             values.put("TENANT_B_ID", b);
             values.put("TENANT_API_KEY", post(gatewayUrl + "/api/v1/admin/tenants/" + a + "/api-keys", admin, "{\"name\":\"demo\"}").get("key").asString());
@@ -80,6 +80,30 @@ public final class DemoSetup {
         }
         save();
         ensurePrices(gatewayUrl);
+        ensureBilling(gatewayUrl);
+    }
+
+    /** On first start: the demo issuer (a Singapore company) and its tax rules, from {@code tokenmeter/demo-billing.json}. */
+    private void ensureBilling(String gatewayUrl) throws IOException, InterruptedException {
+        String admin = values.get("ADMIN_API_KEY");
+        HttpResponse<String> existing = HTTP.send(HttpRequest.newBuilder(URI.create(gatewayUrl + "/api/v1/billing/issuers"))
+                .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString());
+        if (existing.statusCode() != 200) {
+            throw new IllegalStateException("demo setup: listing issuers answered " + existing.statusCode() + ": " + existing.body());
+        }
+        if (!JSON.readTree(existing.body()).isEmpty()) {
+            return;
+        }
+        JsonNode demo;
+        try (var in = DemoSetup.class.getResourceAsStream("/tokenmeter/demo-billing.json")) {
+            demo = JSON.readTree(in);
+        }
+        for (JsonNode issuer : demo.get("issuers")) {
+            post(gatewayUrl + "/api/v1/billing/issuers", admin, JSON.writeValueAsString(issuer));
+        }
+        for (JsonNode rule : demo.get("tax_rules")) {
+            post(gatewayUrl + "/api/v1/billing/tax-rules", admin, JSON.writeValueAsString(rule));
+        }
     }
 
     /**

@@ -128,6 +128,7 @@ public final class LocalStack implements AutoCloseable {
         switch (service) {
             case "metering-service" -> database(env, "METERING", "metering");
             case "pricing-service" -> database(env, "PRICING", "pricing");
+            case "billing-service" -> database(env, "BILLING", "billing");
             case "api-gateway" -> {
                 database(env, "GATEWAY", "gateway");
                 env.put("SPRING_PROFILES_ACTIVE", "local");

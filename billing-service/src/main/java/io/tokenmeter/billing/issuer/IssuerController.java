@@ -1,0 +1,62 @@
+package io.tokenmeter.billing.issuer;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.billing.BillingAccess;
+import io.tokenmeter.billing.BillingErrors;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.CommonErrors;
+import org.springframework.http.HttpStatus;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+@RestController
+class IssuerController {
+
+    private static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
+
+    record NewIssuer(String id, @JsonProperty("legal_name") String legalName, String country, @JsonProperty("tax_id") String taxId,
+                     @JsonProperty("is_default") Boolean isDefault) {
+    }
+
+    private final Issuers issuers;
+
+    IssuerController(Issuers issuers) {
+        this.issuers = issuers;
+    }
+
+    @PostMapping("/api/v1/billing/issuers")
+    @ResponseStatus(HttpStatus.CREATED)
+    @Transactional
+    @Operation(summary = "Add an issuing entity (admin); is_default makes it the issuer of every tenant's invoices")
+    Issuer add(Caller caller, @RequestBody NewIssuer issuer) {
+        BillingAccess.admin(caller);
+        if (issuer.id() == null || !issuer.id().matches("[A-Z0-9]{2,10}")) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "id must be 2 to 10 capital letters or digits (it prefixes document numbers)");
+        }
+        if (issuer.legalName() == null || issuer.legalName().isBlank() || !COUNTRIES.contains(String.valueOf(issuer.country()))) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "legal_name and an ISO 3166 country are required");
+        }
+        if (issuers.find(issuer.id()).isPresent()) {
+            throw new ApiException(BillingErrors.CONFLICT, "issuer " + issuer.id() + " exists");
+        }
+        return issuers.add(new Issuer(issuer.id(), issuer.legalName(), issuer.country(), issuer.taxId(),
+                Boolean.TRUE.equals(issuer.isDefault())), caller.keyId());
+    }
+
+    @GetMapping("/api/v1/billing/issuers")
+    @Operation(summary = "The issuing entities (finance, admin)")
+    List<Issuer> list(Caller caller) {
+        BillingAccess.staff(caller);
+        return issuers.all();
+    }
+}

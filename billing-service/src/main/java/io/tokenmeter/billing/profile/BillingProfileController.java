@@ -1,0 +1,29 @@
+package io.tokenmeter.billing.profile;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.billing.BillingAccess;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.CommonErrors;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Read-only: profiles change at their source, the gateway's tenant admin API. */
+@RestController
+class BillingProfileController {
+
+    private final BillingProfiles profiles;
+
+    BillingProfileController(BillingProfiles profiles) {
+        this.profiles = profiles;
+    }
+
+    @GetMapping("/api/v1/billing/profiles/{tenantId}")
+    @Operation(summary = "A tenant's billing profile (tenants: their own; finance, admin: any)")
+    BillingProfile profile(Caller caller, @PathVariable String tenantId) {
+        BillingAccess.readTenant(caller, tenantId);
+        return profiles.find(tenantId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND,
+                "no billing profile for " + tenantId + " (yet: profiles arrive from the gateway on tenants.v1)"));
+    }
+}
