@@ -18,6 +18,14 @@ public final class BillingAccess {
         return caller;
     }
 
+    /** Finance runs billing: issues, records payments, voids and credits. Admins configure it but do not. */
+    public static Caller finance(Caller caller) {
+        if (!caller.is(Role.FINANCE)) {
+            throw new ApiException(CommonErrors.FORBIDDEN, "only finance keys issue, record payments, void and credit invoices");
+        }
+        return caller;
+    }
+
     public static Caller staff(Caller caller) {
         if (caller.is(Role.TENANT)) {
             throw new ApiException(CommonErrors.FORBIDDEN, "this needs a finance or admin key");

@@ -6,31 +6,16 @@ import org.springframework.http.HttpStatus;
 /** The refusals of billing-service; each code is the problem's stable type. */
 public enum BillingErrors implements ApiError {
     NO_TAX_RULE(HttpStatus.UNPROCESSABLE_CONTENT, "no-tax-rule", "No tax rule applies to the sale"),
-    NO_BILLING_PROFILE(HttpStatus.UNPROCESSABLE_CONTENT, "no-billing-profile", "The tenant has no billing profile yet"),
     CONFLICT(HttpStatus.CONFLICT, "conflict", "The change conflicts with what exists");
 
-    private final HttpStatus status;
-    private final String code;
-    private final String title;
+    private final Kind kind;
 
     BillingErrors(HttpStatus status, String code, String title) {
-        this.status = status;
-        this.code = code;
-        this.title = title;
+        this.kind = new Kind(status, code, title);
     }
 
     @Override
-    public HttpStatus status() {
-        return status;
-    }
-
-    @Override
-    public String code() {
-        return code;
-    }
-
-    @Override
-    public String title() {
-        return title;
+    public Kind kind() {
+        return kind;
     }
 }

@@ -11,28 +11,14 @@ public enum PricingErrors implements ApiError {
     INVALID_FX_RATES(HttpStatus.BAD_REQUEST, "invalid-fx-rates", "The FX rates are not valid"),
     FX_RATE_MISSING(HttpStatus.UNPROCESSABLE_CONTENT, "fx-rate-missing", "No FX rate for the pair and date");
 
-    private final HttpStatus status;
-    private final String code;
-    private final String title;
+    private final Kind kind;
 
     PricingErrors(HttpStatus status, String code, String title) {
-        this.status = status;
-        this.code = code;
-        this.title = title;
+        this.kind = new Kind(status, code, title);
     }
 
     @Override
-    public HttpStatus status() {
-        return status;
-    }
-
-    @Override
-    public String code() {
-        return code;
-    }
-
-    @Override
-    public String title() {
-        return title;
+    public Kind kind() {
+        return kind;
     }
 }

@@ -8,11 +8,23 @@ import org.springframework.http.HttpStatus;
  */
 public interface ApiError {
 
-    HttpStatus status();
+    /** What an error is: its HTTP status, its stable kebab-case code ({@code unknown-currency}) and its title. */
+    record Kind(HttpStatus status, String code, String title) {
+    }
+
+    Kind kind();
+
+    default HttpStatus status() {
+        return kind().status();
+    }
 
     /** Kebab-case, stable once published: {@code unknown-currency}. */
-    String code();
+    default String code() {
+        return kind().code();
+    }
 
     /** The short, human title of the problem type. */
-    String title();
+    default String title() {
+        return kind().title();
+    }
 }

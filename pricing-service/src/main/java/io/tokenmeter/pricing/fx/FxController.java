@@ -7,7 +7,7 @@ import io.tokenmeter.contracts.web.ApiException;
 import io.tokenmeter.pricing.Access;
 import io.tokenmeter.pricing.PricingErrors;
 import io.tokenmeter.pricing.audit.AuditLog;
-import io.tokenmeter.pricing.money.MinorUnits;
+import io.tokenmeter.contracts.money.MinorUnits;
 import org.springframework.format.annotation.DateTimeFormat;
 import org.springframework.http.HttpStatus;
 import org.springframework.transaction.annotation.Transactional;

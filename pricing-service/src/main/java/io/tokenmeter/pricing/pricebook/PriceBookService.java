@@ -6,7 +6,7 @@ import io.tokenmeter.contracts.web.ApiException;
 import io.tokenmeter.contracts.web.CommonErrors;
 import io.tokenmeter.pricing.PricingErrors;
 import io.tokenmeter.pricing.audit.AuditLog;
-import io.tokenmeter.pricing.money.MinorUnits;
+import io.tokenmeter.contracts.money.MinorUnits;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.PriceBookRequest;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.PriceBookView;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionRequest;

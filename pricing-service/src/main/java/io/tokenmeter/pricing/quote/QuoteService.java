@@ -10,7 +10,7 @@ import io.tokenmeter.pricing.contract.ContractRepository.Contract;
 import io.tokenmeter.pricing.fx.FxConversion;
 import io.tokenmeter.pricing.fx.FxRates;
 import io.tokenmeter.pricing.fx.MissingFxRateException;
-import io.tokenmeter.pricing.money.MinorUnits;
+import io.tokenmeter.contracts.money.MinorUnits;
 import io.tokenmeter.pricing.quote.PriceCatalog.CompiledVersion;
 import io.tokenmeter.pricing.quote.PriceCatalog.RateKey;
 import io.tokenmeter.pricing.quote.QuoteDtos.Converted;

@@ -3,7 +3,7 @@ package io.tokenmeter.pricing.bench;
 import io.tokenmeter.pricing.fx.FxConversion;
 import io.tokenmeter.pricing.fx.FxRate;
 import io.tokenmeter.pricing.fx.FxRateTable;
-import io.tokenmeter.pricing.money.MinorUnits;
+import io.tokenmeter.contracts.money.MinorUnits;
 import io.tokenmeter.pricing.rating.LineRater;
 import io.tokenmeter.pricing.rating.Tier;
 import io.tokenmeter.pricing.rating.TierMode;

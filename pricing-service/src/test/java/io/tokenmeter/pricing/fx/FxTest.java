@@ -1,6 +1,6 @@
 package io.tokenmeter.pricing.fx;
 
-import io.tokenmeter.pricing.money.MinorUnits;
+import io.tokenmeter.contracts.money.MinorUnits;
 import org.junit.jupiter.api.Test;
 
 import java.io.StringReader;

@@ -1,2 +1,2 @@
 /** Money rules: amounts in a currency, and the one rounding rule of the platform. */
-package io.tokenmeter.pricing.money;
+package io.tokenmeter.contracts.money;

@@ -1,4 +1,4 @@
-package io.tokenmeter.pricing.money;
+package io.tokenmeter.contracts.money;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -7,8 +7,9 @@ import java.util.Currency;
 /**
  * The platform's one rounding rule: amounts are computed at full precision and rounded once, to the minor
  * units of the currency they are stated in (ISO 4217 via {@link Currency}: JPY 0 decimals, USD 2, KWD 3),
- * half to even. Where that one point is: the rating API rounds each priced line's amount in the currency
- * asked for; nothing before it is rounded.
+ * half to even. Where it happens: the rating API rounds each priced line's amount in the currency asked for
+ * (nothing before it is rounded); an invoice adds its rounded lines into the subtotal, computes the tax on that
+ * subtotal and rounds it once, and the total is subtotal plus tax (no rounding left to do).
  */
 public final class MinorUnits {
 

@@ -1,4 +1,4 @@
-package io.tokenmeter.pricing.money;
+package io.tokenmeter.contracts.money;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,0 +1,28 @@
+package io.tokenmeter.billing.invoice;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import tools.jackson.databind.JsonNode;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * An invoice with the copies it keeps of what it was made from: the buyer's billing profile, the issuer and the
+ * tax rule, as they were when it was drafted. {@code lines} is empty in listings.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Invoice(UUID id, String number, @JsonProperty("tenant_id") String tenantId, @JsonProperty("issuer_id") String issuerId,
+                      @JsonProperty("period_start") Instant periodStart, @JsonProperty("period_end") Instant periodEnd,
+                      String currency, InvoiceStatus status, JsonNode buyer, JsonNode issuer, @JsonProperty("tax_rule") JsonNode taxRule,
+                      BigDecimal subtotal, BigDecimal tax, BigDecimal total,
+                      @JsonProperty("created_at") Instant createdAt, @JsonProperty("issued_at") Instant issuedAt,
+                      @JsonProperty("paid_at") Instant paidAt, @JsonProperty("voided_at") Instant voidedAt, List<InvoiceLine> lines) {
+
+    Invoice withLines(List<InvoiceLine> lines) {
+        return new Invoice(id, number, tenantId, issuerId, periodStart, periodEnd, currency, status, buyer, issuer, taxRule, subtotal, tax,
+                total, createdAt, issuedAt, paidAt, voidedAt, lines);
+    }
+}

@@ -1,0 +1,114 @@
+package io.tokenmeter.billing.invoice;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.billing.BillingAccess;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.CommonErrors;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Invoices and credit notes over REST: finance issues, records payment, voids and credits; tenants read their
+ * own (another tenant's invoice is "not found", so its existence does not leak).
+ */
+@RestController
+class InvoiceController {
+
+    record CreditRequest(BigDecimal amount, String reason) {
+    }
+
+    record VoidRequest(String reason) {
+    }
+
+    record Page<T>(List<T> items, int page, int size) {
+    }
+
+    private final InvoiceLedger ledger;
+
+    InvoiceController(InvoiceLedger ledger) {
+        this.ledger = ledger;
+    }
+
+    @GetMapping("/api/v1/billing/invoices")
+    @Operation(summary = "Invoices, newest period first, paged and filtered (tenants: their own only)")
+    Page<Invoice> list(Caller caller, @RequestParam(name = "tenant_id", required = false) String tenantId,
+                       @RequestParam(required = false) InvoiceStatus status, @RequestParam(required = false) String currency,
+                       @RequestParam(name = "period_from", required = false) Instant periodFrom,
+                       @RequestParam(name = "period_to", required = false) Instant periodTo,
+                       @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
+        if (caller.is(Role.TENANT)) {
+            if (tenantId != null && !tenantId.equals(caller.tenantId())) {
+                throw new ApiException(CommonErrors.FORBIDDEN, "a tenant key can only list its own invoices");
+            }
+            tenantId = caller.tenantId();
+        }
+        if (page < 0 || size < 1 || size > 200) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "page must be 0 or more and size 1 to 200");
+        }
+        return new Page<>(ledger.list(tenantId, status, currency, periodFrom, periodTo, page, size), page, size);
+    }
+
+    @GetMapping("/api/v1/billing/invoices/{id}")
+    @Operation(summary = "An invoice with its lines (tenants: their own only)")
+    Invoice get(Caller caller, @PathVariable UUID id) {
+        return readable(caller, id);
+    }
+
+    @GetMapping("/api/v1/billing/invoices/{id}/credit-notes")
+    @Operation(summary = "The credit notes of an invoice (tenants: their own only)")
+    List<CreditNote> creditNotes(Caller caller, @PathVariable UUID id) {
+        readable(caller, id);
+        return ledger.creditNotes(id);
+    }
+
+    @PostMapping("/api/v1/billing/invoices/{id}/issue")
+    @Operation(summary = "Issue a draft (finance): numbered without gaps per issuer and year, immutable from now on")
+    Invoice issue(Caller caller, @PathVariable UUID id) {
+        BillingAccess.finance(caller);
+        return ledger.issue(id);
+    }
+
+    @PostMapping("/api/v1/billing/invoices/{id}/pay")
+    @Operation(summary = "Record the payment of an issued invoice (finance)")
+    Invoice pay(Caller caller, @PathVariable UUID id) {
+        BillingAccess.finance(caller);
+        return ledger.markPaid(id);
+    }
+
+    @PostMapping("/api/v1/billing/invoices/{id}/void")
+    @ResponseStatus(HttpStatus.CREATED)
+    @Operation(summary = "Void an issued invoice with a full credit note (finance)")
+    CreditNote voidInvoice(Caller caller, @PathVariable UUID id, @RequestBody VoidRequest body) {
+        BillingAccess.finance(caller);
+        return ledger.voidInvoice(id, body.reason(), caller.keyId());
+    }
+
+    @PostMapping("/api/v1/billing/invoices/{id}/credit-notes")
+    @ResponseStatus(HttpStatus.CREATED)
+    @Operation(summary = "A partial credit note (finance): amount before tax; the invoice's tax rate applies")
+    CreditNote credit(Caller caller, @PathVariable UUID id, @RequestBody CreditRequest body) {
+        BillingAccess.finance(caller);
+        return ledger.credit(id, body.amount(), body.reason(), caller.keyId());
+    }
+
+    private Invoice readable(Caller caller, UUID id) {
+        Invoice invoice = ledger.find(id).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no invoice " + id));
+        if (caller.is(Role.TENANT) && !invoice.tenantId().equals(caller.tenantId())) {
+            throw new ApiException(CommonErrors.NOT_FOUND, "no invoice " + id);
+        }
+        return invoice;
+    }
+}
