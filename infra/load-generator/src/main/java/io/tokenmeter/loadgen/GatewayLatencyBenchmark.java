@@ -59,30 +59,46 @@ public final class GatewayLatencyBenchmark {
             System.out.printf("== gateway added latency, %d s per run after a %d s warm-up of the gateway, 2 cores shared by everything ==%n",
                     seconds, WARM_UP_SECONDS * 3 / 2);
             System.out.printf("%-7s %-10s %-9s %10s %10s %10s %10s %8s%n", "rate", "mode", "target", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors");
+            java.util.List<String> cpu = new java.util.ArrayList<>();
             for (int rate : new int[]{500, 2000}) {
                 for (String mode : new String[]{"plain", "streaming"}) {
                     String body = mode.equals("plain") ? plain : streamed;
-                    Result d = run(direct, simulatorKey, body, rate, seconds);
-                    Result g = run(gateway, key, body, rate, seconds);
+                    Result d = run(direct, simulatorKey, body, rate, seconds, () -> stack.cpuTime("upstream-simulator"));
+                    Result g = run(gateway, key, body, rate, seconds, () -> stack.cpuTime("api-gateway"));
                     print(rate, mode, "direct", d);
                     print(rate, mode, "gateway", g);
                     System.out.printf("%-7s %-10s %-9s %10.3f %10.3f %10.3f%n", rate, mode, "added",
                             ms(g.h.getValueAtPercentile(50)) - ms(d.h.getValueAtPercentile(50)),
                             ms(g.h.getValueAtPercentile(99)) - ms(d.h.getValueAtPercentile(99)),
                             ms(g.h.getValueAtPercentile(99.9)) - ms(d.h.getValueAtPercentile(99.9)));
+                    cpu.add(String.format("%-7s %-10s CPU ms per call: gateway %.3f, simulator %.3f, load generator %.3f (direct) / %.3f (via gateway)",
+                            rate, mode, g.targetCpuMsPerCall, d.targetCpuMsPerCall, d.generatorCpuMsPerCall, g.generatorCpuMsPerCall));
                 }
             }
+            System.out.println();
+            System.out.println("What each call cost in CPU (the machine has 2 cores, so 1 ms per call is 1/2 of it at 1,000 calls/s):");
+            cpu.forEach(System.out::println);
         }
     }
 
-    record Result(Histogram h, long errors) {
+    record Result(Histogram h, long errors, double targetCpuMsPerCall, double generatorCpuMsPerCall) {
     }
 
-    private static Result run(String url, String key, String body, int rate, int seconds) throws Exception {
+    /** @param targetCpu the CPU time used so far by the process answering (the simulator or the gateway) */
+    private static Result run(String url, String key, String body, int rate, int seconds,
+                              java.util.function.Supplier<java.util.Optional<java.time.Duration>> targetCpu) throws Exception {
         load(url, key, body, rate, 3, new Recorder(3));        // warm-up, discarded
         Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
+        long targetBefore = cpuNanos(targetCpu.get());
+        long generatorBefore = cpuNanos(ProcessHandle.current().info().totalCpuDuration());
         long errors = load(url, key, body, rate, seconds, recorder);
-        return new Result(recorder.getIntervalHistogram(), errors);
+        long calls = (long) rate * seconds;
+        return new Result(recorder.getIntervalHistogram(), errors, (cpuNanos(targetCpu.get()) - targetBefore) / 1e6 / calls,
+                (cpuNanos(ProcessHandle.current().info().totalCpuDuration()) - generatorBefore) / 1e6 / calls);
+    }
+
+    private static long cpuNanos(java.util.Optional<java.time.Duration> cpu) {
+        return cpu.map(java.time.Duration::toNanos).orElse(0L);
     }
 
     /** Sends {@code rate} requests per second for {@code seconds}, each timed from when it was due. */

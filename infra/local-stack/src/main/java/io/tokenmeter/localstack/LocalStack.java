@@ -188,6 +188,11 @@ public final class LocalStack implements AutoCloseable {
         processes.get(service).awaitHttpOk(url(service) + "/actuator/health/readiness", READY_TIMEOUT);
     }
 
+    /** The CPU time a service or the simulator has used so far; for benchmarks. */
+    public java.util.Optional<Duration> cpuTime(String process) {
+        return processes.get(process).cpuTime();
+    }
+
     public String gatewayUrl() {
         return url("api-gateway");
     }

@@ -80,6 +80,11 @@ public final class ManagedProcess implements AutoCloseable {
         return log;
     }
 
+    /** CPU time the process has used so far (user and system), for benchmarks; empty where the OS does not say. */
+    public java.util.Optional<Duration> cpuTime() {
+        return process.toHandle().info().totalCpuDuration();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
