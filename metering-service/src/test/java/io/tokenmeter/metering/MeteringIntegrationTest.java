@@ -47,7 +47,7 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "tokenmeter.metering.billing.settle=1s")
 @RealInfrastructure
 class MeteringIntegrationTest {
 
@@ -233,6 +233,56 @@ class MeteringIntegrationTest {
 
         assertProblem(post("/api/v1/events", "application/json", one, tenantCaller(tenant)), 403, "admin");
         assertProblem(post("/api/v1/events", "application/json", "{oops", new Caller("adm", Role.ADMIN, null)), 400, "not JSON");
+    }
+
+    @Test
+    void billableUsageCountsWhatOccurredInThePeriodAndWasIngestedBeforeTheCutOff() throws Exception {
+        String tenant = "t-" + UUID.randomUUID();
+        Instant start = HOUR.minus(1, ChronoUnit.HOURS);
+        ingest(tenant, "b-1", "glm-5", start.plusSeconds(60), 100, 10, 50);         // first half hour
+        ingest(tenant, "b-2", "glm-5", start.plusSeconds(1800), 200, 0, 70);        // second half hour
+        ingest(tenant, "b-3", "kimi-k2", start.plusSeconds(3599), 5, 0, 5);
+        ingest(tenant, "b-4", "glm-5", start.plusSeconds(3600), 999, 0, 999);       // the next period
+        ingest("t-other-" + UUID.randomUUID(), "b-5", "glm-5", start.plusSeconds(60), 7, 0, 7);
+        Thread.sleep(1_100); // the cut-off must be settled (1 s here, 5 min by default)
+        Instant cutoff = Instant.now().minusMillis(1_050);
+        ingest(tenant, "b-6", "glm-5", start.plusSeconds(120), 40_000, 0, 40_000); // late: ingested after the cut-off
+
+        Caller finance = new Caller("fin", Role.FINANCE, null);
+        String query = "/api/v1/usage/billable?tenant_id=" + tenant + "&from=" + start + "&to=" + start.plus(1, ChronoUnit.HOURS)
+                + "&ingested_before=" + cutoff;
+        HttpResponse<String> response = get(query, finance);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode usage = JSON.readTree(response.body());
+        assertThat(usage.get("events").asLong()).isEqualTo(3);
+        JsonNode lines = usage.get("lines");
+        assertThat(lines).extracting(l -> l.get("model").asString() + "/" + l.get("token_class").asString() + "=" + l.get("tokens").asLong())
+                .containsExactly("glm-5/input=300", "glm-5/cached_input=10", "glm-5/output=120", "kimi-k2/input=5", "kimi-k2/output=5");
+        JsonNode glmInput = lines.get(0).get("buckets");
+        assertThat(glmInput).hasSize(2);
+        assertThat(glmInput.get(0).get("from").asString()).isEqualTo(start.toString());
+        assertThat(glmInput.get(0).get("tokens").asLong()).isEqualTo(100);
+        assertThat(glmInput.get(1).get("from").asString()).isEqualTo(start.plusSeconds(1800).toString());
+
+        Thread.sleep(1_100);
+        JsonNode later = JSON.readTree(get(query.replace(cutoff.toString(), Instant.now().minusMillis(1_050).toString()), finance).body());
+        assertThat(later.get("events").asLong()).as("the late event counts with a later cut-off").isEqualTo(4);
+
+        assertProblem(get(query.replace(cutoff.toString(), Instant.now().plusSeconds(60).toString()), finance), 400, "in the past");
+        assertProblem(get(query.replace("from=" + start, "from=" + start.plusSeconds(60)), finance), 400, "30-minute boundary");
+        assertProblem(get(query, tenantCaller(tenant)), 403, "finance");
+        JsonNode tenants = JSON.readTree(get("/api/v1/usage/billable/tenants?from=" + start + "&to=" + start.plus(1, ChronoUnit.HOURS)
+                + "&ingested_before=" + cutoff, finance).body());
+        assertThat(tenants.toString()).contains(tenant).contains("t-other-");
+    }
+
+    private void ingest(String tenant, String id, String model, Instant at, long input, long cached, long output) throws Exception {
+        String event = """
+                {"specversion":"1.0","id":"%s-%s","source":"//gw.example/eu-1","type":"tokenmeter.usage.v1","subject":"%s",
+                 "time":"%s","data":{"model":"%s","provider":"zhipu","region":"cn-beijing","input_tokens":%d,
+                 "cached_input_tokens":%d,"output_tokens":%d}}""".formatted(id, tenant, tenant, at, model, input, cached, output);
+        HttpResponse<String> r = post("/api/v1/events", "application/cloudevents+json", event, new Caller("adm", Role.ADMIN, null));
+        assertThat(JSON.readTree(r.body()).get("accepted").asInt()).as(r.body()).isEqualTo(1);
     }
 
     private static String cloudEvent(String id, String tenant, long input, long output) {

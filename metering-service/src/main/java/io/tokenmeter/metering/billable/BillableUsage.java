@@ -1,0 +1,23 @@
+package io.tokenmeter.metering.billable;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A tenant's usage as an invoice sees it: the events that occurred in [{@code from}, {@code to}) and were ingested
+ * before {@code ingestedBefore}, per model, serving region and token class, in time buckets (so off-peak windows
+ * and price versions can be applied by event time). Shaped like the lines of a rating quote. Reasoning tokens are
+ * part of output and not listed apart.
+ */
+public record BillableUsage(@JsonProperty("tenant_id") String tenantId, Instant from, Instant to,
+                            @JsonProperty("ingested_before") Instant ingestedBefore, @JsonProperty("bucket_minutes") int bucketMinutes,
+                            long events, List<Line> lines) {
+
+    public record Line(String model, String region, @JsonProperty("token_class") String tokenClass, long tokens, List<Bucket> buckets) {
+    }
+
+    public record Bucket(Instant from, Instant to, long tokens) {
+    }
+}

@@ -1,0 +1,100 @@
+package io.tokenmeter.metering.billable;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.CommonErrors;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Usage as of an ingest cut-off, for invoicing (finance and admin keys): what an invoice for a period counts is
+ * exactly the events that occurred in it and were ingested before the run's cut-off; events ingested later are
+ * late, and can be found by the same query with a later cut-off.
+ */
+@RestController
+class BillableUsageController {
+
+    private static final Set<Integer> BUCKETS = Set.of(1, 5, 10, 15, 30, 60);
+
+    private final BillableUsageRepository usage;
+    private final BillableProperties properties;
+
+    BillableUsageController(BillableUsageRepository usage, BillableProperties properties) {
+        this.usage = usage;
+        this.properties = properties;
+    }
+
+    @GetMapping("/api/v1/usage/billable")
+    @Operation(summary = "A tenant's usage that occurred in [from, to) and was ingested before a cut-off, per model, region, "
+            + "token class and time bucket (finance, admin)")
+    BillableUsage billable(Caller caller, @RequestParam("tenant_id") String tenantId, @RequestParam String from, @RequestParam String to,
+                           @RequestParam("ingested_before") String ingestedBefore,
+                           @RequestParam(name = "bucket_minutes", defaultValue = "30") int bucketMinutes) {
+        staff(caller);
+        if (!BUCKETS.contains(bucketMinutes)) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "bucket_minutes is one of " + BUCKETS.stream().sorted().toList());
+        }
+        Instant start = aligned("from", from, bucketMinutes);
+        Instant end = aligned("to", to, bucketMinutes);
+        return usage.usage(tenantId, start, checkedRange(start, end), settled(instant("ingested_before", ingestedBefore)), bucketMinutes);
+    }
+
+    @GetMapping("/api/v1/usage/billable/tenants")
+    @Operation(summary = "The tenants with usage that occurred in [from, to) and was ingested before a cut-off (finance, admin)")
+    List<String> tenants(Caller caller, @RequestParam String from, @RequestParam String to,
+                         @RequestParam("ingested_before") String ingestedBefore) {
+        staff(caller);
+        Instant start = instant("from", from);
+        return usage.tenants(start, checkedRange(start, instant("to", to)), settled(instant("ingested_before", ingestedBefore)));
+    }
+
+    private static void staff(Caller caller) {
+        if (caller.is(Role.TENANT)) {
+            throw new ApiException(CommonErrors.FORBIDDEN, "billable usage is for finance and admin keys; tenants read /api/v1/usage");
+        }
+    }
+
+    private static Instant checkedRange(Instant start, Instant end) {
+        if (!end.isAfter(start) || Duration.between(start, end).toDays() > 400) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "'to' must be after 'from', at most 400 days later");
+        }
+        return end;
+    }
+
+    /** A cut-off must be settled: no transaction that could still commit events ingested before it may be open. */
+    private Instant settled(Instant cutoff) {
+        Instant latest = usage.now().minus(properties.settle());
+        if (cutoff.isAfter(latest)) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "ingested_before must be at least " + properties.settle().toSeconds()
+                    + " s in the past (events ingested before a more recent instant may still be committing); latest now: " + latest);
+        }
+        return cutoff;
+    }
+
+    private static Instant aligned(String name, String value, int bucketMinutes) {
+        Instant instant = instant(name, value);
+        if (instant.getEpochSecond() % (bucketMinutes * 60L) != 0 || instant.getNano() != 0) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "'" + name + "' must fall on a " + bucketMinutes + "-minute boundary (UTC): " + value);
+        }
+        return instant.truncatedTo(ChronoUnit.MINUTES);
+    }
+
+    private static Instant instant(String name, String value) {
+        try {
+            return OffsetDateTime.parse(value).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "'" + name + "' is not an ISO-8601 date-time with offset: " + value);
+        }
+    }
+}

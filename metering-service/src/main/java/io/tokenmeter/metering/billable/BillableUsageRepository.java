@@ -1,0 +1,75 @@
+package io.tokenmeter.metering.billable;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Billable usage from the raw events (the rollups do not know when an event was ingested). */
+@Repository
+class BillableUsageRepository {
+
+    private static final String[] CLASSES = {"input", "cached_input", "cache_write", "output"};
+
+    private final JdbcClient jdbc;
+
+    BillableUsageRepository(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** The database's clock: cut-offs are compared with the {@code ingested_at} it wrote. */
+    Instant now() {
+        return jdbc.sql("SELECT now()").query(Timestamp.class).single().toInstant();
+    }
+
+    BillableUsage usage(String tenantId, Instant from, Instant to, Instant ingestedBefore, int bucketMinutes) {
+        record Row(String model, String region, Instant bucket, long[] tokens, long events) {
+        }
+        List<Row> rows = jdbc.sql("""
+                        SELECT model, region, date_bin(make_interval(mins => :minutes), occurred_at, TIMESTAMPTZ '2000-01-01 00:00:00Z') AS bucket,
+                               sum(input_tokens) AS input, sum(cached_input_tokens) AS cached_input, sum(cache_write_tokens) AS cache_write,
+                               sum(output_tokens) AS output, count(*) AS events
+                        FROM usage_event
+                        WHERE tenant_id = :tenant AND occurred_at >= :from AND occurred_at < :to AND ingested_at < :cutoff
+                        GROUP BY model, region, bucket
+                        ORDER BY model, region, bucket""")
+                .param("minutes", bucketMinutes).param("tenant", tenantId).param("from", Timestamp.from(from))
+                .param("to", Timestamp.from(to)).param("cutoff", Timestamp.from(ingestedBefore))
+                .query((rs, n) -> new Row(rs.getString("model"), rs.getString("region"), rs.getTimestamp("bucket").toInstant(),
+                        new long[]{rs.getLong("input"), rs.getLong("cached_input"), rs.getLong("cache_write"), rs.getLong("output")},
+                        rs.getLong("events")))
+                .list();
+        Map<String, List<BillableUsage.Bucket>> buckets = new LinkedHashMap<>();
+        long events = 0;
+        Duration width = Duration.ofMinutes(bucketMinutes);
+        for (Row row : rows) {
+            events += row.events();
+            for (int c = 0; c < CLASSES.length; c++) {
+                if (row.tokens()[c] > 0) {
+                    buckets.computeIfAbsent(row.model() + "\u0000" + row.region() + "\u0000" + CLASSES[c], k -> new ArrayList<>())
+                            .add(new BillableUsage.Bucket(row.bucket(), row.bucket().plus(width), row.tokens()[c]));
+                }
+            }
+        }
+        List<BillableUsage.Line> lines = new ArrayList<>();
+        buckets.forEach((key, list) -> {
+            String[] parts = key.split("\u0000");
+            lines.add(new BillableUsage.Line(parts[0], parts[1], parts[2], list.stream().mapToLong(BillableUsage.Bucket::tokens).sum(), list));
+        });
+        return new BillableUsage(tenantId, from, to, ingestedBefore, bucketMinutes, events, lines);
+    }
+
+    List<String> tenants(Instant from, Instant to, Instant ingestedBefore) {
+        return jdbc.sql("""
+                        SELECT DISTINCT tenant_id FROM usage_event
+                        WHERE occurred_at >= :from AND occurred_at < :to AND ingested_at < :cutoff ORDER BY tenant_id""")
+                .param("from", Timestamp.from(from)).param("to", Timestamp.from(to)).param("cutoff", Timestamp.from(ingestedBefore))
+                .query(String.class).list();
+    }
+}
