@@ -218,6 +218,50 @@ class InvoiceLedgerTest {
         assertThat(filtered.get(0).get("total").decimalValue()).isEqualByComparingTo("7.63");
     }
 
+    @Test
+    void anInvoicePdfShowsTheTotalsAndTheLegalNoteAndOnlyItsTenantCanReadIt() throws Exception {
+        TaxRule reverseCharge = new TaxRule(4, "SG", "EU", "business", "EU reverse charge", BigDecimal.ZERO,
+                "Reverse charge: VAT to be accounted for by the recipient.");
+        String tenant = "ten_pdf_" + UUID.randomUUID();
+        BillingProfile buyer = new BillingProfile(tenant, "Acme", "Acme Robotics GmbH", "DE", "DE123456789", "EUR", "ACTIVE", FEB);
+        List<InvoiceLine> lines = List.of(
+                InvoiceLine.draft(LineKind.USAGE, "glm-5 output tokens, cn-beijing", "glm-5", "cn-beijing", "output", null, null,
+                        250_000_000L, new BigDecimal("3.20"), "USD", new BigDecimal("800.00"), new BigDecimal("0.9210"),
+                        java.time.LocalDate.parse("2026-02-27"), "ECB", new BigDecimal("736.80")),
+                InvoiceLine.draft(LineKind.ADJUSTMENT, "late usage of 2026-01: deepseek-v3.2 input", "deepseek-v3.2", "cn-hangzhou", "input",
+                        Instant.parse("2026-01-01T00:00:00Z"), FEB, 10_000_000L, new BigDecimal("0.27"), "USD", new BigDecimal("2.70"),
+                        new BigDecimal("0.9210"), java.time.LocalDate.parse("2026-02-27"), "ECB", new BigDecimal("2.49")));
+        Invoice invoice = ledger.issue(ledger.createDraft(buyer, issuer, reverseCharge, FEB, MAR, lines, "test").id());
+
+        HttpResponse<byte[]> pdf = HTTP.send(request("GET", "/api/v1/billing/invoices/" + invoice.id() + "/pdf",
+                new Caller("key-pdf", Role.TENANT, tenant), null).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(pdf.statusCode()).isEqualTo(200);
+        assertThat(pdf.headers().firstValue("content-type")).hasValue("application/pdf");
+        java.nio.file.Files.write(java.nio.file.Path.of("target", "invoice-sample.pdf"), pdf.body()); // to look at
+        String text;
+        try (var document = org.apache.pdfbox.Loader.loadPDF(pdf.body())) {
+            text = new org.apache.pdfbox.text.PDFTextStripper().getText(document);
+        }
+        assertThat(text).contains(invoice.number()).contains("Acme Robotics GmbH").contains("DE123456789")
+                .contains("TokenMeter Test Pte. Ltd.").contains("250,000,000").contains("736.80").contains("2.49")
+                .contains("739.29 EUR").contains("0.00 EUR").contains("Reverse charge: VAT to be accounted for by the recipient.");
+        assertThat(send("GET", "/api/v1/billing/invoices/" + invoice.id() + "/pdf", new Caller("key-x", Role.TENANT, "ten_other"), null)
+                .statusCode()).isEqualTo(404);
+
+        HttpResponse<String> csv = send("GET", "/api/v1/billing/exports/invoice-lines.csv?tenant_id=" + tenant, FINANCE, null);
+        assertThat(csv.statusCode()).isEqualTo(200);
+        var records = org.apache.commons.csv.CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).get()
+                .parse(new java.io.StringReader(csv.body())).getRecords();
+        assertThat(records).hasSize(2);
+        assertThat(records.get(0).get("invoice_number")).isEqualTo(invoice.number());
+        assertThat(records.get(0).get("fx_rate")).isEqualTo("0.9210");
+        assertThat(records.get(1).get("kind")).isEqualTo("ADJUSTMENT");
+        assertThat(records.get(1).get("usage_period_start")).isEqualTo("2026-01-01T00:00:00Z");
+        assertThat(records.get(1).get("invoice_total")).isEqualTo("739.29");
+        assertThat(send("GET", "/api/v1/billing/exports/invoice-lines.csv", new Caller("key-t", Role.TENANT, tenant), null).statusCode())
+                .isEqualTo(403);
+    }
+
     private Invoice draft(String tenant, String currency, TaxRule rule, String... amounts) {
         BillingProfile buyer = new BillingProfile(tenant, tenant, tenant + " Pte. Ltd.", "SG", null, currency, "ACTIVE", FEB);
         List<InvoiceLine> lines = new ArrayList<>();
@@ -229,10 +273,13 @@ class InvoiceLedgerTest {
     }
 
     private HttpResponse<String> send(String method, String path, Caller caller, String body) throws Exception {
+        return HTTP.send(request(method, path, caller, body).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpRequest.Builder request(String method, String path, Caller caller, String body) {
         String value = CALLERS.encode(caller);
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
+        return HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
                 .header(CallerHeaders.CALLER, value).header(CallerHeaders.SIGNATURE, CALLERS.sign(value)).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     }
 }
