@@ -265,11 +265,19 @@ class MeteringIntegrationTest {
         assertThat(glmInput.get(1).get("from").asString()).isEqualTo(start.plusSeconds(1800).toString());
 
         Thread.sleep(1_100);
-        JsonNode later = JSON.readTree(get(query.replace(cutoff.toString(), Instant.now().minusMillis(1_050).toString()), finance).body());
+        String laterCutoff = Instant.now().minusMillis(1_050).toString();
+        JsonNode later = JSON.readTree(get(query.replace(cutoff.toString(), laterCutoff), finance).body());
         assertThat(later.get("events").asLong()).as("the late event counts with a later cut-off").isEqualTo(4);
+        JsonNode lateOnly = JSON.readTree(get(query.replace(cutoff.toString(), laterCutoff) + "&ingested_from=" + cutoff, finance).body());
+        assertThat(lateOnly.get("events").asLong()).as("between the two cut-offs: the late event alone").isEqualTo(1);
+        assertThat(lateOnly.get("lines").get(0).get("tokens").asLong()).isEqualTo(40_000);
+
+        JsonNode clipped = JSON.readTree(get(query.replace("from=" + start, "from=" + start.plusSeconds(30)), finance).body());
+        assertThat(clipped.get("lines").get(0).get("buckets").get(0).get("from").asString())
+                .as("a bucket the period cuts through is clipped to it").isEqualTo(start.plusSeconds(30).toString());
 
         assertProblem(get(query.replace(cutoff.toString(), Instant.now().plusSeconds(60).toString()), finance), 400, "in the past");
-        assertProblem(get(query.replace("from=" + start, "from=" + start.plusSeconds(60)), finance), 400, "30-minute boundary");
+        assertProblem(get(query + "&bucket_minutes=7", finance), 400, "bucket_minutes");
         assertProblem(get(query, tenantCaller(tenant)), 403, "finance");
         JsonNode tenants = JSON.readTree(get("/api/v1/usage/billable/tenants?from=" + start + "&to=" + start.plus(1, ChronoUnit.HOURS)
                 + "&ingested_before=" + cutoff, finance).body());

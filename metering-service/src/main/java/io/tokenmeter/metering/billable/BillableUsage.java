@@ -12,7 +12,7 @@ import java.util.List;
  * part of output and not listed apart.
  */
 public record BillableUsage(@JsonProperty("tenant_id") String tenantId, Instant from, Instant to,
-                            @JsonProperty("ingested_before") Instant ingestedBefore, @JsonProperty("bucket_minutes") int bucketMinutes,
+                            @JsonProperty("ingested_from") Instant ingestedFrom, @JsonProperty("ingested_before") Instant ingestedBefore, @JsonProperty("bucket_minutes") int bucketMinutes,
                             long events, List<Line> lines) {
 
     public record Line(String model, String region, @JsonProperty("token_class") String tokenClass, long tokens, List<Bucket> buckets) {

@@ -13,14 +13,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
 
 /**
  * Usage as of an ingest cut-off, for invoicing (finance and admin keys): what an invoice for a period counts is
  * exactly the events that occurred in it and were ingested before the run's cut-off; events ingested later are
- * late, and can be found by the same query with a later cut-off.
+ * late, and are found by the same query with {@code ingested_from} at that cut-off and a later {@code ingested_before}.
  */
 @RestController
 class BillableUsageController {
@@ -39,24 +38,32 @@ class BillableUsageController {
     @Operation(summary = "A tenant's usage that occurred in [from, to) and was ingested before a cut-off, per model, region, "
             + "token class and time bucket (finance, admin)")
     BillableUsage billable(Caller caller, @RequestParam("tenant_id") String tenantId, @RequestParam String from, @RequestParam String to,
+                           @RequestParam(name = "ingested_from", required = false) String ingestedFrom,
                            @RequestParam("ingested_before") String ingestedBefore,
                            @RequestParam(name = "bucket_minutes", defaultValue = "30") int bucketMinutes) {
         staff(caller);
         if (!BUCKETS.contains(bucketMinutes)) {
             throw new ApiException(CommonErrors.INVALID_REQUEST, "bucket_minutes is one of " + BUCKETS.stream().sorted().toList());
         }
-        Instant start = aligned("from", from, bucketMinutes);
-        Instant end = aligned("to", to, bucketMinutes);
-        return usage.usage(tenantId, start, checkedRange(start, end), settled(instant("ingested_before", ingestedBefore)), bucketMinutes);
+        Instant start = instant("from", from);
+        Instant end = checkedRange(start, instant("to", to));
+        Instant cutoff = settled(instant("ingested_before", ingestedBefore));
+        Instant since = ingestedFrom == null ? Instant.EPOCH : instant("ingested_from", ingestedFrom);
+        if (!since.isBefore(cutoff)) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "ingested_from must be before ingested_before");
+        }
+        return usage.usage(tenantId, start, end, since, cutoff, bucketMinutes);
     }
 
     @GetMapping("/api/v1/usage/billable/tenants")
     @Operation(summary = "The tenants with usage that occurred in [from, to) and was ingested before a cut-off (finance, admin)")
     List<String> tenants(Caller caller, @RequestParam String from, @RequestParam String to,
+                         @RequestParam(name = "ingested_from", required = false) String ingestedFrom,
                          @RequestParam("ingested_before") String ingestedBefore) {
         staff(caller);
         Instant start = instant("from", from);
-        return usage.tenants(start, checkedRange(start, instant("to", to)), settled(instant("ingested_before", ingestedBefore)));
+        return usage.tenants(start, checkedRange(start, instant("to", to)),
+                ingestedFrom == null ? Instant.EPOCH : instant("ingested_from", ingestedFrom), settled(instant("ingested_before", ingestedBefore)));
     }
 
     private static void staff(Caller caller) {
@@ -80,14 +87,6 @@ class BillableUsageController {
                     + " s in the past (events ingested before a more recent instant may still be committing); latest now: " + latest);
         }
         return cutoff;
-    }
-
-    private static Instant aligned(String name, String value, int bucketMinutes) {
-        Instant instant = instant(name, value);
-        if (instant.getEpochSecond() % (bucketMinutes * 60L) != 0 || instant.getNano() != 0) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "'" + name + "' must fall on a " + bucketMinutes + "-minute boundary (UTC): " + value);
-        }
-        return instant.truncatedTo(ChronoUnit.MINUTES);
     }
 
     private static Instant instant(String name, String value) {

@@ -28,7 +28,8 @@ class BillableUsageRepository {
         return jdbc.sql("SELECT now()").query(Timestamp.class).single().toInstant();
     }
 
-    BillableUsage usage(String tenantId, Instant from, Instant to, Instant ingestedBefore, int bucketMinutes) {
+    /** Buckets of {@code bucketMinutes} aligned on the epoch, clipped to the period where it cuts through one. */
+    BillableUsage usage(String tenantId, Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore, int bucketMinutes) {
         record Row(String model, String region, Instant bucket, long[] tokens, long events) {
         }
         List<Row> rows = jdbc.sql("""
@@ -36,11 +37,12 @@ class BillableUsageRepository {
                                sum(input_tokens) AS input, sum(cached_input_tokens) AS cached_input, sum(cache_write_tokens) AS cache_write,
                                sum(output_tokens) AS output, count(*) AS events
                         FROM usage_event
-                        WHERE tenant_id = :tenant AND occurred_at >= :from AND occurred_at < :to AND ingested_at < :cutoff
+                        WHERE tenant_id = :tenant AND occurred_at >= :from AND occurred_at < :to
+                          AND ingested_at >= :since AND ingested_at < :cutoff
                         GROUP BY model, region, bucket
                         ORDER BY model, region, bucket""")
                 .param("minutes", bucketMinutes).param("tenant", tenantId).param("from", Timestamp.from(from))
-                .param("to", Timestamp.from(to)).param("cutoff", Timestamp.from(ingestedBefore))
+                .param("to", Timestamp.from(to)).param("since", Timestamp.from(ingestedFrom)).param("cutoff", Timestamp.from(ingestedBefore))
                 .query((rs, n) -> new Row(rs.getString("model"), rs.getString("region"), rs.getTimestamp("bucket").toInstant(),
                         new long[]{rs.getLong("input"), rs.getLong("cached_input"), rs.getLong("cache_write"), rs.getLong("output")},
                         rs.getLong("events")))
@@ -53,7 +55,7 @@ class BillableUsageRepository {
             for (int c = 0; c < CLASSES.length; c++) {
                 if (row.tokens()[c] > 0) {
                     buckets.computeIfAbsent(row.model() + "\u0000" + row.region() + "\u0000" + CLASSES[c], k -> new ArrayList<>())
-                            .add(new BillableUsage.Bucket(row.bucket(), row.bucket().plus(width), row.tokens()[c]));
+                            .add(new BillableUsage.Bucket(max(row.bucket(), from), min(row.bucket().plus(width), to), row.tokens()[c]));
                 }
             }
         }
@@ -62,14 +64,24 @@ class BillableUsageRepository {
             String[] parts = key.split("\u0000");
             lines.add(new BillableUsage.Line(parts[0], parts[1], parts[2], list.stream().mapToLong(BillableUsage.Bucket::tokens).sum(), list));
         });
-        return new BillableUsage(tenantId, from, to, ingestedBefore, bucketMinutes, events, lines);
+        return new BillableUsage(tenantId, from, to, ingestedFrom, ingestedBefore, bucketMinutes, events, lines);
     }
 
-    List<String> tenants(Instant from, Instant to, Instant ingestedBefore) {
+    private static Instant max(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    List<String> tenants(Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
         return jdbc.sql("""
                         SELECT DISTINCT tenant_id FROM usage_event
-                        WHERE occurred_at >= :from AND occurred_at < :to AND ingested_at < :cutoff ORDER BY tenant_id""")
-                .param("from", Timestamp.from(from)).param("to", Timestamp.from(to)).param("cutoff", Timestamp.from(ingestedBefore))
+                        WHERE occurred_at >= :from AND occurred_at < :to AND ingested_at >= :since AND ingested_at < :cutoff
+                        ORDER BY tenant_id""")
+                .param("from", Timestamp.from(from)).param("to", Timestamp.from(to)).param("since", Timestamp.from(ingestedFrom))
+                .param("cutoff", Timestamp.from(ingestedBefore))
                 .query(String.class).list();
     }
 }
