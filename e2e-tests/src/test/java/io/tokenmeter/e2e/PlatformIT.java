@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -165,6 +166,108 @@ class PlatformIT {
         sleep(3000); // anything still in flight would now show as a double count
         assertThat(usage(stack.demo("FINANCE_API_KEY"), "granularity=month", "&tenant_id=" + tenant)
                 .get("data").get(0).get("requests").asLong()).isEqualTo(events);
+    }
+
+    /**
+     * Usage of the demo USD list prices (DeepSeek V3.2: input 0.27, cached input 0.07, output 1.10 per 1M; half price
+     * from 16:30 to 00:30 UTC) ingested for a German business invoiced in EUR (demo rate 1 EUR = 1.08 USD, so the
+     * inverse; EU reverse charge, no tax), run for a period that ended seconds ago, equals the amounts computed here
+     * to the cent. A tenant with unpriced usage fails alone, with the reason, and is not billed at zero.
+     */
+    @Test
+    void anInvoiceRunBillsEveryTenantWithUsageToTheCentAndAFailingTenantAlone() throws Exception {
+        String admin = stack.demo("ADMIN_API_KEY");
+        String finance = stack.demo("FINANCE_API_KEY");
+        String billed = tenant(admin, "{\"name\":\"Run Co\",\"legal_name\":\"Run Co GmbH\",\"billing_country\":\"DE\",\"currency\":\"EUR\",\"tax_id\":\"DE999999999\"}");
+        String unpriced = tenant(admin, "{\"name\":\"Odd Co\",\"billing_country\":\"SG\",\"currency\":\"SGD\"}");
+
+        Instant from = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+        while (crossesOffPeakEdge(from, from.plusSeconds(5))) { // a bucket across the window's edge is refused by design
+            sleep(1000);
+            from = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+        }
+        Instant to = from.plusSeconds(5);
+        ingest(admin, billed, "deepseek-v3.2", from.plusSeconds(1), 50_000_000, 0, 10_000_000);
+        ingest(admin, billed, "deepseek-v3.2", from.plusSeconds(3), 70_000_000, 5_000_000, 20_000_000);
+        ingest(admin, unpriced, "mystery-model", from.plusSeconds(2), 1_000, 0, 1_000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Instant.now().isAfter(to.plusSeconds(3))); // closed, and cut-off settled
+
+        HttpResponse<String> started = send("POST", "/api/v1/billing/runs", finance, "{\"from\":\"" + from + "\",\"to\":\"" + to + "\"}");
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        String runId = JSON.readTree(started.body()).get("id").asString();
+        HttpResponse<String> again = send("POST", "/api/v1/billing/runs", finance, "{\"from\":\"" + from + "\",\"to\":\"" + to + "\"}");
+        assertThat(again.statusCode()).as("the same period again creates nothing").isEqualTo(200);
+        assertThat(JSON.readTree(again.body()).get("id").asString()).isEqualTo(runId);
+        assertThat(send("POST", "/api/v1/billing/runs", finance, "{\"from\":\"" + from.minusSeconds(1) + "\",\"to\":\"" + to + "\"}")
+                .statusCode()).as("an overlapping period is refused").isEqualTo(409);
+        assertThat(send("POST", "/api/v1/billing/runs", admin, "{\"period\":\"2020-01\"}").statusCode()).isEqualTo(403);
+
+        JsonNode run = await().atMost(Duration.ofSeconds(30)).until(
+                () -> JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId, finance, null).body()), r -> r.get("pending").asInt() == 0);
+        assertThat(run.get("failures").toString()).contains(unpriced).contains("unpriced").contains("mystery-model");
+        assertThat(run.get("failures").toString()).doesNotContain(billed);
+
+        JsonNode invoices = JSON.readTree(send("GET", "/api/v1/billing/invoices?tenant_id=" + billed, finance, null).body()).get("items");
+        assertThat(invoices).hasSize(1);
+        JsonNode invoice = JSON.readTree(send("GET", "/api/v1/billing/invoices/" + invoices.get(0).get("id").asString(), finance, null).body());
+        boolean offPeak = inOffPeak(from);
+        BigDecimal factor = offPeak ? new BigDecimal("0.5") : BigDecimal.ONE;
+        BigDecimal usdToEur = BigDecimal.ONE.divide(new BigDecimal("1.08"), java.math.MathContext.DECIMAL128);
+        BigDecimal input = eur(new BigDecimal("120").multiply(new BigDecimal("0.27")).multiply(factor), usdToEur);
+        BigDecimal cached = eur(new BigDecimal("5").multiply(new BigDecimal("0.07")).multiply(factor), usdToEur);
+        BigDecimal output = eur(new BigDecimal("30").multiply(new BigDecimal("1.10")).multiply(factor), usdToEur);
+        assertThat(invoice.get("lines")).extracting(l -> l.get("token_class").asString() + "=" + l.get("tokens").asLong()
+                + "@" + plain(l.get("amount").decimalValue()))
+                .containsExactlyInAnyOrder("input=120000000@" + plain(input), "cached_input=5000000@" + plain(cached),
+                        "output=30000000@" + plain(output));
+        assertThat(invoice.get("subtotal").decimalValue()).isEqualByComparingTo(input.add(cached).add(output));
+        assertThat(invoice.get("tax").decimalValue()).isEqualByComparingTo("0");
+        assertThat(invoice.get("total").decimalValue()).isEqualByComparingTo(input.add(cached).add(output));
+        assertThat(invoice.get("tax_rule").get("legal_note").asString()).contains("Reverse charge");
+        assertThat(invoice.get("lines").get(0).get("fx_rate").doubleValue()).isCloseTo(usdToEur.doubleValue(), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(invoice.get("currency").asString()).isEqualTo("EUR");
+
+        HttpResponse<String> retried = send("POST", "/api/v1/billing/runs/" + runId + "/tenants/" + unpriced + "/retry", finance, null);
+        assertThat(retried.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(retried.body()).get("failures").toString()).as("still unpriced, still not billed").contains(unpriced);
+        assertThat(JSON.readTree(send("GET", "/api/v1/billing/invoices?tenant_id=" + unpriced, finance, null).body()).get("items")).isEmpty();
+    }
+
+    /** Compared by value: 30.00 and 30.0 are the same amount (the JSON parser here reads numbers as doubles). */
+    private static String plain(BigDecimal amount) {
+        return amount.stripTrailingZeros().toPlainString();
+    }
+
+    private static BigDecimal eur(BigDecimal usd, BigDecimal rate) {
+        return usd.multiply(rate).setScale(2, java.math.RoundingMode.HALF_EVEN);
+    }
+
+    private static boolean inOffPeak(Instant at) {
+        java.time.LocalTime t = at.atOffset(java.time.ZoneOffset.UTC).toLocalTime();
+        return !t.isBefore(java.time.LocalTime.of(16, 30)) || t.isBefore(java.time.LocalTime.of(0, 30));
+    }
+
+    private static boolean crossesOffPeakEdge(Instant from, Instant to) {
+        return inOffPeak(from) != inOffPeak(to.minusMillis(1));
+    }
+
+    private static String tenant(String admin, String body) throws Exception {
+        HttpResponse<String> created = send("POST", "/api/v1/admin/tenants", admin, body);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String id = JSON.readTree(created.body()).get("id").asString();
+        await().atMost(Duration.ofSeconds(30)).until(() -> send("GET", "/api/v1/billing/profiles/" + id, admin, null).statusCode() == 200);
+        return id;
+    }
+
+    private static void ingest(String admin, String tenant, String model, Instant at, long input, long cached, long output) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + "/api/v1/events"))
+                .header("Authorization", "Bearer " + admin).header("Content-Type", "application/cloudevents+json")
+                .POST(HttpRequest.BodyPublishers.ofString("""
+                        {"specversion":"1.0","id":"%s","source":"//e2e","type":"tokenmeter.usage.v1","subject":"%s","time":"%s",
+                         "data":{"model":"%s","provider":"deepseek","region":"cn-hangzhou","input_tokens":%d,"cached_input_tokens":%d,
+                                 "output_tokens":%d}}""".formatted(EventIds.newEventId(), tenant, at, model, input, cached, output))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(JSON.readTree(r.body()).get("accepted").asInt()).as(r.body()).isEqualTo(1);
     }
 
     private static long requests(String tenant) throws Exception {

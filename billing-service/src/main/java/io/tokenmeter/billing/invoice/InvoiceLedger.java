@@ -54,6 +54,13 @@ public class InvoiceLedger {
     @Transactional
     public Invoice createDraft(BillingProfile buyer, Issuer issuer, TaxRule taxRule, Instant periodStart, Instant periodEnd,
                                List<InvoiceLine> lines, String createdBy) {
+        return createDraft(buyer, issuer, taxRule, periodStart, periodEnd, lines, createdBy, null);
+    }
+
+    /** As above, made by an invoice run: the database holds at most one invoice per run and tenant. */
+    @Transactional
+    public Invoice createDraft(BillingProfile buyer, Issuer issuer, TaxRule taxRule, Instant periodStart, Instant periodEnd,
+                               List<InvoiceLine> lines, String createdBy, UUID runId) {
         Currency currency = MinorUnits.currency(buyer.currency());
         BigDecimal subtotal = BigDecimal.ZERO;
         for (InvoiceLine line : lines) {
@@ -71,14 +78,14 @@ public class InvoiceLedger {
         UUID id = UUID.randomUUID();
         jdbc.sql("""
                         INSERT INTO invoice (id, tenant_id, issuer_id, period_start, period_end, currency, status, buyer, issuer, tax_rule,
-                                             subtotal, tax, total, created_by)
+                                             subtotal, tax, total, created_by, run_id)
                         VALUES (:id, :tenant, :issuer, :start, :end, :currency, 'draft', CAST(:buyer AS jsonb), CAST(:issuerJson AS jsonb),
-                                CAST(:rule AS jsonb), :subtotal, :tax, :total, :by)""")
+                                CAST(:rule AS jsonb), :subtotal, :tax, :total, :by, :run)""")
                 .param("id", id).param("tenant", buyer.tenantId()).param("issuer", issuer.id())
                 .param("start", Timestamp.from(periodStart)).param("end", Timestamp.from(periodEnd)).param("currency", currency.getCurrencyCode())
                 .param("buyer", JSON.writeValueAsString(buyer)).param("issuerJson", JSON.writeValueAsString(issuer))
                 .param("rule", JSON.writeValueAsString(taxRule)).param("subtotal", subtotal).param("tax", tax).param("total", subtotal.add(tax))
-                .param("by", createdBy).update();
+                .param("by", createdBy).param("run", runId).update();
         int position = 0;
         for (InvoiceLine line : lines) {
             jdbc.sql("""

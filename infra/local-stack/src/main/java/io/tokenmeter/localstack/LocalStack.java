@@ -128,7 +128,11 @@ public final class LocalStack implements AutoCloseable {
         switch (service) {
             case "metering-service" -> database(env, "METERING", "metering");
             case "pricing-service" -> database(env, "PRICING", "pricing");
-            case "billing-service" -> database(env, "BILLING", "billing");
+            case "billing-service" -> {
+                database(env, "BILLING", "billing");
+                env.put("METERING_URL", "http://127.0.0.1:" + ports.metering());
+                env.put("PRICING_URL", "http://127.0.0.1:" + ports.pricing());
+            }
             case "api-gateway" -> {
                 database(env, "GATEWAY", "gateway");
                 env.put("SPRING_PROFILES_ACTIVE", "local");

@@ -1,0 +1,169 @@
+package io.tokenmeter.billing.run;
+
+import io.tokenmeter.billing.BillingErrors;
+import io.tokenmeter.billing.invoice.Invoice;
+import io.tokenmeter.billing.invoice.InvoiceLedger;
+import io.tokenmeter.billing.invoice.InvoiceLine;
+import io.tokenmeter.billing.invoice.LineKind;
+import io.tokenmeter.billing.issuer.Issuer;
+import io.tokenmeter.billing.issuer.Issuers;
+import io.tokenmeter.billing.profile.BillingProfile;
+import io.tokenmeter.billing.profile.BillingProfiles;
+import io.tokenmeter.billing.tax.TaxRule;
+import io.tokenmeter.billing.tax.TaxRules;
+import io.tokenmeter.contracts.web.ApiException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Invoice runs: a period is billed once, for every tenant with usage in it as of the run's ingest cut-off, each
+ * tenant on its own (one failing does not stop the others; it can be retried alone). A tenant's draft is made in
+ * one transaction with its run row locked, so a retry racing the run cannot bill it twice (and the database holds
+ * one invoice per run and tenant). Runs left with pending tenants by a crash resume at start.
+ */
+@Service
+class InvoiceRunService implements ApplicationRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(InvoiceRunService.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** A run, and whether this request made it (false: the period had been run already, nothing new was made). */
+    record Started(InvoiceRun run, boolean created) {
+    }
+
+    private final InvoiceRuns runs;
+    private final ServiceCalls calls;
+    private final BillingProfiles profiles;
+    private final Issuers issuers;
+    private final TaxRules taxRules;
+    private final InvoiceLedger ledger;
+    private final TransactionTemplate tx;
+    private final RunProperties properties;
+    private final Clock clock = Clock.systemUTC();
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+
+    InvoiceRunService(InvoiceRuns runs, ServiceCalls calls, BillingProfiles profiles, Issuers issuers, TaxRules taxRules,
+                      InvoiceLedger ledger, TransactionTemplate tx, RunProperties properties) {
+        this.runs = runs;
+        this.calls = calls;
+        this.profiles = profiles;
+        this.issuers = issuers;
+        this.taxRules = taxRules;
+        this.ledger = ledger;
+        this.tx = tx;
+        this.properties = properties;
+    }
+
+    Started start(Instant from, Instant to, String by) {
+        var existing = runs.findByPeriod(from, to);
+        if (existing.isPresent()) {
+            return new Started(view(existing.get().id()), false);
+        }
+        Instant now = clock.instant();
+        if (now.isBefore(to.plus(properties.grace()))) {
+            throw new ApiException(BillingErrors.PERIOD_OPEN, "the period ends at " + to + "; with the grace window of "
+                    + properties.grace().toMinutes() + " min it can be run from " + to.plus(properties.grace()));
+        }
+        var latest = runs.latest();
+        if (latest.isPresent() && from.isBefore(latest.get().periodEnd())) {
+            throw new ApiException(BillingErrors.CONFLICT, "runs follow each other in time: the last run's period ended at "
+                    + latest.get().periodEnd() + ", so a new one starts there or later");
+        }
+        Instant cutoff = now.minus(properties.settle());
+        InvoiceRuns.Run run = new InvoiceRuns.Run(UUID.randomUUID(), from, to, cutoff, latest.map(InvoiceRuns.Run::cutoff).orElse(null),
+                latest.map(InvoiceRuns.Run::firstPeriodStart).orElse(from));
+        List<String> tenants = calls.tenantsWithUsage(from, to, null, cutoff);
+        try {
+            tx.executeWithoutResult(status -> runs.insert(run, tenants, by));
+        } catch (DataIntegrityViolationException raced) {
+            // another request started this period (or an overlapping one) a moment ago
+            return runs.findByPeriod(from, to).map(r -> new Started(view(r.id()), false)).orElseThrow(() -> new ApiException(
+                    BillingErrors.CONFLICT, "another run overlapping " + from + " to " + to + " was started meanwhile"));
+        }
+        workers.execute(() -> processPending(run.id()));
+        return new Started(view(run.id()), true);
+    }
+
+    InvoiceRun view(UUID id) {
+        return runs.view(id).orElseThrow(() -> new ApiException(io.tokenmeter.contracts.web.CommonErrors.NOT_FOUND, "no run " + id));
+    }
+
+    /** Retries a failed tenant now; returns the run as it then stands. */
+    InvoiceRun retry(UUID runId, String tenantId) {
+        view(runId);
+        if (!runs.retry(runId, tenantId)) {
+            throw new ApiException(BillingErrors.CONFLICT, "tenant " + tenantId + " has not failed in run " + runId);
+        }
+        process(runs.find(runId).orElseThrow(), tenantId);
+        return view(runId);
+    }
+
+    @Override
+    public void run(ApplicationArguments args) {
+        for (UUID runId : runs.runsWithPendingTenants()) {
+            log.info("resuming invoice run {}", runId);
+            workers.execute(() -> processPending(runId));
+        }
+    }
+
+    private void processPending(UUID runId) {
+        InvoiceRuns.Run run = runs.find(runId).orElseThrow();
+        for (String tenant : runs.pending(runId)) {
+            process(run, tenant);
+        }
+    }
+
+    private void process(InvoiceRuns.Run run, String tenantId) {
+        try {
+            tx.executeWithoutResult(status -> {
+                if (runs.lockPending(run.id(), tenantId)) {
+                    runs.invoiced(run.id(), tenantId, draft(run, tenantId).id());
+                }
+            });
+        } catch (RuntimeException e) {
+            String reason = e instanceof RunFailure || e instanceof ApiException || e instanceof ServiceCalls.ServiceCallException
+                    ? e.getMessage() : e.toString();
+            log.warn("run {}: tenant {} not invoiced: {}", run.id(), tenantId, reason);
+            tx.executeWithoutResult(status -> runs.failed(run.id(), tenantId, reason));
+        }
+    }
+
+    private Invoice draft(InvoiceRuns.Run run, String tenantId) {
+        BillingProfile buyer = profiles.find(tenantId)
+                .orElseThrow(() -> new RunFailure("no billing profile: the gateway has not published tenant " + tenantId + " on tenants.v1"));
+        Issuer issuer = issuers.defaultIssuer().orElseThrow(() -> new RunFailure("no default issuer is configured"));
+        TaxRule taxRule = taxRules.applicable(issuer.country(), buyer.billingCountry(), buyer.business());
+        JsonNode usage = calls.billableUsage(tenantId, run.periodStart(), run.periodEnd(), null, run.cutoff());
+        JsonNode quote = calls.quote(quoteRequest(tenantId, run, buyer.currency(), usage.path("lines")));
+        List<InvoiceLine> lines = QuotedLines.of(quote, buyer.currency(), LineKind.USAGE, null, null, "");
+        return ledger.createDraft(buyer, issuer, taxRule, run.periodStart(), run.periodEnd(), lines, "run " + run.id(), run.id());
+    }
+
+    private static ObjectNode quoteRequest(String tenantId, InvoiceRuns.Run run, String currency, JsonNode usageLines) {
+        ObjectNode request = JSON.createObjectNode().put("tenant_id", tenantId).put("currency", currency);
+        request.putObject("period").put("from", run.periodStart().toString()).put("to", run.periodEnd().toString());
+        ArrayNode lines = request.putArray("lines");
+        for (JsonNode line : usageLines) {
+            ObjectNode quoted = lines.addObject().put("model", line.path("model").asString()).put("region", line.path("region").asString())
+                    .put("token_class", line.path("token_class").asString());
+            quoted.set("buckets", line.path("buckets"));
+        }
+        return request;
+    }
+}

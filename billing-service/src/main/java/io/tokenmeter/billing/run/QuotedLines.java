@@ -1,0 +1,67 @@
+package io.tokenmeter.billing.run;
+
+import io.tokenmeter.billing.invoice.InvoiceLine;
+import io.tokenmeter.billing.invoice.LineKind;
+import io.tokenmeter.contracts.money.MinorUnits;
+import tools.jackson.databind.JsonNode;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns a rating quote into invoice lines: one per model x region x token class x tier x off-peak, with the tier's
+ * tokens, its rate per 1M and amount in the price book's currency, the FX rate the quote used (its date, and the
+ * sources of the published rates behind it) and the amount in the invoice currency, rounded once to its minor
+ * units, half to even. Usage the quote could not price blocks the invoice: never billed at zero.
+ */
+final class QuotedLines {
+
+    private QuotedLines() {
+    }
+
+    static List<InvoiceLine> of(JsonNode quote, String invoiceCurrency, LineKind kind, Instant usageFrom, Instant usageTo, String prefix) {
+        Currency currency = MinorUnits.currency(invoiceCurrency);
+        List<String> unpriced = new ArrayList<>();
+        List<InvoiceLine> lines = new ArrayList<>();
+        for (JsonNode line : quote.path("lines")) {
+            String model = line.path("model").asString();
+            String region = line.path("region").asString();
+            String tokenClass = line.path("token_class").asString().toLowerCase();
+            if (!line.path("priced").asBoolean(false)) {
+                unpriced.add(model + " in " + region + ", " + tokenClass + ": " + line.path("reason").asString("no price"));
+                continue;
+            }
+            String bookCurrency = line.path("currency").asString();
+            JsonNode converted = line.get("converted");
+            BigDecimal fxRate = converted == null || converted.isNull() ? null : converted.path("rate").decimalValue();
+            LocalDate fxDate = fxRate == null ? null : LocalDate.parse(converted.path("fx_date").asString());
+            String fxSource = fxRate == null ? null : sources(converted.path("rates_used"));
+            JsonNode tiers = line.path("tiers");
+            for (JsonNode tier : tiers) {
+                BigDecimal inBook = tier.path("amount").decimalValue();
+                BigDecimal amount = MinorUnits.round(fxRate == null ? inBook : inBook.multiply(fxRate), currency);
+                String description = prefix + model + " " + tokenClass.replace('_', ' ') + " tokens, " + region
+                        + (tiers.size() > 1 ? ", tier " + tier.path("tier").asInt() : "") + (tier.path("off_peak").asBoolean(false) ? ", off-peak" : "");
+                lines.add(InvoiceLine.draft(kind, description, model, region, tokenClass, usageFrom, usageTo, tier.path("tokens").asLong(),
+                        tier.path("rate_per_million").decimalValue(), bookCurrency, inBook, fxRate, fxDate, fxSource, amount));
+            }
+        }
+        if (!unpriced.isEmpty()) {
+            throw new RunFailure("unpriced usage, so no invoice rather than one at zero: " + String.join("; ", unpriced));
+        }
+        return lines;
+    }
+
+    private static String sources(JsonNode ratesUsed) {
+        Set<String> sources = new LinkedHashSet<>();
+        ratesUsed.forEach(rate -> sources.add(rate.path("source").asString("")));
+        sources.remove("");
+        return String.join(", ", sources);
+    }
+}

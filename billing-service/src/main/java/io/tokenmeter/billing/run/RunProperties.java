@@ -1,0 +1,19 @@
+package io.tokenmeter.billing.run;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * @param grace    how long after a period's end a run may start, so that late events still count on time
+ * @param settle   how far behind now a run's ingest cut-off lies (metering refuses cut-offs nearer than its own
+ *                 settle; keep this at least as long)
+ * @param metering metering-service, for billable usage
+ * @param pricing  pricing-service, for quotes
+ */
+@ConfigurationProperties("tokenmeter.billing.runs")
+record RunProperties(@DefaultValue("1h") Duration grace, @DefaultValue("5m") Duration settle,
+                     @DefaultValue("http://127.0.0.1:8081") URI metering, @DefaultValue("http://127.0.0.1:8082") URI pricing) {
+}
