@@ -233,6 +233,82 @@ class PlatformIT {
         assertThat(JSON.readTree(send("GET", "/api/v1/billing/invoices?tenant_id=" + unpriced, finance, null).body()).get("items")).isEmpty();
     }
 
+    /**
+     * An event of a period already invoiced, ingested after that run's cut-off, is billed once, by the next run, as
+     * an adjustment line labelled with its period; a tenant whose only usage is late is invoiced for it too.
+     */
+    @Test
+    void lateEventsAreBilledOnceAsAdjustmentsOnTheNextRun() throws Exception {
+        String admin = stack.demo("ADMIN_API_KEY");
+        String finance = stack.demo("FINANCE_API_KEY");
+        String onTime = tenant(admin, "{\"name\":\"Late Co\",\"billing_country\":\"US\",\"currency\":\"USD\"}");
+        String lateOnly = tenant(admin, "{\"name\":\"Later Co\",\"billing_country\":\"US\",\"currency\":\"USD\"}");
+
+        Instant a = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+        while (crossesOffPeakEdge(a, a.plusSeconds(10))) {
+            sleep(1000);
+            a = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+        }
+        Instant b = a.plusSeconds(5);
+        Instant end = b.plusSeconds(5);
+        ingest(admin, onTime, "deepseek-v3.2", a.plusSeconds(1), 20_000_000, 0, 0);
+        awaitClosed(b);
+        String first = run(finance, a, b);
+        JsonNode firstInvoice = invoiceOf(finance, first, onTime);
+        assertThat(firstInvoice.get("lines")).hasSize(1);
+
+        // arrive after the first run's cut-off, though they occurred in its period
+        ingest(admin, onTime, "deepseek-v3.2", a.plusSeconds(2), 10_000_000, 0, 0);
+        ingest(admin, lateOnly, "deepseek-v3.2", a.plusSeconds(3), 0, 0, 4_000_000);
+        ingest(admin, onTime, "deepseek-v3.2", b.plusSeconds(1), 0, 0, 1_000_000);
+        awaitClosed(end);
+        String second = run(finance, b, end);
+
+        BigDecimal factor = inOffPeak(a) ? new BigDecimal("0.5") : BigDecimal.ONE;
+        JsonNode invoice = invoiceOf(finance, second, onTime);
+        assertThat(invoice.get("lines")).extracting(l -> l.get("kind").asString() + " " + l.get("token_class").asString() + "="
+                        + l.get("tokens").asLong() + "@" + plain(l.get("amount").decimalValue()) + " from " + l.path("usage_period_start").asString(""))
+                .containsExactly(
+                        "USAGE output=1000000@" + plain(usd("1", "1.10", factor)) + " from ",
+                        "ADJUSTMENT input=10000000@" + plain(usd("10", "0.27", factor)) + " from " + a);
+        JsonNode lateInvoice = invoiceOf(finance, second, lateOnly);
+        assertThat(lateInvoice.get("lines")).hasSize(1);
+        assertThat(lateInvoice.get("lines").get(0).get("kind").asString()).isEqualTo("ADJUSTMENT");
+        assertThat(lateInvoice.get("total").decimalValue()).isEqualByComparingTo(usd("4", "1.10", factor));
+        assertThat(JSON.readTree(send("GET", "/api/v1/billing/invoices/" + firstInvoice.get("id").asString(), finance, null).body())
+                .get("total").decimalValue()).as("the first invoice is as it was").isEqualByComparingTo(firstInvoice.get("total").decimalValue());
+    }
+
+    private static BigDecimal usd(String millions, String rate, BigDecimal factor) {
+        return new BigDecimal(millions).multiply(new BigDecimal(rate)).multiply(factor).setScale(2, java.math.RoundingMode.HALF_EVEN);
+    }
+
+    private static void awaitClosed(Instant periodEnd) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> Instant.now().isAfter(periodEnd.plusSeconds(3))); // closed, cut-off settled
+    }
+
+    /** Runs a period and waits until no tenant is pending; returns the run id. */
+    private static String run(String finance, Instant from, Instant to) throws Exception {
+        HttpResponse<String> started = send("POST", "/api/v1/billing/runs", finance, "{\"from\":\"" + from + "\",\"to\":\"" + to + "\"}");
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        String id = JSON.readTree(started.body()).get("id").asString();
+        await().atMost(Duration.ofSeconds(30)).until(
+                () -> JSON.readTree(send("GET", "/api/v1/billing/runs/" + id, finance, null).body()).get("pending").asInt() == 0);
+        return id;
+    }
+
+    private static JsonNode invoiceOf(String finance, String runId, String tenant) throws Exception {
+        JsonNode run = JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId, finance, null).body());
+        assertThat(run.get("failures").toString()).doesNotContain(tenant);
+        for (JsonNode item : JSON.readTree(send("GET", "/api/v1/billing/invoices?tenant_id=" + tenant, finance, null).body()).get("items")) {
+            JsonNode invoice = JSON.readTree(send("GET", "/api/v1/billing/invoices/" + item.get("id").asString(), finance, null).body());
+            if (run.get("period_start").asString().equals(invoice.get("period_start").asString())) {
+                return invoice;
+            }
+        }
+        throw new AssertionError("no invoice of run " + runId + " for " + tenant);
+    }
+
     /** Compared by value: 30.00 and 30.0 are the same amount (the JSON parser here reads numbers as doubles). */
     private static String plain(BigDecimal amount) {
         return amount.stripTrailingZeros().toPlainString();

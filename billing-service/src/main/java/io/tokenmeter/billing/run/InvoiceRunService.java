@@ -88,9 +88,12 @@ class InvoiceRunService implements ApplicationRunner {
         Instant cutoff = now.minus(properties.settle());
         InvoiceRuns.Run run = new InvoiceRuns.Run(UUID.randomUUID(), from, to, cutoff, latest.map(InvoiceRuns.Run::cutoff).orElse(null),
                 latest.map(InvoiceRuns.Run::firstPeriodStart).orElse(from));
-        List<String> tenants = calls.tenantsWithUsage(from, to, null, cutoff);
+        java.util.Set<String> tenants = new java.util.TreeSet<>(calls.tenantsWithUsage(from, to, null, cutoff));
+        if (run.previousCutoff() != null) { // and those with only late usage of earlier periods
+            tenants.addAll(calls.tenantsWithUsage(run.firstPeriodStart(), from, run.previousCutoff(), cutoff));
+        }
         try {
-            tx.executeWithoutResult(status -> runs.insert(run, tenants, by));
+            tx.executeWithoutResult(status -> runs.insert(run, List.copyOf(tenants), by));
         } catch (DataIntegrityViolationException raced) {
             // another request started this period (or an overlapping one) a moment ago
             return runs.findByPeriod(from, to).map(r -> new Started(view(r.id()), false)).orElseThrow(() -> new ApiException(
@@ -149,20 +152,53 @@ class InvoiceRunService implements ApplicationRunner {
                 .orElseThrow(() -> new RunFailure("no billing profile: the gateway has not published tenant " + tenantId + " on tenants.v1"));
         Issuer issuer = issuers.defaultIssuer().orElseThrow(() -> new RunFailure("no default issuer is configured"));
         TaxRule taxRule = taxRules.applicable(issuer.country(), buyer.billingCountry(), buyer.business());
+        List<InvoiceLine> lines = new java.util.ArrayList<>(lateUsage(run, tenantId, buyer.currency()));
         JsonNode usage = calls.billableUsage(tenantId, run.periodStart(), run.periodEnd(), null, run.cutoff());
-        JsonNode quote = calls.quote(quoteRequest(tenantId, run, buyer.currency(), usage.path("lines")));
-        List<InvoiceLine> lines = QuotedLines.of(quote, buyer.currency(), LineKind.USAGE, null, null, "");
+        if (!usage.path("lines").isEmpty()) {
+            JsonNode quote = calls.quote(quoteRequest(tenantId, run, buyer.currency(), usage.path("lines"), java.util.Map.of()));
+            lines.addAll(0, QuotedLines.of(quote, buyer.currency(), LineKind.USAGE, null, null, ""));
+        }
         return ledger.createDraft(buyer, issuer, taxRule, run.periodStart(), run.periodEnd(), lines, "run " + run.id(), run.id());
     }
 
-    private static ObjectNode quoteRequest(String tenantId, InvoiceRuns.Run run, String currency, JsonNode usageLines) {
+    /**
+     * Late usage: events of earlier runs' periods ingested between the previous run's cut-off and this one's (so each
+     * late event is billed once, by the first run after it arrived). Each earlier period is quoted on its own, its
+     * tiers continuing from the tokens already invoiced for it, and billed as adjustment lines labelled with it.
+     */
+    private List<InvoiceLine> lateUsage(InvoiceRuns.Run run, String tenantId, String currency) {
+        if (run.previousCutoff() == null) {
+            return List.of();
+        }
+        List<InvoiceLine> lines = new java.util.ArrayList<>();
+        for (InvoiceRuns.Run earlier : runs.between(run.firstPeriodStart(), run.periodStart())) {
+            JsonNode late = calls.billableUsage(tenantId, earlier.periodStart(), earlier.periodEnd(), run.previousCutoff(), run.cutoff());
+            if (late.path("lines").isEmpty()) {
+                continue;
+            }
+            JsonNode quote = calls.quote(quoteRequest(tenantId, earlier, currency, late.path("lines"), runs.invoicedTokens(tenantId, earlier)));
+            lines.addAll(QuotedLines.of(quote, currency, LineKind.ADJUSTMENT, earlier.periodStart(), earlier.periodEnd(),
+                    "late usage of " + earlier.periodStart() + " to " + earlier.periodEnd() + ": "));
+        }
+        return lines;
+    }
+
+    /** @param alreadyInvoiced tokens per model/class already billed for the period; tiers continue after them */
+    private static ObjectNode quoteRequest(String tenantId, InvoiceRuns.Run period, String currency, JsonNode usageLines,
+                                           java.util.Map<String, Long> alreadyInvoiced) {
         ObjectNode request = JSON.createObjectNode().put("tenant_id", tenantId).put("currency", currency);
-        request.putObject("period").put("from", run.periodStart().toString()).put("to", run.periodEnd().toString());
+        request.putObject("period").put("from", period.periodStart().toString()).put("to", period.periodEnd().toString());
         ArrayNode lines = request.putArray("lines");
+        java.util.Map<String, Long> counted = new java.util.HashMap<>(alreadyInvoiced);
         for (JsonNode line : usageLines) {
+            String key = line.path("model").asString() + "/" + line.path("token_class").asString();
             ObjectNode quoted = lines.addObject().put("model", line.path("model").asString()).put("region", line.path("region").asString())
                     .put("token_class", line.path("token_class").asString());
             quoted.set("buckets", line.path("buckets"));
+            if (!alreadyInvoiced.isEmpty()) { // explicit, so it must include this quote's earlier lines too
+                quoted.put("already_counted", counted.getOrDefault(key, 0L));
+            }
+            counted.merge(key, line.path("tokens").asLong(), Long::sum);
         }
         return request;
     }

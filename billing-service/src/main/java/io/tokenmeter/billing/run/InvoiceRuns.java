@@ -43,6 +43,31 @@ class InvoiceRuns {
                 .query(InvoiceRuns::run).optional();
     }
 
+    /** The runs whose periods lie in [from, to), oldest first: where late usage of earlier periods belongs. */
+    List<Run> between(Instant from, Instant to) {
+        return jdbc.sql("""
+                        SELECT id, period_start, period_end, cutoff, previous_cutoff, first_period_start FROM invoice_run
+                        WHERE period_start >= :from AND period_end <= :to ORDER BY period_start""")
+                .param("from", Timestamp.from(from)).param("to", Timestamp.from(to)).query(InvoiceRuns::run).list();
+    }
+
+    /**
+     * Tokens of a tenant already invoiced for a period, per model and token class (its run's invoice and the
+     * adjustments billed for it since): where late tokens continue in the tiers.
+     */
+    java.util.Map<String, Long> invoicedTokens(String tenantId, Run period) {
+        java.util.Map<String, Long> tokens = new java.util.HashMap<>();
+        jdbc.sql("""
+                        SELECT l.model, l.token_class, sum(l.tokens) AS tokens
+                        FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id
+                        WHERE i.tenant_id = :tenant AND i.status <> 'void'
+                          AND ((i.run_id = :run AND l.kind = 'usage') OR (l.kind = 'adjustment' AND l.usage_period_start = :start))
+                        GROUP BY l.model, l.token_class""")
+                .param("tenant", tenantId).param("run", period.id()).param("start", Timestamp.from(period.periodStart()))
+                .query((rs, n) -> tokens.put(rs.getString("model") + "/" + rs.getString("token_class"), rs.getLong("tokens"))).list();
+        return tokens;
+    }
+
     void insert(Run run, List<String> tenants, String createdBy) {
         jdbc.sql("""
                         INSERT INTO invoice_run (id, period_start, period_end, cutoff, previous_cutoff, first_period_start, created_by)
