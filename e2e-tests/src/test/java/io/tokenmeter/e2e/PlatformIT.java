@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
@@ -226,6 +227,7 @@ class PlatformIT {
         assertThat(invoice.get("tax_rule").get("legal_note").asString()).contains("Reverse charge");
         assertThat(invoice.get("lines").get(0).get("fx_rate").doubleValue()).isCloseTo(usdToEur.doubleValue(), org.assertj.core.data.Offset.offset(1e-12));
         assertThat(invoice.get("currency").asString()).isEqualTo("EUR");
+        assertThat(lineageTokens(finance, invoice, "input")).as("the two events behind the input line").containsExactly(50_000_000L, 70_000_000L);
 
         HttpResponse<String> retried = send("POST", "/api/v1/billing/runs/" + runId + "/tenants/" + unpriced + "/retry", finance, null);
         assertThat(retried.statusCode()).isEqualTo(200);
@@ -277,6 +279,31 @@ class PlatformIT {
         assertThat(lateInvoice.get("total").decimalValue()).isEqualByComparingTo(usd("4", "1.10", factor));
         assertThat(JSON.readTree(send("GET", "/api/v1/billing/invoices/" + firstInvoice.get("id").asString(), finance, null).body())
                 .get("total").decimalValue()).as("the first invoice is as it was").isEqualByComparingTo(firstInvoice.get("total").decimalValue());
+        assertThat(lineageTokens(finance, firstInvoice, "input")).as("the first run's line: the on-time event only").containsExactly(20_000_000L);
+        assertThat(lineageTokens(finance, invoice, "input")).as("the adjustment: the late event only").containsExactly(10_000_000L);
+        assertThat(send("GET", "/api/v1/billing/invoices/" + invoice.get("id").asString() + "/lines/" + invoice.get("lines").get(0).get("id").asString()
+                + "/events", stack.demo("TENANT_API_KEY"), null).statusCode()).as("another tenant's invoice").isEqualTo(404);
+    }
+
+    /** The tokens of each event behind the invoice's line of this token class, following the pages. */
+    private static List<Long> lineageTokens(String finance, JsonNode invoice, String tokenClass) throws Exception {
+        String lineId = null;
+        for (JsonNode line : invoice.get("lines")) {
+            if (line.get("token_class").asString().equals(tokenClass)) {
+                lineId = line.get("id").asString();
+            }
+        }
+        List<Long> tokens = new java.util.ArrayList<>();
+        String after = null;
+        do {
+            HttpResponse<String> page = send("GET", "/api/v1/billing/invoices/" + invoice.get("id").asString() + "/lines/" + lineId
+                    + "/events?limit=1" + (after == null ? "" : "&after=" + after), finance, null);
+            assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+            JsonNode body = JSON.readTree(page.body());
+            body.get("events").forEach(e -> tokens.add(e.get("tokens").asLong()));
+            after = body.get("next").isNull() ? null : body.get("next").asString();
+        } while (after != null);
+        return tokens;
     }
 
     private static BigDecimal usd(String millions, String rate, BigDecimal factor) {

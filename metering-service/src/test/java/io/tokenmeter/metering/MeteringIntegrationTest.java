@@ -272,6 +272,17 @@ class MeteringIntegrationTest {
         assertThat(lateOnly.get("events").asLong()).as("between the two cut-offs: the late event alone").isEqualTo(1);
         assertThat(lateOnly.get("lines").get(0).get("tokens").asLong()).isEqualTo(40_000);
 
+        String lineage = "/api/v1/usage/billable/events?tenant_id=" + tenant + "&model=glm-5&region=cn-beijing&token_class=input&from=" + start
+                + "&to=" + start.plus(1, ChronoUnit.HOURS) + "&ingested_before=" + cutoff + "&limit=1";
+        JsonNode page1 = JSON.readTree(get(lineage, finance).body());
+        assertThat(page1.get("events")).hasSize(1);
+        assertThat(page1.get("events").get(0).get("tokens").asLong()).isEqualTo(100);
+        JsonNode page2 = JSON.readTree(get(lineage + "&after=" + page1.get("next").asString(), finance).body());
+        assertThat(page2.get("events").get(0).get("tokens").asLong()).as("the second event, not the late one").isEqualTo(200);
+        JsonNode page3 = JSON.readTree(get(lineage + "&after=" + page2.get("next").asString(), finance).body());
+        assertThat(page3.get("events")).isEmpty();
+        assertThat(page3.get("next").isNull()).isTrue();
+
         JsonNode clipped = JSON.readTree(get(query.replace("from=" + start, "from=" + start.plusSeconds(30)), finance).body());
         assertThat(clipped.get("lines").get(0).get("buckets").get(0).get("from").asString())
                 .as("a bucket the period cuts through is clipped to it").isEqualTo(start.plusSeconds(30).toString());

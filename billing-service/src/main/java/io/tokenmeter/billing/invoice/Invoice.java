@@ -11,7 +11,7 @@ import java.util.UUID;
 
 /**
  * An invoice with the copies it keeps of what it was made from: the buyer's billing profile, the issuer and the
- * tax rule, as they were when it was drafted. {@code lines} is empty in listings.
+ * tax rule, as they were when it was drafted, and the run that made it. {@code lines} is absent in listings.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Invoice(UUID id, String number, @JsonProperty("tenant_id") String tenantId, @JsonProperty("issuer_id") String issuerId,
@@ -19,10 +19,11 @@ public record Invoice(UUID id, String number, @JsonProperty("tenant_id") String 
                       String currency, InvoiceStatus status, JsonNode buyer, JsonNode issuer, @JsonProperty("tax_rule") JsonNode taxRule,
                       BigDecimal subtotal, BigDecimal tax, BigDecimal total,
                       @JsonProperty("created_at") Instant createdAt, @JsonProperty("issued_at") Instant issuedAt,
-                      @JsonProperty("paid_at") Instant paidAt, @JsonProperty("voided_at") Instant voidedAt, List<InvoiceLine> lines) {
+                      @JsonProperty("paid_at") Instant paidAt, @JsonProperty("voided_at") Instant voidedAt,
+                      @JsonProperty("run_id") UUID runId, List<InvoiceLine> lines) {
 
     Invoice withLines(List<InvoiceLine> lines) {
         return new Invoice(id, number, tenantId, issuerId, periodStart, periodEnd, currency, status, buyer, issuer, taxRule, subtotal, tax,
-                total, createdAt, issuedAt, paidAt, voidedAt, lines);
+                total, createdAt, issuedAt, paidAt, voidedAt, runId, lines);
     }
 }

@@ -38,7 +38,7 @@ public class InvoiceLedger {
     private static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
     private static final String INVOICE_COLUMNS = """
             id, number, tenant_id, issuer_id, period_start, period_end, currency, status, buyer::text AS buyer, issuer::text AS issuer,
-            tax_rule::text AS tax_rule, subtotal, tax, total, created_at, issued_at, paid_at, voided_at""";
+            tax_rule::text AS tax_rule, subtotal, tax, total, created_at, issued_at, paid_at, voided_at, run_id""";
 
     private final JdbcClient jdbc;
     private final DocumentNumbers numbers;
@@ -265,7 +265,7 @@ public class InvoiceLedger {
                 InvoiceStatus.valueOf(rs.getString("status").toUpperCase()), JSON.readTree(rs.getString("buyer")),
                 JSON.readTree(rs.getString("issuer")), JSON.readTree(rs.getString("tax_rule")), rs.getBigDecimal("subtotal"),
                 rs.getBigDecimal("tax"), rs.getBigDecimal("total"), instant(rs, "created_at"), instant(rs, "issued_at"),
-                instant(rs, "paid_at"), instant(rs, "voided_at"), null);
+                instant(rs, "paid_at"), instant(rs, "voided_at"), rs.getObject("run_id", UUID.class), null);
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -48,6 +48,18 @@ class ServiceCalls {
         return get(metering("/api/v1/usage/billable", tenantId, from, to, ingestedFrom, ingestedBefore));
     }
 
+    /** A page of the events behind a billable line. */
+    JsonNode lineage(String tenantId, String model, String region, String tokenClass, Instant from, Instant to, Instant ingestedFrom,
+                     Instant ingestedBefore, String after, int limit) {
+        UriComponentsBuilder uri = UriComponentsBuilder.fromUri(metering("/api/v1/usage/billable/events", tenantId, from, to, ingestedFrom,
+                ingestedBefore)).queryParam("model", model).queryParam("region", region).queryParam("token_class", tokenClass)
+                .queryParam("limit", limit);
+        if (after != null) {
+            uri.queryParam("after", after);
+        }
+        return get(uri.encode().build().toUri());
+    }
+
     private URI metering(String path, String tenantId, Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
         UriComponentsBuilder uri = UriComponentsBuilder.fromUri(properties.metering()).path(path)
                 .queryParam("from", from).queryParam("to", to).queryParam("ingested_before", ingestedBefore);

@@ -66,6 +66,45 @@ class BillableUsageController {
                 ingestedFrom == null ? Instant.EPOCH : instant("ingested_from", ingestedFrom), settled(instant("ingested_before", ingestedBefore)));
     }
 
+    /** A page of lineage, and the cursor of the next page ({@code null} on the last). */
+    record EventPage(List<BillableUsageRepository.LineageEvent> events, String next) {
+    }
+
+    @GetMapping("/api/v1/usage/billable/events")
+    @Operation(summary = "The events behind a billable line, in occurrence order, paged by the cursor 'after' (finance, admin)")
+    EventPage events(Caller caller, @RequestParam("tenant_id") String tenantId, @RequestParam String model, @RequestParam String region,
+                     @RequestParam("token_class") String tokenClass, @RequestParam String from, @RequestParam String to,
+                     @RequestParam(name = "ingested_from", required = false) String ingestedFrom,
+                     @RequestParam("ingested_before") String ingestedBefore, @RequestParam(required = false) String after,
+                     @RequestParam(defaultValue = "1000") int limit) {
+        staff(caller);
+        if (limit < 1 || limit > 10_000) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "limit is 1 to 10000");
+        }
+        Instant start = instant("from", from);
+        Instant afterOccurred = Instant.EPOCH;
+        java.util.UUID afterId = new java.util.UUID(0, 0);
+        if (after != null) { // the cursor: <occurred_at>_<event_id> of the last event of the previous page
+            String[] parts = after.split("_", 2);
+            try {
+                afterOccurred = Instant.parse(parts[0]);
+                afterId = java.util.UUID.fromString(parts[1]);
+            } catch (RuntimeException e) {
+                throw new ApiException(CommonErrors.INVALID_REQUEST, "'after' is the 'next' cursor of the previous page: " + after);
+            }
+        }
+        List<BillableUsageRepository.LineageEvent> events;
+        try {
+            events = usage.events(tenantId, model, region, tokenClass, start, checkedRange(start, instant("to", to)),
+                    ingestedFrom == null ? Instant.EPOCH : instant("ingested_from", ingestedFrom),
+                    settled(instant("ingested_before", ingestedBefore)), afterOccurred, afterId, limit);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, e.getMessage());
+        }
+        BillableUsageRepository.LineageEvent last = events.size() == limit ? events.getLast() : null;
+        return new EventPage(events, last == null ? null : last.occurredAt() + "_" + last.eventId());
+    }
+
     private static void staff(Caller caller) {
         if (caller.is(Role.TENANT)) {
             throw new ApiException(CommonErrors.FORBIDDEN, "billable usage is for finance and admin keys; tenants read /api/v1/usage");

@@ -84,4 +84,38 @@ class BillableUsageRepository {
                 .param("cutoff", Timestamp.from(ingestedBefore))
                 .query(String.class).list();
     }
+
+    /** One event behind an invoice line: its id, when it occurred and was ingested, and its tokens of the line's class. */
+    record LineageEvent(@com.fasterxml.jackson.annotation.JsonProperty("event_id") java.util.UUID eventId,
+                        @com.fasterxml.jackson.annotation.JsonProperty("occurred_at") Instant occurredAt,
+                        @com.fasterxml.jackson.annotation.JsonProperty("ingested_at") Instant ingestedAt, long tokens) {
+    }
+
+    /**
+     * The events of a tenant, model, region and token class (with tokens of that class) that occurred in [from, to)
+     * and were ingested in [ingestedFrom, ingestedBefore), in occurrence order, after a keyset cursor.
+     */
+    List<LineageEvent> events(String tenantId, String model, String region, String tokenClass, Instant from, Instant to,
+                              Instant ingestedFrom, Instant ingestedBefore, Instant afterOccurred, java.util.UUID afterId, int limit) {
+        String column = switch (tokenClass) {
+            case "input" -> "input_tokens";
+            case "cached_input" -> "cached_input_tokens";
+            case "cache_write" -> "cache_write_tokens";
+            case "output" -> "output_tokens";
+            default -> throw new IllegalArgumentException("token_class is input, cached_input, cache_write or output: " + tokenClass);
+        };
+        return jdbc.sql("""
+                        SELECT event_id, occurred_at, ingested_at, %s AS tokens FROM usage_event
+                        WHERE tenant_id = :tenant AND occurred_at >= :from AND occurred_at < :to
+                          AND ingested_at >= :since AND ingested_at < :cutoff AND model = :model AND region = :region AND %s > 0
+                          AND (occurred_at, event_id) > (:afterOccurred, :afterId)
+                        ORDER BY occurred_at, event_id LIMIT :limit""".formatted(column, column))
+                .param("tenant", tenantId).param("from", Timestamp.from(from)).param("to", Timestamp.from(to))
+                .param("since", Timestamp.from(ingestedFrom)).param("cutoff", Timestamp.from(ingestedBefore))
+                .param("model", model).param("region", region)
+                .param("afterOccurred", Timestamp.from(afterOccurred)).param("afterId", afterId).param("limit", limit)
+                .query((rs, n) -> new LineageEvent(rs.getObject("event_id", java.util.UUID.class), rs.getTimestamp("occurred_at").toInstant(),
+                        rs.getTimestamp("ingested_at").toInstant(), rs.getLong("tokens")))
+                .list();
+    }
 }
