@@ -229,6 +229,17 @@ class PlatformIT {
         assertThat(invoice.get("currency").asString()).isEqualTo("EUR");
         assertThat(lineageTokens(finance, invoice, "input")).as("the two events behind the input line").containsExactly(50_000_000L, 70_000_000L);
 
+        JsonNode reconciliation = JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId + "/reconciliation", finance, null).body());
+        assertThat(reconciliation.get("clean").asBoolean()).as("the unpriced tenant was not invoiced").isFalse();
+        JsonNode ofBilled = tenantOf(reconciliation, billed);
+        assertThat(ofBilled.get("classes")).extracting(c -> c.get("token_class").asString() + ":" + c.get("metered").asLong() + "-"
+                + c.get("invoiced").asLong() + "=" + c.get("difference").asLong())
+                .containsExactly("cached_input:5000000-5000000=0", "input:120000000-120000000=0", "output:30000000-30000000=0");
+        assertThat(ofBilled.get("causes")).isEmpty();
+        JsonNode ofUnpriced = tenantOf(reconciliation, unpriced);
+        assertThat(ofUnpriced.get("classes").get(0).get("difference").asLong()).isEqualTo(1_000);
+        assertThat(ofUnpriced.get("causes").toString()).contains("not invoiced").contains("unpriced");
+
         HttpResponse<String> retried = send("POST", "/api/v1/billing/runs/" + runId + "/tenants/" + unpriced + "/retry", finance, null);
         assertThat(retried.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(retried.body()).get("failures").toString()).as("still unpriced, still not billed").contains(unpriced);
@@ -281,8 +292,25 @@ class PlatformIT {
                 .get("total").decimalValue()).as("the first invoice is as it was").isEqualByComparingTo(firstInvoice.get("total").decimalValue());
         assertThat(lineageTokens(finance, firstInvoice, "input")).as("the first run's line: the on-time event only").containsExactly(20_000_000L);
         assertThat(lineageTokens(finance, invoice, "input")).as("the adjustment: the late event only").containsExactly(10_000_000L);
+
+        JsonNode reconciled = JSON.readTree(send("GET", "/api/v1/billing/runs/" + first + "/reconciliation", finance, null).body());
+        JsonNode input = tenantOf(reconciled, onTime).get("classes").get(0);
+        assertThat(input.get("metered").asLong()).isEqualTo(20_000_000);
+        assertThat(input.get("difference").asLong()).isZero();
+        assertThat(input.get("late_after_cutoff").asLong()).isEqualTo(10_000_000);
+        assertThat(tenantOf(reconciled, onTime).get("causes").toString()).contains("late events");
+        assertThat(tenantOf(reconciled, lateOnly).get("status").asString()).isEqualTo("late_only");
         assertThat(send("GET", "/api/v1/billing/invoices/" + invoice.get("id").asString() + "/lines/" + invoice.get("lines").get(0).get("id").asString()
                 + "/events", stack.demo("TENANT_API_KEY"), null).statusCode()).as("another tenant's invoice").isEqualTo(404);
+    }
+
+    private static JsonNode tenantOf(JsonNode reconciliation, String tenant) {
+        for (JsonNode t : reconciliation.get("tenants")) {
+            if (t.get("tenant_id").asString().equals(tenant)) {
+                return t;
+            }
+        }
+        throw new AssertionError(tenant + " is not in the reconciliation " + reconciliation);
     }
 
     /** The tokens of each event behind the invoice's line of this token class, following the pages. */

@@ -64,6 +64,13 @@ class InvoiceRunController {
         return runs.view(id);
     }
 
+    @GetMapping("/api/v1/billing/runs/{id}/reconciliation")
+    @Operation(summary = "Metered against invoiced tokens per tenant and class, differences with their cause, late arrivals (finance, admin)")
+    Reconciliation reconciliation(Caller caller, @PathVariable UUID id) {
+        BillingAccess.staff(caller);
+        return runs.reconcile(id);
+    }
+
     @PostMapping("/api/v1/billing/runs/{id}/tenants/{tenantId}/retry")
     @Operation(summary = "Retry one failed tenant of a run (finance)")
     InvoiceRun retry(Caller caller, @PathVariable UUID id, @PathVariable String tenantId) {

@@ -117,6 +117,65 @@ class InvoiceRunService implements ApplicationRunner {
         return view(runId);
     }
 
+    /**
+     * Metered (as of the cut-off) against invoiced, per tenant and token class; late arrivals since the cut-off, as
+     * far as they have settled, apart. A difference has a cause: the tenant's failure (unpriced usage, ...) or, for
+     * an invoiced tenant, none known, which would be a bug and says so.
+     */
+    Reconciliation reconcile(UUID runId) {
+        InvoiceRuns.Run run = runs.find(runId).orElseThrow(() -> new ApiException(io.tokenmeter.contracts.web.CommonErrors.NOT_FOUND,
+                "no run " + runId));
+        Instant lateUntil = clock.instant().minus(properties.settle());
+        boolean lateSettled = lateUntil.isAfter(run.cutoff());
+        var invoiced = runs.invoicedUsage(runId);
+        List<Reconciliation.TenantReconciliation> tenants = new java.util.ArrayList<>();
+        boolean clean = true;
+        List<InvoiceRuns.TenantState> states = new java.util.ArrayList<>(runs.tenants(runId));
+        if (lateSettled) { // tenants whose only usage of the period arrived after the cut-off
+            java.util.Set<String> known = new java.util.HashSet<>();
+            states.forEach(t -> known.add(t.tenantId()));
+            calls.tenantsWithUsage(run.periodStart(), run.periodEnd(), run.cutoff(), lateUntil).stream().filter(t -> !known.contains(t))
+                    .forEach(t -> states.add(new InvoiceRuns.TenantState(t, "late_only", null)));
+        }
+        for (InvoiceRuns.TenantState tenant : states) {
+            var metered = tenant.status().equals("late_only") ? java.util.Map.<String, Long>of()
+                    : tokensByClass(calls.billableUsage(tenant.tenantId(), run.periodStart(), run.periodEnd(), null, run.cutoff()));
+            var late = lateSettled ? tokensByClass(calls.billableUsage(tenant.tenantId(), run.periodStart(), run.periodEnd(), run.cutoff(), lateUntil))
+                    : java.util.Map.<String, Long>of();
+            var billed = invoiced.getOrDefault(tenant.tenantId(), java.util.Map.of());
+            java.util.Set<String> classes = new java.util.TreeSet<>(metered.keySet());
+            classes.addAll(billed.keySet());
+            classes.addAll(late.keySet());
+            List<Reconciliation.ClassReconciliation> rows = new java.util.ArrayList<>();
+            List<String> causes = new java.util.ArrayList<>();
+            for (String tokenClass : classes) {
+                long m = metered.getOrDefault(tokenClass, 0L);
+                long b = billed.getOrDefault(tokenClass, 0L);
+                long l = late.getOrDefault(tokenClass, 0L);
+                rows.add(new Reconciliation.ClassReconciliation(tokenClass, m, b, m - b, l));
+                if (l > 0) {
+                    causes.add(l + " " + tokenClass + " tokens arrived after the cut-off (late events): the next run bills them as adjustments");
+                }
+                if (m != b) {
+                    clean = false;
+                    causes.add(switch (tenant.status()) {
+                        case "failed" -> (m - b) + " " + tokenClass + " tokens not invoiced: " + tenant.error();
+                        case "pending" -> (m - b) + " " + tokenClass + " tokens not invoiced yet: the tenant is pending";
+                        default -> (m - b) + " " + tokenClass + " tokens differ with no known cause: a defect to investigate";
+                    });
+                }
+            }
+            tenants.add(new Reconciliation.TenantReconciliation(tenant.tenantId(), tenant.status(), rows, causes));
+        }
+        return new Reconciliation(runId, run.periodStart(), run.periodEnd(), run.cutoff(), lateSettled ? lateUntil : null, clean, tenants);
+    }
+
+    private static java.util.Map<String, Long> tokensByClass(JsonNode usage) {
+        java.util.Map<String, Long> tokens = new java.util.TreeMap<>();
+        usage.path("lines").forEach(line -> tokens.merge(line.path("token_class").asString(), line.path("tokens").asLong(), Long::sum));
+        return tokens;
+    }
+
     @Override
     public void run(ApplicationArguments args) {
         for (UUID runId : runs.runsWithPendingTenants()) {

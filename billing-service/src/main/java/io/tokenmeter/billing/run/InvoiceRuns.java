@@ -68,6 +68,29 @@ class InvoiceRuns {
         return tokens;
     }
 
+    /** Each tenant of a run with its status and error. */
+    record TenantState(String tenantId, String status, String error) {
+    }
+
+    List<TenantState> tenants(UUID runId) {
+        return jdbc.sql("SELECT tenant_id, status, error FROM invoice_run_tenant WHERE run_id = :run ORDER BY tenant_id").param("run", runId)
+                .query((rs, n) -> new TenantState(rs.getString("tenant_id"), rs.getString("status"), rs.getString("error"))).list();
+    }
+
+    /** Tokens per tenant and token class on the run's usage lines (adjustments are other periods' usage). */
+    java.util.Map<String, java.util.Map<String, Long>> invoicedUsage(UUID runId) {
+        java.util.Map<String, java.util.Map<String, Long>> tokens = new java.util.HashMap<>();
+        jdbc.sql("""
+                        SELECT i.tenant_id, l.token_class, sum(l.tokens) AS tokens
+                        FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id
+                        WHERE i.run_id = :run AND l.kind = 'usage' GROUP BY i.tenant_id, l.token_class""")
+                .param("run", runId)
+                .query((rs, n) -> tokens.computeIfAbsent(rs.getString("tenant_id"), t -> new java.util.HashMap<>())
+                        .put(rs.getString("token_class"), rs.getLong("tokens")))
+                .list();
+        return tokens;
+    }
+
     void insert(Run run, List<String> tenants, String createdBy) {
         jdbc.sql("""
                         INSERT INTO invoice_run (id, period_start, period_end, cutoff, previous_cutoff, first_period_start, created_by)
