@@ -229,6 +229,10 @@ class PlatformIT {
         assertThat(invoice.get("currency").asString()).isEqualTo("EUR");
         assertThat(lineageTokens(finance, invoice, "input")).as("the two events behind the input line").containsExactly(50_000_000L, 70_000_000L);
 
+        String csv = send("GET", "/api/v1/billing/exports/invoice-lines.csv?run_id=" + runId + "&tenant_id=" + billed, finance, null).body();
+        assertThat(csv.lines().count()).as("the header and one row per line of the run's invoice").isEqualTo(4);
+        assertThat(csv).contains(runId).contains("Run Co GmbH").contains("DE999999999");
+
         JsonNode reconciliation = JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId + "/reconciliation", finance, null).body());
         assertThat(reconciliation.get("clean").asBoolean()).as("the unpriced tenant was not invoiced").isFalse();
         JsonNode ofBilled = tenantOf(reconciliation, billed);

@@ -51,15 +51,16 @@ class ExportController {
     }
 
     @GetMapping(path = "/api/v1/billing/exports/invoice-lines.csv", produces = "text/csv")
-    @Operation(summary = "Invoice lines as CSV, one row per line, filtered like the invoice list (finance)")
+    @Operation(summary = "Invoice lines as CSV, one row per line, filtered like the invoice list; run_id gives a run's CSV (finance)")
     ResponseEntity<byte[]> invoiceLines(Caller caller, @RequestParam(name = "tenant_id", required = false) String tenantId,
                                         @RequestParam(required = false) InvoiceStatus status, @RequestParam(required = false) String currency,
                                         @RequestParam(name = "period_from", required = false) Instant periodFrom,
-                                        @RequestParam(name = "period_to", required = false) Instant periodTo) {
+                                        @RequestParam(name = "period_to", required = false) Instant periodTo,
+                                        @RequestParam(name = "run_id", required = false) UUID runId) {
         BillingAccess.finance(caller);
         List<Invoice> invoices = new ArrayList<>();
         for (int page = 0; ; page++) {
-            List<Invoice> batch = ledger.list(tenantId, status, currency, periodFrom, periodTo, page, PAGE);
+            List<Invoice> batch = ledger.list(tenantId, status, currency, periodFrom, periodTo, runId, page, PAGE);
             batch.forEach(i -> invoices.add(ledger.find(i.id()).orElseThrow()));
             if (batch.size() < PAGE) {
                 break;

@@ -48,6 +48,7 @@ class InvoiceController {
                        @RequestParam(required = false) InvoiceStatus status, @RequestParam(required = false) String currency,
                        @RequestParam(name = "period_from", required = false) Instant periodFrom,
                        @RequestParam(name = "period_to", required = false) Instant periodTo,
+                       @RequestParam(name = "run_id", required = false) UUID runId,
                        @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
         if (caller.is(Role.TENANT)) {
             if (tenantId != null && !tenantId.equals(caller.tenantId())) {
@@ -58,7 +59,7 @@ class InvoiceController {
         if (page < 0 || size < 1 || size > 200) {
             throw new ApiException(CommonErrors.INVALID_REQUEST, "page must be 0 or more and size 1 to 200");
         }
-        return new Page<>(ledger.list(tenantId, status, currency, periodFrom, periodTo, page, size), page, size);
+        return new Page<>(ledger.list(tenantId, status, currency, periodFrom, periodTo, runId, page, size), page, size);
     }
 
     @GetMapping("/api/v1/billing/invoices/{id}")

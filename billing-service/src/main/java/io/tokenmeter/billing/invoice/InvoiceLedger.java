@@ -173,10 +173,12 @@ public class InvoiceLedger {
     }
 
     /** A page of invoices, newest period first; every filter is optional. */
-    public List<Invoice> list(String tenantId, InvoiceStatus status, String currency, Instant periodFrom, Instant periodTo, int page, int size) {
+    public List<Invoice> list(String tenantId, InvoiceStatus status, String currency, Instant periodFrom, Instant periodTo, UUID runId,
+                              int page, int size) {
         return jdbc.sql("SELECT " + INVOICE_COLUMNS + """
                          FROM invoice
                         WHERE (CAST(:tenant AS text) IS NULL OR tenant_id = :tenant)
+                          AND (CAST(:run AS uuid) IS NULL OR run_id = :run)
                           AND (CAST(:status AS text) IS NULL OR status = :status)
                           AND (CAST(:currency AS text) IS NULL OR currency = :currency)
                           AND (CAST(:from AS timestamptz) IS NULL OR period_start >= :from)
@@ -185,7 +187,7 @@ public class InvoiceLedger {
                         LIMIT :size OFFSET :offset""")
                 .param("tenant", tenantId).param("status", status == null ? null : status.name().toLowerCase()).param("currency", currency)
                 .param("from", periodFrom == null ? null : Timestamp.from(periodFrom)).param("to", periodTo == null ? null : Timestamp.from(periodTo))
-                .param("size", size).param("offset", (long) page * size)
+                .param("run", runId).param("size", size).param("offset", (long) page * size)
                 .query(InvoiceLedger::invoice).list();
     }
 
