@@ -7,8 +7,8 @@ import io.tokenmeter.contracts.usage.UsageTopics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
-import org.springframework.context.annotation.Bean;
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.support.SendResult;
@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * up to the producer's {@code delivery.timeout.ms} (15 s here); a crash of the gateway in that window loses them.
  */
 @Component
-public class SpoolingSender implements DisposableBean {
+public class SpoolingSender implements DisposableBean, ApplicationRunner {
 
     private static final Logger log = LoggerFactory.getLogger(SpoolingSender.class);
 
@@ -59,16 +59,14 @@ public class SpoolingSender implements DisposableBean {
      * that no request waits for it, or is spooled because it took longer than {@code max.block.ms} on a busy
      * machine. A broker that is down now is not an error: the first send finds out and spools.
      */
-    @Bean
-    ApplicationRunner warmUpProducer() {
-        return args -> {
-            try {
-                kafka.partitionsFor(UsageTopics.USAGE_EVENTS);
-            } catch (RuntimeException e) {
-                log.warn("Kafka has no metadata for {} yet ({}); the first usage events may be spooled",
-                        UsageTopics.USAGE_EVENTS, NestedExceptionUtils.getMostSpecificCause(e).toString());
-            }
-        };
+    @Override
+    public void run(ApplicationArguments args) {
+        try {
+            kafka.partitionsFor(UsageTopics.USAGE_EVENTS);
+        } catch (RuntimeException e) {
+            log.warn("Kafka has no metadata for {} yet ({}); the first usage events may be spooled",
+                    UsageTopics.USAGE_EVENTS, NestedExceptionUtils.getMostSpecificCause(e).toString());
+        }
     }
 
     public void send(String tenantId, byte[] event) {

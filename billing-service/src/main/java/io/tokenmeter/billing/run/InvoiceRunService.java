@@ -12,6 +12,7 @@ import io.tokenmeter.billing.profile.BillingProfiles;
 import io.tokenmeter.billing.tax.TaxRule;
 import io.tokenmeter.billing.tax.TaxRules;
 import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.CommonErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
@@ -26,10 +27,18 @@ import tools.jackson.databind.node.ObjectNode;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 
 /**
  * Invoice runs: a period is billed once, for every tenant with usage in it as of the run's ingest cut-off, each
@@ -88,7 +97,7 @@ class InvoiceRunService implements ApplicationRunner {
         Instant cutoff = now.minus(properties.settle());
         InvoiceRuns.Run run = new InvoiceRuns.Run(UUID.randomUUID(), from, to, cutoff, latest.map(InvoiceRuns.Run::cutoff).orElse(null),
                 latest.map(InvoiceRuns.Run::firstPeriodStart).orElse(from));
-        java.util.Set<String> tenants = new java.util.TreeSet<>(calls.tenantsWithUsage(from, to, null, cutoff));
+        Set<String> tenants = new TreeSet<>(calls.tenantsWithUsage(from, to, null, cutoff));
         if (run.previousCutoff() != null) { // and those with only late usage of earlier periods
             tenants.addAll(calls.tenantsWithUsage(run.firstPeriodStart(), from, run.previousCutoff(), cutoff));
         }
@@ -104,7 +113,7 @@ class InvoiceRunService implements ApplicationRunner {
     }
 
     InvoiceRun view(UUID id) {
-        return runs.view(id).orElseThrow(() -> new ApiException(io.tokenmeter.contracts.web.CommonErrors.NOT_FOUND, "no run " + id));
+        return runs.view(id).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no run " + id));
     }
 
     /** Retries a failed tenant now; returns the run as it then stands. */
@@ -123,31 +132,31 @@ class InvoiceRunService implements ApplicationRunner {
      * an invoiced tenant, none known, which would be a bug and says so.
      */
     Reconciliation reconcile(UUID runId) {
-        InvoiceRuns.Run run = runs.find(runId).orElseThrow(() -> new ApiException(io.tokenmeter.contracts.web.CommonErrors.NOT_FOUND,
+        InvoiceRuns.Run run = runs.find(runId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND,
                 "no run " + runId));
         Instant lateUntil = clock.instant().minus(properties.settle());
         boolean lateSettled = lateUntil.isAfter(run.cutoff());
         var invoiced = runs.invoicedUsage(runId);
-        List<Reconciliation.TenantReconciliation> tenants = new java.util.ArrayList<>();
+        List<Reconciliation.TenantReconciliation> tenants = new ArrayList<>();
         boolean clean = true;
-        List<InvoiceRuns.TenantState> states = new java.util.ArrayList<>(runs.tenants(runId));
+        List<InvoiceRuns.TenantState> states = new ArrayList<>(runs.tenants(runId));
         if (lateSettled) { // tenants whose only usage of the period arrived after the cut-off
-            java.util.Set<String> known = new java.util.HashSet<>();
+            Set<String> known = new HashSet<>();
             states.forEach(t -> known.add(t.tenantId()));
             calls.tenantsWithUsage(run.periodStart(), run.periodEnd(), run.cutoff(), lateUntil).stream().filter(t -> !known.contains(t))
                     .forEach(t -> states.add(new InvoiceRuns.TenantState(t, "late_only", null)));
         }
         for (InvoiceRuns.TenantState tenant : states) {
-            var metered = tenant.status().equals("late_only") ? java.util.Map.<String, Long>of()
+            var metered = tenant.status().equals("late_only") ? Map.<String, Long>of()
                     : tokensByClass(calls.billableUsage(tenant.tenantId(), run.periodStart(), run.periodEnd(), null, run.cutoff()));
             var late = lateSettled ? tokensByClass(calls.billableUsage(tenant.tenantId(), run.periodStart(), run.periodEnd(), run.cutoff(), lateUntil))
-                    : java.util.Map.<String, Long>of();
-            var billed = invoiced.getOrDefault(tenant.tenantId(), java.util.Map.of());
-            java.util.Set<String> classes = new java.util.TreeSet<>(metered.keySet());
+                    : Map.<String, Long>of();
+            var billed = invoiced.getOrDefault(tenant.tenantId(), Map.of());
+            Set<String> classes = new TreeSet<>(metered.keySet());
             classes.addAll(billed.keySet());
             classes.addAll(late.keySet());
-            List<Reconciliation.ClassReconciliation> rows = new java.util.ArrayList<>();
-            List<String> causes = new java.util.ArrayList<>();
+            List<Reconciliation.ClassReconciliation> rows = new ArrayList<>();
+            List<String> causes = new ArrayList<>();
             for (String tokenClass : classes) {
                 long m = metered.getOrDefault(tokenClass, 0L);
                 long b = billed.getOrDefault(tokenClass, 0L);
@@ -170,8 +179,8 @@ class InvoiceRunService implements ApplicationRunner {
         return new Reconciliation(runId, run.periodStart(), run.periodEnd(), run.cutoff(), lateSettled ? lateUntil : null, clean, tenants);
     }
 
-    private static java.util.Map<String, Long> tokensByClass(JsonNode usage) {
-        java.util.Map<String, Long> tokens = new java.util.TreeMap<>();
+    private static Map<String, Long> tokensByClass(JsonNode usage) {
+        Map<String, Long> tokens = new TreeMap<>();
         usage.path("lines").forEach(line -> tokens.merge(line.path("token_class").asString(), line.path("tokens").asLong(), Long::sum));
         return tokens;
     }
@@ -184,10 +193,21 @@ class InvoiceRunService implements ApplicationRunner {
         }
     }
 
+    /** Drafts the pending tenants, {@code parallelism} at a time (each mostly waits on metering and pricing). */
     private void processPending(UUID runId) {
         InvoiceRuns.Run run = runs.find(runId).orElseThrow();
-        for (String tenant : runs.pending(runId)) {
-            process(run, tenant);
+        Semaphore slots = new Semaphore(properties.parallelism());
+        try (ExecutorService tenants = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String tenant : runs.pending(runId)) {
+                slots.acquireUninterruptibly();
+                tenants.execute(() -> {
+                    try {
+                        process(run, tenant);
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
         }
     }
 
@@ -211,10 +231,10 @@ class InvoiceRunService implements ApplicationRunner {
                 .orElseThrow(() -> new RunFailure("no billing profile: the gateway has not published tenant " + tenantId + " on tenants.v1"));
         Issuer issuer = issuers.defaultIssuer().orElseThrow(() -> new RunFailure("no default issuer is configured"));
         TaxRule taxRule = taxRules.applicable(issuer.country(), buyer.billingCountry(), buyer.business());
-        List<InvoiceLine> lines = new java.util.ArrayList<>(lateUsage(run, tenantId, buyer.currency()));
+        List<InvoiceLine> lines = new ArrayList<>(lateUsage(run, tenantId, buyer.currency()));
         JsonNode usage = calls.billableUsage(tenantId, run.periodStart(), run.periodEnd(), null, run.cutoff());
         if (!usage.path("lines").isEmpty()) {
-            JsonNode quote = calls.quote(quoteRequest(tenantId, run, buyer.currency(), usage.path("lines"), java.util.Map.of()));
+            JsonNode quote = calls.quote(quoteRequest(tenantId, run, buyer.currency(), usage.path("lines"), Map.of()));
             lines.addAll(0, QuotedLines.of(quote, buyer.currency(), LineKind.USAGE, null, null, ""));
         }
         return ledger.createDraft(buyer, issuer, taxRule, run.periodStart(), run.periodEnd(), lines, "run " + run.id(), run.id());
@@ -229,7 +249,7 @@ class InvoiceRunService implements ApplicationRunner {
         if (run.previousCutoff() == null) {
             return List.of();
         }
-        List<InvoiceLine> lines = new java.util.ArrayList<>();
+        List<InvoiceLine> lines = new ArrayList<>();
         for (InvoiceRuns.Run earlier : runs.between(run.firstPeriodStart(), run.periodStart())) {
             JsonNode late = calls.billableUsage(tenantId, earlier.periodStart(), earlier.periodEnd(), run.previousCutoff(), run.cutoff());
             if (late.path("lines").isEmpty()) {
@@ -244,11 +264,11 @@ class InvoiceRunService implements ApplicationRunner {
 
     /** @param alreadyInvoiced tokens per model/class already billed for the period; tiers continue after them */
     private static ObjectNode quoteRequest(String tenantId, InvoiceRuns.Run period, String currency, JsonNode usageLines,
-                                           java.util.Map<String, Long> alreadyInvoiced) {
+                                           Map<String, Long> alreadyInvoiced) {
         ObjectNode request = JSON.createObjectNode().put("tenant_id", tenantId).put("currency", currency);
         request.putObject("period").put("from", period.periodStart().toString()).put("to", period.periodEnd().toString());
         ArrayNode lines = request.putArray("lines");
-        java.util.Map<String, Long> counted = new java.util.HashMap<>(alreadyInvoiced);
+        Map<String, Long> counted = new HashMap<>(alreadyInvoiced);
         for (JsonNode line : usageLines) {
             String key = line.path("model").asString() + "/" + line.path("token_class").asString();
             ObjectNode quoted = lines.addObject().put("model", line.path("model").asString()).put("region", line.path("region").asString())

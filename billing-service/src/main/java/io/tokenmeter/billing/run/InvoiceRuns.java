@@ -3,9 +3,13 @@ package io.tokenmeter.billing.run;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -55,8 +59,8 @@ class InvoiceRuns {
      * Tokens of a tenant already invoiced for a period, per model and token class (its run's invoice and the
      * adjustments billed for it since): where late tokens continue in the tiers.
      */
-    java.util.Map<String, Long> invoicedTokens(String tenantId, Run period) {
-        java.util.Map<String, Long> tokens = new java.util.HashMap<>();
+    Map<String, Long> invoicedTokens(String tenantId, Run period) {
+        Map<String, Long> tokens = new HashMap<>();
         jdbc.sql("""
                         SELECT l.model, l.token_class, sum(l.tokens) AS tokens
                         FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id
@@ -78,14 +82,14 @@ class InvoiceRuns {
     }
 
     /** Tokens per tenant and token class on the run's usage lines (adjustments are other periods' usage). */
-    java.util.Map<String, java.util.Map<String, Long>> invoicedUsage(UUID runId) {
-        java.util.Map<String, java.util.Map<String, Long>> tokens = new java.util.HashMap<>();
+    Map<String, Map<String, Long>> invoicedUsage(UUID runId) {
+        Map<String, Map<String, Long>> tokens = new HashMap<>();
         jdbc.sql("""
                         SELECT i.tenant_id, l.token_class, sum(l.tokens) AS tokens
                         FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id
                         WHERE i.run_id = :run AND l.kind = 'usage' GROUP BY i.tenant_id, l.token_class""")
                 .param("run", runId)
-                .query((rs, n) -> tokens.computeIfAbsent(rs.getString("tenant_id"), t -> new java.util.HashMap<>())
+                .query((rs, n) -> tokens.computeIfAbsent(rs.getString("tenant_id"), t -> new HashMap<>())
                         .put(rs.getString("token_class"), rs.getLong("tokens")))
                 .list();
         return tokens;
@@ -168,7 +172,7 @@ class InvoiceRuns {
                 .param("run", runId).query((rs, n) -> new InvoiceRun.TenantOutcome(rs.getString("tenant_id"), rs.getString("error"))).list();
     }
 
-    private static Run run(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+    private static Run run(ResultSet rs, int n) throws SQLException {
         Timestamp previous = rs.getTimestamp("previous_cutoff");
         return new Run(rs.getObject("id", UUID.class), rs.getTimestamp("period_start").toInstant(), rs.getTimestamp("period_end").toInstant(),
                 rs.getTimestamp("cutoff").toInstant(), previous == null ? null : previous.toInstant(),

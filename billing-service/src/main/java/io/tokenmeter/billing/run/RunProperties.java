@@ -12,8 +12,11 @@ import java.time.Duration;
  *                 settle; keep this at least as long)
  * @param metering metering-service, for billable usage
  * @param pricing  pricing-service, for quotes
+ * @param parallelism tenants drafted at once: each waits mostly on metering and pricing, and holds a database
+ *                 connection meanwhile, so keep it below the connection pool (10)
  */
 @ConfigurationProperties("tokenmeter.billing.runs")
 record RunProperties(@DefaultValue("1h") Duration grace, @DefaultValue("5m") Duration settle,
-                     @DefaultValue("http://127.0.0.1:8081") URI metering, @DefaultValue("http://127.0.0.1:8082") URI pricing) {
+                     @DefaultValue("http://127.0.0.1:8081") URI metering, @DefaultValue("http://127.0.0.1:8082") URI pricing,
+                     @DefaultValue("8") int parallelism) {
 }

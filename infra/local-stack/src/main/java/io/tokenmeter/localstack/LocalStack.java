@@ -197,6 +197,11 @@ public final class LocalStack implements AutoCloseable {
         return processes.get(process).cpuTime();
     }
 
+    /** The peak resident memory of a service so far; for benchmarks. */
+    public java.util.Optional<Long> peakResidentBytes(String process) {
+        return processes.get(process).peakResidentBytes();
+    }
+
     public String gatewayUrl() {
         return url("api-gateway");
     }

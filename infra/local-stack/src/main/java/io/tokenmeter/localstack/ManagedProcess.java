@@ -85,6 +85,20 @@ public final class ManagedProcess implements AutoCloseable {
         return process.toHandle().info().totalCpuDuration();
     }
 
+    /** The peak resident memory of the process (Linux: VmHWM), for benchmarks; empty where the OS does not say. */
+    public java.util.Optional<Long> peakResidentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return java.util.Optional.of(Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux, or the process is gone
+        }
+        return java.util.Optional.empty();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
