@@ -7,6 +7,8 @@ import io.tokenmeter.billing.tax.TaxRule;
 import io.tokenmeter.contracts.money.MinorUnits;
 import io.tokenmeter.contracts.web.ApiException;
 import io.tokenmeter.contracts.web.CommonErrors;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -41,11 +43,13 @@ public class InvoiceLedger {
             tax_rule::text AS tax_rule, subtotal, tax, total, created_at, issued_at, paid_at, voided_at, run_id""";
 
     private final JdbcClient jdbc;
+    private final NamedParameterJdbcTemplate batch;
     private final DocumentNumbers numbers;
     private final Clock clock;
 
-    InvoiceLedger(JdbcClient jdbc, DocumentNumbers numbers) {
+    InvoiceLedger(JdbcClient jdbc, NamedParameterJdbcTemplate batch, DocumentNumbers numbers) {
         this.jdbc = jdbc;
+        this.batch = batch;
         this.numbers = numbers;
         this.clock = Clock.systemUTC();
     }
@@ -54,13 +58,16 @@ public class InvoiceLedger {
     @Transactional
     public Invoice createDraft(BillingProfile buyer, Issuer issuer, TaxRule taxRule, Instant periodStart, Instant periodEnd,
                                List<InvoiceLine> lines, String createdBy) {
-        return createDraft(buyer, issuer, taxRule, periodStart, periodEnd, lines, createdBy, null);
+        return find(draft(buyer, issuer, taxRule, periodStart, periodEnd, lines, createdBy, null)).orElseThrow();
     }
 
-    /** As above, made by an invoice run: the database holds at most one invoice per run and tenant. */
+    /**
+     * As above, made by an invoice run (the database holds at most one invoice per run and tenant); returns only
+     * the id, since a run has no use for reading the invoice back.
+     */
     @Transactional
-    public Invoice createDraft(BillingProfile buyer, Issuer issuer, TaxRule taxRule, Instant periodStart, Instant periodEnd,
-                               List<InvoiceLine> lines, String createdBy, UUID runId) {
+    public UUID draft(BillingProfile buyer, Issuer issuer, TaxRule taxRule, Instant periodStart, Instant periodEnd,
+                      List<InvoiceLine> lines, String createdBy, UUID runId) {
         Currency currency = MinorUnits.currency(buyer.currency());
         BigDecimal subtotal = BigDecimal.ZERO;
         for (InvoiceLine line : lines) {
@@ -86,25 +93,25 @@ public class InvoiceLedger {
                 .param("buyer", JSON.writeValueAsString(buyer)).param("issuerJson", JSON.writeValueAsString(issuer))
                 .param("rule", JSON.writeValueAsString(taxRule)).param("subtotal", subtotal).param("tax", tax).param("total", subtotal.add(tax))
                 .param("by", createdBy).param("run", runId).update();
-        int position = 0;
-        for (InvoiceLine line : lines) {
-            jdbc.sql("""
-                            INSERT INTO invoice_line (id, invoice_id, position, kind, description, model, region, token_class,
-                                usage_period_start, usage_period_end, tokens, unit_rate_per_million, book_currency, amount_in_book,
-                                fx_rate, fx_date, fx_source, amount)
-                            VALUES (:id, :invoice, :position, :kind, :description, :model, :region, :class, :usageStart, :usageEnd,
-                                    :tokens, :rate, :bookCurrency, :inBook, :fxRate, :fxDate, :fxSource, :amount)""")
-                    .param("id", UUID.randomUUID()).param("invoice", id).param("position", ++position)
-                    .param("kind", line.kind().name().toLowerCase()).param("description", line.description()).param("model", line.model())
-                    .param("region", line.region()).param("class", line.tokenClass())
-                    .param("usageStart", line.usagePeriodStart() == null ? null : Timestamp.from(line.usagePeriodStart()))
-                    .param("usageEnd", line.usagePeriodEnd() == null ? null : Timestamp.from(line.usagePeriodEnd()))
-                    .param("tokens", line.tokens()).param("rate", line.unitRatePerMillion()).param("bookCurrency", line.bookCurrency())
-                    .param("inBook", line.amountInBook()).param("fxRate", line.fxRate()).param("fxDate", line.fxDate())
-                    .param("fxSource", line.fxSource()).param("amount", line.amount())
-                    .update();
+        MapSqlParameterSource[] rows = new MapSqlParameterSource[lines.size()];
+        for (int i = 0; i < lines.size(); i++) {
+            InvoiceLine line = lines.get(i);
+            rows[i] = new MapSqlParameterSource().addValue("id", UUID.randomUUID()).addValue("invoice", id).addValue("position", i + 1)
+                    .addValue("kind", line.kind().name().toLowerCase()).addValue("description", line.description())
+                    .addValue("model", line.model()).addValue("region", line.region()).addValue("class", line.tokenClass())
+                    .addValue("usageStart", line.usagePeriodStart() == null ? null : Timestamp.from(line.usagePeriodStart()))
+                    .addValue("usageEnd", line.usagePeriodEnd() == null ? null : Timestamp.from(line.usagePeriodEnd()))
+                    .addValue("tokens", line.tokens()).addValue("rate", line.unitRatePerMillion()).addValue("bookCurrency", line.bookCurrency())
+                    .addValue("inBook", line.amountInBook()).addValue("fxRate", line.fxRate()).addValue("fxDate", line.fxDate())
+                    .addValue("fxSource", line.fxSource()).addValue("amount", line.amount());
         }
-        return find(id).orElseThrow();
+        batch.batchUpdate("""
+                INSERT INTO invoice_line (id, invoice_id, position, kind, description, model, region, token_class,
+                    usage_period_start, usage_period_end, tokens, unit_rate_per_million, book_currency, amount_in_book,
+                    fx_rate, fx_date, fx_source, amount)
+                VALUES (:id, :invoice, :position, :kind, :description, :model, :region, :class, :usageStart, :usageEnd,
+                        :tokens, :rate, :bookCurrency, :inBook, :fxRate, :fxDate, :fxSource, :amount)""", rows);
+        return id;
     }
 
     /** Numbers the draft in its issuer's series for this year and freezes it. */

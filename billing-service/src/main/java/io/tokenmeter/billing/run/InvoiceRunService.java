@@ -17,7 +17,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
-import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
@@ -101,12 +100,19 @@ class InvoiceRunService implements ApplicationRunner {
         if (run.previousCutoff() != null) { // and those with only late usage of earlier periods
             tenants.addAll(calls.tenantsWithUsage(run.firstPeriodStart(), from, run.previousCutoff(), cutoff));
         }
-        try {
-            tx.executeWithoutResult(status -> runs.insert(run, List.copyOf(tenants), by));
-        } catch (DataIntegrityViolationException raced) {
-            // another request started this period (or an overlapping one) a moment ago
-            return runs.findByPeriod(from, to).map(r -> new Started(view(r.id()), false)).orElseThrow(() -> new ApiException(
-                    BillingErrors.CONFLICT, "another run overlapping " + from + " to " + to + " was started meanwhile"));
+        Boolean created = tx.execute(status -> {
+            runs.lockRunStarts(); // with the lock, what was read above is checked again: another start may have won
+            if (runs.findByPeriod(from, to).isPresent()) {
+                return false;
+            }
+            if (!runs.latest().map(InvoiceRuns.Run::id).equals(latest.map(InvoiceRuns.Run::id))) {
+                throw new ApiException(BillingErrors.CONFLICT, "another run was started meanwhile; start this one again");
+            }
+            runs.insert(run, List.copyOf(tenants), by);
+            return true;
+        });
+        if (!Boolean.TRUE.equals(created)) {
+            return new Started(view(runs.findByPeriod(from, to).orElseThrow().id()), false);
         }
         workers.execute(() -> processPending(run.id()));
         return new Started(view(run.id()), true);
@@ -215,7 +221,7 @@ class InvoiceRunService implements ApplicationRunner {
         try {
             tx.executeWithoutResult(status -> {
                 if (runs.lockPending(run.id(), tenantId)) {
-                    runs.invoiced(run.id(), tenantId, draft(run, tenantId).id());
+                    runs.invoiced(run.id(), tenantId, draft(run, tenantId));
                 }
             });
         } catch (RuntimeException e) {
@@ -226,7 +232,7 @@ class InvoiceRunService implements ApplicationRunner {
         }
     }
 
-    private Invoice draft(InvoiceRuns.Run run, String tenantId) {
+    private UUID draft(InvoiceRuns.Run run, String tenantId) {
         BillingProfile buyer = profiles.find(tenantId)
                 .orElseThrow(() -> new RunFailure("no billing profile: the gateway has not published tenant " + tenantId + " on tenants.v1"));
         Issuer issuer = issuers.defaultIssuer().orElseThrow(() -> new RunFailure("no default issuer is configured"));
@@ -237,7 +243,10 @@ class InvoiceRunService implements ApplicationRunner {
             JsonNode quote = calls.quote(quoteRequest(tenantId, run, buyer.currency(), usage.path("lines"), Map.of()));
             lines.addAll(0, QuotedLines.of(quote, buyer.currency(), LineKind.USAGE, null, null, ""));
         }
-        return ledger.createDraft(buyer, issuer, taxRule, run.periodStart(), run.periodEnd(), lines, "run " + run.id(), run.id());
+        if (lines.isEmpty()) { // listed for late usage of a period no run covers: nothing to bill, and never a zero invoice
+            throw new RunFailure("no billable usage in any run's period as of the cut-off");
+        }
+        return ledger.draft(buyer, issuer, taxRule, run.periodStart(), run.periodEnd(), lines, "run " + run.id(), run.id());
     }
 
     /**

@@ -95,6 +95,11 @@ class InvoiceRuns {
         return tokens;
     }
 
+    /** Serialises the starting of runs (for this transaction), so two runs cannot both take the same previous run. */
+    void lockRunStarts() {
+        jdbc.sql("SELECT pg_advisory_xact_lock(hashtext('invoice_run_start'))").query(Object.class).single();
+    }
+
     void insert(Run run, List<String> tenants, String createdBy) {
         jdbc.sql("""
                         INSERT INTO invoice_run (id, period_start, period_end, cutoff, previous_cutoff, first_period_start, created_by)
