@@ -368,6 +368,50 @@ class PlatformIT {
         throw new AssertionError("no invoice of run " + runId + " for " + tenant);
     }
 
+    /**
+     * A tenant on its own contract book with graduated tiers, invoiced in yen: no minor units, and USD to JPY only
+     * through EUR (demo rates 1 EUR = 1.08 USD = 162 JPY, so 150 JPY per USD). The tiers continue across the
+     * period's events and regions; each line is rounded once, to whole yen, half to even.
+     */
+    @Test
+    void aRunPricesTiersOfAContractAndConvertsThroughACrossRateToAZeroDecimalCurrency() throws Exception {
+        String admin = stack.demo("ADMIN_API_KEY");
+        String finance = stack.demo("FINANCE_API_KEY");
+        String tenant = tenant(admin, "{\"name\":\"Yen KK\",\"billing_country\":\"JP\",\"currency\":\"JPY\"}");
+        HttpResponse<String> book = send("POST", "/api/v1/pricing/books", admin,
+                "{\"name\":\"Yen KK contract\",\"currency\":\"USD\",\"purpose\":\"sell\"}");
+        assertThat(book.statusCode()).as(book.body()).isEqualTo(201);
+        String bookId = JSON.readTree(book.body()).get("id").asString();
+        Instant effective = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+        HttpResponse<String> version = send("POST", "/api/v1/pricing/books/" + bookId + "/versions", admin, """
+                {"effective_from":"%s","rates":[
+                  {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","mode":"graduated",
+                   "tiers":[{"from_tokens":0,"rate_per_million":"1.10"},{"from_tokens":10000000,"rate_per_million":"0.80"}]},
+                  {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"input","rate_per_million":"0.27"}]}""".formatted(effective));
+        assertThat(version.statusCode()).as(version.body()).isEqualTo(201);
+        HttpResponse<String> contract = send("POST", "/api/v1/pricing/contracts", admin, "{\"tenant_id\":\"" + tenant
+                + "\",\"price_book_id\":\"" + bookId + "\",\"valid_from\":\"" + effective + "\"}");
+        assertThat(contract.statusCode()).as(contract.body()).isEqualTo(201);
+
+        Instant from = effective.plusSeconds(1);
+        Instant to = from.plusSeconds(5);
+        ingest(admin, tenant, "deepseek-v3.2", from.plusSeconds(1), 1_234_567, 0, 6_000_000);
+        ingest(admin, tenant, "deepseek-v3.2", from.plusSeconds(2), 0, 0, 7_000_000); // crosses 10M: 4M at 1.10, 3M at 0.80
+        awaitClosed(to);
+        JsonNode invoice = invoiceOf(finance, run(finance, from, to), tenant);
+
+        assertThat(invoice.get("currency").asString()).isEqualTo("JPY");
+        assertThat(invoice.get("lines")).extracting(l -> l.get("token_class").asString() + "=" + l.get("tokens").asLong() + "@"
+                        + l.get("unit_rate_per_million").decimalValue().stripTrailingZeros().toPlainString() + "->" + plain(l.get("amount").decimalValue()))
+                .containsExactlyInAnyOrder(
+                        "input=1234567@0.27->50",        // 0.33333309 USD x 150 = 49.9999635 -> 50
+                        "output=10000000@1.1->1650",     // 11.00 USD x 150
+                        "output=3000000@0.8->360");      //  2.40 USD x 150
+        assertThat(invoice.get("tax").decimalValue()).as("zero-rated export of services").isEqualByComparingTo("0");
+        assertThat(invoice.get("total").decimalValue()).isEqualByComparingTo("2060");
+        assertThat(invoice.get("lines").get(0).get("fx_rate").decimalValue()).isEqualByComparingTo("150");
+    }
+
     /** Compared by value: 30.00 and 30.0 are the same amount (the JSON parser here reads numbers as doubles). */
     private static String plain(BigDecimal amount) {
         return amount.stripTrailingZeros().toPlainString();
