@@ -179,6 +179,14 @@ class InvoiceLedgerTest {
             credited = credited.add(n.get("total").decimalValue());
         }
         assertThat(credited).as("credited exactly what was invoiced").isEqualByComparingTo("109.00");
+        JsonNode listed = JSON.readTree(send("GET", "/api/v1/billing/credit-notes?tenant_id=ten_c", new Caller("key-c", Role.TENANT, "ten_c"), null)
+                .body()).get("items");
+        assertThat(listed).extracting(n -> n.get("number").asString()).contains(note.get("number").asString(), full.get("number").asString());
+        JsonNode others = JSON.readTree(send("GET", "/api/v1/billing/credit-notes", new Caller("key-z", Role.TENANT, "ten_z"), null).body())
+                .get("items");
+        assertThat(others).as("a tenant lists only its own credit notes").isEmpty();
+        assertThat(send("GET", "/api/v1/billing/credit-notes?tenant_id=ten_c", new Caller("key-z", Role.TENANT, "ten_z"), null).statusCode())
+                .isEqualTo(403);
         assertThat(JSON.readTree(send("GET", "/api/v1/billing/invoices/" + id, FINANCE, null).body()).get("status").asString()).isEqualTo("VOID");
         assertThat(send("POST", "/api/v1/billing/invoices/" + id + "/credit-notes", FINANCE, "{\"amount\":1,\"reason\":\"x\"}").statusCode())
                 .isEqualTo(409);

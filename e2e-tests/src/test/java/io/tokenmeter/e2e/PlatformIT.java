@@ -202,6 +202,7 @@ class PlatformIT {
         assertThat(send("POST", "/api/v1/billing/runs", finance, "{\"from\":\"" + from.minusSeconds(1) + "\",\"to\":\"" + to + "\"}")
                 .statusCode()).as("an overlapping period is refused").isEqualTo(409);
         assertThat(send("POST", "/api/v1/billing/runs", admin, "{\"period\":\"2020-01\"}").statusCode()).isEqualTo(403);
+        assertThat(send("GET", "/api/v1/billing/runs", finance, null).body()).contains(runId);
 
         JsonNode run = await().atMost(Duration.ofSeconds(30)).until(
                 () -> JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId, finance, null).body()), r -> r.get("pending").asInt() == 0);

@@ -50,16 +50,38 @@ class InvoiceController {
                        @RequestParam(name = "period_to", required = false) Instant periodTo,
                        @RequestParam(name = "run_id", required = false) UUID runId,
                        @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
-        if (caller.is(Role.TENANT)) {
-            if (tenantId != null && !tenantId.equals(caller.tenantId())) {
-                throw new ApiException(CommonErrors.FORBIDDEN, "a tenant key can only list its own invoices");
-            }
-            tenantId = caller.tenantId();
+        String tenant = ownTenant(caller, tenantId);
+        checkPage(page, size);
+        return new Page<>(ledger.list(tenant, status, currency, periodFrom, periodTo, runId, page, size), page, size);
+    }
+
+    /** A tenant key lists its own documents, whatever it asks; staff may name a tenant or none. */
+    private static String ownTenant(Caller caller, String requested) {
+        if (!caller.is(Role.TENANT)) {
+            return requested;
         }
+        if (requested != null && !requested.equals(caller.tenantId())) {
+            throw new ApiException(CommonErrors.FORBIDDEN, "a tenant key can only list its own invoices and credit notes");
+        }
+        return caller.tenantId();
+    }
+
+    private static void checkPage(int page, int size) {
         if (page < 0 || size < 1 || size > 200) {
             throw new ApiException(CommonErrors.INVALID_REQUEST, "page must be 0 or more and size 1 to 200");
         }
-        return new Page<>(ledger.list(tenantId, status, currency, periodFrom, periodTo, runId, page, size), page, size);
+    }
+
+    @GetMapping("/api/v1/billing/credit-notes")
+    @Operation(summary = "Credit notes, newest first, paged and filtered (tenants: their own only)")
+    Page<CreditNote> creditNotes(Caller caller, @RequestParam(name = "tenant_id", required = false) String tenantId,
+                                 @RequestParam(required = false) String currency,
+                                 @RequestParam(name = "created_from", required = false) Instant createdFrom,
+                                 @RequestParam(name = "created_to", required = false) Instant createdTo,
+                                 @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
+        String tenant = ownTenant(caller, tenantId);
+        checkPage(page, size);
+        return new Page<>(ledger.creditNotes(tenant, currency, createdFrom, createdTo, page, size), page, size);
     }
 
     @GetMapping("/api/v1/billing/invoices/{id}")

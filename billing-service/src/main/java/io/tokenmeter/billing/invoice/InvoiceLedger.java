@@ -199,16 +199,33 @@ public class InvoiceLedger {
     }
 
     public List<CreditNote> creditNotes(UUID invoiceId) {
-        return jdbc.sql("""
-                        SELECT c.id, c.invoice_id, i.number AS invoice_number, c.number, c.currency, c.subtotal, c.tax, c.total, c.full_credit,
-                               c.reason, c.created_at
-                        FROM credit_note c JOIN invoice i ON i.id = c.invoice_id WHERE c.invoice_id = :id ORDER BY c.created_at, c.number""")
-                .param("id", invoiceId)
-                .query((rs, n) -> new CreditNote(rs.getObject("id", UUID.class), rs.getObject("invoice_id", UUID.class),
-                        rs.getString("invoice_number"), rs.getString("number"), rs.getString("currency"), rs.getBigDecimal("subtotal"),
-                        rs.getBigDecimal("tax"), rs.getBigDecimal("total"), rs.getBoolean("full_credit"), rs.getString("reason"),
-                        rs.getTimestamp("created_at").toInstant()))
-                .list();
+        return jdbc.sql(CREDIT_NOTES + " WHERE c.invoice_id = :id ORDER BY c.created_at, c.number").param("id", invoiceId)
+                .query(InvoiceLedger::creditNote).list();
+    }
+
+    /** A page of credit notes, newest first; every filter is optional. */
+    public List<CreditNote> creditNotes(String tenantId, String currency, Instant createdFrom, Instant createdTo, int page, int size) {
+        return jdbc.sql(CREDIT_NOTES + """
+                         WHERE (CAST(:tenant AS text) IS NULL OR i.tenant_id = :tenant)
+                          AND (CAST(:currency AS text) IS NULL OR c.currency = :currency)
+                          AND (CAST(:from AS timestamptz) IS NULL OR c.created_at >= :from)
+                          AND (CAST(:to AS timestamptz) IS NULL OR c.created_at < :to)
+                        ORDER BY c.created_at DESC, c.number DESC LIMIT :size OFFSET :offset""")
+                .param("tenant", tenantId).param("currency", currency)
+                .param("from", createdFrom == null ? null : Timestamp.from(createdFrom)).param("to", createdTo == null ? null : Timestamp.from(createdTo))
+                .param("size", size).param("offset", (long) page * size)
+                .query(InvoiceLedger::creditNote).list();
+    }
+
+    private static final String CREDIT_NOTES = """
+            SELECT c.id, c.invoice_id, i.number AS invoice_number, c.number, c.currency, c.subtotal, c.tax, c.total, c.full_credit,
+                   c.reason, c.created_at
+            FROM credit_note c JOIN invoice i ON i.id = c.invoice_id""";
+
+    private static CreditNote creditNote(ResultSet rs, int n) throws SQLException {
+        return new CreditNote(rs.getObject("id", UUID.class), rs.getObject("invoice_id", UUID.class), rs.getString("invoice_number"),
+                rs.getString("number"), rs.getString("currency"), rs.getBigDecimal("subtotal"), rs.getBigDecimal("tax"), rs.getBigDecimal("total"),
+                rs.getBoolean("full_credit"), rs.getString("reason"), rs.getTimestamp("created_at").toInstant());
     }
 
     private record Credited(BigDecimal subtotal, BigDecimal tax) {

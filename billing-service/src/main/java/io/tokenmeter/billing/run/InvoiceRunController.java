@@ -11,12 +11,14 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.UUID;
 
 @RestController
@@ -55,6 +57,19 @@ class InvoiceRunController {
         }
         InvoiceRunService.Started started = runs.start(from, to, caller.keyId());
         return ResponseEntity.status(started.created() ? HttpStatus.ACCEPTED : HttpStatus.OK).body(started.run());
+    }
+
+    record RunPage(List<InvoiceRun> items, int page, int size) {
+    }
+
+    @GetMapping("/api/v1/billing/runs")
+    @Operation(summary = "The runs, newest period first, paged (finance, admin)")
+    RunPage list(Caller caller, @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
+        BillingAccess.staff(caller);
+        if (page < 0 || size < 1 || size > 200) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "page must be 0 or more and size 1 to 200");
+        }
+        return new RunPage(runs.list(page, size), page, size);
     }
 
     @GetMapping("/api/v1/billing/runs/{id}")

@@ -118,6 +118,10 @@ class InvoiceRunService implements ApplicationRunner {
         return new Started(view(run.id()), true);
     }
 
+    List<InvoiceRun> list(int page, int size) {
+        return runs.page(page, size).stream().map(this::view).toList();
+    }
+
     InvoiceRun view(UUID id) {
         return runs.view(id).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no run " + id));
     }

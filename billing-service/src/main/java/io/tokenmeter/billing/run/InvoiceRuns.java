@@ -172,6 +172,12 @@ class InvoiceRuns {
                         run.tenants(), run.invoiced(), run.failed(), run.pending(), failures(id)));
     }
 
+    /** Run ids, newest period first, a page of them. */
+    List<UUID> page(int page, int size) {
+        return jdbc.sql("SELECT id FROM invoice_run ORDER BY period_start DESC LIMIT :size OFFSET :offset")
+                .param("size", size).param("offset", (long) page * size).query(UUID.class).list();
+    }
+
     private List<InvoiceRun.TenantOutcome> failures(UUID runId) {
         return jdbc.sql("SELECT tenant_id, error FROM invoice_run_tenant WHERE run_id = :run AND status = 'failed' ORDER BY tenant_id")
                 .param("run", runId).query((rs, n) -> new InvoiceRun.TenantOutcome(rs.getString("tenant_id"), rs.getString("error"))).list();
