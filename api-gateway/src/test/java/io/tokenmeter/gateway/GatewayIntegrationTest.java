@@ -310,7 +310,7 @@ class GatewayIntegrationTest {
         HttpResponse<String> changed = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port")
                         + "/api/v1/admin/tenants/" + id + "/billing-identity")).header("Authorization", "Bearer " + ADMIN_KEY)
                 .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(
-                        "{\"legal_name\":\"Lion City AI GmbH\",\"billing_country\":\"DE\",\"tax_id\":\"DE123456789\",\"currency\":\"EUR\"}")).build(),
+                        "{\"legal_name\":\"Lion City AI GmbH\",\"billing_country\":\"DE\",\"tax_id\":\"DE123456789\",\"currency\":\"EUR\",\"issuer_id\":\"EU1\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
         assertThat(post("/api/v1/admin/tenants/" + id + "/suspend", ADMIN_KEY, "").statusCode()).isEqualTo(200);
@@ -321,6 +321,8 @@ class GatewayIntegrationTest {
         assertThat(published.getLast().billingCountry()).isEqualTo("DE");
         assertThat(published.getLast().taxId()).isEqualTo("DE123456789");
         assertThat(published.getLast().currency()).isEqualTo("EUR");
+        assertThat(published.getLast().issuerId()).isEqualTo("EU1");
+        assertThat(published.getFirst().issuerId()).as("billing's default issuer").isNull();
         assertThat(published.getLast().status()).isEqualTo("SUSPENDED");
         assertThat(published.get(1).changedAt()).isAfterOrEqualTo(published.get(0).changedAt());
         assertThat(published.get(2).changedAt()).isAfterOrEqualTo(published.get(1).changedAt());

@@ -53,9 +53,9 @@ class BillingSetupTest {
     void aTenantsProfileArrivesFromTenantsV1AndAnOlderMessageNeverReplacesANewerOne() throws Exception {
         String tenant = "ten_" + UUID.randomUUID();
         Instant t0 = Instant.parse("2026-11-01T00:00:00Z");
-        publish(new TenantProfileChanged(tenant, "Acme", "Acme Robotics GmbH", "DE", "DE123456789", "EUR", "ACTIVE", t0.plusSeconds(60)));
-        publish(new TenantProfileChanged(tenant, "Acme", "Acme (old name)", "DE", null, "USD", "ACTIVE", t0)); // a late replay
-        publish(new TenantProfileChanged(tenant + "-marker", "M", "M", "SG", null, "SGD", "ACTIVE", t0)); // same partition or not: wait for it too
+        publish(new TenantProfileChanged(tenant, "Acme", "Acme Robotics GmbH", "DE", "DE123456789", "EUR", "SG", "ACTIVE", t0.plusSeconds(60)));
+        publish(new TenantProfileChanged(tenant, "Acme", "Acme (old name)", "DE", null, "USD", null, "ACTIVE", t0)); // a late replay
+        publish(new TenantProfileChanged(tenant + "-marker", "M", "M", "SG", null, "SGD", null, "ACTIVE", t0)); // same partition or not: wait for it too
 
         Caller own = new Caller("key-t", Role.TENANT, tenant);
         await().atMost(Duration.ofSeconds(30)).until(() -> send("GET", "/api/v1/billing/profiles/" + tenant + "-marker", FINANCE, null).statusCode() == 200
@@ -65,6 +65,7 @@ class BillingSetupTest {
             assertThat(profile.get("legal_name").asString()).isEqualTo("Acme Robotics GmbH");
             assertThat(profile.get("tax_id").asString()).isEqualTo("DE123456789");
             assertThat(profile.get("currency").asString()).isEqualTo("EUR");
+            assertThat(profile.get("issuer_id").asString()).isEqualTo("SG");
         });
         Caller other = new Caller("key-o", Role.TENANT, "ten_other");
         assertProblem(send("GET", "/api/v1/billing/profiles/" + tenant, other, null), 403, "forbidden");

@@ -231,7 +231,7 @@ class InvoiceLedgerTest {
         TaxRule reverseCharge = new TaxRule(4, "SG", "EU", "business", "EU reverse charge", BigDecimal.ZERO,
                 "Reverse charge: VAT to be accounted for by the recipient.");
         String tenant = "ten_pdf_" + UUID.randomUUID();
-        BillingProfile buyer = new BillingProfile(tenant, "Acme", "Acme Robotics GmbH", "DE", "DE123456789", "EUR", "ACTIVE", FEB);
+        BillingProfile buyer = new BillingProfile(tenant, "Acme", "Acme Robotics GmbH", "DE", "DE123456789", "EUR", null, "ACTIVE", FEB);
         List<InvoiceLine> lines = List.of(
                 InvoiceLine.draft(LineKind.USAGE, "glm-5 output tokens, cn-beijing", "glm-5", "cn-beijing", "output", null, null,
                         250_000_000L, new BigDecimal("3.20"), "USD", new BigDecimal("800.00"), new BigDecimal("0.9210"),
@@ -271,7 +271,7 @@ class InvoiceLedgerTest {
     }
 
     private Invoice draft(String tenant, String currency, TaxRule rule, String... amounts) {
-        BillingProfile buyer = new BillingProfile(tenant, tenant, tenant + " Pte. Ltd.", "SG", null, currency, "ACTIVE", FEB);
+        BillingProfile buyer = new BillingProfile(tenant, tenant, tenant + " Pte. Ltd.", "SG", null, currency, null, "ACTIVE", FEB);
         List<InvoiceLine> lines = new ArrayList<>();
         for (String amount : amounts) {
             lines.add(InvoiceLine.draft(LineKind.USAGE, "glm-5 output tokens, cn-beijing", "glm-5", "cn-beijing", "output", null, null,

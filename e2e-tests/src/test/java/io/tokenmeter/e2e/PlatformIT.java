@@ -378,7 +378,10 @@ class PlatformIT {
     void aRunPricesTiersOfAContractAndConvertsThroughACrossRateToAZeroDecimalCurrency() throws Exception {
         String admin = stack.demo("ADMIN_API_KEY");
         String finance = stack.demo("FINANCE_API_KEY");
-        String tenant = tenant(admin, "{\"name\":\"Yen KK\",\"billing_country\":\"JP\",\"currency\":\"JPY\"}");
+        HttpResponse<String> issuer = send("POST", "/api/v1/billing/issuers", admin,
+                "{\"id\":\"SGB\",\"legal_name\":\"TokenMeter Demo B Pte. Ltd.\",\"country\":\"SG\"}");
+        assertThat(issuer.statusCode()).as(issuer.body()).isEqualTo(201);
+        String tenant = tenant(admin, "{\"name\":\"Yen KK\",\"billing_country\":\"JP\",\"currency\":\"JPY\",\"issuer_id\":\"SGB\"}");
         HttpResponse<String> book = send("POST", "/api/v1/pricing/books", admin,
                 "{\"name\":\"Yen KK contract\",\"currency\":\"USD\",\"purpose\":\"sell\"}");
         assertThat(book.statusCode()).as(book.body()).isEqualTo(201);
@@ -402,6 +405,7 @@ class PlatformIT {
         JsonNode invoice = invoiceOf(finance, run(finance, from, to), tenant);
 
         assertThat(invoice.get("currency").asString()).isEqualTo("JPY");
+        assertThat(invoice.get("issuer_id").asString()).as("the issuer the tenant's profile names").isEqualTo("SGB");
         assertThat(invoice.get("lines")).extracting(l -> l.get("token_class").asString() + "=" + l.get("tokens").asLong() + "@"
                         + l.get("unit_rate_per_million").decimalValue().stripTrailingZeros().toPlainString() + "->" + plain(l.get("amount").decimalValue()))
                 .containsExactlyInAnyOrder(

@@ -33,6 +33,8 @@ public class Tenant {
     private String taxId;
     @Column(name = "updated_at")
     private Instant updatedAt;
+    @Column(name = "issuer_id")
+    private String issuerId;
 
     protected Tenant() {
     }
@@ -49,7 +51,8 @@ public class Tenant {
     }
 
     /** Who is invoiced: the legal name (the display name when none was given), country, tax id and currency. */
-    public void setBillingIdentity(String legalName, String billingCountry, String taxId, String currency) {
+    public void setBillingIdentity(String legalName, String billingCountry, String taxId, String currency, String issuerId) {
+        this.issuerId = issuerId;
         this.legalName = legalName;
         this.billingCountry = billingCountry;
         this.taxId = taxId;
@@ -63,6 +66,11 @@ public class Tenant {
 
     public String getLegalName() {
         return legalName == null ? name : legalName;
+    }
+
+    /** Which of our issuing entities invoices this tenant; null: billing's default issuer. */
+    public String getIssuerId() {
+        return issuerId;
     }
 
     public String getTaxId() {

@@ -50,14 +50,16 @@ class TenantAdminController {
                         @NotBlank @Pattern(regexp = "[A-Z]{3}") String currency,
                         @JsonProperty("allowed_regions") List<@Pattern(regexp = "[A-Za-z0-9._-]+") String> allowedRegions,
                         @JsonProperty("legal_name") @Size(max = 300) String legalName,
-                        @JsonProperty("tax_id") @Size(max = 64) String taxId) {
+                        @JsonProperty("tax_id") @Size(max = 64) String taxId,
+                        @JsonProperty("issuer_id") @Pattern(regexp = "[A-Z0-9]{2,10}") String issuerId) {
     }
 
     /** The tenant's identity for invoices; takes effect for invoices drafted after the change. */
     record BillingIdentity(@JsonProperty("legal_name") @NotBlank @Size(max = 300) String legalName,
                            @JsonProperty("billing_country") @NotBlank @Pattern(regexp = "[A-Z]{2}") String billingCountry,
                            @JsonProperty("tax_id") @Size(max = 64) String taxId,
-                           @NotBlank @Pattern(regexp = "[A-Z]{3}") String currency) {
+                           @NotBlank @Pattern(regexp = "[A-Z]{3}") String currency,
+                           @JsonProperty("issuer_id") @Pattern(regexp = "[A-Z0-9]{2,10}") String issuerId) {
     }
 
     record RegionsRequest(@JsonProperty("allowed_regions") List<@Pattern(regexp = "[A-Za-z0-9._-]+") String> allowedRegions) {
@@ -65,11 +67,11 @@ class TenantAdminController {
 
     record TenantView(String id, String name, @JsonProperty("legal_name") String legalName,
                       @JsonProperty("billing_country") String billingCountry, @JsonProperty("tax_id") String taxId, String currency,
-                      TenantStatus status, @JsonProperty("allowed_regions") List<String> allowedRegions,
+                      @JsonProperty("issuer_id") String issuerId, TenantStatus status, @JsonProperty("allowed_regions") List<String> allowedRegions,
                       @JsonProperty("created_at") Instant createdAt) {
         static TenantView of(Tenant t) {
             return new TenantView(t.getId(), t.getName(), t.getLegalName(), t.getBillingCountry(), t.getTaxId(), t.getCurrency(),
-                    t.getStatus(), t.getAllowedRegions(), t.getCreatedAt());
+                    t.getIssuerId(), t.getStatus(), t.getAllowedRegions(), t.getCreatedAt());
         }
     }
 
@@ -117,7 +119,8 @@ class TenantAdminController {
         Caller admin = admin(request);
         checkCountryAndCurrency(body.billingCountry(), body.currency());
         Tenant tenant = new Tenant("ten_" + EventIds.newEventId(), body.name(), body.billingCountry(), body.currency(), admin.keyId());
-        tenant.setBillingIdentity(blankToNull(body.legalName()), body.billingCountry(), blankToNull(body.taxId()), body.currency());
+        tenant.setBillingIdentity(blankToNull(body.legalName()), body.billingCountry(), blankToNull(body.taxId()), body.currency(),
+                body.issuerId());
         tenant.setAllowedRegions(regions(body.allowedRegions()));
         Tenant saved = tenants.save(tenant);
         TenantView created = TenantView.of(saved);
@@ -134,7 +137,7 @@ class TenantAdminController {
         checkCountryAndCurrency(body.billingCountry(), body.currency());
         Tenant tenant = existing(tenantId);
         TenantView before = TenantView.of(tenant);
-        tenant.setBillingIdentity(body.legalName(), body.billingCountry(), blankToNull(body.taxId()), body.currency());
+        tenant.setBillingIdentity(body.legalName(), body.billingCountry(), blankToNull(body.taxId()), body.currency(), body.issuerId());
         return saveChange(admin, tenant, "set_billing_identity", before);
     }
 

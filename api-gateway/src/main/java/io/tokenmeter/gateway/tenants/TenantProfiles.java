@@ -51,7 +51,7 @@ class TenantProfiles implements ApplicationRunner {
 
     static TenantProfileChanged profileOf(Tenant t) {
         return new TenantProfileChanged(t.getId(), t.getName(), t.getLegalName(), t.getBillingCountry(), t.getTaxId(),
-                t.getCurrency(), t.getStatus().name(), t.getUpdatedAt());
+                t.getCurrency(), t.getIssuerId(), t.getStatus().name(), t.getUpdatedAt());
     }
 
     private void publish(TenantProfileChanged profile) {

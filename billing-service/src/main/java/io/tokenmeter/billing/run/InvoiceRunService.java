@@ -239,7 +239,9 @@ class InvoiceRunService implements ApplicationRunner {
     private UUID draft(InvoiceRuns.Run run, String tenantId) {
         BillingProfile buyer = profiles.find(tenantId)
                 .orElseThrow(() -> new RunFailure("no billing profile: the gateway has not published tenant " + tenantId + " on tenants.v1"));
-        Issuer issuer = issuers.defaultIssuer().orElseThrow(() -> new RunFailure("no default issuer is configured"));
+        Issuer issuer = buyer.issuerId() != null
+                ? issuers.find(buyer.issuerId()).orElseThrow(() -> new RunFailure("the tenant's issuer " + buyer.issuerId() + " is not configured"))
+                : issuers.defaultIssuer().orElseThrow(() -> new RunFailure("no default issuer is configured"));
         TaxRule taxRule = taxRules.applicable(issuer.country(), buyer.billingCountry(), buyer.business());
         List<InvoiceLine> lines = new ArrayList<>(lateUsage(run, tenantId, buyer.currency()));
         JsonNode usage = calls.billableUsage(tenantId, run.periodStart(), run.periodEnd(), null, run.cutoff());

@@ -11,7 +11,7 @@ import java.util.Objects;
  * A tenant as the gateway (its source of truth) knows it now: the whole state, not a diff, on the compacted
  * topic {@link #TOPIC} keyed by tenant id, so a consumer that reads the topic from the start knows every
  * tenant. Billing learns its billing profiles from it. {@code taxId} is null for a buyer without one (a
- * consumer, for tax purposes).
+ * consumer, for tax purposes); {@code issuerId} names our issuing entity for it, null for billing's default one.
  */
 public record TenantProfileChanged(
         @JsonProperty("tenant_id") String tenantId,
@@ -20,6 +20,7 @@ public record TenantProfileChanged(
         @JsonProperty("billing_country") String billingCountry,
         @JsonProperty("tax_id") String taxId,
         @JsonProperty("currency") String currency,
+        @JsonProperty("issuer_id") String issuerId,
         @JsonProperty("status") String status,
         @JsonProperty("changed_at") Instant changedAt) {
 

@@ -163,7 +163,7 @@ public final class BillingRunBenchmark {
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
             for (int i = 0; i < tenants; i++) {
                 String tenant = "t-" + i;
-                TenantProfileChanged profile = new TenantProfileChanged(tenant, tenant, "Tenant " + i + " Pte. Ltd.", "SG", null, "USD",
+                TenantProfileChanged profile = new TenantProfileChanged(tenant, tenant, "Tenant " + i + " Pte. Ltd.", "SG", null, "USD", null,
                         "ACTIVE", Instant.now());
                 producer.send(new ProducerRecord<>(TenantProfileChanged.TOPIC, tenant, profile.toJson()));
                 for (int u = 0; u < USAGE.length; u++) {
