@@ -2,6 +2,7 @@ package io.tokenmeter.billing.export;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.billing.BillingAccess;
+import io.tokenmeter.billing.Page;
 import io.tokenmeter.billing.invoice.Invoice;
 import io.tokenmeter.billing.invoice.InvoiceLedger;
 import io.tokenmeter.billing.invoice.InvoiceStatus;
@@ -29,7 +30,7 @@ import java.util.UUID;
 @RestController
 class ExportController {
 
-    private static final int PAGE = 200;
+    private static final int PAGE = Page.MAX_SIZE;
 
     private final InvoiceLedger ledger;
     private final InvoicePdf pdf;

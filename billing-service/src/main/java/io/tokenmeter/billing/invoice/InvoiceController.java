@@ -2,6 +2,7 @@ package io.tokenmeter.billing.invoice;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.billing.BillingAccess;
+import io.tokenmeter.billing.Page;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.web.ApiException;
@@ -33,9 +34,6 @@ class InvoiceController {
     record VoidRequest(String reason) {
     }
 
-    record Page<T>(List<T> items, int page, int size) {
-    }
-
     private final InvoiceLedger ledger;
 
     InvoiceController(InvoiceLedger ledger) {
@@ -51,7 +49,7 @@ class InvoiceController {
                        @RequestParam(name = "run_id", required = false) UUID runId,
                        @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
         String tenant = ownTenant(caller, tenantId);
-        checkPage(page, size);
+        Page.check(page, size);
         return new Page<>(ledger.list(tenant, status, currency, periodFrom, periodTo, runId, page, size), page, size);
     }
 
@@ -66,11 +64,6 @@ class InvoiceController {
         return caller.tenantId();
     }
 
-    private static void checkPage(int page, int size) {
-        if (page < 0 || size < 1 || size > 200) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "page must be 0 or more and size 1 to 200");
-        }
-    }
 
     @GetMapping("/api/v1/billing/credit-notes")
     @Operation(summary = "Credit notes, newest first, paged and filtered (tenants: their own only)")
@@ -80,7 +73,7 @@ class InvoiceController {
                                  @RequestParam(name = "created_to", required = false) Instant createdTo,
                                  @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
         String tenant = ownTenant(caller, tenantId);
-        checkPage(page, size);
+        Page.check(page, size);
         return new Page<>(ledger.creditNotes(tenant, currency, createdFrom, createdTo, page, size), page, size);
     }
 

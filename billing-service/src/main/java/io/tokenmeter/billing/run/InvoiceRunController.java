@@ -2,6 +2,7 @@ package io.tokenmeter.billing.run;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.billing.BillingAccess;
+import io.tokenmeter.billing.Page;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.web.ApiException;
 import io.tokenmeter.contracts.web.CommonErrors;
@@ -18,7 +19,6 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
-import java.util.List;
 import java.util.UUID;
 
 @RestController
@@ -59,17 +59,12 @@ class InvoiceRunController {
         return ResponseEntity.status(started.created() ? HttpStatus.ACCEPTED : HttpStatus.OK).body(started.run());
     }
 
-    record RunPage(List<InvoiceRun> items, int page, int size) {
-    }
-
     @GetMapping("/api/v1/billing/runs")
     @Operation(summary = "The runs, newest period first, paged (finance, admin)")
-    RunPage list(Caller caller, @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
+    Page<InvoiceRun> list(Caller caller, @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
         BillingAccess.staff(caller);
-        if (page < 0 || size < 1 || size > 200) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "page must be 0 or more and size 1 to 200");
-        }
-        return new RunPage(runs.list(page, size), page, size);
+        Page.check(page, size);
+        return new Page<>(runs.list(page, size), page, size);
     }
 
     @GetMapping("/api/v1/billing/runs/{id}")
