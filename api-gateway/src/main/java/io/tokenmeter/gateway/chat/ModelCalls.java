@@ -140,11 +140,10 @@ class ModelCalls {
         for (int i = 0; i < routes.size(); i++) {
             ResolvedRoute route = routes.get(i);
             boolean last = i == routes.size() - 1;
-            ObjectNode forRoute = request.deepCopy();
-            forRoute.put("model", route.upstreamModel());
+            request.put("model", route.upstreamModel()); // only the model differs per route: no copy of the whole body per call
             long started = System.nanoTime();
             try {
-                HttpResponse<T> answer = call.send(route, JSON.writeValueAsBytes(forRoute));
+                HttpResponse<T> answer = call.send(route, JSON.writeValueAsBytes(request));
                 if (answer.statusCode() < 500 || last) {
                     return new Attempt<>(route, answer, null);
                 }
