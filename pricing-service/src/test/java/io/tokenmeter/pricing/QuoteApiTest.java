@@ -22,6 +22,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.UUID;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The rating API on the real database; prices are set up in the future, where versions may be drafts. */
@@ -214,6 +215,43 @@ class QuoteApiTest {
                 + "\"token_class\":\"input\",\"rate_per_million\":0.5}]},\"rates\":" + RATES + "}");
         assertThat(unknown.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(unknown.body()).get("detail").asString()).contains("has no regular rate");
+    }
+
+    @Test
+    void theRateCardGivesTheMostATokenCanCostNowInTheAskedCurrency() throws Exception {
+        String tenant = "t-" + UUID.randomUUID();
+        Instant soon = Instant.now().plusSeconds(2);
+        JsonNode book = JSON.readTree(send("/api/v1/pricing/books", ADMIN, "{\"name\":\"Card\",\"currency\":\"USD\",\"purpose\":\"sell\"}").body());
+        String id = book.get("id").asString();
+        // off-peak makes input dearer here (0.50 over 0.27): the card must take the higher of the two
+        HttpResponse<String> v = send("/api/v1/pricing/books/" + id + "/versions", ADMIN, "{\"effective_from\":\"" + soon
+                + "\",\"off_peak\":{\"start\":\"00:00\",\"end\":\"00:01\",\"rates\":[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\","
+                + "\"token_class\":\"input\",\"rate_per_million\":0.50}]},\"rates\":" + RATES + "}");
+        assertThat(v.statusCode()).as(v.body()).isEqualTo(201);
+        Instant contractEnd = Instant.now().plus(java.time.Duration.ofHours(3)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        contract("{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + id + "\",\"valid_from\":\"" + soon.minusSeconds(1)
+                + "\",\"valid_to\":\"" + contractEnd + "\"}");
+        rate("EUR", "USD", "1.25", LocalDate.now(ZoneOffset.UTC));
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> Instant.now().isAfter(soon));
+
+        Caller self = new Caller("k", Role.TENANT, tenant);
+        HttpResponse<String> r = get("/api/v1/rating/rate-card?currency=EUR", self);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode card = JSON.readTree(r.body());
+        assertThat(card.get("price_book_id").asString()).isEqualTo(id);
+        assertThat(card.get("fx_rate").decimalValue()).isEqualByComparingTo("0.8");
+        java.util.Map<String, java.math.BigDecimal> rates = new java.util.HashMap<>();
+        card.get("rates").forEach(e -> rates.put(e.get("model").asString() + "/" + e.get("token_class").asString(),
+                e.get("max_rate_per_million").decimalValue()));
+        assertThat(rates.get("deepseek-v3.2/input")).isEqualByComparingTo("0.40");  // off-peak 0.50 USD x 0.8
+        assertThat(rates.get("deepseek-v3.2/output")).isEqualByComparingTo("0.88"); // 1.10 x 0.8
+        assertThat(rates.get("glm-5/input")).isEqualByComparingTo("0.80");          // the dearest tier, 1.00 x 0.8
+        Instant validUntil = Instant.parse(card.get("valid_until").asString());
+        Instant midnight = LocalDate.now(ZoneOffset.UTC).plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        assertThat(validUntil).isEqualTo(contractEnd.isBefore(midnight) ? contractEnd : midnight);
+
+        assertThat(get("/api/v1/rating/rate-card?tenant_id=someone-else", self).statusCode()).isEqualTo(403);
+        assertThat(get("/api/v1/rating/rate-card?currency=BRL", self).statusCode()).isEqualTo(422);
     }
 
     @Test

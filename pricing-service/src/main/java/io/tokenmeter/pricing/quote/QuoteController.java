@@ -29,6 +29,14 @@ class QuoteController {
         return quotes.prices(caller, tenantId, at == null ? Instant.now() : at);
     }
 
+    @GetMapping("/api/v1/rating/rate-card")
+    @Operation(summary = "The most a token can cost a tenant now, per model, region and class, in a currency (for budget reservations)",
+            description = "A tenant key reads its own; finance and admin name the tenant. The currency defaults to the book's.")
+    QuoteDtos.RateCard rateCard(Caller caller, @RequestParam(name = "tenant_id", required = false) String tenantId,
+                                @RequestParam(required = false) String currency) {
+        return quotes.rateCard(caller, tenantId, currency, Instant.now());
+    }
+
     @PostMapping("/api/v1/rating/quote")
     @Operation(summary = "Price quantities for a tenant and period, line by line, explaining book, version, contract, tiers and FX",
             description = "Tenant keys may quote only for their own tenant.")

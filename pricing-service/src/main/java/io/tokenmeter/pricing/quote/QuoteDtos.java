@@ -61,6 +61,22 @@ public final class QuoteDtos {
                                List<io.tokenmeter.pricing.pricebook.PriceBookDtos.RateEntry> rates, String note) {
     }
 
+    /**
+     * The most a token of each model, region and class can cost a tenant at an instant, in one currency: the highest
+     * tier, the higher of the peak and an off-peak rate, contract discount applied, converted at the FX rate of the
+     * instant's day. What the gateway reserves against budgets; valid until {@code valid_until} (the next version,
+     * contract edge or FX day), never longer.
+     */
+    public record RateCard(@JsonProperty("tenant_id") String tenantId, Instant at, String currency,
+                           @JsonProperty("valid_until") Instant validUntil, @JsonProperty("price_book_id") String priceBookId,
+                           @JsonProperty("price_book_version") int priceBookVersion, @JsonProperty("fx_rate") BigDecimal fxRate,
+                           List<MaxRate> rates) {
+    }
+
+    public record MaxRate(String model, String region, @JsonProperty("token_class") TokenClass tokenClass,
+                          @JsonProperty("max_rate_per_million") BigDecimal maxRatePerMillion) {
+    }
+
     public record Quote(@JsonProperty("tenant_id") String tenantId, Period period, List<PricedLine> lines,
                         Map<String, BigDecimal> totals, @JsonProperty("rounding") String rounding) {
     }

@@ -101,19 +101,11 @@ class QuoteService {
         return new Quote(request.tenantId(), request.period(), lines, totals, ROUNDING);
     }
 
-    /** {@code timed}: the buckets carry real times; plain token counts have none and are priced as peak. */
     QuoteDtos.TenantPrices prices(Caller caller, String tenantId, java.time.Instant at) {
-        String tenant = tenantId != null ? tenantId : caller.tenantId();
-        if (tenant == null) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "tenant_id is required for staff keys");
-        }
-        Access.readTenant(caller, tenant);
+        String tenant = tenantOf(caller, tenantId);
         Price price = new Resolver(tenant, at, at.plusNanos(1)).at(at);
-        if (price.version() == null) {
-            throw new ApiException(CommonErrors.NOT_FOUND, "no price book is in force for tenant " + tenant + " at " + at);
-        }
-        CompiledVersion v = price.version();
-        BigDecimal factor = price.discountPercent() == null ? BigDecimal.ONE : BigDecimal.ONE.subtract(price.discountPercent().movePointLeft(2));
+        CompiledVersion v = inForce(price, tenant, at);
+        BigDecimal factor = discountFactor(price);
         var rates = v.content().rates().stream().map(r -> new io.tokenmeter.pricing.pricebook.PriceBookDtos.RateEntry(r.model(), r.region(),
                 r.tokenClass(), r.ratePerMillion() == null ? null : r.ratePerMillion().multiply(factor), r.mode(),
                 r.tiers() == null ? null : r.tiers().stream().map(t -> new io.tokenmeter.pricing.pricebook.PriceBookDtos.TierEntry(
@@ -121,6 +113,63 @@ class QuoteService {
         return new QuoteDtos.TenantPrices(tenant, at, price.source(), v.bookId(), v.version(), v.effectiveFrom(),
                 price.contract() == null ? null : price.contract().id(), price.discountPercent(), v.currency(), v.content().offPeak(),
                 rates, v.content().note());
+    }
+
+    QuoteDtos.RateCard rateCard(Caller caller, String tenantId, String currency, java.time.Instant at) {
+        String tenant = tenantOf(caller, tenantId);
+        Resolver resolver = new Resolver(tenant, at, at.plus(java.time.Duration.ofDays(3660)));
+        Price price = resolver.at(at);
+        CompiledVersion v = inForce(price, tenant, at);
+        BigDecimal factor = discountFactor(price);
+        String target = currency == null ? v.currency() : currency;
+        BigDecimal fxRate = BigDecimal.ONE;
+        java.time.Instant validUntil = resolver.nextChangeAfter(at, v.bookId());
+        if (!target.equals(v.currency())) {
+            LocalDate day = at.atOffset(ZoneOffset.UTC).toLocalDate();
+            try {
+                MinorUnits.currency(target);
+                fxRate = fx.conversion(v.currency(), target, day).rate();
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(PricingErrors.UNKNOWN_CURRENCY, e.getMessage());
+            } catch (MissingFxRateException e) {
+                throw new ApiException(PricingErrors.FX_RATE_MISSING, e.getMessage(), Map.of("pair", v.currency() + "/" + target, "date", day.toString()));
+            }
+            java.time.Instant nextDay = day.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+            validUntil = validUntil == null || nextDay.isBefore(validUntil) ? nextDay : validUntil;
+        }
+        List<QuoteDtos.MaxRate> rates = new ArrayList<>();
+        for (Map.Entry<RateKey, TieredRate> e : v.rates().entrySet()) {
+            BigDecimal max = e.getValue().maxRatePerMillion();
+            BigDecimal offPeak = v.offPeakRates().get(e.getKey());
+            if (offPeak != null && offPeak.compareTo(max) > 0) {
+                max = offPeak;
+            }
+            rates.add(new QuoteDtos.MaxRate(e.getKey().model(), e.getKey().region(), e.getKey().tokenClass(),
+                    max.multiply(factor).multiply(fxRate).stripTrailingZeros()));
+        }
+        rates.sort(java.util.Comparator.comparing(QuoteDtos.MaxRate::model).thenComparing(QuoteDtos.MaxRate::region)
+                .thenComparing(QuoteDtos.MaxRate::tokenClass));
+        return new QuoteDtos.RateCard(tenant, at, target, validUntil, v.bookId(), v.version(), fxRate, rates);
+    }
+
+    private static String tenantOf(Caller caller, String tenantId) {
+        String tenant = tenantId != null ? tenantId : caller.tenantId();
+        if (tenant == null) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "tenant_id is required for staff keys");
+        }
+        Access.readTenant(caller, tenant);
+        return tenant;
+    }
+
+    private static CompiledVersion inForce(Price price, String tenant, java.time.Instant at) {
+        if (price.version() == null) {
+            throw new ApiException(CommonErrors.NOT_FOUND, "no price book is in force for tenant " + tenant + " at " + at);
+        }
+        return price.version();
+    }
+
+    private static BigDecimal discountFactor(Price price) {
+        return price.discountPercent() == null ? BigDecimal.ONE : BigDecimal.ONE.subtract(price.discountPercent().movePointLeft(2));
     }
 
     private PricedLine rate(QuoteLine line, List<UsageBucket> buckets, Price price, long already, String currency, LocalDate fxDate,
@@ -192,6 +241,16 @@ class QuoteService {
                 return new Price(standard.orElse(null), contract.get(), contract.get().discountPercent(), "contract_discount");
             }
             return new Price(standard.orElse(null), null, null, "default_book");
+        }
+
+        /** The first instant after {@code at} when the price could change: a contract's edge or the book's next version. */
+        java.time.Instant nextChangeAfter(java.time.Instant at, String bookId) {
+            java.util.stream.Stream<java.time.Instant> edges = java.util.stream.Stream.concat(
+                    tenantContracts.stream().flatMap(c -> java.util.stream.Stream.of(c.validFrom(), c.validTo())),
+                    java.util.stream.Stream.concat(timelines.computeIfAbsent(bookId, catalog::timeline).stream().map(PriceCatalog.VersionRef::effectiveFrom),
+                            defaultBook.stream().flatMap(book -> timelines.computeIfAbsent(book, catalog::timeline).stream())
+                                    .map(PriceCatalog.VersionRef::effectiveFrom)));
+            return edges.filter(java.util.Objects::nonNull).filter(t -> t.isAfter(at)).min(java.util.Comparator.naturalOrder()).orElse(null);
         }
 
         private Optional<CompiledVersion> versionAt(String bookId, java.time.Instant at) {

@@ -58,6 +58,11 @@ public record TieredRate(TierMode mode, List<Tier> tiers) {
         return problems;
     }
 
+    /** The highest rate any token can be priced at: what a budget must reserve per token when it cannot know the tier. */
+    public BigDecimal maxRatePerMillion() {
+        return tiers.stream().map(Tier::ratePerMillion).reduce(BigDecimal.ZERO, BigDecimal::max);
+    }
+
     /** What the first {@code tokens} tokens of the period cost. */
     public BigDecimal amountFor(long tokens) {
         if (tokens < 0) {
