@@ -1,5 +1,6 @@
 package io.tokenmeter.gateway;
 
+import io.tokenmeter.contracts.budgets.BudgetThresholdCrossed;
 import io.tokenmeter.contracts.tenants.TenantProfileChanged;
 import io.tokenmeter.contracts.usage.UsageEvent;
 import io.tokenmeter.contracts.usage.UsageEventCodec;
@@ -45,19 +46,28 @@ final class EmittedUsage {
 
     /** The first {@code count} profiles published for a tenant, in order; fails after 30 s. */
     static List<TenantProfileChanged> tenantProfiles(String tenantId, int count) {
-        List<TenantProfileChanged> found = new ArrayList<>();
+        return keyed(TenantProfileChanged.TOPIC, tenantId, count, TenantProfileChanged::fromJson);
+    }
+
+    /** The first {@code count} budget alerts published for a tenant, in order; fails after 30 s. */
+    static List<BudgetThresholdCrossed> budgetAlerts(String tenantId, int count) {
+        return keyed(BudgetThresholdCrossed.TOPIC, tenantId, count, BudgetThresholdCrossed::fromJson);
+    }
+
+    private static <T> List<T> keyed(String topic, String key, int count, java.util.function.Function<byte[], T> decode) {
+        List<T> found = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = consumer()) {
-            consumer.subscribe(List.of(TenantProfileChanged.TOPIC));
+            consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (System.nanoTime() < deadline && found.size() < count) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (tenantId.equals(record.key())) {
-                        found.add(TenantProfileChanged.fromJson(record.value()));
+                    if (key.equals(record.key())) {
+                        found.add(decode.apply(record.value()));
                     }
                 }
             }
         }
-        assertThat(found).as("profiles of " + tenantId + " on " + TenantProfileChanged.TOPIC).hasSizeGreaterThanOrEqualTo(count);
+        assertThat(found).as("records of " + key + " on " + topic).hasSizeGreaterThanOrEqualTo(count);
         return found.subList(0, count);
     }
 

@@ -61,6 +61,12 @@ record AnthropicMessages(String anthropicVersion, String anthropicBeta) implemen
     }
 
     @Override
+    public long requestedMaxOutput(JsonNode request) {
+        JsonNode limit = request.get("max_tokens");
+        return limit != null && limit.isIntegralNumber() ? Math.max(limit.asLong(), 0) : 0;
+    }
+
+    @Override
     public String notServedHere(String model) {
         return "The model '" + model + "' is not served through an Anthropic-compatible endpoint; call it on /v1/chat/completions.";
     }

@@ -7,6 +7,7 @@ import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.contracts.web.RequestIdFilter;
 import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
+import io.tokenmeter.gateway.budgets.CallBudgets;
 import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.routing.ModelRouter;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
@@ -56,15 +57,17 @@ class ModelCalls {
     private final MeterRegistry meters;
     private final TokenEstimator estimator;
     private final SpoolingSender spooling;
+    private final CallBudgets budgets;
 
     ModelCalls(ModelRouter router, UpstreamClient upstream, UsagePublisher usage, MeterRegistry meters,
-               TokenEstimator estimator, SpoolingSender spooling) {
+               TokenEstimator estimator, SpoolingSender spooling, CallBudgets budgets) {
         this.router = router;
         this.upstream = upstream;
         this.usage = usage;
         this.meters = meters;
         this.estimator = estimator;
         this.spooling = spooling;
+        this.budgets = budgets;
     }
 
     /** Forwards a validated request; returns the response to give, or {@code null} when a stream has been written. */
@@ -92,14 +95,32 @@ class ModelCalls {
                     "The model '" + model + "' is served only in " + speaking.stream().map(ResolvedRoute::region).distinct().toList()
                             + ", and this tenant allows only " + key.allowedRegions().replace(",", ", ") + ".");
         }
+        CallBudgets.Hold hold;
+        try {
+            // an upper bound of the prompt's tokens: each token of the providers' byte-level tokenizers covers at
+            // least one byte of the text, and the JSON around the text outweighs the chat template's own tokens
+            hold = budgets.reserve(key, allowed, () -> JSON.writeValueAsBytes(request).length, api.requestedMaxOutput(request));
+        } catch (CallBudgets.Refused refused) {
+            CallBudgets.Refusal r = refused.refusal();
+            return api.error(HttpStatus.valueOf(r.status()), r.type(), r.code(), null, r.message());
+        }
+        try {
+            return forward(api, request, streaming, caller, requestId, allowed, hold, servletResponse);
+        } finally {
+            hold.settle();
+        }
+    }
+
+    private ResponseEntity<?> forward(ModelApi api, ObjectNode request, boolean streaming, Caller caller, String requestId,
+                                      List<ResolvedRoute> allowed, CallBudgets.Hold hold, HttpServletResponse servletResponse) {
         long started = System.nanoTime();
         if (streaming) {
-            Attempt<InputStream> attempt = firstAnswer(api, allowed, request, requestId, caller,
+            Attempt<InputStream> attempt = firstAnswer(api, allowed, request, requestId, caller, hold,
                     (route, body) -> upstream.stream(api, route, body, requestId));
             return attempt.response() == null ? attempt.failure()
-                    : stream(api, caller, attempt.route(), request, requestId, attempt.response(), started, servletResponse);
+                    : stream(api, caller, attempt.route(), request, requestId, attempt.response(), started, hold, servletResponse);
         }
-        Attempt<byte[]> attempt = firstAnswer(api, allowed, request, requestId, caller,
+        Attempt<byte[]> attempt = firstAnswer(api, allowed, request, requestId, caller, hold,
                 (route, body) -> upstream.send(api, route, body, requestId));
         if (attempt.response() == null) {
             return attempt.failure();
@@ -109,8 +130,9 @@ class ModelCalls {
         Duration latency = Duration.ofNanos(System.nanoTime() - started);
         recordLatency(route, Integer.toString(answer.statusCode()), latency);
         boolean ok = answer.statusCode() >= 200 && answer.statusCode() < 300;
-        UUID eventId = usage.publish(caller, route, tokensOf(answer.body()), ok ? UsageStatus.SUCCEEDED : UsageStatus.FAILED,
-                requestId, latency);
+        TokenUsage tokens = tokensOf(answer.body());
+        hold.charge(route, tokens);
+        UUID eventId = usage.publish(caller, route, tokens, ok ? UsageStatus.SUCCEEDED : UsageStatus.FAILED, requestId, latency);
 
         ResponseEntity.BodyBuilder response = ResponseEntity.status(answer.statusCode())
                 .contentType(answer.headers().firstValue("Content-Type").map(MediaType::parseMediaType).orElse(MediaType.APPLICATION_JSON));
@@ -135,7 +157,7 @@ class ModelCalls {
      * failed attempt that reports tokens is metered too: the provider charges for it.
      */
     private <T> Attempt<T> firstAnswer(ModelApi api, List<ResolvedRoute> routes, ObjectNode request, String requestId,
-                                       Caller caller, UpstreamCall<T> call) {
+                                       Caller caller, CallBudgets.Hold hold, UpstreamCall<T> call) {
         ResponseEntity<?> failure = null;
         for (int i = 0; i < routes.size(); i++) {
             ResolvedRoute route = routes.get(i);
@@ -148,7 +170,7 @@ class ModelCalls {
                     return new Attempt<>(route, answer, null);
                 }
                 upstreamError(route, "5xx");
-                discard(answer, route, caller, requestId, Duration.ofNanos(System.nanoTime() - started));
+                discard(answer, route, caller, requestId, hold, Duration.ofNanos(System.nanoTime() - started));
                 failure = api.error(HttpStatus.BAD_GATEWAY, "api_error", "upstream_error", null,
                         "The provider serving " + route.model() + " in " + route.region() + " failed to answer.");
             } catch (HttpConnectTimeoutException | ConnectException e) {
@@ -176,13 +198,16 @@ class ModelCalls {
         return new Attempt<>(null, null, failure);
     }
 
-    private void discard(HttpResponse<?> answer, ResolvedRoute route, Caller caller, String requestId, Duration latency) {
+    private void discard(HttpResponse<?> answer, ResolvedRoute route, Caller caller, String requestId, CallBudgets.Hold hold,
+                         Duration latency) {
         try {
             byte[] body = answer.body() instanceof InputStream in ? in.readAllBytes() : (byte[]) answer.body();
             if (answer.body() instanceof InputStream in) {
                 in.close();
             }
-            usage.publish(caller, route, tokensOf(body), UsageStatus.FAILED, requestId, latency);
+            TokenUsage tokens = tokensOf(body);
+            hold.charge(route, tokens);
+            usage.publish(caller, route, tokens, UsageStatus.FAILED, requestId, latency);
         } catch (IOException ignored) {
             // an error body we could not read reported no usage we could bill
         }
@@ -194,11 +219,13 @@ class ModelCalls {
      * reported of the prompt, else the prompt counted, plus the text streamed so far), marked estimated.
      */
     private ResponseEntity<?> stream(ModelApi api, Caller caller, ResolvedRoute route, ObjectNode request, String requestId,
-                                     HttpResponse<InputStream> answer, long started, HttpServletResponse response) {
+                                     HttpResponse<InputStream> answer, long started, CallBudgets.Hold hold, HttpServletResponse response) {
         if (answer.statusCode() < 200 || answer.statusCode() >= 300) {
             try (InputStream error = answer.body()) {
                 byte[] bytes = error.readAllBytes();
-                usage.publish(caller, route, tokensOf(bytes), UsageStatus.FAILED, requestId, Duration.ofNanos(System.nanoTime() - started));
+                TokenUsage tokens = tokensOf(bytes);
+                hold.charge(route, tokens);
+                usage.publish(caller, route, tokens, UsageStatus.FAILED, requestId, Duration.ofNanos(System.nanoTime() - started));
                 return ResponseEntity.status(answer.statusCode()).contentType(MediaType.APPLICATION_JSON).body(bytes);
             } catch (IOException e) {
                 upstreamError(route, "io");
@@ -230,6 +257,7 @@ class ModelCalls {
         }
         UsageStatus status = outcome.clientGone() ? UsageStatus.CANCELLED
                 : outcome.upstreamFailed() || !watcher.completed() ? UsageStatus.FAILED : UsageStatus.SUCCEEDED;
+        hold.charge(route, tokens);
         usage.publish(eventId, caller, route, tokens, estimated, status, requestId, latency);
         recordLatency(route, "stream", latency);
         return null; // the response has been written

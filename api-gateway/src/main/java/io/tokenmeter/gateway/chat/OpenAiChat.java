@@ -48,6 +48,16 @@ record OpenAiChat(boolean clientAskedForUsage) implements ModelApi {
         return estimator.promptTokens(request.path("messages"));
     }
 
+    /** {@code max_completion_tokens} (which counts reasoning) over the older {@code max_tokens}. */
+    @Override
+    public long requestedMaxOutput(JsonNode request) {
+        JsonNode limit = request.get("max_completion_tokens");
+        if (limit == null || !limit.isIntegralNumber()) {
+            limit = request.get("max_tokens");
+        }
+        return limit != null && limit.isIntegralNumber() ? Math.max(limit.asLong(), 0) : 0;
+    }
+
     @Override
     public String notServedHere(String model) {
         return "The model '" + model + "' is not served through a chat completions endpoint.";

@@ -42,7 +42,7 @@ class ServiceRoutes {
     @Bean
     RouterFunction<ServerResponse> billingRoutes(ServiceProperties services, CallerHeaders callers) {
         return service("billing", services.billing(), callers,
-                path("/api/v1/billing/**").or(path("/api/v1/budgets/**")).or(path("/api/v1/spend/**")));
+                path("/api/v1/billing/**").or(path("/api/v1/spend/**")));
     }
 
     private static RouterFunction<ServerResponse> service(String id, URI target, CallerHeaders callers, RequestPredicate paths) {

@@ -18,7 +18,7 @@ public class ModelRouter {
      */
     public record ResolvedRoute(String model, String provider, String region, String upstreamModel,
                                 URI chatCompletionsUri, URI messagesUri, String apiKey, Duration connectTimeout,
-                                Duration timeout) {
+                                Duration timeout, Long maxOutputTokens) {
         @Override
         public String toString() {
             return "ResolvedRoute[" + model + " via " + provider + " in " + region + "]";
@@ -38,7 +38,7 @@ public class ModelRouter {
                         r.upstreamModel() == null ? model.name() : r.upstreamModel(),
                         under(upstream.baseUrl(), "/chat/completions"),
                         upstream.anthropicBaseUrl() == null ? null : under(upstream.anthropicBaseUrl(), "/v1/messages"),
-                        upstream.apiKey(), upstream.connectTimeout(), upstream.timeout());
+                        upstream.apiKey(), upstream.connectTimeout(), upstream.timeout(), model.maxOutputTokens());
             }).toList();
             if (resolved.isEmpty()) {
                 throw new IllegalStateException("model " + model.name() + " has no routes");

@@ -30,7 +30,8 @@ public record RoutingProperties(@DefaultValue Map<String, Upstream> upstreams, @
         }
     }
 
-    public record Model(String name, List<Route> routes) {
+    /** @param maxOutputTokens the most a call may produce when it names no max_tokens; what a budget reserves then */
+    public record Model(String name, List<Route> routes, Long maxOutputTokens) {
     }
 
     /** @param upstreamModel the provider's own name for the model; the public name when absent */

@@ -1,0 +1,329 @@
+package io.tokenmeter.gateway.budgets;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.money.MinorUnits;
+import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.gateway.audit.AdminAudit;
+import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Positive;
+import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.math.BigDecimal;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Budgets: a tenant's own cap is set by finance or admin; a tenant may cap each of its keys itself (both apply
+ * to a call). Tenants read their own budgets, alerts and webhook; staff name the tenant. Every change is audited.
+ */
+@RestController
+class BudgetController {
+
+    private static final List<Integer> DEFAULT_THRESHOLDS = List.of(50, 80, 100);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /**
+     * {@code api_key_id}: absent for the tenant's budget. {@code kind}: monthly (calendar month, UTC), custom
+     * ({@code starts_at} to {@code ends_at}) or prepaid ({@code amount} is the opening balance; top-ups add to it).
+     */
+    record CreateBudget(@JsonProperty("tenant_id") String tenantId, @JsonProperty("api_key_id") String apiKeyId, @NotNull String kind,
+                        @NotNull BigDecimal amount, String currency, @JsonProperty("starts_at") Instant startsAt,
+                        @JsonProperty("ends_at") Instant endsAt, List<Integer> thresholds) {
+    }
+
+    record ChangeBudget(BigDecimal amount, List<Integer> thresholds) {
+    }
+
+    record TopUp(@NotNull @Positive BigDecimal amount) {
+    }
+
+    record WebhookRequest(@JsonProperty("tenant_id") String tenantId, @NotNull String url) {
+    }
+
+    /** The secret appears here, when set, and nowhere else. */
+    record WebhookView(@JsonProperty("tenant_id") String tenantId, String url, String secret,
+                       @JsonProperty("signature_header") String signatureHeader, @JsonProperty("signature_scheme") String scheme) {
+        @Override
+        public String toString() {
+            return "WebhookView[tenant=" + tenantId + ", url=" + url + "]";
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record BudgetView(String id, @JsonProperty("tenant_id") String tenantId, @JsonProperty("api_key_id") String apiKeyId, String kind,
+                      BigDecimal amount, String currency, @JsonProperty("starts_at") Instant startsAt, @JsonProperty("ends_at") Instant endsAt,
+                      List<Integer> thresholds, Period period, BigDecimal spent, BigDecimal reserved, BigDecimal remaining,
+                      @JsonProperty("percent_used") BigDecimal percentUsed, @JsonProperty("thresholds_crossed") List<Integer> thresholdsCrossed,
+                      @JsonProperty("created_at") Instant createdAt) {
+    }
+
+    record Period(Instant start, Instant end) {
+    }
+
+    record Delivery(int attempt, Instant at, @JsonProperty("status_code") Integer statusCode, String error) {
+    }
+
+    record AlertView(@JsonProperty("alert_id") UUID alertId, @JsonProperty("budget_id") String budgetId,
+                     @JsonProperty("threshold_percent") int threshold, BigDecimal amount, BigDecimal spent, String currency,
+                     @JsonProperty("period_start") Instant periodStart, @JsonProperty("crossed_at") Instant crossedAt,
+                     @JsonProperty("published_at") Instant publishedAt, @JsonProperty("webhook_state") String webhookState,
+                     List<Delivery> deliveries) {
+    }
+
+    private final Budgets budgets;
+    private final JdbcClient jdbc;
+    private final AdminAudit audit;
+
+    BudgetController(Budgets budgets, JdbcClient jdbc, AdminAudit audit) {
+        this.budgets = budgets;
+        this.jdbc = jdbc;
+        this.audit = audit;
+    }
+
+    @PostMapping("/api/v1/budgets")
+    @ResponseStatus(HttpStatus.CREATED)
+    @Operation(summary = "Create a budget: the tenant's (finance, admin) or a key's (the tenant itself, finance, admin)")
+    @Transactional
+    BudgetView create(@Valid @RequestBody CreateBudget body, HttpServletRequest request) {
+        Caller caller = ApiKeyAuthenticationFilter.callerOf(request);
+        String tenantId = tenantOf(caller, body.tenantId());
+        mayChange(caller, body.apiKeyId());
+        String tenantCurrency = jdbc.sql("SELECT currency FROM tenant WHERE id = ?").param(tenantId).query(String.class).optional()
+                .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenantId));
+        if (body.apiKeyId() != null && jdbc.sql("SELECT count(*) FROM api_key WHERE id = ? AND tenant_id = ?")
+                .params(body.apiKeyId(), tenantId).query(Long.class).single() == 0) {
+            throw new ApiException(CommonErrors.NOT_FOUND, "tenant " + tenantId + " has no key " + body.apiKeyId());
+        }
+        String currency = body.currency() == null ? tenantCurrency : body.currency();
+        if (!currency.equals(tenantCurrency)) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "a budget is in the tenant's currency, " + tenantCurrency);
+        }
+        Budget.Kind kind = kind(body.kind());
+        amount(body.amount(), currency, false);
+        if ((kind == Budget.Kind.CUSTOM) != (body.startsAt() != null || body.endsAt() != null)) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "starts_at and ends_at are for a custom period, and a custom period needs both");
+        }
+        if (kind == Budget.Kind.CUSTOM && (body.startsAt() == null || body.endsAt() == null || !body.endsAt().isAfter(body.startsAt()))) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "a custom period needs starts_at before ends_at");
+        }
+        Budget created = budgets.create(tenantId, body.apiKeyId(), kind, body.amount(), currency, body.startsAt(), body.endsAt(),
+                thresholds(body.thresholds() == null ? DEFAULT_THRESHOLDS : body.thresholds()), caller.keyId());
+        BudgetView view = view(created);
+        audit.record(caller, "create", "budget", created.id(), null, view);
+        return view;
+    }
+
+    @GetMapping("/api/v1/budgets")
+    @Operation(summary = "Budgets with this period's spend, holds and crossed thresholds (a tenant its own; staff name tenant_id)")
+    List<BudgetView> list(@RequestParam(name = "tenant_id", required = false) String tenantId, HttpServletRequest request) {
+        String tenant = tenantOf(ApiKeyAuthenticationFilter.callerOf(request), tenantId);
+        return budgets.ofTenant(tenant).stream().map(this::view).toList();
+    }
+
+    @GetMapping("/api/v1/budgets/{id}")
+    @Operation(summary = "One budget with this period's spend")
+    BudgetView get(@PathVariable String id, HttpServletRequest request) {
+        return view(readable(ApiKeyAuthenticationFilter.callerOf(request), id));
+    }
+
+    @PatchMapping("/api/v1/budgets/{id}")
+    @Operation(summary = "Change a budget's amount or thresholds (a tenant only its keys' budgets); takes effect on the next call")
+    @Transactional
+    BudgetView change(@PathVariable String id, @RequestBody ChangeBudget body, HttpServletRequest request) {
+        Caller caller = ApiKeyAuthenticationFilter.callerOf(request);
+        Budget budget = readable(caller, id);
+        mayChange(caller, budget.apiKeyId());
+        if (body.amount() != null) {
+            if (budget.kind() == Budget.Kind.PREPAID) {
+                throw new ApiException(CommonErrors.INVALID_REQUEST, "a prepaid balance changes by top-ups");
+            }
+            amount(body.amount(), budget.currency(), false);
+        }
+        BudgetView before = view(budget);
+        budgets.change(id, body.amount(), body.thresholds() == null ? null : thresholds(body.thresholds()));
+        BudgetView after = view(budgets.find(id).orElseThrow());
+        audit.record(caller, "change", "budget", id, before, after);
+        return after;
+    }
+
+    @DeleteMapping("/api/v1/budgets/{id}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    @Operation(summary = "Remove a budget (a tenant only its keys' budgets)")
+    @Transactional
+    void delete(@PathVariable String id, HttpServletRequest request) {
+        Caller caller = ApiKeyAuthenticationFilter.callerOf(request);
+        Budget budget = readable(caller, id);
+        mayChange(caller, budget.apiKeyId());
+        BudgetView before = view(budget);
+        budgets.delete(id);
+        audit.record(caller, "delete", "budget", id, before, null);
+    }
+
+    @PostMapping("/api/v1/budgets/{id}/top-ups")
+    @Operation(summary = "Add to a prepaid balance (finance, admin); its alerts start afresh")
+    @Transactional
+    BudgetView topUp(@PathVariable String id, @Valid @RequestBody TopUp body, HttpServletRequest request) {
+        Caller caller = ApiKeyAuthenticationFilter.callerOf(request);
+        staff(caller, "only finance and admin keys top up a prepaid balance");
+        Budget budget = readable(caller, id);
+        if (budget.kind() != Budget.Kind.PREPAID) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "only a prepaid budget is topped up; change the amount of a " + budget.kind().name().toLowerCase() + " one");
+        }
+        amount(body.amount(), budget.currency(), true);
+        BudgetView before = view(budget);
+        budgets.topUp(id, body.amount());
+        BudgetView after = view(budgets.find(id).orElseThrow());
+        audit.record(caller, "top_up", "budget", id, before, after);
+        return after;
+    }
+
+    @PutMapping("/api/v1/budgets/webhook")
+    @Operation(summary = "Set the tenant's webhook for budget alerts; the answer shows the signing secret, once")
+    @Transactional
+    WebhookView setWebhook(@Valid @RequestBody WebhookRequest body, HttpServletRequest request) {
+        Caller caller = ApiKeyAuthenticationFilter.callerOf(request);
+        String tenantId = tenantOf(caller, body.tenantId());
+        if (!caller.is(Role.TENANT) && !caller.is(Role.ADMIN)) {
+            throw new ApiException(CommonErrors.FORBIDDEN, "the tenant itself or an admin sets its webhook");
+        }
+        URI url;
+        try {
+            url = URI.create(body.url());
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "not a URL: " + body.url());
+        }
+        if (url.getScheme() == null || !List.of("http", "https").contains(url.getScheme().toLowerCase(Locale.ROOT)) || url.getHost() == null) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "the webhook must be an http or https URL with a host");
+        }
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        String secret = "whsec_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        jdbc.sql("""
+                        INSERT INTO budget_webhook (tenant_id, url, secret, updated_by) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (tenant_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, updated_at = now(),
+                                                              updated_by = excluded.updated_by""")
+                .params(tenantId, url.toString(), secret, caller.keyId()).update();
+        audit.record(caller, "set_webhook", "budget_webhook", tenantId, null, Map.of("url", url.toString()));
+        return new WebhookView(tenantId, url.toString(), secret, BudgetAlerts.SIGNATURE_HEADER,
+                "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" with the secret>");
+    }
+
+    @GetMapping("/api/v1/budgets/alerts")
+    @Operation(summary = "Thresholds crossed, newest first, with each webhook delivery attempt")
+    List<AlertView> alerts(@RequestParam(name = "tenant_id", required = false) String tenantId, HttpServletRequest request) {
+        String tenant = tenantOf(ApiKeyAuthenticationFilter.callerOf(request), tenantId);
+        List<AlertView> alerts = jdbc.sql("""
+                        SELECT id, budget_id, threshold, amount, spent, currency, window_start, crossed_at, published_at, webhook_state
+                        FROM budget_alert WHERE tenant_id = ? ORDER BY crossed_at DESC, threshold DESC LIMIT 200""").param(tenant)
+                .query((rs, i) -> new AlertView(rs.getObject("id", UUID.class), rs.getString("budget_id"), rs.getInt("threshold"),
+                        rs.getBigDecimal("amount"), rs.getBigDecimal("spent"), rs.getString("currency"), rs.getTimestamp("window_start").toInstant(),
+                        rs.getTimestamp("crossed_at").toInstant(), instant(rs.getTimestamp("published_at")), rs.getString("webhook_state"), List.of()))
+                .list();
+        return alerts.stream().map(a -> new AlertView(a.alertId(), a.budgetId(), a.threshold(), a.amount(), a.spent(), a.currency(),
+                a.periodStart(), a.crossedAt(), a.publishedAt(), a.webhookState(),
+                jdbc.sql("SELECT attempt, at, status_code, error FROM webhook_delivery WHERE alert_id = ? ORDER BY attempt").param(a.alertId())
+                        .query((rs, i) -> new Delivery(rs.getInt("attempt"), rs.getTimestamp("at").toInstant(),
+                                (Integer) rs.getObject("status_code"), rs.getString("error"))).list())).toList();
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    private BudgetView view(Budget b) {
+        Budget.Window window = b.windowAt(Instant.now());
+        Budgets.WindowState state = window == null ? Budgets.WindowState.EMPTY : budgets.state(b, window);
+        BigDecimal remaining = window == null ? null : b.amount().subtract(state.spent()).subtract(state.reserved()).max(BigDecimal.ZERO);
+        BigDecimal percent = window == null || b.amount().signum() == 0 ? null
+                : state.spent().movePointRight(2).divide(b.amount(), 2, MinorUnits.ROUNDING);
+        return new BudgetView(b.id(), b.tenantId(), b.apiKeyId(), b.kind().name().toLowerCase(), b.amount(), b.currency(), b.startsAt(),
+                b.endsAt(), b.thresholds(), window == null ? null : new Period(window.start(), b.kind() == Budget.Kind.PREPAID ? null : window.end()),
+                window == null ? null : state.spent(), window == null ? null : state.reserved(), remaining, percent,
+                window == null ? List.of() : budgets.crossed(b, window), b.createdAt());
+    }
+
+    /** The tenant a caller acts for: a tenant key its own (naming another is refused), staff the one they name. */
+    private static String tenantOf(Caller caller, String tenantId) {
+        if (caller.is(Role.TENANT)) {
+            if (tenantId != null && !tenantId.equals(caller.tenantId())) {
+                throw new ApiException(CommonErrors.FORBIDDEN, "a tenant key can only see and change its own tenant's budgets");
+            }
+            return caller.tenantId();
+        }
+        if (tenantId == null) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "tenant_id is required for staff keys");
+        }
+        return tenantId;
+    }
+
+    /** The budget, if the caller may see it; another tenant's budget is simply not found. */
+    private Budget readable(Caller caller, String id) {
+        return budgets.find(id).filter(b -> !caller.is(Role.TENANT) || b.tenantId().equals(caller.tenantId()))
+                .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no budget " + id));
+    }
+
+    /** A tenant changes only its keys' caps, never its own: only finance and admin set what a tenant may spend. */
+    private static void mayChange(Caller caller, String apiKeyId) {
+        if (apiKeyId == null) {
+            staff(caller, "a tenant's own budget is set by finance or admin; a tenant key may cap its keys");
+        }
+    }
+
+    private static void staff(Caller caller, String message) {
+        if (!caller.is(Role.ADMIN) && !caller.is(Role.FINANCE)) {
+            throw new ApiException(CommonErrors.FORBIDDEN, message);
+        }
+    }
+
+    private static Budget.Kind kind(String kind) {
+        try {
+            return Budget.Kind.valueOf(kind.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "kind is monthly, custom or prepaid");
+        }
+    }
+
+    private static void amount(BigDecimal amount, String currency, boolean positive) {
+        if (amount.signum() < 0 || (positive && amount.signum() == 0)) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "the amount must be " + (positive ? "positive" : "zero or more"));
+        }
+        int digits = MinorUnits.currency(currency).getDefaultFractionDigits();
+        if (amount.stripTrailingZeros().scale() > Math.max(digits, 0)) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "an amount in " + currency + " has at most " + digits + " decimals");
+        }
+    }
+
+    private static List<Integer> thresholds(List<Integer> thresholds) {
+        if (thresholds.stream().anyMatch(t -> t == null || t < 1 || t > 100)) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "thresholds are whole percentages from 1 to 100");
+        }
+        return thresholds.stream().distinct().sorted().toList();
+    }
+}

@@ -1,0 +1,38 @@
+package io.tokenmeter.gateway.budgets;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.time.Duration;
+
+/**
+ * @param enabled                whether model calls are checked against budgets at all
+ * @param budgetsCacheTtl        how long an instance keeps a key's list of budgets; a budget created on another
+ *                               instance applies here after at most this long (amounts are always read fresh)
+ * @param rateCardTtl            how long a tenant's rate card is kept, at most; never past its own validity
+ * @param reservationExpiry      after this, a reservation no call settled (its gateway died) is released; it must
+ *                               outlast the longest call, or a call still running is no longer held
+ * @param sweepEvery             how often expired reservations are looked for
+ * @param defaultMaxOutputTokens the output a call may produce when it names no max_tokens and its model no limit
+ * @param alerts                 delivery of threshold alerts
+ */
+@ConfigurationProperties("tokenmeter.gateway.budgets")
+public record BudgetProperties(@DefaultValue("true") boolean enabled,
+                               @DefaultValue("5s") Duration budgetsCacheTtl,
+                               @DefaultValue("60s") Duration rateCardTtl,
+                               @DefaultValue("15m") Duration reservationExpiry,
+                               @DefaultValue("5s") Duration sweepEvery,
+                               @DefaultValue("32768") long defaultMaxOutputTokens,
+                               @DefaultValue Alerts alerts) {
+
+    /**
+     * @param pollEvery    how often alerts due for publishing or delivery are looked for
+     * @param firstRetry   the wait after the first failed webhook delivery; it doubles each time, up to {@code maxRetryWait}
+     * @param maxAttempts  webhook attempts before the delivery is given up as FAILED
+     * @param timeout      one webhook call's time limit
+     */
+    public record Alerts(@DefaultValue("1s") Duration pollEvery, @DefaultValue("2s") Duration firstRetry,
+                         @DefaultValue("10m") Duration maxRetryWait, @DefaultValue("8") int maxAttempts,
+                         @DefaultValue("5s") Duration timeout) {
+    }
+}

@@ -1,0 +1,240 @@
+package io.tokenmeter.gateway.budgets;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.tokenmeter.gateway.keys.ActiveKey;
+import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
+import io.tokenmeter.gateway.usage.TokenUsage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.retry.RetryException;
+import org.springframework.core.retry.RetryPolicy;
+import org.springframework.core.retry.RetryTemplate;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * Budgets on the model-call path. Before a call: its maximum cost (the prompt's upper bound and the output it
+ * may produce, at the dearest rate any allowed route can charge) is reserved against every budget of the key and
+ * its tenant, or the call is refused. After it: each attempt's tokens are priced at the same card and settled.
+ * A key with no budgets costs one in-memory lookup.
+ */
+@Component
+public class CallBudgets {
+
+    private static final Logger log = LoggerFactory.getLogger(CallBudgets.class);
+    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+
+    /** Why a call was not admitted, said in the model API's own error shape by the caller. */
+    public record Refusal(int status, String type, String code, String message) {
+    }
+
+    public static final class Refused extends Exception {
+        private final transient Refusal refusal;
+
+        Refused(Refusal refusal) {
+            super(refusal.message(), null, false, false);
+            this.refusal = refusal;
+        }
+
+        public Refusal refusal() {
+            return refusal;
+        }
+    }
+
+    private final BudgetProperties properties;
+    private final Budgets budgets;
+    private final BudgetLedger ledger;
+    private final RateCards rateCards;
+    private final MeterRegistry meters;
+    private final Timer reserveTimer;
+    private final Counter overruns;
+    private final RetryTemplate settleRetry = new RetryTemplate(RetryPolicy.builder().maxRetries(3).delay(Duration.ofMillis(50))
+            .multiplier(4).build());
+
+    CallBudgets(BudgetProperties properties, Budgets budgets, BudgetLedger ledger, RateCards rateCards, MeterRegistry meters) {
+        this.properties = properties;
+        this.budgets = budgets;
+        this.ledger = ledger;
+        this.rateCards = rateCards;
+        this.meters = meters;
+        this.reserveTimer = Timer.builder("tokenmeter.budget.reserve").description("time to reserve a call's maximum cost").register(meters);
+        this.overruns = Counter.builder("tokenmeter.budget.overruns")
+                .description("settlements that cost more than was reserved (the bound's exceptions)").register(meters);
+    }
+
+    /**
+     * Reserves the call's maximum cost on every budget that applies to the key, or refuses it.
+     *
+     * @param promptBound        an upper bound of the prompt's tokens, asked for only when a budget applies
+     * @param requestedMaxOutput the request's own output limit; 0 or less when it names none
+     */
+    public Hold reserve(ActiveKey key, List<ResolvedRoute> routes, LongSupplier promptBound, long requestedMaxOutput) throws Refused {
+        if (!properties.enabled()) {
+            return Hold.NONE;
+        }
+        Instant now = Instant.now();
+        List<Budget> applicable = budgets.applicableTo(key.tenantId(), key.keyId()).stream().filter(b -> b.windowAt(now) != null).toList();
+        if (applicable.isEmpty()) {
+            return Hold.NONE;
+        }
+        long started = System.nanoTime();
+        long prompt = promptBound.getAsLong();
+        Map<String, RateCards.RateCard> cards = new HashMap<>();
+        Map<String, BigDecimal> maxCosts = new HashMap<>();
+        try {
+            for (Budget budget : applicable) {
+                RateCards.RateCard card = cards.computeIfAbsent(budget.currency(), c -> rateCards.card(key.caller(), c));
+                BigDecimal max = BigDecimal.ZERO;
+                for (ResolvedRoute route : routes) {
+                    long output = requestedMaxOutput > 0 ? requestedMaxOutput
+                            : route.maxOutputTokens() != null ? route.maxOutputTokens() : properties.defaultMaxOutputTokens();
+                    max = max.max(maxCost(card, route, prompt, output));
+                }
+                maxCosts.put(budget.id(), max);
+            }
+        } catch (RateCards.Unpriced e) {
+            count("unpriced");
+            throw new Refused(new Refusal(e.unavailable ? 503 : 402, e.unavailable ? "api_error" : "insufficient_quota",
+                    e.unavailable ? "budget_check_unavailable" : "budget_unpriced",
+                    "This key has a budget, and the call cannot be priced against it: " + e.getMessage()
+                            + (e.unavailable ? " Retry shortly." : "")));
+        }
+        BudgetLedger.Reservation reservation = ledger.reserve(applicable, maxCosts, now);
+        reserveTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+        if (reservation.refused()) {
+            count("refused");
+            Budget b = reservation.refusedBy();
+            throw new Refused(new Refusal(402, "insufficient_quota", "budget_exceeded",
+                    "The " + b.describe() + " cannot cover this call: its maximum cost is " + plain(maxCosts.get(b.id())) + " " + b.currency()
+                            + " and " + plain(reservation.remaining()) + " " + b.currency() + " is left"
+                            + (b.kind() == Budget.Kind.PREPAID ? "; top up the balance" : " this period")
+                            + ". Lower max_tokens or the prompt, or ask for a higher budget."));
+        }
+        count("reserved");
+        return new Hold(this, reservation, cards);
+    }
+
+    private void count(String outcome) {
+        meters.counter("tokenmeter.budget.reservations", "outcome", outcome).increment();
+    }
+
+    private static String plain(BigDecimal amount) {
+        return amount.round(new MathContext(6)).stripTrailingZeros().toPlainString();
+    }
+
+    /** The most the call can cost on this route: every prompt token at the dearest input-side rate, plus the output. */
+    static BigDecimal maxCost(RateCards.RateCard card, ResolvedRoute route, long promptTokens, long outputTokens) throws RateCards.Unpriced {
+        BigDecimal promptRate = promptRate(card, route);
+        BigDecimal outputRate = card.rate(route.model(), route.region(), "output");
+        if (outputRate == null) {
+            throw new RateCards.Unpriced("no output price for " + route.model() + " in " + route.region() + ".", false);
+        }
+        return promptRate.multiply(BigDecimal.valueOf(promptTokens)).add(outputRate.multiply(BigDecimal.valueOf(outputTokens)))
+                .divide(MILLION);
+    }
+
+    private static BigDecimal promptRate(RateCards.RateCard card, ResolvedRoute route) {
+        BigDecimal max = null;
+        for (String tokenClass : new String[]{"input", "cached_input", "cache_write"}) {
+            BigDecimal rate = card.rate(route.model(), route.region(), tokenClass);
+            if (rate != null && (max == null || rate.compareTo(max) > 0)) {
+                max = rate;
+            }
+        }
+        if (max == null || card.rate(route.model(), route.region(), "input") == null) {
+            throw new RateCards.Unpriced("no input price for " + route.model() + " in " + route.region() + ".", false);
+        }
+        return max;
+    }
+
+    /** What the tokens cost on the route; a class without its own rate is priced at the dearest prompt rate. */
+    static BigDecimal cost(RateCards.RateCard card, ResolvedRoute route, TokenUsage usage) {
+        BigDecimal fallback = promptRate(card, route);
+        return rate(card, route, "input", fallback).multiply(BigDecimal.valueOf(usage.input()))
+                .add(rate(card, route, "cached_input", fallback).multiply(BigDecimal.valueOf(usage.cachedInput())))
+                .add(rate(card, route, "cache_write", fallback).multiply(BigDecimal.valueOf(usage.cacheWrite())))
+                .add(card.rate(route.model(), route.region(), "output").multiply(BigDecimal.valueOf(usage.output())))
+                .divide(MILLION);
+    }
+
+    private static BigDecimal rate(RateCards.RateCard card, ResolvedRoute route, String tokenClass, BigDecimal fallback) {
+        BigDecimal rate = card.rate(route.model(), route.region(), tokenClass);
+        return rate == null ? fallback : rate;
+    }
+
+    private void settle(BudgetLedger.Reservation reservation, Map<String, BigDecimal> costs) {
+        for (BudgetLedger.Held held : reservation.held()) {
+            if (costs.getOrDefault(held.budget().id(), BigDecimal.ZERO).compareTo(held.amount()) > 0) {
+                overruns.increment();
+                log.warn("call cost {} {} on {}, more than the {} reserved", costs.get(held.budget().id()), held.budget().currency(),
+                        held.budget().id(), held.amount());
+            }
+        }
+        try {
+            List<BudgetLedger.Crossing> crossings = settleRetry.execute(() -> ledger.settle(reservation, costs));
+            crossings.forEach(c -> log.info("budget {} crossed {} %", c.budget().id(), c.threshold()));
+        } catch (RetryException e) {
+            // the reservation will expire and be released; the spend of this call is then missing from the ledger
+            meters.counter("tokenmeter.budget.settle_failures").increment();
+            log.error("could not settle reservation {}: {}", reservation.id(), e.getCause() == null ? e.toString() : e.getCause().toString());
+        }
+    }
+
+    @Scheduled(fixedDelayString = "${tokenmeter.gateway.budgets.sweep-every:5s}")
+    void releaseExpired() {
+        if (!properties.enabled()) {
+            return;
+        }
+        int released = ledger.releaseExpired();
+        if (released > 0) {
+            meters.counter("tokenmeter.budget.expired_reservations").increment(released);
+            log.warn("released {} expired budget reservations (calls that were never settled)", released);
+        }
+    }
+
+    /**
+     * What one admitted call holds. Every attempt that consumed tokens is charged; {@link #settle()} is called once,
+     * when the call is over.
+     */
+    public static final class Hold {
+        static final Hold NONE = new Hold(null, null, Map.of());
+
+        private final CallBudgets budgets;
+        private final BudgetLedger.Reservation reservation;
+        private final Map<String, RateCards.RateCard> cards;
+        private final Map<String, BigDecimal> costs = new LinkedHashMap<>();
+
+        private Hold(CallBudgets budgets, BudgetLedger.Reservation reservation, Map<String, RateCards.RateCard> cards) {
+            this.budgets = budgets;
+            this.reservation = reservation;
+            this.cards = cards;
+        }
+
+        public void charge(ResolvedRoute route, TokenUsage usage) {
+            if (reservation == null || !usage.consumedTokens()) {
+                return;
+            }
+            for (BudgetLedger.Held held : reservation.held()) {
+                costs.merge(held.budget().id(), cost(cards.get(held.budget().currency()), route, usage), BigDecimal::add);
+            }
+        }
+
+        public void settle() {
+            if (reservation != null) {
+                budgets.settle(reservation, costs);
+            }
+        }
+    }
+}

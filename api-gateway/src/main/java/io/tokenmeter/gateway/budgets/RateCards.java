@@ -1,0 +1,113 @@
+package io.tokenmeter.gateway.budgets;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.CallerHeaders;
+import io.tokenmeter.gateway.proxy.ServiceProperties;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Tenants' rate cards from pricing (the most a token of each model, region and class can cost, in the budget's
+ * currency), kept per tenant and currency until the card's own validity or the configured TTL, whichever ends
+ * first: the per-call path asks pricing about once a minute per tenant, not once a call.
+ */
+@Component
+class RateCards {
+
+    /** Rates per 1,000,000 tokens by model, region and token class ({@code input}, {@code output}, ...). */
+    record RateCard(String currency, Instant validUntil, Map<String, BigDecimal> rates) {
+        BigDecimal rate(String model, String region, String tokenClass) {
+            return rates.get(model + "|" + region + "|" + tokenClass);
+        }
+    }
+
+    /** Pricing could not say what a token costs this tenant (no price book in force, no FX rate, pricing down). */
+    static final class Unpriced extends RuntimeException {
+        final boolean unavailable;
+
+        Unpriced(String message, boolean unavailable) {
+            super(message);
+            this.unavailable = unavailable;
+        }
+    }
+
+    private record Key(String tenantId, String currency) {
+    }
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final URI pricing;
+    private final CallerHeaders callers;
+    private final Cache<Key, RateCard> cache;
+
+    RateCards(ServiceProperties services, CallerHeaders callers, BudgetProperties properties) {
+        this.pricing = services.pricing();
+        this.callers = callers;
+        Duration ttl = properties.rateCardTtl();
+        this.cache = Caffeine.newBuilder().maximumSize(100_000)
+                .expireAfter(Expiry.<Key, RateCard>creating((key, card) -> card.validUntil() == null ? ttl
+                        : min(ttl, Duration.between(Instant.now(), card.validUntil()))))
+                .build();
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return b.isNegative() ? Duration.ZERO : a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** The tenant's card in a currency, asked for as the calling key itself (pricing lets a tenant read its own). */
+    RateCard card(Caller caller, String currency) {
+        return cache.get(new Key(caller.tenantId(), currency), key -> fetch(caller, currency));
+    }
+
+    void forget(String tenantId) {
+        cache.asMap().keySet().removeIf(k -> k.tenantId().equals(tenantId));
+    }
+
+    private RateCard fetch(Caller caller, String currency) {
+        String header = callers.encode(caller);
+        HttpRequest request = HttpRequest.newBuilder(pricing.resolve("/api/v1/rating/rate-card?currency="
+                        + URLEncoder.encode(currency, StandardCharsets.UTF_8)))
+                .timeout(Duration.ofSeconds(5))
+                .header(CallerHeaders.CALLER, header).header(CallerHeaders.SIGNATURE, callers.sign(header)).GET().build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new Unpriced("pricing could not be reached to price the call against the budget", true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Unpriced("interrupted while pricing the call", true);
+        }
+        JsonNode body = JSON.readTree(response.body());
+        if (response.statusCode() != 200) {
+            boolean unavailable = response.statusCode() >= 500;
+            throw new Unpriced(body.path("detail").asString("pricing answered " + response.statusCode()), unavailable);
+        }
+        Map<String, BigDecimal> rates = new HashMap<>();
+        for (JsonNode rate : body.get("rates")) {
+            rates.put(rate.get("model").asString() + "|" + rate.get("region").asString() + "|" + rate.get("token_class").asString(),
+                    rate.get("max_rate_per_million").decimalValue());
+        }
+        JsonNode validUntil = body.get("valid_until");
+        return new RateCard(body.get("currency").asString(),
+                validUntil == null || validUntil.isNull() ? null : Instant.parse(validUntil.asString()), Map.copyOf(rates));
+    }
+}

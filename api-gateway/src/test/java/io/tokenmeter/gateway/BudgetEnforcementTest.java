@@ -1,0 +1,349 @@
+package io.tokenmeter.gateway;
+
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tokenmeter.contracts.budgets.BudgetThresholdCrossed;
+import io.tokenmeter.contracts.identity.CallerHeaders;
+import io.tokenmeter.gateway.keys.ApiKeys;
+import io.tokenmeter.simulator.UpstreamSimulator;
+import io.tokenmeter.testsupport.RealInfrastructure;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.core.env.Environment;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.math.BigDecimal;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Budgets on the real database and broker. Pricing is played by a small HTTP server answering its rate-card
+ * endpoint (output 10.00 EUR per 1M tokens; glm-5's input free, so a call's maximum cost equals its actual cost
+ * exactly; deepseek's input 1.00, so the byte bound of the prompt is what gets reserved); PlatformIT runs the same
+ * against the real pricing-service.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "spring.profiles.active=routingtest",
+        "tokenmeter.gateway.budgets.sweep-every=500ms",
+        "tokenmeter.gateway.budgets.alerts.poll-every=200ms",
+        "tokenmeter.gateway.budgets.alerts.first-retry=300ms"})
+@RealInfrastructure
+class BudgetEnforcementTest {
+
+    static final String ADMIN_KEY = ApiKeys.newClearKey();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    private static UpstreamSimulator simulator;
+    private static HttpServer pricing;
+    private static HttpServer webhook;
+    static final List<String[]> webhookCalls = new CopyOnWriteArrayList<>(); // body, signature
+    static final AtomicInteger webhookFailuresLeft = new AtomicInteger();
+
+    @Autowired
+    Environment environment;
+    @Autowired
+    JdbcTemplate jdbc;
+    @Autowired
+    MeterRegistry meters;
+
+    String tenantId;
+    String tenantKey;
+    String tenantKeyId;
+
+    @DynamicPropertySource
+    static void upstreams(DynamicPropertyRegistry registry) throws Exception {
+        simulator = SimulatedUpstreams.start(registry, ADMIN_KEY);
+        pricing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        pricing.createContext("/api/v1/rating/rate-card", exchange -> {
+            boolean signed = exchange.getRequestHeaders().getFirst(CallerHeaders.SIGNATURE) != null;
+            String currency = exchange.getRequestURI().getQuery().replace("currency=", "");
+            byte[] card = ("""
+                    {"currency":"%s","valid_until":null,"rates":[
+                     {"model":"glm-5","region":"cn-beijing","token_class":"input","max_rate_per_million":0},
+                     {"model":"glm-5","region":"cn-beijing","token_class":"output","max_rate_per_million":10.00},
+                     {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"input","max_rate_per_million":1.00},
+                     {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"cached_input","max_rate_per_million":0.25},
+                     {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","max_rate_per_million":10.00}]}""")
+                    .formatted(currency).getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(signed ? 200 : 401, card.length);
+            exchange.getResponseBody().write(card);
+            exchange.close();
+        });
+        pricing.start();
+        registry.add("tokenmeter.gateway.services.pricing", () -> "http://127.0.0.1:" + pricing.getAddress().getPort());
+        webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        webhook.createContext("/hook", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            webhookCalls.add(new String[]{new String(body, StandardCharsets.UTF_8), exchange.getRequestHeaders().getFirst("X-TokenMeter-Signature")});
+            exchange.sendResponseHeaders(webhookFailuresLeft.getAndDecrement() > 0 ? 500 : 204, -1);
+            exchange.close();
+        });
+        webhook.start();
+    }
+
+    @AfterAll
+    static void stopServers() {
+        simulator.close();
+        pricing.stop(0);
+        webhook.stop(0);
+    }
+
+    @BeforeEach
+    void tenantWithKey() throws Exception {
+        tenantId = JSON.readTree(send("POST", "/api/v1/admin/tenants", ADMIN_KEY,
+                "{\"name\":\"Budget Co\",\"billing_country\":\"DE\",\"currency\":\"EUR\"}", 201)).get("id").asString();
+        JsonNode key = JSON.readTree(send("POST", "/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY, "{\"name\":\"agent\"}", 201));
+        tenantKey = key.get("key").asString();
+        tenantKeyId = key.get("id").asString();
+    }
+
+    /** One glm-5 call of 1,000 output tokens costs exactly 0.01 EUR (10.00 per 1M, input free), and reserves as much. */
+    private HttpResponse<String> call(String key) throws Exception {
+        return http("POST", "/v1/chat/completions", key, """
+                {"model":"glm-5","max_tokens":1000,"messages":[{"role":"user","content":"spend a cent"}]}""");
+    }
+
+    @Test
+    void twoHundredConcurrentCallsAgainstABudgetForFiftyServeFiftyAndSpendNotACentOver() throws Exception {
+        String budgetId = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.50}", ADMIN_KEY);
+        List<Future<HttpResponse<String>>> calls = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(200)) {
+            for (int i = 0; i < 200; i++) {
+                calls.add(pool.submit(() -> call(tenantKey)));
+            }
+        }
+        int served = 0;
+        int refused = 0;
+        for (Future<HttpResponse<String>> call : calls) {
+            HttpResponse<String> response = call.get();
+            if (response.statusCode() == 200) {
+                served++;
+            } else {
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(402);
+                JsonNode error = JSON.readTree(response.body()).get("error");
+                assertThat(error.get("code").asString()).isEqualTo("budget_exceeded");
+                assertThat(error.get("message").asString()).contains(budgetId);
+                refused++;
+            }
+        }
+        JsonNode budget = budgetView(budgetId, tenantKey);
+        assertThat(served).as("served").isEqualTo(50);
+        assertThat(refused).isEqualTo(150);
+        assertThat(budget.get("spent").decimalValue()).isEqualByComparingTo("0.50");
+        assertThat(budget.get("reserved").decimalValue()).isEqualByComparingTo("0");
+        assertThat(budget.get("remaining").decimalValue()).isEqualByComparingTo("0");
+    }
+
+    @Test
+    void whatIsReservedBoundsThePromptSoNoCallCostsMoreThanItHeldAndSpendStaysWithinTheBudget() throws Exception {
+        String budgetId = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.10}", ADMIN_KEY);
+        double overrunsBefore = meters.counter("tokenmeter.budget.overruns").count();
+        List<Future<HttpResponse<String>>> calls = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(40)) {
+            for (int i = 0; i < 40; i++) {
+                calls.add(pool.submit(() -> http("POST", "/v1/chat/completions", tenantKey, """
+                        {"model":"deepseek-v3.2","max_tokens":1000,"messages":[{"role":"user","content":"count these seven words of prompt please"}],
+                         "simulate":{"cached_tokens":4}}""")));
+            }
+        }
+        BigDecimal expected = BigDecimal.ZERO;
+        int served = 0;
+        for (Future<HttpResponse<String>> call : calls) {
+            HttpResponse<String> response = call.get();
+            if (response.statusCode() == 200) {
+                served++;
+                JsonNode usage = JSON.readTree(response.body()).get("usage");
+                long cached = usage.get("prompt_cache_hit_tokens").asLong();
+                long input = usage.get("prompt_tokens").asLong() - cached;
+                expected = expected.add(BigDecimal.valueOf(input).multiply(new BigDecimal("1.00"))
+                        .add(BigDecimal.valueOf(cached).multiply(new BigDecimal("0.25")))
+                        .add(BigDecimal.valueOf(usage.get("completion_tokens").asLong()).multiply(new BigDecimal("10.00")))
+                        .movePointLeft(6));
+            } else {
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(402);
+            }
+        }
+        JsonNode budget = budgetView(budgetId, ADMIN_KEY + "?tenant_id=" + tenantId);
+        assertThat(served).isBetween(1, 9); // each costs a little over 0.01
+        assertThat(budget.get("spent").decimalValue()).isEqualByComparingTo(expected).isLessThanOrEqualTo(new BigDecimal("0.10"));
+        assertThat(meters.counter("tokenmeter.budget.overruns").count()).as("no call cost more than it reserved").isEqualTo(overrunsBefore);
+    }
+
+    @Test
+    void aKeysCapHoldsInsideItsTenantsAndTheTenantCapsItsKeysButNotItself() throws Exception {
+        String tenantBudget = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.05}", ADMIN_KEY);
+        JsonNode second = JSON.readTree(send("POST", "/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY, "{\"name\":\"second\"}", 201));
+        // the tenant caps its own key, lower
+        String keyBudget = budget("{\"api_key_id\":\"" + tenantKeyId + "\",\"kind\":\"monthly\",\"amount\":0.02}", tenantKey);
+        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
+        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
+        HttpResponse<String> capped = call(tenantKey);
+        assertThat(capped.statusCode()).isEqualTo(402);
+        assertThat(capped.body()).contains(keyBudget).contains("key budget");
+        // the other key goes on until the tenant's cap
+        String otherKey = second.get("key").asString();
+        for (int i = 0; i < 3; i++) {
+            assertThat(call(otherKey).statusCode()).isEqualTo(200);
+        }
+        HttpResponse<String> tenantCapped = call(otherKey);
+        assertThat(tenantCapped.statusCode()).isEqualTo(402);
+        assertThat(tenantCapped.body()).contains(tenantBudget);
+        assertThat(budgetView(tenantBudget, tenantKey).get("spent").decimalValue()).isEqualByComparingTo("0.05");
+
+        // a tenant cannot raise, create or remove its own tenant budget, nor top anything up
+        assertThat(http("PATCH", "/api/v1/budgets/" + tenantBudget, tenantKey, "{\"amount\":1000}").statusCode()).isEqualTo(403);
+        assertThat(http("DELETE", "/api/v1/budgets/" + tenantBudget, tenantKey, null).statusCode()).isEqualTo(403);
+        assertThat(http("POST", "/api/v1/budgets", tenantKey, "{\"kind\":\"monthly\",\"amount\":1000}").statusCode()).isEqualTo(403);
+        assertThat(budgetView(tenantBudget, tenantKey).get("amount").decimalValue()).isEqualByComparingTo("0.05");
+        // finance can
+        String finance = JSON.readTree(send("POST", "/api/v1/admin/api-keys", ADMIN_KEY, "{\"name\":\"fin\",\"role\":\"FINANCE\"}", 201))
+                .get("key").asString();
+        assertThat(http("PATCH", "/api/v1/budgets/" + tenantBudget, finance, "{\"amount\":0.06}").statusCode()).isEqualTo(200);
+        assertThat(call(otherKey).statusCode()).isEqualTo(200);
+        List<String> actions = new ArrayList<>();
+        JSON.readTree(send("GET", "/api/v1/admin/audit?entity=budget&entity_id=" + tenantBudget, ADMIN_KEY, null, 200))
+                .forEach(e -> actions.add(e.get("action").asString()));
+        assertThat(actions).contains("create", "change");
+    }
+
+    @Test
+    void aTenantCannotSeeOrTouchAnotherTenantsBudgets() throws Exception {
+        String mine = budget("{\"api_key_id\":\"" + tenantKeyId + "\",\"kind\":\"monthly\",\"amount\":1}", tenantKey);
+        String otherTenant = JSON.readTree(send("POST", "/api/v1/admin/tenants", ADMIN_KEY,
+                "{\"name\":\"Other\",\"billing_country\":\"FR\",\"currency\":\"EUR\"}", 201)).get("id").asString();
+        String otherKey = JSON.readTree(send("POST", "/api/v1/admin/tenants/" + otherTenant + "/api-keys", ADMIN_KEY, "{\"name\":\"o\"}", 201))
+                .get("key").asString();
+        assertThat(http("GET", "/api/v1/budgets/" + mine, otherKey, null).statusCode()).isEqualTo(404);
+        assertThat(http("PATCH", "/api/v1/budgets/" + mine, otherKey, "{\"amount\":5}").statusCode()).isEqualTo(404);
+        assertThat(http("DELETE", "/api/v1/budgets/" + mine, otherKey, null).statusCode()).isEqualTo(404);
+        assertThat(http("GET", "/api/v1/budgets?tenant_id=" + tenantId, otherKey, null).statusCode()).isEqualTo(403);
+        assertThat(JSON.readTree(send("GET", "/api/v1/budgets", otherKey, null, 200))).isEmpty();
+        assertThat(http("POST", "/api/v1/budgets", otherKey, "{\"api_key_id\":\"" + tenantKeyId + "\",\"kind\":\"monthly\",\"amount\":0}")
+                .statusCode()).as("capping another tenant's key").isEqualTo(404);
+        assertThat(http("GET", "/api/v1/budgets/alerts?tenant_id=" + tenantId, otherKey, null).statusCode()).isEqualTo(403);
+        assertThat(budgetView(mine, tenantKey).get("amount").decimalValue()).isEqualByComparingTo("1");
+    }
+
+    @Test
+    void aPrepaidBalanceStopsCallsWhenSpentAndATopUpLetsThemGoOn() throws Exception {
+        String prepaid = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"prepaid\",\"amount\":0.02}", ADMIN_KEY);
+        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
+        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
+        HttpResponse<String> empty = call(tenantKey);
+        assertThat(empty.statusCode()).isEqualTo(402);
+        assertThat(empty.body()).contains("top up");
+        assertThat(http("POST", "/api/v1/budgets/" + prepaid + "/top-ups", tenantKey, "{\"amount\":0.01}").statusCode()).isEqualTo(403);
+        JsonNode topped = JSON.readTree(send("POST", "/api/v1/budgets/" + prepaid + "/top-ups", ADMIN_KEY, "{\"amount\":0.01}", 200));
+        assertThat(topped.get("amount").decimalValue()).isEqualByComparingTo("0.03");
+        assertThat(topped.get("remaining").decimalValue()).isEqualByComparingTo("0.01");
+        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
+        assertThat(call(tenantKey).statusCode()).isEqualTo(402);
+    }
+
+    @Test
+    void theReservationOfACrashedGatewayExpiresAndIsReleased() throws Exception {
+        String budgetId = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.02}", ADMIN_KEY);
+        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
+        Instant month = Instant.parse(budgetView(budgetId, tenantKey).get("period").get("start").asString());
+        // what a gateway that died mid-call leaves behind: its hold on the budget and the reservation row, never settled
+        jdbc.update("UPDATE budget_window SET reserved = reserved + 0.01 WHERE budget_id = ? AND window_start = ?",
+                budgetId, java.sql.Timestamp.from(month));
+        jdbc.update("INSERT INTO budget_reservation (id, budget_id, window_start, amount, expires_at) VALUES (?, ?, ?, 0.01, now() + interval '2 seconds')",
+                java.util.UUID.randomUUID(), budgetId, java.sql.Timestamp.from(month));
+        assertThat(call(tenantKey).statusCode()).as("the dead call's hold blocks the last cent").isEqualTo(402);
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> budgetView(budgetId, tenantKey).get("reserved").decimalValue().signum() == 0);
+        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
+        assertThat(budgetView(budgetId, tenantKey).get("spent").decimalValue()).isEqualByComparingTo("0.02");
+    }
+
+    @Test
+    void eachThresholdFiresOnceOnKafkaAndTheSignedWebhookIsRetriedUntilDelivered() throws Exception {
+        webhookCalls.clear();
+        webhookFailuresLeft.set(1); // the first delivery fails
+        JsonNode hook = JSON.readTree(send("PUT", "/api/v1/budgets/webhook", tenantKey,
+                "{\"url\":\"http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook\"}", 200));
+        String secret = hook.get("secret").asString();
+        String budgetId = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.04,\"thresholds\":[100,50]}", ADMIN_KEY);
+        for (int i = 0; i < 4; i++) {
+            assertThat(call(tenantKey).statusCode()).isEqualTo(200);
+        }
+        assertThat(call(tenantKey).statusCode()).isEqualTo(402);
+
+        List<BudgetThresholdCrossed> events = EmittedUsage.budgetAlerts(tenantId, 2);
+        assertThat(events).extracting(BudgetThresholdCrossed::thresholdPercent).containsExactly(50, 100);
+        assertThat(events.get(0).spent()).isEqualByComparingTo("0.02");
+        assertThat(events.get(1).spent()).isEqualByComparingTo("0.04");
+        assertThat(events).allSatisfy(e -> assertThat(e.budgetId()).isEqualTo(budgetId));
+
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            JsonNode alerts = JSON.readTree(send("GET", "/api/v1/budgets/alerts", tenantKey, null, 200));
+            return alerts.size() == 2 && alerts.get(0).get("webhook_state").asString().equals("DELIVERED")
+                    && alerts.get(1).get("webhook_state").asString().equals("DELIVERED");
+        });
+        JsonNode alerts = JSON.readTree(send("GET", "/api/v1/budgets/alerts", tenantKey, null, 200));
+        int attempts = alerts.get(0).get("deliveries").size() + alerts.get(1).get("deliveries").size();
+        assertThat(attempts).as("one failed attempt retried").isEqualTo(3);
+        assertThat(webhookCalls).hasSize(3);
+        for (String[] delivered : webhookCalls) {
+            String[] parts = delivered[1].split(",");
+            long t = Long.parseLong(parts[0].substring(2));
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            String expected = HexFormat.of().formatHex(mac.doFinal((t + "." + delivered[0]).getBytes(StandardCharsets.UTF_8)));
+            assertThat(parts[1]).isEqualTo("v1=" + expected);
+        }
+        assertThat(JSON.readTree(webhookCalls.getLast()[0]).get("type").asString()).isEqualTo("budget.threshold_crossed");
+        assertThat(budgetView(budgetId, tenantKey).get("thresholds_crossed")).hasSize(2);
+    }
+
+    private String budget(String body, String key) throws Exception {
+        return JSON.readTree(send("POST", "/api/v1/budgets", key, body, 201)).get("id").asString();
+    }
+
+    /** {@code key} may carry a query string for staff, e.g. "?tenant_id=". */
+    private JsonNode budgetView(String id, String key) throws Exception {
+        String query = key.contains("?") ? key.substring(key.indexOf('?')) : "";
+        return JSON.readTree(send("GET", "/api/v1/budgets/" + id + query, key.contains("?") ? key.substring(0, key.indexOf('?')) : key, null, 200));
+    }
+
+    private String send(String method, String path, String key, String body, int expected) throws Exception {
+        HttpResponse<String> response = http(method, path, key, body);
+        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isEqualTo(expected);
+        return response.body();
+    }
+
+    private HttpResponse<String> http(String method, String path, String key, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
