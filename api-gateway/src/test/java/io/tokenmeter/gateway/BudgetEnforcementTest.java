@@ -7,11 +7,14 @@ import io.tokenmeter.contracts.identity.CallerHeaders;
 import io.tokenmeter.gateway.keys.ApiKeys;
 import io.tokenmeter.simulator.UpstreamSimulator;
 import io.tokenmeter.testsupport.RealInfrastructure;
+import io.tokenmeter.testsupport.RealInfrastructureInitializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -96,6 +99,7 @@ class BudgetEnforcementTest {
             exchange.getResponseBody().write(card);
             exchange.close();
         });
+        pricing.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         pricing.start();
         registry.add("tokenmeter.gateway.services.pricing", () -> "http://127.0.0.1:" + pricing.getAddress().getPort());
         webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -105,6 +109,7 @@ class BudgetEnforcementTest {
             exchange.sendResponseHeaders(webhookFailuresLeft.getAndDecrement() > 0 ? 500 : 204, -1);
             exchange.close();
         });
+        webhook.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         webhook.start();
     }
 
@@ -126,39 +131,64 @@ class BudgetEnforcementTest {
 
     /** One glm-5 call of 1,000 output tokens costs exactly 0.01 EUR (10.00 per 1M, input free), and reserves as much. */
     private HttpResponse<String> call(String key) throws Exception {
-        return http("POST", "/v1/chat/completions", key, """
-                {"model":"glm-5","max_tokens":1000,"messages":[{"role":"user","content":"spend a cent"}]}""");
+        return call(gatewayUrl(), key);
     }
 
+    private HttpResponse<String> call(String base, String key) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("""
+                {"model":"glm-5","max_tokens":1000,"messages":[{"role":"user","content":"spend a cent"}]}""")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String gatewayUrl() {
+        return "http://localhost:" + environment.getProperty("local.server.port");
+    }
+
+    /** 200 calls at once, half through a second gateway instance on the same database: exactly 50 fit, and are served. */
     @Test
-    void twoHundredConcurrentCallsAgainstABudgetForFiftyServeFiftyAndSpendNotACentOver() throws Exception {
+    void twoHundredConcurrentCallsOnTwoGatewaysAgainstABudgetForFiftyServeFiftyAndSpendNotACentOver() throws Exception {
         String budgetId = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.50}", ADMIN_KEY);
-        List<Future<HttpResponse<String>>> calls = new ArrayList<>();
-        try (ExecutorService pool = Executors.newFixedThreadPool(200)) {
-            for (int i = 0; i < 200; i++) {
-                calls.add(pool.submit(() -> call(tenantKey)));
+        java.nio.file.Path spool = java.nio.file.Files.createTempDirectory("second-gateway-spool");
+        try (ConfigurableApplicationContext second = new SpringApplicationBuilder(GatewayApplication.class)
+                .initializers(new RealInfrastructureInitializer())
+                .run("--spring.profiles.active=routingtest", "--server.port=0", // arguments: they outrank application.yml
+                        "--tokenmeter.gateway.spool.directory=" + spool,
+                        "--tokenmeter.gateway.keys.bootstrap-admin-key-sha256=" + ApiKeys.sha256(ADMIN_KEY),
+                        "--tokenmeter.gateway.services.pricing=" + environment.getProperty("tokenmeter.gateway.services.pricing"),
+                        "--UPSTREAM_SIMULATOR_URL=" + environment.getProperty("UPSTREAM_SIMULATOR_URL"),
+                        "--UPSTREAM_SIMULATOR_DEEPSEEK_URL=" + environment.getProperty("UPSTREAM_SIMULATOR_DEEPSEEK_URL"),
+                        "--UPSTREAM_SIMULATOR_ANTHROPIC_URL=" + environment.getProperty("UPSTREAM_SIMULATOR_ANTHROPIC_URL"),
+                        "--UPSTREAM_SIMULATOR_API_KEY=" + SimulatedUpstreams.CREDENTIAL)) {
+            String secondGateway = "http://localhost:" + second.getEnvironment().getProperty("local.server.port");
+            List<Future<HttpResponse<String>>> calls = new ArrayList<>();
+            try (ExecutorService pool = Executors.newFixedThreadPool(200)) {
+                for (int i = 0; i < 200; i++) {
+                    String base = i % 2 == 0 ? gatewayUrl() : secondGateway;
+                    calls.add(pool.submit(() -> call(base, tenantKey)));
+                }
             }
-        }
-        int served = 0;
-        int refused = 0;
-        for (Future<HttpResponse<String>> call : calls) {
-            HttpResponse<String> response = call.get();
-            if (response.statusCode() == 200) {
-                served++;
-            } else {
-                assertThat(response.statusCode()).as(response.body()).isEqualTo(402);
-                JsonNode error = JSON.readTree(response.body()).get("error");
-                assertThat(error.get("code").asString()).isEqualTo("budget_exceeded");
-                assertThat(error.get("message").asString()).contains(budgetId);
-                refused++;
+            int served = 0;
+            int refused = 0;
+            for (Future<HttpResponse<String>> call : calls) {
+                HttpResponse<String> response = call.get();
+                if (response.statusCode() == 200) {
+                    served++;
+                } else {
+                    assertThat(response.statusCode()).as(response.body()).isEqualTo(402);
+                    JsonNode error = JSON.readTree(response.body()).get("error");
+                    assertThat(error.get("code").asString()).isEqualTo("budget_exceeded");
+                    assertThat(error.get("message").asString()).contains(budgetId);
+                    refused++;
+                }
             }
+            JsonNode budget = budgetView(budgetId, tenantKey);
+            assertThat(served).as("served").isEqualTo(50);
+            assertThat(refused).isEqualTo(150);
+            assertThat(budget.get("spent").decimalValue()).isEqualByComparingTo("0.50");
+            assertThat(budget.get("reserved").decimalValue()).isEqualByComparingTo("0");
+            assertThat(budget.get("remaining").decimalValue()).isEqualByComparingTo("0");
         }
-        JsonNode budget = budgetView(budgetId, tenantKey);
-        assertThat(served).as("served").isEqualTo(50);
-        assertThat(refused).isEqualTo(150);
-        assertThat(budget.get("spent").decimalValue()).isEqualByComparingTo("0.50");
-        assertThat(budget.get("reserved").decimalValue()).isEqualByComparingTo("0");
-        assertThat(budget.get("remaining").decimalValue()).isEqualByComparingTo("0");
     }
 
     @Test
@@ -341,7 +371,7 @@ class BudgetEnforcementTest {
     }
 
     private HttpResponse<String> http(String method, String path, String key, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
+        return HTTP.send(HttpRequest.newBuilder(URI.create(gatewayUrl() + path))
                 .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());

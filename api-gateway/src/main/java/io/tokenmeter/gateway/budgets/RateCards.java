@@ -6,6 +6,11 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.CallerHeaders;
 import io.tokenmeter.gateway.proxy.ServiceProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.retry.RetryException;
+import org.springframework.core.retry.RetryPolicy;
+import org.springframework.core.retry.RetryTemplate;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -53,7 +58,12 @@ class RateCards {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    private static final Logger log = LoggerFactory.getLogger(RateCards.class);
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    // a dropped keep-alive connection or a pricing instance restarting should not refuse a call
+    private final RetryTemplate retry = new RetryTemplate(RetryPolicy.builder().maxRetries(2).delay(Duration.ofMillis(100))
+            .includes(IOException.class).build());
     private final URI pricing;
     private final CallerHeaders callers;
     private final Cache<Key, RateCard> cache;
@@ -77,10 +87,6 @@ class RateCards {
         return cache.get(new Key(caller.tenantId(), currency), key -> fetch(caller, currency));
     }
 
-    void forget(String tenantId) {
-        cache.asMap().keySet().removeIf(k -> k.tenantId().equals(tenantId));
-    }
-
     private RateCard fetch(Caller caller, String currency) {
         String header = callers.encode(caller);
         HttpRequest request = HttpRequest.newBuilder(pricing.resolve("/api/v1/rating/rate-card?currency="
@@ -89,12 +95,13 @@ class RateCards {
                 .header(CallerHeaders.CALLER, header).header(CallerHeaders.SIGNATURE, callers.sign(header)).GET().build();
         HttpResponse<String> response;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new Unpriced("pricing could not be reached to price the call against the budget", true);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Unpriced("interrupted while pricing the call", true);
+            response = retry.execute(() -> http.send(request, HttpResponse.BodyHandlers.ofString()));
+        } catch (RetryException e) {
+            if (e.getCause() instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            log.warn("rate card of {} in {} not fetched: {}", caller.tenantId(), currency, e.getCause() == null ? e : e.getCause().toString());
+            throw new Unpriced("pricing could not be reached to price the call against the budget.", true);
         }
         JsonNode body = JSON.readTree(response.body());
         if (response.statusCode() != 200) {

@@ -130,9 +130,7 @@ class ModelCalls {
         Duration latency = Duration.ofNanos(System.nanoTime() - started);
         recordLatency(route, Integer.toString(answer.statusCode()), latency);
         boolean ok = answer.statusCode() >= 200 && answer.statusCode() < 300;
-        TokenUsage tokens = tokensOf(answer.body());
-        hold.charge(route, tokens);
-        UUID eventId = usage.publish(caller, route, tokens, ok ? UsageStatus.SUCCEEDED : UsageStatus.FAILED, requestId, latency);
+        UUID eventId = meter(hold, caller, route, tokensOf(answer.body()), ok ? UsageStatus.SUCCEEDED : UsageStatus.FAILED, requestId, latency);
 
         ResponseEntity.BodyBuilder response = ResponseEntity.status(answer.statusCode())
                 .contentType(answer.headers().firstValue("Content-Type").map(MediaType::parseMediaType).orElse(MediaType.APPLICATION_JSON));
@@ -205,9 +203,7 @@ class ModelCalls {
             if (answer.body() instanceof InputStream in) {
                 in.close();
             }
-            TokenUsage tokens = tokensOf(body);
-            hold.charge(route, tokens);
-            usage.publish(caller, route, tokens, UsageStatus.FAILED, requestId, latency);
+            meter(hold, caller, route, tokensOf(body), UsageStatus.FAILED, requestId, latency);
         } catch (IOException ignored) {
             // an error body we could not read reported no usage we could bill
         }
@@ -223,9 +219,7 @@ class ModelCalls {
         if (answer.statusCode() < 200 || answer.statusCode() >= 300) {
             try (InputStream error = answer.body()) {
                 byte[] bytes = error.readAllBytes();
-                TokenUsage tokens = tokensOf(bytes);
-                hold.charge(route, tokens);
-                usage.publish(caller, route, tokens, UsageStatus.FAILED, requestId, Duration.ofNanos(System.nanoTime() - started));
+                meter(hold, caller, route, tokensOf(bytes), UsageStatus.FAILED, requestId, Duration.ofNanos(System.nanoTime() - started));
                 return ResponseEntity.status(answer.statusCode()).contentType(MediaType.APPLICATION_JSON).body(bytes);
             } catch (IOException e) {
                 upstreamError(route, "io");
@@ -261,6 +255,13 @@ class ModelCalls {
         usage.publish(eventId, caller, route, tokens, estimated, status, requestId, latency);
         recordLatency(route, "stream", latency);
         return null; // the response has been written
+    }
+
+    /** One attempt's usage: emitted as a usage event and charged to the call's budget hold. */
+    private UUID meter(CallBudgets.Hold hold, Caller caller, ResolvedRoute route, TokenUsage tokens, UsageStatus status, String requestId,
+                       Duration latency) {
+        hold.charge(route, tokens);
+        return usage.publish(caller, route, tokens, status, requestId, latency);
     }
 
     private TokenUsage estimate(ModelApi api, ObjectNode request, StreamWatcher watcher) {
