@@ -352,6 +352,14 @@ class BudgetEnforcementTest {
         }
         assertThat(JSON.readTree(webhookCalls.getLast()[0]).get("type").asString()).isEqualTo("budget.threshold_crossed");
         assertThat(budgetView(budgetId, tenantKey).get("thresholds_crossed")).hasSize(2);
+
+        // raised to 0.10: the next two calls take spend from 40 % back across 50 %, which already fired this month
+        send("PATCH", "/api/v1/budgets/" + budgetId, ADMIN_KEY, "{\"amount\":0.10}", 200);
+        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
+        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
+        Thread.sleep(1500); // several delivery polls
+        assertThat(JSON.readTree(send("GET", "/api/v1/budgets/alerts", tenantKey, null, 200))).as("once per threshold per period").hasSize(2);
+        assertThat(webhookCalls).hasSize(3);
     }
 
     private String budget(String body, String key) throws Exception {

@@ -435,6 +435,89 @@ class PlatformIT {
         return inOffPeak(from) != inOffPeak(to.minusMillis(1));
     }
 
+    /**
+     * A budget enforced with the real pricing-service's rate card (demo USD list prices, DeepSeek V3.2: input 0.27,
+     * cached 0.07, output 1.10 per 1M): 200 calls at once against a budget that covers about 50 of them. Not a cent
+     * over, and the ledger's spend is exactly what the served calls cost at those rates. Then the live spend (billing)
+     * prices the same usage as an invoice would, off-peak discount included, never above the ledger's bound but for the
+     * rounding of its lines.
+     */
+    @Test
+    void twoHundredConcurrentCallsNeverSpendMoreThanTheBudget() throws Exception {
+        while (crossesOffPeakEdge(Instant.now(), Instant.now().plusSeconds(120))) { // the live spend check below prices one side
+            sleep(5000);
+        }
+        String admin = stack.demo("ADMIN_API_KEY");
+        Instant since = Instant.now(); // after the demo prices took effect (the month began before them)
+        String tenant = tenant(admin, "{\"name\":\"Capped Co\",\"billing_country\":\"SG\",\"currency\":\"USD\"}");
+        HttpResponse<String> issued = send("POST", "/api/v1/admin/tenants/" + tenant + "/api-keys", admin, "{\"name\":\"agent\"}");
+        assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
+        String key = JSON.readTree(issued.body()).get("key").asString();
+        HttpResponse<String> created = send("POST", "/api/v1/budgets", admin,
+                "{\"tenant_id\":\"" + tenant + "\",\"kind\":\"monthly\",\"amount\":0.55}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String budgetId = JSON.readTree(created.body()).get("id").asString();
+
+        List<CompletableFuture<HttpResponse<String>>> calls = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(200)) {
+            for (int i = 0; i < 200; i++) { // each call: 10,000 output tokens = 0.011 USD, plus a few prompt tokens
+                calls.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return send("POST", "/v1/chat/completions", key, """
+                                {"model":"deepseek-v3.2","max_tokens":10000,"messages":[{"role":"user","content":"a costly answer please"}]}""");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, pool));
+            }
+        }
+        java.math.BigDecimal cost = java.math.BigDecimal.ZERO;
+        long[] tokens = new long[3]; // input, cached, output
+        int served = 0;
+        for (CompletableFuture<HttpResponse<String>> call : calls) {
+            HttpResponse<String> response = call.get();
+            if (response.statusCode() == 200) {
+                served++;
+                JsonNode usage = JSON.readTree(response.body()).get("usage");
+                long cached = usage.path("prompt_cache_hit_tokens").asLong(0);
+                tokens[0] += usage.get("prompt_tokens").asLong() - cached;
+                tokens[1] += cached;
+                tokens[2] += usage.get("completion_tokens").asLong();
+                cost = cost.add(java.math.BigDecimal.valueOf(usage.get("prompt_tokens").asLong() - cached).multiply(new java.math.BigDecimal("0.27"))
+                        .add(java.math.BigDecimal.valueOf(cached).multiply(new java.math.BigDecimal("0.07")))
+                        .add(java.math.BigDecimal.valueOf(usage.get("completion_tokens").asLong()).multiply(new java.math.BigDecimal("1.10")))
+                        .movePointLeft(6));
+            } else {
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(402);
+                assertThat(response.body()).contains(budgetId);
+            }
+        }
+        JsonNode budget = JSON.readTree(send("GET", "/api/v1/budgets/" + budgetId, key, null).body());
+        assertThat(served).isBetween(1, 50);
+        assertThat(budget.get("spent").decimalValue()).isEqualByComparingTo(cost).isLessThanOrEqualTo(new java.math.BigDecimal("0.55"));
+        assertThat(budget.get("reserved").decimalValue()).isEqualByComparingTo("0");
+
+        java.math.BigDecimal factor = inOffPeak(Instant.now()) ? new java.math.BigDecimal("0.5") : java.math.BigDecimal.ONE;
+        java.math.BigDecimal expected = cents(tokens[0], "0.27", factor).add(cents(tokens[1], "0.07", factor)).add(cents(tokens[2], "1.10", factor));
+        long outputTokens = tokens[2];
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            JsonNode spend = JSON.readTree(send("GET", "/api/v1/spend?from=" + since, key, null).body());
+            assertThat(spend.get("unpriced")).as(spend.toString()).isEmpty();
+            assertThat(spend.get("lines").toString()).contains("\"tokens\":" + outputTokens);
+            assertThat(spend.get("currency").asString()).isEqualTo("USD");
+            // the ledger prices at the dearest rates, exactly; the spend rounds each line once, by at most half a cent
+            java.math.BigDecimal rounding = new java.math.BigDecimal("0.005").multiply(java.math.BigDecimal.valueOf(spend.get("lines").size()));
+            assertThat(spend.get("total").decimalValue()).isEqualByComparingTo(expected)
+                    .isLessThanOrEqualTo(budget.get("spent").decimalValue().add(rounding));
+        });
+        assertThat(send("GET", "/api/v1/spend?tenant_id=" + stack.demo("TENANT_ID"), key, null).statusCode()).isEqualTo(403);
+    }
+
+    private static java.math.BigDecimal cents(long tokens, String rate, java.math.BigDecimal factor) {
+        return java.math.BigDecimal.valueOf(tokens).multiply(new java.math.BigDecimal(rate)).multiply(factor).movePointLeft(6)
+                .setScale(2, java.math.RoundingMode.HALF_EVEN);
+    }
+
     private static String tenant(String admin, String body) throws Exception {
         HttpResponse<String> created = send("POST", "/api/v1/admin/tenants", admin, body);
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);

@@ -271,6 +271,9 @@ class MeteringIntegrationTest {
         JsonNode lateOnly = JSON.readTree(get(query.replace(cutoff.toString(), laterCutoff) + "&ingested_from=" + cutoff, finance).body());
         assertThat(lateOnly.get("events").asLong()).as("between the two cut-offs: the late event alone").isEqualTo(1);
         assertThat(lateOnly.get("lines").get(0).get("tokens").asLong()).isEqualTo(40_000);
+        ingest(tenant, "b-7", "glm-5", start.plusSeconds(180), 1, 0, 1); // just now: only a live query sees it
+        JsonNode live = JSON.readTree(get(query.replace("&ingested_before=" + cutoff, ""), finance).body());
+        assertThat(live.get("events").asLong()).as("without a cut-off: everything ingested so far").isEqualTo(5);
 
         String lineage = "/api/v1/usage/billable/events?tenant_id=" + tenant + "&model=glm-5&region=cn-beijing&token_class=input&from=" + start
                 + "&to=" + start.plus(1, ChronoUnit.HOURS) + "&ingested_before=" + cutoff + "&limit=1";

@@ -20,14 +20,10 @@ import org.springframework.boot.ApplicationRunner;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +45,6 @@ import java.util.concurrent.Semaphore;
 class InvoiceRunService implements ApplicationRunner {
 
     private static final Logger log = LoggerFactory.getLogger(InvoiceRunService.class);
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** A run, and whether this request made it (false: the period had been run already, nothing new was made). */
     record Started(InvoiceRun run, boolean created) {
@@ -246,7 +241,7 @@ class InvoiceRunService implements ApplicationRunner {
         List<InvoiceLine> lines = new ArrayList<>(lateUsage(run, tenantId, buyer.currency()));
         JsonNode usage = calls.billableUsage(tenantId, run.periodStart(), run.periodEnd(), null, run.cutoff());
         if (!usage.path("lines").isEmpty()) {
-            JsonNode quote = calls.quote(quoteRequest(tenantId, run, buyer.currency(), usage.path("lines"), Map.of()));
+            JsonNode quote = calls.quoteUsage(tenantId, run.periodStart(), run.periodEnd(), buyer.currency(), usage.path("lines"), Map.of());
             lines.addAll(0, QuotedLines.of(quote, buyer.currency(), LineKind.USAGE, null, null, ""));
         }
         if (lines.isEmpty()) { // listed for late usage of a period no run covers: nothing to bill, and never a zero invoice
@@ -270,30 +265,11 @@ class InvoiceRunService implements ApplicationRunner {
             if (late.path("lines").isEmpty()) {
                 continue;
             }
-            JsonNode quote = calls.quote(quoteRequest(tenantId, earlier, currency, late.path("lines"), runs.invoicedTokens(tenantId, earlier)));
+            JsonNode quote = calls.quoteUsage(tenantId, earlier.periodStart(), earlier.periodEnd(), currency, late.path("lines"), runs.invoicedTokens(tenantId, earlier));
             lines.addAll(QuotedLines.of(quote, currency, LineKind.ADJUSTMENT, earlier.periodStart(), earlier.periodEnd(),
                     "late usage of " + earlier.periodStart() + " to " + earlier.periodEnd() + ": "));
         }
         return lines;
     }
 
-    /** @param alreadyInvoiced tokens per model/class already billed for the period; tiers continue after them */
-    private static ObjectNode quoteRequest(String tenantId, InvoiceRuns.Run period, String currency, JsonNode usageLines,
-                                           Map<String, Long> alreadyInvoiced) {
-        ObjectNode request = JSON.createObjectNode().put("tenant_id", tenantId).put("currency", currency);
-        request.putObject("period").put("from", period.periodStart().toString()).put("to", period.periodEnd().toString());
-        ArrayNode lines = request.putArray("lines");
-        Map<String, Long> counted = new HashMap<>(alreadyInvoiced);
-        for (JsonNode line : usageLines) {
-            String key = line.path("model").asString() + "/" + line.path("token_class").asString();
-            ObjectNode quoted = lines.addObject().put("model", line.path("model").asString()).put("region", line.path("region").asString())
-                    .put("token_class", line.path("token_class").asString());
-            quoted.set("buckets", line.path("buckets"));
-            if (!alreadyInvoiced.isEmpty()) { // explicit, so it must include this quote's earlier lines too
-                quoted.put("already_counted", counted.getOrDefault(key, 0L));
-            }
-            counted.merge(key, line.path("tokens").asLong(), Long::sum);
-        }
-        return request;
-    }
 }

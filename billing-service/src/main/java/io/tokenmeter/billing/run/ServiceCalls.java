@@ -10,19 +10,23 @@ import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientResponseException;
 import org.springframework.web.util.UriComponentsBuilder;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Billing's calls to metering (billable usage) and pricing (quotes), straight to the services, as the finance
  * role: the same signed caller header the gateway gives, made with the shared secret.
  */
 @Component
-class ServiceCalls {
+public class ServiceCalls {
 
     private static final Caller BILLING = new Caller("service:billing-runs", Role.FINANCE, null);
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -43,8 +47,8 @@ class ServiceCalls {
         return out;
     }
 
-    /** A tenant's billable usage, shaped like quote lines. */
-    JsonNode billableUsage(String tenantId, Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
+    /** A tenant's billable usage, shaped like quote lines; {@code ingestedBefore} null: everything ingested so far (live). */
+    public JsonNode billableUsage(String tenantId, Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
         return get(metering("/api/v1/usage/billable", tenantId, from, to, ingestedFrom, ingestedBefore));
     }
 
@@ -62,7 +66,10 @@ class ServiceCalls {
 
     private URI metering(String path, String tenantId, Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
         UriComponentsBuilder uri = UriComponentsBuilder.fromUri(properties.metering()).path(path)
-                .queryParam("from", from).queryParam("to", to).queryParam("ingested_before", ingestedBefore);
+                .queryParam("from", from).queryParam("to", to);
+        if (ingestedBefore != null) {
+            uri.queryParam("ingested_before", ingestedBefore);
+        }
         if (tenantId != null) {
             uri.queryParam("tenant_id", tenantId);
         }
@@ -70,6 +77,30 @@ class ServiceCalls {
             uri.queryParam("ingested_from", ingestedFrom);
         }
         return uri.encode().build().toUri();
+    }
+
+    /**
+     * Prices billable usage lines (from {@link #billableUsage}) for a tenant and period, in a currency.
+     *
+     * @param alreadyInvoiced tokens per model/class already billed for the period; tiers continue after them
+     */
+    public JsonNode quoteUsage(String tenantId, Instant from, Instant to, String currency, JsonNode usageLines,
+                               Map<String, Long> alreadyInvoiced) {
+        ObjectNode request = JSON.createObjectNode().put("tenant_id", tenantId).put("currency", currency);
+        request.putObject("period").put("from", from.toString()).put("to", to.toString());
+        ArrayNode lines = request.putArray("lines");
+        Map<String, Long> counted = new HashMap<>(alreadyInvoiced);
+        for (JsonNode line : usageLines) {
+            String key = line.path("model").asString() + "/" + line.path("token_class").asString();
+            ObjectNode quoted = lines.addObject().put("model", line.path("model").asString()).put("region", line.path("region").asString())
+                    .put("token_class", line.path("token_class").asString());
+            quoted.set("buckets", line.path("buckets"));
+            if (!alreadyInvoiced.isEmpty()) { // explicit, so it must include this quote's earlier lines too
+                quoted.put("already_counted", counted.getOrDefault(key, 0L));
+            }
+            counted.merge(key, line.path("tokens").asLong(), Long::sum);
+        }
+        return quote(request);
     }
 
     JsonNode quote(JsonNode request) {
@@ -103,7 +134,7 @@ class ServiceCalls {
         }
     }
 
-    static final class ServiceCallException extends RuntimeException {
+    public static final class ServiceCallException extends RuntimeException {
         ServiceCallException(String message) {
             super(message);
         }

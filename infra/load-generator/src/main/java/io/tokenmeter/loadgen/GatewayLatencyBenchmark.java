@@ -22,7 +22,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The gateway's added latency. Runs the whole platform (its own PostgreSQL, Kafka and services), then, at a
  * constant request rate (open model), calls the simulated upstream directly and through the gateway, plain
- * and streaming, and prints p50/p99/p99.9 of each and the gateway's addition. Latency is measured from the
+ * and streaming, and prints p50/p99/p99.9 of each and the gateway's addition, for a tenant without a budget and for
+ * one with a budget (every call reserved and settled in PostgreSQL) in the same run. Latency is measured from the
  * moment a request was due, not when it was sent, so a stall shows instead of being hidden (no coordinated
  * omission). Run: {@code ./infra/bench-gateway [seconds per run]}.
  */
@@ -40,12 +41,13 @@ public final class GatewayLatencyBenchmark {
         try (LocalStack stack = LocalStack.start(new StackConfig(home, state, ports, null, null))) {
             Runtime.getRuntime().addShutdownHook(new Thread(stack::close)); // Ctrl-C must not leave the platform running
             String admin = stack.demo("ADMIN_API_KEY");
-            String tenant = stack.demo("TENANT_ID");
-            String key = new tools.jackson.databind.json.JsonMapper().readTree(HTTP.send(HttpRequest.newBuilder(
-                    URI.create(stack.gatewayUrl() + "/api/v1/admin/tenants/" + tenant + "/api-keys"))
-                    .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"bench\",\"requests_per_minute\":100000000}")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body()).get("key").asString();
+            // two tenants alike but for a budget: the first has none (its calls cost one cache lookup), the second
+            // a monthly budget it never reaches, so every call reserves and settles in PostgreSQL
+            String key = benchKey(stack, admin, stack.demo("TENANT_ID"));
+            String budgeted = post(stack, admin, "/api/v1/admin/tenants",
+                    "{\"name\":\"Bench Budgeted\",\"billing_country\":\"SG\",\"currency\":\"USD\"}").get("id").asString();
+            String budgetedKey = benchKey(stack, admin, budgeted);
+            post(stack, admin, "/api/v1/budgets", "{\"tenant_id\":\"" + budgeted + "\",\"kind\":\"monthly\",\"amount\":100000000}");
             String direct = "http://127.0.0.1:" + ports.simulator() + "/v1/chat/completions";
             String gateway = stack.gatewayUrl() + "/v1/chat/completions";
             String simulatorKey = "simulator-" + sha256(admin).substring(0, 16);
@@ -55,6 +57,7 @@ public final class GatewayLatencyBenchmark {
             // a gateway runs for days: measure it with its code compiled, not while the JIT is still at work
             load(gateway, key, plain, 500, WARM_UP_SECONDS, new Recorder(3));
             load(gateway, key, streamed, 500, WARM_UP_SECONDS / 2, new Recorder(3));
+            load(gateway, budgetedKey, plain, 500, WARM_UP_SECONDS / 2, new Recorder(3));
             System.out.println();
             System.out.printf("== gateway added latency, %d s per run after a %d s warm-up of the gateway, 2 cores shared by everything ==%n",
                     seconds, WARM_UP_SECONDS * 3 / 2);
@@ -65,14 +68,16 @@ public final class GatewayLatencyBenchmark {
                     String body = mode.equals("plain") ? plain : streamed;
                     Result d = run(direct, simulatorKey, body, rate, seconds, () -> stack.cpuTime("upstream-simulator"));
                     Result g = run(gateway, key, body, rate, seconds, () -> stack.cpuTime("api-gateway"));
+                    Result b = run(gateway, budgetedKey, body, rate, seconds, () -> stack.cpuTime("api-gateway"));
                     print(rate, mode, "direct", d);
                     print(rate, mode, "gateway", g);
-                    System.out.printf("%-7s %-10s %-9s %10.3f %10.3f %10.3f%n", rate, mode, "added",
-                            ms(g.h.getValueAtPercentile(50)) - ms(d.h.getValueAtPercentile(50)),
-                            ms(g.h.getValueAtPercentile(99)) - ms(d.h.getValueAtPercentile(99)),
-                            ms(g.h.getValueAtPercentile(99.9)) - ms(d.h.getValueAtPercentile(99.9)));
-                    cpu.add(String.format("%-7s %-10s CPU ms per call: gateway %.3f, simulator %.3f, load generator %.3f (direct) / %.3f (via gateway)",
-                            rate, mode, g.targetCpuMsPerCall, d.targetCpuMsPerCall, d.generatorCpuMsPerCall, g.generatorCpuMsPerCall));
+                    print(rate, mode, "+budget", b);
+                    added(rate, mode, "added", g, d);
+                    added(rate, mode, "+budget", b, d);
+                    System.out.printf("%-7s %-10s %-9s %10.2f %10.2f %10.2f   (p50, p99, p99.9 with a budget / without)%n", rate, mode, "ratio",
+                            ratio(b, g, 50), ratio(b, g, 99), ratio(b, g, 99.9));
+                    cpu.add(String.format("%-7s %-10s CPU ms per call: gateway %.3f, with a budget %.3f, simulator %.3f, load generator %.3f (direct) / %.3f (via gateway)",
+                            rate, mode, g.targetCpuMsPerCall, b.targetCpuMsPerCall, d.targetCpuMsPerCall, d.generatorCpuMsPerCall, g.generatorCpuMsPerCall));
                 }
             }
             System.out.println();
@@ -141,6 +146,33 @@ public final class GatewayLatencyBenchmark {
             }
         }
         return errors.get();
+    }
+
+    private static void added(int rate, String mode, String label, Result g, Result d) {
+        System.out.printf("%-7s %-10s %-9s %10.3f %10.3f %10.3f%n", rate, mode, label,
+                ms(g.h.getValueAtPercentile(50)) - ms(d.h.getValueAtPercentile(50)),
+                ms(g.h.getValueAtPercentile(99)) - ms(d.h.getValueAtPercentile(99)),
+                ms(g.h.getValueAtPercentile(99.9)) - ms(d.h.getValueAtPercentile(99.9)));
+    }
+
+    private static double ratio(Result a, Result b, double percentile) {
+        return (double) a.h.getValueAtPercentile(percentile) / b.h.getValueAtPercentile(percentile);
+    }
+
+    private static tools.jackson.databind.JsonNode post(LocalStack stack, String admin, String path, String body) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + path))
+                .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 201) {
+            throw new IllegalStateException(path + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return new tools.jackson.databind.json.JsonMapper().readTree(response.body());
+    }
+
+    /** A key of the tenant whose rate limit the benchmark never reaches. */
+    private static String benchKey(LocalStack stack, String admin, String tenant) throws Exception {
+        return post(stack, admin, "/api/v1/admin/tenants/" + tenant + "/api-keys", "{\"name\":\"bench\",\"requests_per_minute\":100000000}")
+                .get("key").asString();
     }
 
     private static void print(int rate, String mode, String target, Result r) {

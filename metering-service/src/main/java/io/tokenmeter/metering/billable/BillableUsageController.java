@@ -36,10 +36,11 @@ class BillableUsageController {
 
     @GetMapping("/api/v1/usage/billable")
     @Operation(summary = "A tenant's usage that occurred in [from, to) and was ingested before a cut-off, per model, region, "
-            + "token class and time bucket (finance, admin)")
+            + "token class and time bucket (finance, admin). Without ingested_before: everything ingested so far, for live spend "
+            + "(it may still grow by events committing now, so never for an invoice)")
     BillableUsage billable(Caller caller, @RequestParam("tenant_id") String tenantId, @RequestParam String from, @RequestParam String to,
                            @RequestParam(name = "ingested_from", required = false) String ingestedFrom,
-                           @RequestParam("ingested_before") String ingestedBefore,
+                           @RequestParam(name = "ingested_before", required = false) String ingestedBefore,
                            @RequestParam(name = "bucket_minutes", defaultValue = "30") int bucketMinutes) {
         staff(caller);
         if (!BUCKETS.contains(bucketMinutes)) {
@@ -47,7 +48,7 @@ class BillableUsageController {
         }
         Instant start = instant("from", from);
         Instant end = checkedRange(start, instant("to", to));
-        Instant cutoff = settled(instant("ingested_before", ingestedBefore));
+        Instant cutoff = ingestedBefore == null ? usage.now().plusSeconds(1) : settled(instant("ingested_before", ingestedBefore));
         Instant since = ingestedFrom == null ? Instant.EPOCH : instant("ingested_from", ingestedFrom);
         if (!since.isBefore(cutoff)) {
             throw new ApiException(CommonErrors.INVALID_REQUEST, "ingested_from must be before ingested_before");

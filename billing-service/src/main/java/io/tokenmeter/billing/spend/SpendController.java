@@ -1,0 +1,91 @@
+package io.tokenmeter.billing.spend;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.billing.BillingAccess;
+import io.tokenmeter.billing.profile.BillingProfiles;
+import io.tokenmeter.billing.run.ServiceCalls;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.money.MinorUnits;
+import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.CommonErrors;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code GET /api/v1/spend}: what a tenant has spent in a period (by default this calendar month, UTC, until now),
+ * in its invoice currency: its usage as metering has it now (a live cut-off, seconds behind the calls), priced by
+ * the rating API exactly as an invoice run would (version in force at each half hour, tiers, off-peak, contract,
+ * FX), each line rounded once. Tax is not included. Budgets enforce a bound of this figure at the gateway.
+ */
+@RestController
+class SpendController {
+
+    record Period(Instant from, Instant to) {
+    }
+
+    record Line(String model, String region, @JsonProperty("token_class") String tokenClass, long tokens, BigDecimal amount) {
+    }
+
+    record Spend(@JsonProperty("tenant_id") String tenantId, Period period, String currency, BigDecimal total, List<Line> lines,
+                 List<String> unpriced, @JsonProperty("as_of") Instant asOf, String note) {
+    }
+
+    private final ServiceCalls calls;
+    private final BillingProfiles profiles;
+
+    SpendController(ServiceCalls calls, BillingProfiles profiles) {
+        this.calls = calls;
+        this.profiles = profiles;
+    }
+
+    @GetMapping("/api/v1/spend")
+    @Operation(summary = "Live spend in a period (default: this month so far) in the tenant's currency, priced as the invoice would be")
+    Spend spend(Caller caller, @RequestParam(name = "tenant_id", required = false) String tenantId,
+                @RequestParam(required = false) Instant from, @RequestParam(required = false) Instant to) {
+        String tenant = caller.is(Role.TENANT) && tenantId == null ? caller.tenantId() : tenantId;
+        if (tenant == null) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "tenant_id is required for staff keys");
+        }
+        BillingAccess.readTenant(caller, tenant);
+        String currency = profiles.find(tenant).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenant)).currency();
+        Instant now = Instant.now();
+        Instant start = from != null ? from : now.atOffset(ZoneOffset.UTC).toLocalDate().withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        Instant end = to != null ? to : now;
+        if (!end.isAfter(start)) {
+            throw new ApiException(CommonErrors.INVALID_REQUEST, "from must be before to");
+        }
+        JsonNode usage = calls.billableUsage(tenant, start, end, null, null);
+        List<Line> lines = new ArrayList<>();
+        List<String> unpriced = new ArrayList<>();
+        BigDecimal total = BigDecimal.ZERO.setScale(MinorUnits.currency(currency).getDefaultFractionDigits());
+        if (!usage.path("lines").isEmpty()) {
+            JsonNode quote = calls.quoteUsage(tenant, start, end, currency, usage.path("lines"), Map.of());
+            for (JsonNode line : quote.path("lines")) {
+                String model = line.path("model").asString();
+                String region = line.path("region").asString();
+                String tokenClass = line.path("token_class").asString().toLowerCase();
+                if (!line.path("priced").asBoolean(false)) {
+                    unpriced.add(model + " in " + region + ", " + tokenClass + ": " + line.path("reason").asString("no price"));
+                    continue;
+                }
+                JsonNode converted = line.get("converted");
+                BigDecimal amount = converted == null || converted.isNull() ? line.path("amount").decimalValue() : converted.path("amount").decimalValue();
+                lines.add(new Line(model, region, tokenClass, line.path("tokens").asLong(), amount));
+                total = total.add(amount);
+            }
+        }
+        return new Spend(tenant, new Period(start, end), currency, total, lines, unpriced, now,
+                "usage ingested so far (seconds behind the calls), priced as an invoice run would price it; before tax");
+    }
+}
