@@ -182,7 +182,7 @@ class BudgetEnforcementTest {
                     refused++;
                 }
             }
-            JsonNode budget = budgetView(budgetId, tenantKey);
+            JsonNode budget = settled(budgetId, tenantKey);
             assertThat(served).as("served").isEqualTo(50);
             assertThat(refused).isEqualTo(150);
             assertThat(budget.get("spent").decimalValue()).isEqualByComparingTo("0.50");
@@ -220,7 +220,7 @@ class BudgetEnforcementTest {
                 assertThat(response.statusCode()).as(response.body()).isEqualTo(402);
             }
         }
-        JsonNode budget = budgetView(budgetId, ADMIN_KEY + "?tenant_id=" + tenantId);
+        JsonNode budget = settled(budgetId, ADMIN_KEY + "?tenant_id=" + tenantId);
         assertThat(served).isBetween(1, 9); // each costs a little over 0.01
         assertThat(budget.get("spent").decimalValue()).isEqualByComparingTo(expected).isLessThanOrEqualTo(new BigDecimal("0.10"));
         assertThat(meters.counter("tokenmeter.budget.overruns").count()).as("no call cost more than it reserved").isEqualTo(overrunsBefore);
@@ -245,7 +245,7 @@ class BudgetEnforcementTest {
         HttpResponse<String> tenantCapped = call(otherKey);
         assertThat(tenantCapped.statusCode()).isEqualTo(402);
         assertThat(tenantCapped.body()).contains(tenantBudget);
-        assertThat(budgetView(tenantBudget, tenantKey).get("spent").decimalValue()).isEqualByComparingTo("0.05");
+        assertThat(settled(tenantBudget, tenantKey).get("spent").decimalValue()).isEqualByComparingTo("0.05");
 
         // a tenant cannot raise, create or remove its own tenant budget, nor top anything up
         assertThat(http("PATCH", "/api/v1/budgets/" + tenantBudget, tenantKey, "{\"amount\":1000}").statusCode()).isEqualTo(403);
@@ -301,7 +301,7 @@ class BudgetEnforcementTest {
     void theReservationOfACrashedGatewayExpiresAndIsReleased() throws Exception {
         String budgetId = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.02}", ADMIN_KEY);
         assertThat(call(tenantKey).statusCode()).isEqualTo(200);
-        Instant month = Instant.parse(budgetView(budgetId, tenantKey).get("period").get("start").asString());
+        Instant month = Instant.parse(settled(budgetId, tenantKey).get("period").get("start").asString());
         // what a gateway that died mid-call leaves behind: its hold on the budget and the reservation row, never settled
         jdbc.update("UPDATE budget_window SET reserved = reserved + 0.01 WHERE budget_id = ? AND window_start = ?",
                 budgetId, java.sql.Timestamp.from(month));
@@ -311,7 +311,7 @@ class BudgetEnforcementTest {
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
                 .until(() -> budgetView(budgetId, tenantKey).get("reserved").decimalValue().signum() == 0);
         assertThat(call(tenantKey).statusCode()).isEqualTo(200);
-        assertThat(budgetView(budgetId, tenantKey).get("spent").decimalValue()).isEqualByComparingTo("0.02");
+        assertThat(settled(budgetId, tenantKey).get("spent").decimalValue()).isEqualByComparingTo("0.02");
     }
 
     @Test
@@ -364,6 +364,13 @@ class BudgetEnforcementTest {
 
     private String budget(String body, String key) throws Exception {
         return JSON.readTree(send("POST", "/api/v1/budgets", key, body, 201)).get("id").asString();
+    }
+
+    /** The budget once every call made so far has settled (settlement does not hold up a call's answer). */
+    private JsonNode settled(String id, String key) throws Exception {
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                .until(() -> budgetView(id, key).get("reserved").decimalValue().signum() == 0);
+        return budgetView(id, key);
     }
 
     /** {@code key} may carry a query string for staff, e.g. "?tenant_id=". */

@@ -492,6 +492,8 @@ class PlatformIT {
                 assertThat(response.body()).contains(budgetId);
             }
         }
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)) // settlements do not hold up the answers
+                .until(() -> JSON.readTree(send("GET", "/api/v1/budgets/" + budgetId, key, null).body()).get("reserved").decimalValue().signum() == 0);
         JsonNode budget = JSON.readTree(send("GET", "/api/v1/budgets/" + budgetId, key, null).body());
         assertThat(served).isBetween(1, 50);
         assertThat(budget.get("spent").decimalValue()).isEqualByComparingTo(cost).isLessThanOrEqualTo(new java.math.BigDecimal("0.55"));

@@ -7,8 +7,10 @@ import java.time.Duration;
 
 /**
  * @param enabled                whether model calls are checked against budgets at all
- * @param budgetsCacheTtl        how long an instance keeps a key's list of budgets; a budget created on another
- *                               instance applies here after at most this long (amounts are always read fresh)
+ * @param budgetsCacheTtl        after this, an instance reloads a key's list of budgets in the background (the call
+ *                               that notices still uses the old list): a budget created or removed on another
+ *                               instance applies here from the first call after this long (amounts are always
+ *                               read fresh, by the reservation)
  * @param rateCardTtl            how long a tenant's rate card is kept, at most; never past its own validity
  * @param reservationExpiry      after this, a reservation no call settled (its gateway died) is released; it must
  *                               outlast the longest call, or a call still running is no longer held

@@ -1,6 +1,6 @@
 package io.tokenmeter.gateway.budgets;
 
-import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.tokenmeter.contracts.usage.EventIds;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -17,9 +17,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Budgets as stored. The budgets that apply to a key (its tenant's and its own) are kept per instance for a few
- * seconds, so a call of a tenant without budgets costs no query; the amounts themselves are always checked in
- * the database, by the reservation.
+ * Budgets as stored. The budgets that apply to a key (its tenant's and its own) are kept per instance and
+ * refreshed in the background every few seconds, so a call of a tenant without budgets costs no query; the
+ * amounts themselves are always checked in the database, by the reservation.
  */
 @Repository
 class Budgets {
@@ -30,18 +30,21 @@ class Budgets {
     }
 
     private final JdbcClient jdbc;
-    private final Cache<KeyRef, List<Budget>> applicable;
+    private final LoadingCache<KeyRef, List<Budget>> applicable;
 
     Budgets(JdbcClient jdbc, BudgetProperties properties) {
         this.jdbc = jdbc;
-        this.applicable = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(properties.budgetsCacheTtl()).build();
+        // refreshed in the background once older than the TTL, so no call waits for the query but a key's first
+        this.applicable = Caffeine.newBuilder().maximumSize(100_000).refreshAfterWrite(properties.budgetsCacheTtl())
+                .expireAfterWrite(properties.budgetsCacheTtl().multipliedBy(12))
+                .build(key -> jdbc.sql("SELECT " + COLUMNS + """
+                         FROM budget WHERE tenant_id = :tenant AND (api_key_id IS NULL OR api_key_id = :key) AND deleted_at IS NULL
+                        ORDER BY id""").param("tenant", key.tenantId()).param("key", key.keyId()).query(Budgets::budget).list());
     }
 
     /** The live budgets a call with this key is held to, ordered by id (the order rows are locked in). */
     List<Budget> applicableTo(String tenantId, String keyId) {
-        return applicable.get(new KeyRef(tenantId, keyId), k -> jdbc.sql("SELECT " + COLUMNS + """
-                         FROM budget WHERE tenant_id = :tenant AND (api_key_id IS NULL OR api_key_id = :key) AND deleted_at IS NULL
-                        ORDER BY id""").param("tenant", tenantId).param("key", keyId).query(Budgets::budget).list());
+        return applicable.get(new KeyRef(tenantId, keyId));
     }
 
     List<Budget> ofTenant(String tenantId) {

@@ -8,9 +8,6 @@ import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.usage.TokenUsage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.retry.RetryException;
-import org.springframework.core.retry.RetryPolicy;
-import org.springframework.core.retry.RetryTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -22,6 +19,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 /**
@@ -35,6 +36,8 @@ public class CallBudgets {
 
     private static final Logger log = LoggerFactory.getLogger(CallBudgets.class);
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+    private static final Duration RESERVE_TIMEOUT = Duration.ofSeconds(10);
+    private static final int SETTLE_ATTEMPTS = 4;
 
     /** Why a call was not admitted, said in the model API's own error shape by the caller. */
     public record Refusal(int status, String type, String code, String message) {
@@ -60,8 +63,6 @@ public class CallBudgets {
     private final MeterRegistry meters;
     private final Timer reserveTimer;
     private final Counter overruns;
-    private final RetryTemplate settleRetry = new RetryTemplate(RetryPolicy.builder().maxRetries(3).delay(Duration.ofMillis(50))
-            .multiplier(4).build());
 
     CallBudgets(BudgetProperties properties, Budgets budgets, BudgetLedger ledger, RateCards rateCards, MeterRegistry meters) {
         this.properties = properties;
@@ -111,8 +112,19 @@ public class CallBudgets {
                     "This key has a budget, and the call cannot be priced against it: " + e.getMessage()
                             + (e.unavailable ? " Retry shortly." : "")));
         }
-        BudgetLedger.Reservation reservation = ledger.reserve(applicable, maxCosts, now);
-        reserveTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+        BudgetLedger.Reservation reservation;
+        try {
+            reservation = ledger.reserve(applicable, maxCosts, now).get(RESERVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable("interrupted");
+        } catch (ExecutionException | TimeoutException e) {
+            count("unavailable");
+            log.warn("budget reservation failed: {}", e instanceof ExecutionException ? e.getCause().toString() : "timed out");
+            throw unavailable("the budget ledger did not answer");
+        } finally {
+            reserveTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        }
         if (reservation.refused()) {
             count("refused");
             Budget b = reservation.refusedBy();
@@ -124,6 +136,11 @@ public class CallBudgets {
         }
         count("reserved");
         return new Hold(this, reservation, cards);
+    }
+
+    private Refused unavailable(String why) {
+        return new Refused(new Refusal(503, "api_error", "budget_check_unavailable",
+                "This key has a budget, and it cannot be checked right now (" + why + "). Retry shortly."));
     }
 
     private void count(String outcome) {
@@ -174,6 +191,10 @@ public class CallBudgets {
         return rate == null ? fallback : rate;
     }
 
+    /**
+     * Hands the settlement to the ledger and returns at once: the call's answer does not wait for it, and until it is
+     * applied the call's reservation (never less than its cost, but for the bound's exceptions) still counts.
+     */
     private void settle(BudgetLedger.Reservation reservation, Map<String, BigDecimal> costs) {
         for (BudgetLedger.Held held : reservation.held()) {
             if (costs.getOrDefault(held.budget().id(), BigDecimal.ZERO).compareTo(held.amount()) > 0) {
@@ -182,14 +203,21 @@ public class CallBudgets {
                         held.budget().id(), held.amount());
             }
         }
-        try {
-            List<BudgetLedger.Crossing> crossings = settleRetry.execute(() -> ledger.settle(reservation, costs));
-            crossings.forEach(c -> log.info("budget {} crossed {} %", c.budget().id(), c.threshold()));
-        } catch (RetryException e) {
-            // the reservation will expire and be released; the spend of this call is then missing from the ledger
-            meters.counter("tokenmeter.budget.settle_failures").increment();
-            log.error("could not settle reservation {}: {}", reservation.id(), e.getCause() == null ? e.toString() : e.getCause().toString());
-        }
+        settle(reservation, costs, 1);
+    }
+
+    private void settle(BudgetLedger.Reservation reservation, Map<String, BigDecimal> costs, int attempt) {
+        ledger.settle(reservation, costs).whenComplete((crossings, error) -> {
+            if (error == null) {
+                crossings.forEach(c -> log.info("budget {} crossed {} %", c.budget().id(), c.threshold()));
+            } else if (attempt < SETTLE_ATTEMPTS) {
+                CompletableFuture.delayedExecutor(50L << attempt, TimeUnit.MILLISECONDS).execute(() -> settle(reservation, costs, attempt + 1));
+            } else {
+                // the reservation will expire and be released; the spend of this call is then missing from the ledger
+                meters.counter("tokenmeter.budget.settle_failures").increment();
+                log.error("could not settle reservation {} after {} attempts: {}", reservation.id(), attempt, error.toString());
+            }
+        });
     }
 
     @Scheduled(fixedDelayString = "${tokenmeter.gateway.budgets.sweep-every:5s}")
