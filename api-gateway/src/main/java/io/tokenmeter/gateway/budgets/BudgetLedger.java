@@ -208,14 +208,8 @@ class BudgetLedger implements SmartLifecycle {
                     results.put(op, admit(r, windows, holds));
                 }
             }
-            for (Map.Entry<WindowKey, WindowState> e : windows.entrySet()) {
-                jdbc.sql("UPDATE budget_window SET spent = ?, reserved = ? WHERE budget_id = ? AND window_start = ?")
-                        .params(e.getValue().spent, e.getValue().reserved, e.getKey().budgetId(), Timestamp.from(e.getKey().start())).update();
-            }
-            for (Object[] hold : holds) {
-                jdbc.sql("INSERT INTO budget_reservation (id, budget_id, window_start, amount, expires_at) VALUES (?, ?, ?, ?, ?)")
-                        .params(hold).update();
-            }
+            writeBack(windows);
+            insertHolds(holds);
             Set<UUID> recorded = new java.util.HashSet<>();
             for (Object[] alert : alerts) {
                 int inserted = jdbc.sql("""
@@ -243,6 +237,37 @@ class BudgetLedger implements SmartLifecycle {
         }
     }
 
+    /** Every window of the batch in one statement: a batch costs the same few round trips whatever its size. */
+    private void writeBack(Map<WindowKey, WindowState> windows) {
+        if (windows.isEmpty()) {
+            return;
+        }
+        jdbc.sql("""
+                        UPDATE budget_window w SET spent = v.spent, reserved = v.reserved
+                        FROM unnest(:ids::text[], :starts::timestamptz[], :spent::numeric[], :reserved::numeric[]) AS v(budget_id, window_start, spent, reserved)
+                        WHERE w.budget_id = v.budget_id AND w.window_start = v.window_start""")
+                .param("ids", windows.keySet().stream().map(WindowKey::budgetId).toArray(String[]::new))
+                .param("starts", windows.keySet().stream().map(k -> k.start().toString()).toArray(String[]::new))
+                .param("spent", windows.values().stream().map(w -> w.spent.toPlainString()).toArray(String[]::new))
+                .param("reserved", windows.values().stream().map(w -> w.reserved.toPlainString()).toArray(String[]::new))
+                .update();
+    }
+
+    private void insertHolds(List<Object[]> holds) {
+        if (holds.isEmpty()) {
+            return;
+        }
+        jdbc.sql("""
+                        INSERT INTO budget_reservation (id, budget_id, window_start, amount, expires_at)
+                        SELECT * FROM unnest(:ids::uuid[], :budgets::text[], :starts::timestamptz[], :amounts::numeric[], :expires::timestamptz[])""")
+                .param("ids", holds.stream().map(h -> h[0].toString()).toArray(String[]::new))
+                .param("budgets", holds.stream().map(h -> (String) h[1]).toArray(String[]::new))
+                .param("starts", holds.stream().map(h -> h[2].toString()).toArray(String[]::new))
+                .param("amounts", holds.stream().map(h -> ((BigDecimal) h[3]).toPlainString()).toArray(String[]::new))
+                .param("expires", holds.stream().map(h -> h[4].toString()).toArray(String[]::new))
+                .update();
+    }
+
     /** Admits a reservation on all its budgets, or refuses it, against the windows as the batch has left them. */
     private Reservation admit(Reserve r, Map<WindowKey, WindowState> windows, List<Object[]> holds) {
         List<Held> held = new ArrayList<>();
@@ -259,11 +284,11 @@ class BudgetLedger implements SmartLifecycle {
             held.add(new Held(budget, window, amount));
         }
         UUID id = EventIds.newEventId();
-        Timestamp expires = Timestamp.from(Instant.now().plus(expiry));
+        Instant expires = Instant.now().plus(expiry);
         for (Held h : held) {
             WindowState w = windows.get(new WindowKey(h.budget().id(), h.window().start()));
             w.reserved = w.reserved.add(h.amount());
-            holds.add(new Object[]{id, h.budget().id(), Timestamp.from(h.window().start()), h.amount(), expires});
+            holds.add(new Object[]{id, h.budget().id(), h.window().start(), h.amount(), expires});
         }
         return new Reservation(id, held, null, null);
     }

@@ -36,6 +36,7 @@ public final class GatewayLatencyBenchmark {
     public static void main(String[] args) throws Exception {
         Path home = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        int[] rates = java.util.Arrays.stream((args.length > 2 ? args[2] : "500,2000").split(",")).mapToInt(Integer::parseInt).toArray();
         StackConfig.Ports ports = StackConfig.Ports.free();
         Path state = Files.createTempDirectory("tokenmeter-bench-gateway");
         try (LocalStack stack = LocalStack.start(new StackConfig(home, state, ports, null, null))) {
@@ -57,6 +58,7 @@ public final class GatewayLatencyBenchmark {
             // a gateway runs for days: measure it with its code compiled, not while the JIT is still at work. The
             // rate ramps up: at full rate on a cold platform (every service still compiling) requests pile up faster
             // than they are answered, and the connections they hold can exhaust the gateway's heap
+            Thread.sleep(20_000); // every service has just started and is still compiling: let the machine settle
             load(gateway, key, plain, 100, 10, new Recorder(3));
             load(gateway, key, plain, 250, 10, new Recorder(3));
             load(gateway, key, plain, 500, WARM_UP_SECONDS, new Recorder(3));
@@ -65,9 +67,10 @@ public final class GatewayLatencyBenchmark {
             System.out.println();
             System.out.printf("== gateway added latency, %d s per run after a %d s warm-up of the gateway, 2 cores shared by everything ==%n",
                     seconds, WARM_UP_SECONDS * 2 + 20);
+            System.out.println("(gateway: a tenant without a budget; +budget: a tenant with one, every call reserved and settled)");
             System.out.printf("%-7s %-10s %-9s %10s %10s %10s %10s %8s%n", "rate", "mode", "target", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors");
             java.util.List<String> cpu = new java.util.ArrayList<>();
-            for (int rate : new int[]{500, 2000}) {
+            for (int rate : rates) {
                 for (String mode : new String[]{"plain", "streaming"}) {
                     String body = mode.equals("plain") ? plain : streamed;
                     Result d = run(direct, simulatorKey, body, rate, seconds, () -> stack.cpuTime("upstream-simulator"));
