@@ -113,15 +113,25 @@ public class CallBudgets {
                             + (e.unavailable ? " Retry shortly." : "")));
         }
         BudgetLedger.Reservation reservation;
+        CompletableFuture<BudgetLedger.Reservation> reserving = ledger.reserve(applicable, maxCosts, now);
         try {
-            reservation = ledger.reserve(applicable, maxCosts, now).get(RESERVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw unavailable("interrupted");
-        } catch (ExecutionException | TimeoutException e) {
+            reservation = reserving.get(RESERVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException | TimeoutException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             count("unavailable");
-            log.warn("budget reservation failed: {}", e instanceof ExecutionException ? e.getCause().toString() : "timed out");
-            throw unavailable("the budget ledger did not answer");
+            // the call is refused; should the ledger still grant the hold, give it back at once rather than at expiry
+            reserving.thenAccept(late -> {
+                if (!late.refused()) {
+                    ledger.settle(late, Map.of());
+                }
+            });
+            throw unavailable(e instanceof InterruptedException ? "interrupted" : "the budget ledger did not answer in time");
+        } catch (ExecutionException e) {
+            count("unavailable");
+            log.warn("budget reservation failed: {}", e.getCause().toString());
+            throw unavailable("the budget ledger failed");
         } finally {
             reserveTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         }
