@@ -30,13 +30,14 @@ final class QuotedLines {
         List<String> unpriced = new ArrayList<>();
         List<InvoiceLine> lines = new ArrayList<>();
         for (JsonNode line : quote.path("lines")) {
-            String model = line.path("model").asString();
-            String region = line.path("region").asString();
-            String tokenClass = line.path("token_class").asString().toLowerCase();
-            if (!line.path("priced").asBoolean(false)) {
-                unpriced.add(model + " in " + region + ", " + tokenClass + ": " + line.path("reason").asString("no price"));
+            ServiceCalls.QuotedLine quoted = ServiceCalls.QuotedLine.of(line);
+            if (quoted.unpriced() != null) {
+                unpriced.add(quoted.unpriced());
                 continue;
             }
+            String model = quoted.model();
+            String region = quoted.region();
+            String tokenClass = quoted.tokenClass();
             String bookCurrency = line.path("currency").asString();
             JsonNode converted = line.get("converted");
             BigDecimal fxRate = converted == null || converted.isNull() ? null : converted.path("rate").decimalValue();

@@ -79,6 +79,17 @@ public class ServiceCalls {
         return uri.encode().build().toUri();
     }
 
+    /** A line of a quote as billing reads it: {@code unpriced} says why it has no price, null when it has one. */
+    public record QuotedLine(String model, String region, String tokenClass, String unpriced) {
+        public static QuotedLine of(JsonNode line) {
+            String model = line.path("model").asString();
+            String region = line.path("region").asString();
+            String tokenClass = line.path("token_class").asString().toLowerCase();
+            return new QuotedLine(model, region, tokenClass, line.path("priced").asBoolean(false) ? null
+                    : model + " in " + region + ", " + tokenClass + ": " + line.path("reason").asString("no price"));
+        }
+    }
+
     /**
      * Prices billable usage lines (from {@link #billableUsage}) for a tenant and period, in a currency.
      *

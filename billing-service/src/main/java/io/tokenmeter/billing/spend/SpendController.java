@@ -72,16 +72,14 @@ class SpendController {
         if (!usage.path("lines").isEmpty()) {
             JsonNode quote = calls.quoteUsage(tenant, start, end, currency, usage.path("lines"), Map.of());
             for (JsonNode line : quote.path("lines")) {
-                String model = line.path("model").asString();
-                String region = line.path("region").asString();
-                String tokenClass = line.path("token_class").asString().toLowerCase();
-                if (!line.path("priced").asBoolean(false)) {
-                    unpriced.add(model + " in " + region + ", " + tokenClass + ": " + line.path("reason").asString("no price"));
+                ServiceCalls.QuotedLine quoted = ServiceCalls.QuotedLine.of(line);
+                if (quoted.unpriced() != null) {
+                    unpriced.add(quoted.unpriced());
                     continue;
                 }
                 JsonNode converted = line.get("converted");
                 BigDecimal amount = converted == null || converted.isNull() ? line.path("amount").decimalValue() : converted.path("amount").decimalValue();
-                lines.add(new Line(model, region, tokenClass, line.path("tokens").asLong(), amount));
+                lines.add(new Line(quoted.model(), quoted.region(), quoted.tokenClass(), line.path("tokens").asLong(), amount));
                 total = total.add(amount);
             }
         }
