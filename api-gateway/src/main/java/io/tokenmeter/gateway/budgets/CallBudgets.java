@@ -93,17 +93,20 @@ public class CallBudgets {
         long started = System.nanoTime();
         long prompt = promptBound.getAsLong();
         Map<String, RateCards.RateCard> cards = new HashMap<>();
+        Map<String, BigDecimal> maxByCurrency = new HashMap<>(); // a tenant's and a key's budget share a currency
         Map<String, BigDecimal> maxCosts = new HashMap<>();
         try {
             for (Budget budget : applicable) {
-                RateCards.RateCard card = cards.computeIfAbsent(budget.currency(), c -> rateCards.card(key.caller(), c));
-                BigDecimal max = BigDecimal.ZERO;
-                for (ResolvedRoute route : routes) {
-                    long output = requestedMaxOutput > 0 ? requestedMaxOutput
-                            : route.maxOutputTokens() != null ? route.maxOutputTokens() : properties.defaultMaxOutputTokens();
-                    max = max.max(maxCost(card, route, prompt, output));
-                }
-                maxCosts.put(budget.id(), max);
+                maxCosts.put(budget.id(), maxByCurrency.computeIfAbsent(budget.currency(), currency -> {
+                    RateCards.RateCard card = cards.computeIfAbsent(currency, c -> rateCards.card(key.caller(), c));
+                    BigDecimal max = BigDecimal.ZERO;
+                    for (ResolvedRoute route : routes) {
+                        long output = requestedMaxOutput > 0 ? requestedMaxOutput
+                                : route.maxOutputTokens() != null ? route.maxOutputTokens() : properties.defaultMaxOutputTokens();
+                        max = max.max(maxCost(card, route, prompt, output));
+                    }
+                    return max;
+                }));
             }
         } catch (RateCards.Unpriced e) {
             count("unpriced");

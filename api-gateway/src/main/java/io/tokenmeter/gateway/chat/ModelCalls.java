@@ -105,14 +105,15 @@ class ModelCalls {
             return api.error(HttpStatus.valueOf(r.status()), r.type(), r.code(), null, r.message());
         }
         try {
-            return forward(api, request, streaming, caller, requestId, allowed, hold, servletResponse);
+            return callRoutes(api, request, streaming, caller, requestId, allowed, hold, servletResponse);
         } finally {
             hold.settle();
         }
     }
 
-    private ResponseEntity<?> forward(ModelApi api, ObjectNode request, boolean streaming, Caller caller, String requestId,
-                                      List<ResolvedRoute> allowed, CallBudgets.Hold hold, HttpServletResponse servletResponse) {
+    /** The admitted call itself: the first allowed route that answers, its answer relayed and every attempt metered. */
+    private ResponseEntity<?> callRoutes(ModelApi api, ObjectNode request, boolean streaming, Caller caller, String requestId,
+                                         List<ResolvedRoute> allowed, CallBudgets.Hold hold, HttpServletResponse servletResponse) {
         long started = System.nanoTime();
         if (streaming) {
             Attempt<InputStream> attempt = firstAnswer(api, allowed, request, requestId, caller, hold,
