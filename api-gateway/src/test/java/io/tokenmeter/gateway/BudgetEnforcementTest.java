@@ -226,6 +226,56 @@ class BudgetEnforcementTest {
         assertThat(meters.counter("tokenmeter.budget.overruns").count()).as("no call cost more than it reserved").isEqualTo(overrunsBefore);
     }
 
+    /**
+     * The shapes that beat the first reservation: a small max_completion_tokens beside the max_tokens the upstream
+     * obeys, and n choices. 20 of each at once against a budget that covers two: two served, not a cent over.
+     */
+    @Test
+    void aRequestsShapeCannotSpendMoreThanTheBudgetConflictingLimitsOrSeveralChoices() throws Exception {
+        String conflicting = """
+                {"model":"glm-5","max_completion_tokens":1,"max_tokens":10000,"messages":[{"role":"user","content":"hi"}]}""";
+        String fiveChoices = """
+                {"model":"glm-5","max_tokens":1000,"n":5,"messages":[{"role":"user","content":"hi"}]}""";
+        // 10,000 and 5 x 1,000 output tokens at 10.00 EUR per 1M: 0.10 and 0.05 EUR a call
+        for (String[] shape : new String[][]{{conflicting, "0.25", "0.10"}, {fiveChoices, "0.12", "0.05"}}) {
+            String budgetId = budget("{\"api_key_id\":\"" + tenantKeyId + "\",\"kind\":\"monthly\",\"amount\":" + shape[1] + "}", tenantKey);
+            List<Future<HttpResponse<String>>> calls = new ArrayList<>();
+            try (ExecutorService pool = Executors.newFixedThreadPool(20)) {
+                for (int i = 0; i < 20; i++) {
+                    calls.add(pool.submit(() -> http("POST", "/v1/chat/completions", tenantKey, shape[0])));
+                }
+            }
+            int served = 0;
+            for (Future<HttpResponse<String>> call : calls) {
+                HttpResponse<String> response = call.get();
+                if (response.statusCode() == 200) {
+                    served++;
+                } else {
+                    assertThat(response.statusCode()).as(response.body()).isEqualTo(402);
+                }
+            }
+            JsonNode budget = settled(budgetId, tenantKey);
+            assertThat(served).as("served of " + shape[0]).isEqualTo(2);
+            assertThat(budget.get("spent").decimalValue()).isEqualByComparingTo(new BigDecimal(shape[2]).multiply(BigDecimal.TWO))
+                    .isLessThanOrEqualTo(new BigDecimal(shape[1]));
+            send("DELETE", "/api/v1/budgets/" + budgetId, tenantKey, null, 204);
+        }
+    }
+
+    @Test
+    void anOutputLimitNoUpstreamCouldReadIsRefusedNamingTheField() throws Exception {
+        budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":1}", ADMIN_KEY);
+        for (String[] bad : new String[][]{{"\"max_tokens\":\"10000\"", "max_tokens"}, {"\"max_completion_tokens\":1.5", "max_completion_tokens"},
+                {"\"n\":0", "n"}, {"\"n\":1000", "n"}, {"\"max_tokens\":-1", "max_tokens"}}) {
+            HttpResponse<String> response = http("POST", "/v1/chat/completions", tenantKey,
+                    "{\"model\":\"glm-5\"," + bad[0] + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+            JsonNode error = JSON.readTree(response.body()).get("error");
+            assertThat(error.get("param").asString()).isEqualTo(bad[1]);
+            assertThat(error.get("message").asString()).contains(bad[1]).contains("integer");
+        }
+    }
+
     @Test
     void aKeysCapHoldsInsideItsTenantsAndTheTenantCapsItsKeysButNotItself() throws Exception {
         String tenantBudget = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.05}", ADMIN_KEY);

@@ -79,9 +79,9 @@ public class CallBudgets {
      * Reserves the call's maximum cost on every budget that applies to the key, or refuses it.
      *
      * @param promptBound        an upper bound of the prompt's tokens, asked for only when a budget applies
-     * @param requestedMaxOutput the request's own output limit; 0 or less when it names none
+     * @param output      the output the request's own fields let an upstream generate, and how many choices
      */
-    public Hold reserve(ActiveKey key, List<ResolvedRoute> routes, LongSupplier promptBound, long requestedMaxOutput) throws Refused {
+    public Hold reserve(ActiveKey key, List<ResolvedRoute> routes, LongSupplier promptBound, OutputBound output) throws Refused {
         if (!properties.enabled()) {
             return Hold.NONE;
         }
@@ -101,9 +101,8 @@ public class CallBudgets {
                     RateCards.RateCard card = cards.computeIfAbsent(currency, c -> rateCards.card(key.caller(), c));
                     BigDecimal max = BigDecimal.ZERO;
                     for (ResolvedRoute route : routes) {
-                        long output = requestedMaxOutput > 0 ? requestedMaxOutput
-                                : route.maxOutputTokens() != null ? route.maxOutputTokens() : properties.defaultMaxOutputTokens();
-                        max = max.max(maxCost(card, route, prompt, output));
+                        long outputTokens = output.tokens(route.maxOutputTokens(), properties.defaultMaxOutputTokens());
+                        max = max.max(maxCost(card, route, prompt, outputTokens));
                     }
                     return max;
                 }));

@@ -61,9 +61,8 @@ record AnthropicMessages(String anthropicVersion, String anthropicBeta) implemen
     }
 
     @Override
-    public long requestedMaxOutput(JsonNode request) {
-        JsonNode limit = request.get("max_tokens");
-        return limit != null && limit.isIntegralNumber() ? Math.max(limit.asLong(), 0) : 0;
+    public OutputFields outputFields() {
+        return OutputFields.ANTHROPIC;
     }
 
     @Override

@@ -52,7 +52,7 @@ class MessagesController {
             return invalid("messages: must be a non-empty array");
         }
         JsonNode maxTokens = request.get("max_tokens");
-        if (maxTokens == null || !maxTokens.canConvertToLong() || maxTokens.asLong() < 1) {
+        if (maxTokens == null || !maxTokens.isIntegralNumber() || !maxTokens.canConvertToLong() || maxTokens.asLong() < 1) {
             return invalid("max_tokens: Field required (an integer of at least 1)");
         }
         ModelApi api = new AnthropicMessages(servletRequest.getHeader("anthropic-version"), servletRequest.getHeader("anthropic-beta"));

@@ -31,8 +31,8 @@ interface ModelApi {
     /** The prompt's tokens, estimated, for a stream cut short before the upstream reported them. */
     long estimatePromptTokens(TokenEstimator estimator, JsonNode request);
 
-    /** The output the request itself allows ({@code max_tokens} and the like); 0 when it names none. */
-    long requestedMaxOutput(JsonNode request);
+    /** The request fields that bound (or multiply) the output an upstream may generate. */
+    OutputFields outputFields();
 
     /** The message to give when a known model has no upstream that speaks this API. */
     String notServedHere(String model);

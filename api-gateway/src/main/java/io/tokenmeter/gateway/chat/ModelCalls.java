@@ -8,6 +8,7 @@ import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.contracts.web.RequestIdFilter;
 import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
 import io.tokenmeter.gateway.budgets.CallBudgets;
+import io.tokenmeter.gateway.budgets.OutputBound;
 import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.routing.ModelRouter;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
@@ -75,6 +76,12 @@ class ModelCalls {
                               HttpServletRequest servletRequest, HttpServletResponse servletResponse) {
         Caller caller = ApiKeyAuthenticationFilter.callerOf(servletRequest);
         String requestId = RequestIdFilter.of(servletRequest);
+        OutputBound output;
+        try {
+            output = api.outputFields().read(request);
+        } catch (OutputFields.Invalid invalid) {
+            return api.error(HttpStatus.BAD_REQUEST, "invalid_request_error", "invalid_value", invalid.field, invalid.getMessage());
+        }
         if (spooling.cannotRecord()) {
             return api.error(HttpStatus.SERVICE_UNAVAILABLE, "api_error", "usage_recording_unavailable", null,
                     "Usage cannot be recorded right now, so the call is refused rather than served unmetered; retry shortly.");
@@ -99,7 +106,7 @@ class ModelCalls {
         try {
             // an upper bound of the prompt's tokens: each token of the providers' byte-level tokenizers covers at
             // least one byte of the text, and the JSON around the text outweighs the chat template's own tokens
-            hold = budgets.reserve(key, allowed, () -> JSON.writeValueAsBytes(request).length, api.requestedMaxOutput(request));
+            hold = budgets.reserve(key, allowed, () -> JSON.writeValueAsBytes(request).length, output);
         } catch (CallBudgets.Refused refused) {
             CallBudgets.Refusal r = refused.refusal();
             return api.error(HttpStatus.valueOf(r.status()), r.type(), r.code(), null, r.message());

@@ -48,14 +48,9 @@ record OpenAiChat(boolean clientAskedForUsage) implements ModelApi {
         return estimator.promptTokens(request.path("messages"));
     }
 
-    /** {@code max_completion_tokens} (which counts reasoning) over the older {@code max_tokens}. */
     @Override
-    public long requestedMaxOutput(JsonNode request) {
-        JsonNode limit = request.get("max_completion_tokens");
-        if (limit == null || !limit.isIntegralNumber()) {
-            limit = request.get("max_tokens");
-        }
-        return limit != null && limit.isIntegralNumber() ? Math.max(limit.asLong(), 0) : 0;
+    public OutputFields outputFields() {
+        return OutputFields.OPENAI;
     }
 
     @Override

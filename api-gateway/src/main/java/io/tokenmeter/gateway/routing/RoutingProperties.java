@@ -30,7 +30,7 @@ public record RoutingProperties(@DefaultValue Map<String, Upstream> upstreams, @
         }
     }
 
-    /** @param maxOutputTokens the most a call may produce when it names no max_tokens; what a budget reserves then */
+    /** @param maxOutputTokens the most the model produces per choice, whatever the request asks (its provider's ceiling): what a budget reserves at most */
     public record Model(String name, List<Route> routes, Long maxOutputTokens) {
     }
 

@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Anthropic-compatible one ({@code x-api-key}, Messages API, {@code input_tokens} excluding
  * {@code cache_read_input_tokens} and {@code cache_creation_input_tokens}) under {@code /anthropic/v1/messages},
  * as GLM, Kimi and MiniMax serve for coding agents.
+ * Completion tokens are {@code max_tokens} (read before {@code max_completion_tokens}, as DeepSeek does) per
+ * choice, times {@code n} choices.
  * A request may steer it with a {@code "simulate"} object, which a gateway passes through like any unknown
  * field: {@code {"status": 429}} answers with that error, {@code {"cached_tokens": 64}} reports a cache hit,
  * {@code {"cache_write_tokens": 32}} a cache write (Anthropic shape), {@code {"input_in_delta": true}} reports an
@@ -152,8 +154,11 @@ public final class UpstreamSimulator implements AutoCloseable {
             for (JsonNode message : request.path("messages")) {
                 promptTokens += SimulatedUsage.PER_MESSAGE + SimulatedUsage.words(content(message.get("content")));
             }
-            int completionTokens = request.has("max_tokens") ? request.get("max_tokens").asInt()
+            // max_tokens over max_completion_tokens, as DeepSeek reads them; n choices of that many tokens each
+            int perChoice = request.has("max_tokens") ? request.get("max_tokens").asInt()
                     : request.has("max_completion_tokens") ? request.get("max_completion_tokens").asInt() : SimulatedUsage.DEFAULT_MAX_TOKENS;
+            int choices = dialect == Dialect.ANTHROPIC ? 1 : Math.max(1, request.path("n").asInt(1));
+            int completionTokens = perChoice * choices;
             int cached = Math.min(simulate.path("cached_tokens").asInt(0), promptTokens);
             int cacheWrite = Math.min(simulate.path("cache_write_tokens").asInt(0), promptTokens - cached);
             int reasoning = Math.min(simulate.path("reasoning_tokens").asInt(0), completionTokens);
@@ -177,15 +182,18 @@ public final class UpstreamSimulator implements AutoCloseable {
             ObjectNode usage = dialect == Dialect.DEEPSEEK ? deepSeekUsage(promptTokens, completionTokens, cached, reasoning)
                     : usage(promptTokens, completionTokens, cached, reasoning);
             if (streaming) {
-                stream(exchange, id, created, model, completionTokens,
+                stream(exchange, id, created, model, perChoice, choices,
                         request.path("stream_options").path("include_usage").asBoolean(false) ? usage : null,
                         tokenDelayMs, dieAfterTokens);
                 return;
             }
             ObjectNode body = JSON.createObjectNode()
                     .put("id", id).put("object", "chat.completion").put("created", created).put("model", model);
-            ObjectNode choice = body.putArray("choices").addObject().put("index", 0).put("finish_reason", "length");
-            choice.putObject("message").put("role", "assistant").put("content", text(completionTokens));
+            ArrayNode choiceNodes = body.putArray("choices");
+            for (int c = 0; c < choices; c++) {
+                ObjectNode choice = choiceNodes.addObject().put("index", c).put("finish_reason", "length");
+                choice.putObject("message").put("role", "assistant").put("content", text(perChoice));
+            }
             body.set("usage", usage);
             respond(exchange, 200, body);
         } catch (InterruptedException e) {
@@ -258,12 +266,12 @@ public final class UpstreamSimulator implements AutoCloseable {
                 .put("cache_read_input_tokens", cacheRead).put("output_tokens", output);
     }
 
-    private void stream(HttpExchange exchange, String id, long created, String model, int tokens, ObjectNode usage,
+    private void stream(HttpExchange exchange, String id, long created, String model, int tokens, int choices, ObjectNode usage,
                         long tokenDelayMs, int dieAfterTokens) throws IOException, InterruptedException {
         exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
         exchange.sendResponseHeaders(200, 0);
         OutputStream out = exchange.getResponseBody();
-        for (int i = 0; i < tokens; i++) {
+        for (int i = 0; i < tokens * choices; i++) {
             if (i == dieAfterTokens) {
                 out.flush();
                 throw new SimulatedCrash("simulated upstream crash after " + i + " tokens");
@@ -272,8 +280,8 @@ public final class UpstreamSimulator implements AutoCloseable {
                 Thread.sleep(tokenDelayMs);
             }
             ObjectNode chunk = chunk(id, created, model);
-            ((ArrayNode) chunk.get("choices")).addObject().put("index", 0).putObject("delta")
-                    .put("content", (i == 0 ? "" : " ") + LOREM[i % LOREM.length]);
+            ((ArrayNode) chunk.get("choices")).addObject().put("index", i / tokens).putObject("delta")
+                    .put("content", (i % tokens == 0 ? "" : " ") + LOREM[i % LOREM.length]);
             sse(out, chunk);
         }
         ObjectNode last = chunk(id, created, model);
