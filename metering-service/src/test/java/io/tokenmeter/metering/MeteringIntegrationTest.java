@@ -47,7 +47,8 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "tokenmeter.metering.billing.settle=1s")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {"tokenmeter.metering.billing.settle=1s",
+        "tokenmeter.metering.lag-every=500ms"})
 @RealInfrastructure
 class MeteringIntegrationTest {
 
@@ -64,6 +65,8 @@ class MeteringIntegrationTest {
     MeterRegistry meters;
     @Autowired
     Environment environment;
+    @Autowired
+    org.springframework.kafka.config.KafkaListenerEndpointRegistry listeners;
 
     @BeforeAll
     static void producer() {
@@ -157,6 +160,92 @@ class MeteringIntegrationTest {
             assertThat(reasons.get(1)).contains("input_tokens is negative");
             assertThat(reasons.get(2)).contains("tenant_id");
         }
+    }
+
+    /**
+     * What halted metering for every tenant: events that pass the JSON checks but that PostgreSQL refuses, retried
+     * for ever. Year 0 and a NUL byte are now refused by validation; an event refused by the database itself (here
+     * a check constraint the validation knows nothing of) is isolated from its batch and dead-lettered with the
+     * database's reason, while the good events around it are stored.
+     */
+    @Test
+    void eventsThePostgresRefusesAreIsolatedAndDeadLetteredWhileTheirBatchIsStored() throws Exception {
+        String tenant = "t-" + UUID.randomUUID();
+        jdbc.execute("ALTER TABLE usage_rollup_hourly ADD CONSTRAINT test_poison CHECK (model <> 'poison-model')");
+        double isolationsBefore = meters.counter("tokenmeter.metering.batch.isolations").count();
+        try (KafkaConsumer<byte[], byte[]> dlt = deadLetterConsumer()) {
+            List<ProducerRecordBytes> burst = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                burst.add(new ProducerRecordBytes(UsageEventCodec.toJson(event(tenant, "glm-5", 1, 0, 1, HOUR))));
+            }
+            String good = new String(UsageEventCodec.toJson(event(tenant, "glm-5", 1000, 0, 1000, HOUR)), StandardCharsets.UTF_8);
+            burst.add(20, new ProducerRecordBytes(good.replace("\"model\":\"glm-5\"", "\"model\":\"poison-model\"").getBytes(StandardCharsets.UTF_8)));
+            burst.add(10, new ProducerRecordBytes(good.replace(HOUR.toString(), "0000-06-01T00:00:00Z").getBytes(StandardCharsets.UTF_8)));
+            burst.add(30, new ProducerRecordBytes(good.replace("\"request_id\":\"req-1\"", "\"request_id\":\"req\\u0000nul\"")
+                    .getBytes(StandardCharsets.UTF_8)));
+            // one burst, so that the poison shares a batch with good events
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+            for (ProducerRecordBytes value : burst) {
+                sent.add(producer.send(new ProducerRecord<>(UsageTopics.USAGE_EVENTS, tenant.getBytes(StandardCharsets.UTF_8), value.bytes())));
+            }
+            for (java.util.concurrent.Future<?> f : sent) {
+                f.get();
+            }
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> rollup(tenant, "requests") == 40);
+            assertThat(rollup(tenant, "input_tokens")).isEqualTo(40);
+            assertThat(rawEvents(tenant)).isEqualTo(40);
+
+            List<String> reasons = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (reasons.size() < 3 && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : dlt.poll(Duration.ofMillis(500))) {
+                    if (new String(r.key(), StandardCharsets.UTF_8).equals(tenant)) {
+                        reasons.add(new String(r.headers().lastHeader(UsageTopics.REASON_HEADER).value(), StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            assertThat(reasons).hasSize(3);
+            assertThat(reasons).anySatisfy(r -> assertThat(r).contains("occurred_at 0000-06-01T00:00:00Z is before 2000-01-01"));
+            assertThat(reasons).anySatisfy(r -> assertThat(r).contains("request_id contains a control character"));
+            assertThat(reasons).anySatisfy(r -> assertThat(r).contains("SQLSTATE 23514").contains("test_poison"));
+            assertThat(meters.counter("tokenmeter.metering.batch.isolations").count()).isGreaterThan(isolationsBefore);
+        } finally {
+            jdbc.execute("ALTER TABLE usage_rollup_hourly DROP CONSTRAINT test_poison");
+        }
+        // and metering goes on
+        String later = "t-" + UUID.randomUUID();
+        send(later, UsageEventCodec.toJson(event(later, "glm-5", 3, 0, 4, HOUR)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> rollup(later, "output_tokens") == 4);
+    }
+
+    private record ProducerRecordBytes(byte[] bytes) {
+    }
+
+    /** The lag is read from the committed offsets, so a consumer that stops consuming shows it growing. */
+    @Test
+    void consumerLagPerPartitionGrowsWhileTheConsumerStandsStillAndFallsToZeroAfter() throws Exception {
+        org.springframework.kafka.listener.MessageListenerContainer container = listeners.getListenerContainer("usage-events");
+        String tenant = "t-" + UUID.randomUUID();
+        await().atMost(Duration.ofSeconds(20)).until(() -> totalLag() == 0.0);
+        container.stop();
+        try {
+            for (int i = 0; i < 5; i++) {
+                send(tenant, UsageEventCodec.toJson(event(tenant, "glm-5", 1, 0, 1, HOUR)));
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> totalLag() == 5.0);
+            assertThat(meters.find("tokenmeter.metering.consumer.lag").gauges())
+                    .extracting(g -> g.getId().getTag("partition")).hasSizeGreaterThanOrEqualTo(4).doesNotContainNull();
+        } finally {
+            container.start();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> totalLag() == 0.0);
+        assertThat(rollup(tenant, "requests")).isEqualTo(5);
+    }
+
+    private double totalLag() {
+        return meters.find("tokenmeter.metering.consumer.lag").tag("topic", UsageTopics.USAGE_EVENTS).gauges().stream()
+                .mapToDouble(io.micrometer.core.instrument.Gauge::value).sum();
     }
 
     @Test

@@ -15,6 +15,12 @@ public final class UsageEventValidator {
     public static final long MAX_TOKENS_PER_CLASS = 1_000_000_000L;
     /** Events from further in the future than this are refused: a clock that far off cannot be billed. */
     public static final Duration MAX_CLOCK_SKEW = Duration.ofHours(1);
+    /**
+     * Events from before this are refused: no model call metered here happened earlier, and PostgreSQL has no
+     * year 0 (a partition for it cannot even be named), so such an event could never be stored.
+     */
+    public static final Instant EARLIEST_OCCURRED_AT = Instant.parse("2000-01-01T00:00:00Z");
+    public static final int MAX_REQUEST_ID_LENGTH = 128;
 
     private UsageEventValidator() {
     }
@@ -46,11 +52,15 @@ public final class UsageEventValidator {
         if (e.latencyMs() < 0) {
             v.add("latency_ms is negative");
         }
-        if (e.requestId() != null && e.requestId().length() > 128) {
-            v.add("request_id is longer than 128 characters");
+        if (e.requestId() != null && e.requestId().length() > MAX_REQUEST_ID_LENGTH) {
+            v.add("request_id is longer than " + MAX_REQUEST_ID_LENGTH + " characters");
+        } else if (e.requestId() != null && hasControlCharacter(e.requestId())) {
+            v.add("request_id contains a control character (PostgreSQL text cannot hold NUL, and logs should not hold any)");
         }
         if (e.occurredAt() == null) {
             v.add("occurred_at is missing");
+        } else if (e.occurredAt().isBefore(EARLIEST_OCCURRED_AT)) {
+            v.add("occurred_at " + e.occurredAt() + " is before " + EARLIEST_OCCURRED_AT);
         } else if (e.occurredAt().isAfter(Instant.now().plus(MAX_CLOCK_SKEW))) {
             v.add("occurred_at " + e.occurredAt() + " is more than " + MAX_CLOCK_SKEW.toMinutes() + " minutes in the future");
         }
@@ -83,6 +93,17 @@ public final class UsageEventValidator {
             }
         }
         return true;
+    }
+
+    /** C0 controls (NUL among them) and DEL; the schema's {@code request_id} pattern says the same. */
+    public static boolean hasControlCharacter(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean alphanumeric(char c) {

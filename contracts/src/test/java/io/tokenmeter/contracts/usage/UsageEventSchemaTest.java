@@ -105,6 +105,10 @@ class UsageEventSchemaTest {
             "\"occurred_at\":\"2026-11-25T10:15:30.123Z\"|\"occurred_at\":\"yesterday\"",
             "\"output_tokens\":64|\"output_tokens\":1000000001",
             "\"estimated\":false|\"estimated\":\"no\"",
+            "\"occurred_at\":\"2026-11-25T10:15:30.123Z\"|\"occurred_at\":\"0000-06-01T00:00:00Z\"",
+            "\"occurred_at\":\"2026-11-25T10:15:30.123Z\"|\"occurred_at\":\"1999-12-31T23:59:59Z\"",
+            "\"request_id\":\"req_1\"|\"request_id\":\"req\\u0000nul\"",
+            "\"request_id\":\"req_1\"|\"request_id\":\"line\\nbreak\"",
     })
     void bothRefuseTheSameBrokenEvents(String edit) throws Exception {
         String[] fromTo = edit.split("\\|", -1);
