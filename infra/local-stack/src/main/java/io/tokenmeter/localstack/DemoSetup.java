@@ -135,7 +135,7 @@ public final class DemoSetup {
         String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
         for (JsonNode rate : demo.get("fx_rates")) {
             var body = (tools.jackson.databind.node.ObjectNode) rate.deepCopy();
-            body.put("as_of", today).put("source", "demo (illustrative)");
+            body.put("as_of", today).put("source", "demo (illustrative)"); // ranks last: pricing's FX source order
             post(gatewayUrl + "/api/v1/fx/rates", admin, JSON.writeValueAsString(body));
         }
     }

@@ -10,9 +10,11 @@ import java.util.List;
 class FxRateRepository {
 
     private final JdbcClient jdbc;
+    private final FxSourcePolicy sources;
 
-    FxRateRepository(JdbcClient jdbc) {
+    FxRateRepository(JdbcClient jdbc, FxSourcePolicy sources) {
         this.jdbc = jdbc;
+        this.sources = sources;
     }
 
     /** Adds the rate unless that source already published one for the pair and day; true when added. */
@@ -25,7 +27,7 @@ class FxRateRepository {
 
     /** The rates a conversion on {@code date} may use: published within the staleness bound before it. */
     FxRateTable tableFor(LocalDate date) {
-        return new FxRateTable(find(null, null, date.minusDays(FxRateTable.MAX_AGE_DAYS), date));
+        return new FxRateTable(find(null, null, date.minusDays(FxRateTable.MAX_AGE_DAYS), date), sources);
     }
 
     List<FxRate> find(String base, String quote, LocalDate from, LocalDate to) {

@@ -14,7 +14,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Published rates and the policy that picks one for a period: the latest rate published on or before the
+ * Published rates and the policy that picks one for a period: of the sources that published a pair on one day,
+ * the first in {@link FxSourcePolicy}'s order; the latest rate published on or before the
  * period's last day (for the ECB, whose rates appear on business days, that is the last business day's), and
  * no older than {@link #MAX_AGE_DAYS} days, since a stale rate is as wrong as a missing one.
  * <p>
@@ -36,8 +37,14 @@ public final class FxRateTable {
     }
 
     public FxRateTable(List<FxRate> rates) {
+        this(rates, FxSourcePolicy.DEFAULT);
+    }
+
+    /** Where several sources published a pair on the same day, the policy's first source applies. */
+    public FxRateTable(List<FxRate> rates, FxSourcePolicy sources) {
         for (FxRate r : rates) {
-            byPair.computeIfAbsent(r.base() + "/" + r.quote(), k -> new TreeMap<>()).put(r.asOf(), r);
+            byPair.computeIfAbsent(r.base() + "/" + r.quote(), k -> new TreeMap<>())
+                    .merge(r.asOf(), r, (current, candidate) -> sources.prefers(candidate, current) ? candidate : current);
         }
     }
 

@@ -61,6 +61,23 @@ class FxTest {
                 .isEqualTo(new BigDecimal("138.62"));
     }
 
+    /** The local stack's demo 1.08 beat an imported ECB 1.10 of the same day; the order of sources decides now. */
+    @Test
+    void ofSeveralSourcesForOnePairAndDayTheConfiguredOrderDecidesWhateverTheirNames() {
+        LocalDate day = LocalDate.parse("2026-02-27");
+        FxRate demo = new FxRate("EUR", "USD", new BigDecimal("1.08"), day, "demo (illustrative)");
+        FxRate ecb = new FxRate("EUR", "USD", new BigDecimal("1.10"), day, "ECB");
+        FxRate admin = new FxRate("EUR", "USD", new BigDecimal("1.09"), day, "treasury desk");
+        for (List<FxRate> published : List.of(List.of(demo, ecb), List.of(ecb, demo))) {
+            assertThat(new FxRateTable(published).conversion("EUR", "USD", day).rate()).isEqualByComparingTo("1.10");
+        }
+        assertThat(new FxRateTable(List.of(demo, ecb, admin)).conversion("EUR", "USD", day).ratesUsed().getFirst().source())
+                .as("an admin's explicit entry, under any name the order does not list").isEqualTo("treasury desk");
+        FxSourcePolicy ecbFirst = new FxSourcePolicy(List.of("ecb", "admin", "demo"));
+        assertThat(new FxRateTable(List.of(admin, demo, ecb), ecbFirst).conversion("USD", "EUR", day).ratesUsed().getFirst().source())
+                .isEqualTo("ECB");
+    }
+
     @Test
     void inverseRatesAndThreeDecimalCurrencies() {
         FxRateTable table = new FxRateTable(List.of(
