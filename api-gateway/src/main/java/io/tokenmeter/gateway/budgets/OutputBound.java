@@ -16,10 +16,13 @@ public record OutputBound(long perChoice, int choices) {
         }
     }
 
-    /** The output bound on a route whose model generates at most {@code modelLimit} tokens (null: unknown). */
+    /**
+     * The output bound on a route whose model generates at most {@code modelLimit} tokens (null: unknown). A limit
+     * the request states is reserved as stated, even above the model's: an upstream that does not refuse it (the
+     * simulator, a provider that raised its ceiling) would generate that much.
+     */
     long tokens(Long modelLimit, long defaultLimit) {
-        long limit = modelLimit != null ? modelLimit : defaultLimit;
-        long perChoiceBound = perChoice > 0 ? (modelLimit != null ? Math.min(perChoice, modelLimit) : perChoice) : limit;
+        long perChoiceBound = perChoice > 0 ? perChoice : modelLimit != null ? modelLimit : defaultLimit;
         return Math.multiplyExact(perChoiceBound, (long) choices);
     }
 }

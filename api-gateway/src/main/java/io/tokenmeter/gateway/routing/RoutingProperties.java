@@ -30,7 +30,7 @@ public record RoutingProperties(@DefaultValue Map<String, Upstream> upstreams, @
         }
     }
 
-    /** @param maxOutputTokens the most the model produces per choice, whatever the request asks (its provider's ceiling): what a budget reserves at most */
+    /** @param maxOutputTokens the most a call may produce per choice when it names no limit; what a budget reserves then */
     public record Model(String name, List<Route> routes, Long maxOutputTokens) {
     }
 
