@@ -1,7 +1,7 @@
 package io.tokenmeter.billing;
 
 import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.contracts.web.InvalidField;
 
 import java.util.List;
 
@@ -13,7 +13,7 @@ public record Page<T>(List<T> items, int page, int size) {
     /** Refuses a page number or size a listing does not serve. */
     public static void check(int page, int size) {
         if (page < 0 || size < 1 || size > MAX_SIZE) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "page must be 0 or more and size 1 to " + MAX_SIZE);
+            throw ApiException.invalid(InvalidField.parameter(page < 0 ? "page" : "size", "range", "page must be 0 or more and size 1 to " + MAX_SIZE));
         }
     }
 }

@@ -104,7 +104,15 @@ class PricingApiTest {
         assertProblem(send("POST", path, ADMIN, version(future, RATES.replace("\"token_class\":\"output\"", "\"token_class\":\"input\""))),
                 400, "invalid-price-book", "listed twice");
         HttpResponse<String> several = send("POST", path, ADMIN, version(Instant.now().minusSeconds(60), RATES.replace("0.27", "-1")));
+        // each error names its field by JSON pointer and the rule it breaks, so a form can show it beside the field
         assertThat(JSON.readTree(several.body()).get("errors")).hasSize(2);
+        assertThat(JSON.readTree(several.body()).get("errors").findValuesAsString("pointer"))
+                .containsExactly("/effective_from", "/rates/0/rate_per_million");
+        assertThat(JSON.readTree(several.body()).get("errors").findValuesAsString("rule")).containsExactly("future", "range");
+        JsonNode notANumber = JSON.readTree(send("POST", path, ADMIN, version(future, RATES.replace("0.27", "\"abc\""))).body())
+                .get("errors").get(0);
+        assertThat(notANumber.get("pointer").asString()).isEqualTo("/rates/0/rate_per_million");
+        assertThat(notANumber.get("detail").asString()).contains("abc");
 
         assertThat(JSON.readTree(send("GET", path, ADMIN, null).body())).as("nothing half-saved").isEmpty();
         assertThat(jdbc.queryForObject("SELECT count(*) FROM price_book_version WHERE price_book_id = ?", Integer.class, id)).isZero();

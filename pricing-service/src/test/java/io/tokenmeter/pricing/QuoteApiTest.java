@@ -254,6 +254,38 @@ class QuoteApiTest {
         assertThat(get("/api/v1/rating/rate-card?currency=BRL", self).statusCode()).isEqualTo(422);
     }
 
+    /** A quote is bounded in lines, buckets and period, and each refusal names where it is. */
+    @Test
+    void aQuoteOverItsBoundsIsRefusedNamingTheField() throws Exception {
+        String line = "{\"model\":\"glm-5\",\"region\":\"cn-beijing\",\"token_class\":\"input\",\"tokens\":1}";
+        String manyLines = "{\"tenant_id\":\"t\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH + "\"},\"lines\":["
+                + String.join(",", java.util.Collections.nCopies(1001, line)) + "]}";
+        assertField(send("/api/v1/rating/quote", ADMIN, manyLines), "/lines", "size");
+        String longPeriod = "{\"tenant_id\":\"t\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + MONTH.plus(401, java.time.temporal.ChronoUnit.DAYS)
+                + "\"},\"lines\":[" + line + "]}";
+        assertField(send("/api/v1/rating/quote", ADMIN, longPeriod), "/period/to", "range");
+        StringBuilder buckets = new StringBuilder();
+        for (int i = 0; i < 20_001; i++) {
+            java.time.Instant from = MONTH.plusSeconds(60L * i);
+            buckets.append(i == 0 ? "" : ",").append("{\"from\":\"").append(from).append("\",\"to\":\"").append(from.plusSeconds(60))
+                    .append("\",\"tokens\":1}");
+        }
+        String manyBuckets = "{\"tenant_id\":\"t\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH + "\"},\"lines\":["
+                + "{\"model\":\"glm-5\",\"region\":\"cn-beijing\",\"token_class\":\"input\",\"buckets\":[" + buckets + "]}]}";
+        assertField(send("/api/v1/rating/quote", ADMIN, manyBuckets), "/lines/0/buckets", "size");
+        String noModel = "{\"tenant_id\":\"t\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH + "\"},\"lines\":["
+                + line.replace("\"model\":\"glm-5\",", "") + "]}";
+        assertField(send("/api/v1/rating/quote", ADMIN, noModel), "/lines/0/model", "required");
+    }
+
+    private static void assertField(HttpResponse<String> response, String pointer, String rule) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        JsonNode error = JSON.readTree(response.body()).get("errors").get(0);
+        assertThat(error.get("pointer").asString()).as(response.body()).isEqualTo(pointer);
+        assertThat(error.get("rule").asString()).isEqualTo(rule);
+        assertThat(error.get("detail").asString()).isNotBlank();
+    }
+
     @Test
     void aTenantQuotesOnlyForItself() throws Exception {
         Caller tenant = new Caller("k", Role.TENANT, "tenant-x");

@@ -7,6 +7,7 @@ import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.money.MinorUnits;
 import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.InvalidField;
 import io.tokenmeter.contracts.web.CommonErrors;
 import io.tokenmeter.gateway.audit.AdminAudit;
 import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
@@ -123,15 +124,15 @@ class BudgetController {
         }
         String currency = body.currency() == null ? tenantCurrency : body.currency();
         if (!currency.equals(tenantCurrency)) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "a budget is in the tenant's currency, " + tenantCurrency);
+            throw ApiException.invalid(InvalidField.body("/currency", "tenant-currency", "a budget is in the tenant's currency, " + tenantCurrency));
         }
         Budget.Kind kind = kind(body.kind());
         amount(body.amount(), currency, false);
         if ((kind == Budget.Kind.CUSTOM) != (body.startsAt() != null || body.endsAt() != null)) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "starts_at and ends_at are for a custom period, and a custom period needs both");
+            throw ApiException.invalid(InvalidField.body("/starts_at", "custom-period", "starts_at and ends_at are for a custom period, and a custom period needs both"));
         }
         if (kind == Budget.Kind.CUSTOM && (body.startsAt() == null || body.endsAt() == null || !body.endsAt().isAfter(body.startsAt()))) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "a custom period needs starts_at before ends_at");
+            throw ApiException.invalid(InvalidField.body("/ends_at", "order", "a custom period needs starts_at before ends_at"));
         }
         Budget created = budgets.create(tenantId, body.apiKeyId(), kind, body.amount(), currency, body.startsAt(), body.endsAt(),
                 thresholds(body.thresholds() == null ? DEFAULT_THRESHOLDS : body.thresholds()), caller.keyId());
@@ -162,7 +163,7 @@ class BudgetController {
         mayChange(caller, budget.apiKeyId());
         if (body.amount() != null) {
             if (budget.kind() == Budget.Kind.PREPAID) {
-                throw new ApiException(CommonErrors.INVALID_REQUEST, "a prepaid balance changes by top-ups");
+                throw ApiException.invalid(InvalidField.body("/amount", "prepaid", "a prepaid balance changes by top-ups"));
             }
             amount(body.amount(), budget.currency(), false);
         }
@@ -194,7 +195,7 @@ class BudgetController {
         staff(caller, "only finance and admin keys top up a prepaid balance");
         Budget budget = readable(caller, id);
         if (budget.kind() != Budget.Kind.PREPAID) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "only a prepaid budget is topped up; change the amount of a " + budget.kind().name().toLowerCase() + " one");
+            throw ApiException.invalid(InvalidField.body("", "prepaid", "only a prepaid budget is topped up; change the amount of a " + budget.kind().name().toLowerCase() + " one"));
         }
         amount(body.amount(), budget.currency(), true);
         BudgetView before = view(budget);
@@ -217,10 +218,10 @@ class BudgetController {
         try {
             url = URI.create(body.url());
         } catch (IllegalArgumentException e) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "not a URL: " + body.url());
+            throw ApiException.invalid(InvalidField.body("/url", "format", "url is not a URL: " + body.url()));
         }
         if (url.getScheme() == null || !List.of("http", "https").contains(url.getScheme().toLowerCase(Locale.ROOT)) || url.getHost() == null) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "the webhook must be an http or https URL with a host");
+            throw ApiException.invalid(InvalidField.body("/url", "http-url", "the webhook must be an http or https URL with a host"));
         }
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
@@ -278,7 +279,7 @@ class BudgetController {
             return caller.tenantId();
         }
         if (tenantId == null) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "tenant_id is required for staff keys");
+            throw ApiException.invalid(InvalidField.parameter("tenant_id", "required", "tenant_id is required for staff keys"));
         }
         return tenantId;
     }
@@ -306,23 +307,23 @@ class BudgetController {
         try {
             return Budget.Kind.valueOf(kind.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "kind is monthly, custom or prepaid");
+            throw ApiException.invalid(InvalidField.body("/kind", "enum", "kind is monthly, custom or prepaid"));
         }
     }
 
     private static void amount(BigDecimal amount, String currency, boolean positive) {
         if (amount.signum() < 0 || (positive && amount.signum() == 0)) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "the amount must be " + (positive ? "positive" : "zero or more"));
+            throw ApiException.invalid(InvalidField.body("/amount", "range", "the amount must be " + (positive ? "positive" : "zero or more")));
         }
         int digits = MinorUnits.currency(currency).getDefaultFractionDigits();
         if (amount.stripTrailingZeros().scale() > Math.max(digits, 0)) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "an amount in " + currency + " has at most " + digits + " decimals");
+            throw ApiException.invalid(InvalidField.body("/amount", "minor-units", "an amount in " + currency + " has at most " + digits + " decimals"));
         }
     }
 
     private static List<Integer> thresholds(List<Integer> thresholds) {
         if (thresholds.stream().anyMatch(t -> t == null || t < 1 || t > 100)) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "thresholds are whole percentages from 1 to 100");
+            throw ApiException.invalid(InvalidField.body("/thresholds", "range", "thresholds are whole percentages from 1 to 100"));
         }
         return thresholds.stream().distinct().sorted().toList();
     }

@@ -6,6 +6,7 @@ import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.InvalidField;
 import io.tokenmeter.contracts.web.CommonErrors;
 import io.tokenmeter.gateway.audit.AdminAudit;
 import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
@@ -143,12 +144,12 @@ class TenantAdminController {
 
     private static void checkCountryAndCurrency(String country, String currency) {
         if (!COUNTRIES.contains(country)) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "unknown ISO 3166 country: " + country);
+            throw ApiException.invalid(InvalidField.body("/billing_country", "iso-3166", "billing_country is not an ISO 3166 country: " + country));
         }
         try {
             Currency.getInstance(currency);
         } catch (IllegalArgumentException e) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "unknown ISO 4217 currency: " + currency);
+            throw ApiException.invalid(InvalidField.body("/currency", "iso-4217", "currency is not an ISO 4217 currency: " + currency));
         }
     }
 
@@ -183,7 +184,7 @@ class TenantAdminController {
             throw new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenantId);
         }
         if (body.role() != null && body.role() != Role.TENANT) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "keys under a tenant have the tenant role");
+            throw ApiException.invalid(InvalidField.body("/role", "enum", "keys under a tenant have the tenant role"));
         }
         IssuedKeyView issued = IssuedKeyView.of(keys.issue(Role.TENANT, tenantId, body.name(), admin.keyId(), body.requestsPerMinute()));
         audit.record(admin, "create", "api_key", issued.id(), null, Map.of("tenant_id", tenantId, "prefix", issued.prefix(), "name", issued.name()));
@@ -237,7 +238,7 @@ class TenantAdminController {
 
     private static List<String> regions(List<String> requested) {
         if (requested != null && requested.isEmpty()) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "allowed_regions cannot be empty (that would allow nothing); use null to allow all");
+            throw ApiException.invalid(InvalidField.body("/allowed_regions", "not-empty", "allowed_regions cannot be empty (that would allow nothing); use null to allow all"));
         }
         return requested == null ? null : requested.stream().distinct().toList();
     }
@@ -268,7 +269,7 @@ class TenantAdminController {
     IssuedKeyView issueStaffKey(@Valid @RequestBody CreateKey body, HttpServletRequest request) {
         Caller admin = admin(request);
         if (body.role() != Role.FINANCE && body.role() != Role.ADMIN) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "role must be FINANCE or ADMIN; tenant keys are issued under a tenant");
+            throw ApiException.invalid(InvalidField.body("/role", "enum", "role must be FINANCE or ADMIN; tenant keys are issued under a tenant"));
         }
         IssuedKeyView issued = IssuedKeyView.of(keys.issue(body.role(), null, body.name(), admin.keyId(), body.requestsPerMinute()));
         audit.record(admin, "create", "api_key", issued.id(), null, Map.of("role", issued.role().name(), "prefix", issued.prefix(), "name", issued.name()));

@@ -6,6 +6,7 @@ import io.tokenmeter.billing.profile.BillingProfile;
 import io.tokenmeter.billing.tax.TaxRule;
 import io.tokenmeter.contracts.money.MinorUnits;
 import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.InvalidField;
 import io.tokenmeter.contracts.web.CommonErrors;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -160,7 +161,7 @@ public class InvoiceLedger {
         Invoice invoice = issuedOrPaid(locked(id));
         Currency currency = MinorUnits.currency(invoice.currency());
         if (subtotal == null || subtotal.signum() <= 0 || subtotal.scale() > currency.getDefaultFractionDigits()) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "amount must be positive, in " + currency + "'s minor units at most");
+            throw ApiException.invalid(InvalidField.body("/amount", "range", "amount must be positive, in " + currency + "'s minor units at most"));
         }
         Credited credited = credited(id);
         BigDecimal left = invoice.subtotal().subtract(credited.subtotal());
@@ -241,7 +242,7 @@ public class InvoiceLedger {
             throw new ApiException(BillingErrors.CONFLICT, "invoice " + invoice.number() + " is fully credited already");
         }
         if (reason == null || reason.isBlank()) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "a credit note needs a reason");
+            throw ApiException.invalid(InvalidField.body("/reason", "required", "a credit note needs a reason"));
         }
         Instant now = clock.instant();
         String number = numbers.next(invoice.issuerId(), DocumentNumbers.Series.CREDIT_NOTE, now.atZone(ZoneOffset.UTC).getYear());

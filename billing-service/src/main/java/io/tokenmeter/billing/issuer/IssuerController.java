@@ -6,7 +6,7 @@ import io.tokenmeter.billing.BillingAccess;
 import io.tokenmeter.billing.BillingErrors;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.contracts.web.InvalidField;
 import org.springframework.http.HttpStatus;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -41,10 +41,10 @@ class IssuerController {
     Issuer add(Caller caller, @RequestBody NewIssuer issuer) {
         BillingAccess.admin(caller);
         if (issuer.id() == null || !issuer.id().matches("[A-Z0-9]{2,10}")) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "id must be 2 to 10 capital letters or digits (it prefixes document numbers)");
+            throw ApiException.invalid(InvalidField.body("/id", "pattern", "id must be 2 to 10 capital letters or digits (it prefixes document numbers)"));
         }
         if (issuer.legalName() == null || issuer.legalName().isBlank() || !COUNTRIES.contains(String.valueOf(issuer.country()))) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "legal_name and an ISO 3166 country are required");
+            throw ApiException.invalid(InvalidField.body(issuer.legalName() == null || issuer.legalName().isBlank() ? "/legal_name" : "/country", "required", "legal_name and an ISO 3166 country are required"));
         }
         if (issuers.find(issuer.id()).isPresent()) {
             throw new ApiException(BillingErrors.CONFLICT, "issuer " + issuer.id() + " exists");

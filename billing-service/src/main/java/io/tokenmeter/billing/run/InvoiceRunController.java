@@ -5,7 +5,7 @@ import io.tokenmeter.billing.BillingAccess;
 import io.tokenmeter.billing.Page;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.contracts.web.InvalidField;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -45,7 +45,7 @@ class InvoiceRunController {
             try {
                 month = YearMonth.parse(request.period());
             } catch (DateTimeParseException e) {
-                throw new ApiException(CommonErrors.INVALID_REQUEST, "period is a calendar month like 2026-02: " + request.period());
+                throw ApiException.invalid(InvalidField.body("/period", "format", "period is a calendar month like 2026-02: " + request.period()));
             }
             from = month.atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
             to = month.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
@@ -53,7 +53,7 @@ class InvoiceRunController {
             from = request.from();
             to = request.to();
         } else {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "give a period (2026-02) or from and to, to after from");
+            throw ApiException.invalid(InvalidField.body("/period", "required", "give a period (2026-02) or from and to, to after from"));
         }
         InvoiceRunService.Started started = runs.start(from, to, caller.keyId());
         return ResponseEntity.status(started.created() ? HttpStatus.ACCEPTED : HttpStatus.OK).body(started.run());

@@ -9,6 +9,7 @@ import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.money.MinorUnits;
 import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.InvalidField;
 import io.tokenmeter.contracts.web.CommonErrors;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -55,7 +56,7 @@ class SpendController {
                 @RequestParam(required = false) Instant from, @RequestParam(required = false) Instant to) {
         String tenant = caller.is(Role.TENANT) && tenantId == null ? caller.tenantId() : tenantId;
         if (tenant == null) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "tenant_id is required for staff keys");
+            throw ApiException.invalid(InvalidField.parameter("tenant_id", "required", "tenant_id is required for staff keys"));
         }
         BillingAccess.readTenant(caller, tenant);
         String currency = profiles.find(tenant).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenant)).currency();
@@ -63,7 +64,7 @@ class SpendController {
         Instant start = from != null ? from : now.atOffset(ZoneOffset.UTC).toLocalDate().withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
         Instant end = to != null ? to : now;
         if (!end.isAfter(start)) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "from must be before to");
+            throw ApiException.invalid(InvalidField.parameter("to", "order", "from must be before to"));
         }
         JsonNode usage = calls.billableUsage(tenant, start, end, null, null);
         List<Line> lines = new ArrayList<>();

@@ -6,7 +6,7 @@ import io.tokenmeter.billing.BillingAccess;
 import io.tokenmeter.billing.BillingErrors;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.contracts.web.InvalidField;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -52,11 +52,11 @@ class TaxRuleController {
     TaxRule add(Caller caller, @Valid @RequestBody NewTaxRule rule) {
         BillingAccess.admin(caller);
         if (!COUNTRIES.contains(rule.issuerCountry())) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "unknown ISO 3166 country: " + rule.issuerCountry());
+            throw ApiException.invalid(InvalidField.body("/issuer_country", "iso-3166", "issuer_country is not an ISO 3166 country: " + rule.issuerCountry()));
         }
         String buyer = rule.buyerCountry();
         if (!TaxRule.ANY_COUNTRY.equals(buyer) && !COUNTRIES.contains(buyer) && !rules.isCountryGroup(buyer)) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "buyer_country must be an ISO 3166 country, a country group (EU) or *: " + buyer);
+            throw ApiException.invalid(InvalidField.body("/buyer_country", "iso-3166", "buyer_country must be an ISO 3166 country, a country group (EU) or *: " + buyer));
         }
         if (rules.find(rule.issuerCountry(), buyer, rule.buyerType()).isPresent()) {
             throw new ApiException(BillingErrors.CONFLICT, "a rule for " + rule.issuerCountry() + " -> " + buyer + " (" + rule.buyerType()

@@ -1,6 +1,9 @@
 package io.tokenmeter.contracts.web;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** A refusal the caller can act on; rendered as RFC 9457 problem details by {@link ProblemDetailsAdvice}. */
 public class ApiException extends RuntimeException {
@@ -16,6 +19,17 @@ public class ApiException extends RuntimeException {
         super(detail);
         this.error = error;
         this.properties = properties;
+    }
+
+    /** 400 naming each field that is wrong and the rule it breaks, in the problem's {@code errors} member. */
+    public static ApiException invalid(InvalidField... fields) {
+        return invalid(CommonErrors.INVALID_REQUEST, Arrays.asList(fields));
+    }
+
+    /** As {@link #invalid(InvalidField...)}, with a service's own error type. */
+    public static ApiException invalid(ApiError error, List<InvalidField> fields) {
+        String detail = fields.stream().map(InvalidField::detail).collect(Collectors.joining("; "));
+        return new ApiException(error, detail, Map.of("errors", List.copyOf(fields)));
     }
 
     public ApiError error() {

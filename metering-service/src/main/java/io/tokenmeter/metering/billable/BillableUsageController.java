@@ -4,6 +4,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.InvalidField;
 import io.tokenmeter.contracts.web.CommonErrors;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -44,14 +45,14 @@ class BillableUsageController {
                            @RequestParam(name = "bucket_minutes", defaultValue = "30") int bucketMinutes) {
         staff(caller);
         if (!BUCKETS.contains(bucketMinutes)) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "bucket_minutes is one of " + BUCKETS.stream().sorted().toList());
+            throw ApiException.invalid(InvalidField.parameter("bucket_minutes", "enum", "bucket_minutes is one of " + BUCKETS.stream().sorted().toList()));
         }
         Instant start = instant("from", from);
         Instant end = checkedRange(start, instant("to", to));
         Instant cutoff = ingestedBefore == null ? usage.now().plusSeconds(1) : settled(instant("ingested_before", ingestedBefore));
         Instant since = ingestedFrom == null ? Instant.EPOCH : instant("ingested_from", ingestedFrom);
         if (!since.isBefore(cutoff)) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "ingested_from must be before ingested_before");
+            throw ApiException.invalid(InvalidField.parameter("ingested_from", "order", "ingested_from must be before ingested_before"));
         }
         return usage.usage(tenantId, start, end, since, cutoff, bucketMinutes);
     }
@@ -80,7 +81,7 @@ class BillableUsageController {
                      @RequestParam(defaultValue = "1000") int limit) {
         staff(caller);
         if (limit < 1 || limit > 10_000) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "limit is 1 to 10000");
+            throw ApiException.invalid(InvalidField.parameter("limit", "range", "limit is 1 to 10000"));
         }
         Instant start = instant("from", from);
         Instant afterOccurred = Instant.EPOCH;
@@ -91,7 +92,7 @@ class BillableUsageController {
                 afterOccurred = Instant.parse(parts[0]);
                 afterId = java.util.UUID.fromString(parts[1]);
             } catch (RuntimeException e) {
-                throw new ApiException(CommonErrors.INVALID_REQUEST, "'after' is the 'next' cursor of the previous page: " + after);
+                throw ApiException.invalid(InvalidField.parameter("after", "format", "'after' is the 'next' cursor of the previous page: " + after));
             }
         }
         List<BillableUsageRepository.LineageEvent> events;
@@ -100,7 +101,7 @@ class BillableUsageController {
                     ingestedFrom == null ? Instant.EPOCH : instant("ingested_from", ingestedFrom),
                     settled(instant("ingested_before", ingestedBefore)), afterOccurred, afterId, limit);
         } catch (IllegalArgumentException e) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, e.getMessage());
+            throw ApiException.invalid(InvalidField.parameter("token_class", "enum", e.getMessage()));
         }
         BillableUsageRepository.LineageEvent last = events.size() == limit ? events.getLast() : null;
         return new EventPage(events, last == null ? null : last.occurredAt() + "_" + last.eventId());
@@ -114,7 +115,7 @@ class BillableUsageController {
 
     private static Instant checkedRange(Instant start, Instant end) {
         if (!end.isAfter(start) || Duration.between(start, end).toDays() > 400) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "'to' must be after 'from', at most 400 days later");
+            throw ApiException.invalid(InvalidField.parameter("to", "range", "'to' must be after 'from', at most 400 days later"));
         }
         return end;
     }
@@ -123,8 +124,8 @@ class BillableUsageController {
     private Instant settled(Instant cutoff) {
         Instant latest = usage.now().minus(properties.settle());
         if (cutoff.isAfter(latest)) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "ingested_before must be at least " + properties.settle().toSeconds()
-                    + " s in the past (events ingested before a more recent instant may still be committing); latest now: " + latest);
+            throw ApiException.invalid(InvalidField.parameter("ingested_before", "settled", "ingested_before must be at least " + properties.settle().toSeconds()
+                    + " s in the past (events ingested before a more recent instant may still be committing); latest now: " + latest));
         }
         return cutoff;
     }
@@ -133,7 +134,7 @@ class BillableUsageController {
         try {
             return OffsetDateTime.parse(value).toInstant();
         } catch (DateTimeParseException e) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "'" + name + "' is not an ISO-8601 date-time with offset: " + value);
+            throw ApiException.invalid(InvalidField.parameter(name, "format", "'" + name + "' is not an ISO-8601 date-time with offset: " + value));
         }
     }
 }

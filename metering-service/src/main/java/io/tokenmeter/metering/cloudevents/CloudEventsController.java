@@ -5,6 +5,7 @@ import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.usage.UsageEvent;
 import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.InvalidField;
 import io.tokenmeter.contracts.web.CommonErrors;
 import io.tokenmeter.metering.ingest.UsageEventStore;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -46,7 +47,7 @@ class CloudEventsController {
         try {
             root = JSON.readTree(body);
         } catch (JacksonException e) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "the body is not JSON: " + e.getOriginalMessage());
+            throw ApiException.invalid(InvalidField.body("", "json", "the body is not JSON: " + e.getOriginalMessage()));
         }
         List<JsonNode> items = new ArrayList<>();
         if (root != null && root.isArray()) {
@@ -54,10 +55,10 @@ class CloudEventsController {
         } else if (root != null && root.isObject()) {
             items.add(root);
         } else {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "the body must be a CloudEvent object or an array of them");
+            throw ApiException.invalid(InvalidField.body("", "type", "the body must be a CloudEvent object or an array of them"));
         }
         if (items.isEmpty() || items.size() > MAX_BATCH) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "a batch holds 1 to " + MAX_BATCH + " events");
+            throw ApiException.invalid(InvalidField.body("", "size", "a batch holds 1 to " + MAX_BATCH + " events"));
         }
 
         List<CloudEventMapper.Mapped> mapped = items.stream().map(CloudEventMapper::map).toList();

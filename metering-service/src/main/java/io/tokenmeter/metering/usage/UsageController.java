@@ -5,6 +5,7 @@ import io.swagger.v3.oas.annotations.Parameter;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.InvalidField;
 import io.tokenmeter.contracts.web.CommonErrors;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -54,16 +55,16 @@ class UsageController {
                 : wholeHour("from", from);
         Instant end = to == null ? now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS) : wholeHour("to", to);
         if (!end.isAfter(start)) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "'to' must be after 'from'");
+            throw ApiException.invalid(InvalidField.parameter("to", "order", "'to' must be after 'from'"));
         }
         if (Duration.between(start, end).compareTo(MAX_RANGE) > 0) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "the range may span at most " + MAX_RANGE.toDays() + " days");
+            throw ApiException.invalid(InvalidField.parameter("to", "range", "the range may span at most " + MAX_RANGE.toDays() + " days"));
         }
         Granularity g = parseGranularity(granularity);
         List<String> groups = split(groupBy);
         for (String group : groups) {
             if (!group.equals("model") && !group.equals("region")) {
-                throw new ApiException(CommonErrors.INVALID_REQUEST, "group_by takes model and/or region, not '" + group + "'");
+                throw ApiException.invalid(InvalidField.parameter("group_by", "enum", "group_by takes model and/or region, not '" + group + "'"));
             }
         }
         UsageQuery query = new UsageQuery(tenant, start, end, g, groups.contains("model"), groups.contains("region"),
@@ -80,7 +81,7 @@ class UsageController {
             return caller.tenantId();
         }
         if (requested == null || requested.isBlank()) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "tenant_id is required for " + caller.role().name().toLowerCase() + " keys");
+            throw ApiException.invalid(InvalidField.parameter("tenant_id", "required", "tenant_id is required for " + caller.role().name().toLowerCase() + " keys"));
         }
         return requested;
     }
@@ -90,10 +91,10 @@ class UsageController {
         try {
             instant = OffsetDateTime.parse(value).toInstant();
         } catch (DateTimeParseException e) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "'" + name + "' is not an ISO-8601 date-time with offset: " + value);
+            throw ApiException.invalid(InvalidField.parameter(name, "format", "'" + name + "' is not an ISO-8601 date-time with offset: " + value));
         }
         if (!instant.truncatedTo(ChronoUnit.HOURS).equals(instant)) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "'" + name + "' must be a whole UTC hour (usage is kept per hour): " + value);
+            throw ApiException.invalid(InvalidField.parameter(name, "whole-hour", "'" + name + "' must be a whole UTC hour (usage is kept per hour): " + value));
         }
         return instant;
     }
@@ -102,7 +103,7 @@ class UsageController {
         try {
             return Granularity.valueOf(value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "granularity is hour, day or month, not '" + value + "'");
+            throw ApiException.invalid(InvalidField.parameter("granularity", "enum", "granularity is hour, day or month, not '" + value + "'"));
         }
     }
 

@@ -5,6 +5,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.InvalidField;
 import io.tokenmeter.pricing.Access;
 import io.tokenmeter.pricing.PricingErrors;
 import io.tokenmeter.pricing.audit.AuditLog;
@@ -18,6 +19,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.List;
 
 @RestController
 class ContractController {
@@ -44,20 +46,20 @@ class ContractController {
     ContractRepository.Contract create(Caller caller, @RequestBody ContractRequest r) {
         Access.admin(caller);
         if (r.tenantId() == null || r.tenantId().isBlank() || r.validFrom() == null) {
-            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "tenant_id and valid_from are required");
+            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body(r.tenantId() == null || r.tenantId().isBlank() ? "/tenant_id" : "/valid_from", "required", "tenant_id and valid_from are required")));
         }
         if ((r.priceBookId() == null) == (r.discountPercent() == null)) {
-            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "a contract has either price_book_id or discount_percent");
+            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/price_book_id", "one-of", "a contract has either price_book_id or discount_percent")));
         }
         if (r.discountPercent() != null && (r.discountPercent().signum() < 0 || r.discountPercent().compareTo(BigDecimal.valueOf(100)) > 0)) {
-            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "discount_percent must be between 0 and 100");
+            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/discount_percent", "range", "discount_percent must be between 0 and 100")));
         }
         if (r.validTo() != null && !r.validTo().isAfter(r.validFrom())) {
-            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "valid_to must be after valid_from");
+            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/valid_to", "order", "valid_to must be after valid_from")));
         }
         if (r.priceBookId() != null && jdbc.sql("SELECT count(*) FROM price_book WHERE id = ? AND purpose = 'SELL'")
                 .param(r.priceBookId()).query(Integer.class).single() == 0) {
-            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "no sell price book " + r.priceBookId());
+            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/price_book_id", "exists", "no sell price book " + r.priceBookId())));
         }
         var contract = new ContractRepository.Contract("ctr_" + EventIds.newEventId(), r.tenantId(), r.priceBookId(),
                 r.discountPercent(), r.validFrom(), r.validTo());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.InvalidField;
 import io.tokenmeter.pricing.Access;
 import io.tokenmeter.pricing.PricingErrors;
 import io.tokenmeter.pricing.audit.AuditLog;
@@ -59,10 +60,10 @@ class FxController {
         currency(request.base());
         currency(request.quote());
         if (request.base().equals(request.quote())) {
-            throw new ApiException(PricingErrors.INVALID_FX_RATES, "base and quote must differ");
+            throw ApiException.invalid(PricingErrors.INVALID_FX_RATES, List.of(InvalidField.body("/quote", "differs", "base and quote must differ")));
         }
         if (request.rate() == null || request.rate().signum() <= 0 || request.asOf() == null) {
-            throw new ApiException(PricingErrors.INVALID_FX_RATES, "rate must be positive and as_of a date");
+            throw ApiException.invalid(PricingErrors.INVALID_FX_RATES, List.of(InvalidField.body(request.asOf() == null ? "/as_of" : "/rate", request.asOf() == null ? "required" : "range", "rate must be positive and as_of a date")));
         }
         FxRate rate = new FxRate(request.base(), request.quote(), request.rate(), request.asOf(),
                 request.source() == null || request.source().isBlank() ? "admin" : request.source());
@@ -83,10 +84,10 @@ class FxController {
         try {
             parsed = EcbCsv.parse(new StringReader(csv));
         } catch (IllegalArgumentException | IOException | java.io.UncheckedIOException e) {
-            throw new ApiException(PricingErrors.INVALID_FX_RATES, "not a valid ECB CSV: " + e.getMessage());
+            throw ApiException.invalid(PricingErrors.INVALID_FX_RATES, List.of(InvalidField.body("", "ecb-csv", "not a valid ECB CSV: " + e.getMessage())));
         }
         if (parsed.isEmpty()) {
-            throw new ApiException(PricingErrors.INVALID_FX_RATES, "the CSV holds no rates");
+            throw ApiException.invalid(PricingErrors.INVALID_FX_RATES, List.of(InvalidField.body("", "not-empty", "the CSV holds no rates")));
         }
         int imported = 0;
         for (FxRate rate : parsed) {

@@ -3,6 +3,7 @@ package io.tokenmeter.pricing.pricebook;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.InvalidField;
 import io.tokenmeter.contracts.web.CommonErrors;
 import io.tokenmeter.pricing.PricingErrors;
 import io.tokenmeter.pricing.audit.AuditLog;
@@ -36,18 +37,18 @@ class PriceBookService {
     @Transactional
     PriceBookView create(Caller admin, PriceBookRequest request) {
         if (request.name() == null || request.name().isBlank()) {
-            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "name is required");
+            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/name", "required", "name is required")));
         }
         if (request.purpose() == null) {
-            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "purpose is required: sell or cost");
+            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/purpose", "required", "purpose is required: sell or cost")));
         }
         try {
             MinorUnits.currency(request.currency());
         } catch (IllegalArgumentException e) {
-            throw new ApiException(PricingErrors.UNKNOWN_CURRENCY, e.getMessage());
+            throw ApiException.invalid(PricingErrors.UNKNOWN_CURRENCY, List.of(InvalidField.body("/currency", "iso-4217", e.getMessage())));
         }
         if (request.defaultBook() && books.books().stream().anyMatch(b -> b.isDefault() && b.purpose() == request.purpose())) {
-            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, "there is already a default " + request.purpose().name().toLowerCase() + " book");
+            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/default", "unique", "there is already a default " + request.purpose().name().toLowerCase() + " book")));
         }
         PriceBookView book = new PriceBookView("pb_" + EventIds.newEventId(), request.name().strip(), request.currency(),
                 request.purpose(), request.defaultBook(), clock.instant());
@@ -119,13 +120,12 @@ class PriceBookService {
 
     private void validate(VersionRequest request, String bookId, int version) {
         Instant now = clock.instant();
-        List<String> problems = new java.util.ArrayList<>(PriceBookValidator.problems(request, now));
+        List<InvalidField> problems = new java.util.ArrayList<>(PriceBookValidator.problems(request, now));
         if (request.effectiveFrom() != null && books.effectiveFromTaken(bookId, request.effectiveFrom(), version)) {
-            problems.add("another version of this book already takes effect at " + request.effectiveFrom());
+            problems.add(InvalidField.body("/effective_from", "unique", "another version of this book already takes effect at " + request.effectiveFrom()));
         }
         if (!problems.isEmpty()) {
-            throw new ApiException(PricingErrors.INVALID_PRICE_BOOK, problems.size() == 1 ? problems.getFirst()
-                    : problems.size() + " problems: " + String.join("; ", problems), Map.of("errors", problems));
+            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, problems);
         }
     }
 }

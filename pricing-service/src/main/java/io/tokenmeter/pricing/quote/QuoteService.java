@@ -2,6 +2,7 @@ package io.tokenmeter.pricing.quote;
 
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.web.ApiException;
+import io.tokenmeter.contracts.web.InvalidField;
 import io.tokenmeter.contracts.web.CommonErrors;
 import io.tokenmeter.pricing.Access;
 import io.tokenmeter.pricing.PricingErrors;
@@ -155,7 +156,7 @@ class QuoteService {
     private static String tenantOf(Caller caller, String tenantId) {
         String tenant = tenantId != null ? tenantId : caller.tenantId();
         if (tenant == null) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, "tenant_id is required for staff keys");
+            throw ApiException.invalid(InvalidField.parameter("tenant_id", "required", "tenant_id is required for staff keys"));
         }
         Access.readTenant(caller, tenant);
         return tenant;
@@ -290,42 +291,76 @@ class QuoteService {
                 .reduce(r.period().to(), (a, b) -> a.isAfter(b) ? a : b);
     }
 
+    /** Bounds of one quote: a year and a month of half-hour buckets per line, and far more lines than a tenant has. */
+    static final int MAX_LINES = 1_000;
+    static final int MAX_BUCKETS_PER_LINE = 20_000;
+    static final int MAX_BUCKETS = 200_000;
+    static final java.time.Duration MAX_PERIOD = java.time.Duration.ofDays(400);
+
     private static void validate(QuoteRequest r) {
-        List<String> problems = new ArrayList<>();
+        List<InvalidField> problems = new ArrayList<>();
         if (r.tenantId() == null || r.tenantId().isBlank()) {
-            problems.add("tenant_id is required");
+            problems.add(InvalidField.body("/tenant_id", "required", "tenant_id is required"));
         }
         if (r.period() == null || r.period().from() == null || r.period().to() == null || !r.period().to().isAfter(r.period().from())) {
-            problems.add("period needs from < to");
+            problems.add(InvalidField.body("/period", "order", "period needs from < to"));
+        } else if (java.time.Duration.between(r.period().from(), r.period().to()).compareTo(MAX_PERIOD) > 0) {
+            problems.add(InvalidField.body("/period/to", "range", "a quote's period spans at most " + MAX_PERIOD.toDays() + " days"));
         }
         if (r.currency() != null) {
             try {
                 MinorUnits.currency(r.currency());
             } catch (IllegalArgumentException e) {
-                throw new ApiException(PricingErrors.UNKNOWN_CURRENCY, e.getMessage());
+                throw ApiException.invalid(PricingErrors.UNKNOWN_CURRENCY, List.of(InvalidField.body("/currency", "iso-4217", e.getMessage())));
             }
         }
         if (r.lines() == null || r.lines().isEmpty()) {
-            problems.add("lines must not be empty");
+            problems.add(InvalidField.body("/lines", "not-empty", "lines must not be empty"));
+        } else if (r.lines().size() > MAX_LINES) {
+            problems.add(InvalidField.body("/lines", "size", "a quote has at most " + MAX_LINES + " lines, not " + r.lines().size()));
         } else {
-            for (int i = 0; i < r.lines().size(); i++) {
+            long buckets = 0;
+            for (int i = 0; i < r.lines().size() && problems.size() < 100; i++) {
                 QuoteLine l = r.lines().get(i);
-                if (l.model() == null || l.region() == null || l.tokenClass() == null) {
-                    problems.add("lines[" + i + "] needs model, region and token_class");
+                String at = "/lines/" + i;
+                if (l == null) {
+                    problems.add(InvalidField.body(at, "required", "lines[" + i + "] is null"));
+                    continue;
                 }
+                if (l.model() == null) {
+                    problems.add(InvalidField.body(at + "/model", "required", "lines[" + i + "] needs a model"));
+                }
+                if (l.region() == null) {
+                    problems.add(InvalidField.body(at + "/region", "required", "lines[" + i + "] needs a region"));
+                }
+                if (l.tokenClass() == null) {
+                    problems.add(InvalidField.body(at + "/token_class", "required", "lines[" + i + "] needs a token_class"));
+                }
+                buckets += l.buckets() == null ? 0 : l.buckets().size();
                 if ((l.tokens() == null) == (l.buckets() == null || l.buckets().isEmpty())) {
-                    problems.add("lines[" + i + "] needs tokens or buckets");
+                    problems.add(InvalidField.body(at, "one-of", "lines[" + i + "] needs tokens or buckets, one of them"));
                 } else if (l.tokens() != null && l.tokens() < 0) {
-                    problems.add("lines[" + i + "].tokens is negative");
+                    problems.add(InvalidField.body(at + "/tokens", "range", "lines[" + i + "].tokens is negative"));
                 } else if (l.offPeakTokens() != null && (l.tokens() == null || l.offPeakTokens() < 0 || l.offPeakTokens() > l.tokens())) {
-                    problems.add("lines[" + i + "].off_peak_tokens must be a share of tokens (0 to tokens)");
-                } else if (l.buckets() != null && l.buckets().stream().anyMatch(b -> b.tokens() < 0 || b.from() == null || b.to() == null || !b.to().isAfter(b.from()))) {
-                    problems.add("lines[" + i + "].buckets need from < to and tokens >= 0");
+                    problems.add(InvalidField.body(at + "/off_peak_tokens", "range", "lines[" + i + "].off_peak_tokens must be a share of tokens (0 to tokens)"));
+                } else if (l.buckets() != null && l.buckets().size() > MAX_BUCKETS_PER_LINE) {
+                    problems.add(InvalidField.body(at + "/buckets", "size", "lines[" + i + "] has more than " + MAX_BUCKETS_PER_LINE + " buckets"));
+                } else if (l.buckets() != null) {
+                    for (int b = 0; b < l.buckets().size(); b++) {
+                        QuoteDtos.Bucket bucket = l.buckets().get(b);
+                        if (bucket == null || bucket.tokens() < 0 || bucket.from() == null || bucket.to() == null || !bucket.to().isAfter(bucket.from())) {
+                            problems.add(InvalidField.body(at + "/buckets/" + b, "order", "lines[" + i + "].buckets[" + b + "] needs from < to and tokens >= 0"));
+                            break;
+                        }
+                    }
                 }
+            }
+            if (buckets > MAX_BUCKETS) {
+                problems.add(InvalidField.body("/lines", "size", "a quote has at most " + MAX_BUCKETS + " buckets in all, not " + buckets));
             }
         }
         if (!problems.isEmpty()) {
-            throw new ApiException(CommonErrors.INVALID_REQUEST, String.join("; ", problems), Map.of("errors", problems));
+            throw ApiException.invalid(CommonErrors.INVALID_REQUEST, problems);
         }
     }
 }
