@@ -163,6 +163,18 @@ class AnthropicMessagesTest {
     }
 
     @Test
+    void aPlainMessageWithoutUsageIsMeteredByEstimate() throws Exception {
+        HttpResponse<String> response = post(tenantKey, """
+                {"model":"glm-5","max_tokens":25,"simulate":{"omit_usage":true},
+                 "messages":[{"role":"user","content":"no usage in this answer"}]}""");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        UsageEvent event = EmittedUsage.await(eventId(response));
+        assertThat(event.estimated()).isTrue();
+        assertThat(event.inputTokens()).isPositive();
+        assertThat(event.outputTokens()).isBetween(15L, 50L);
+    }
+
+    @Test
     void errorsAreInAnthropicsShape() throws Exception {
         assertAnthropicError(post("tm_wrong", "{}"), 401, "authentication_error");
         assertAnthropicError(post(tenantKey, "{\"model\":\"glm-5\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"),

@@ -168,6 +168,22 @@ class GatewayIntegrationTest {
         assertThat(event.estimated()).isFalse();
     }
 
+    /** A plain answer the upstream sent without usage was served unmetered; it is metered by estimate now. */
+    @Test
+    void aPlainAnswerWithoutUsageIsMeteredByEstimateMarkedEstimated() throws Exception {
+        HttpResponse<String> response = post("/v1/chat/completions", tenantKey, """
+                {"model":"deepseek-v3.2","max_tokens":30,"simulate":{"omit_usage":true},
+                 "messages":[{"role":"user","content":"an answer with no usage please"}]}""");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(JSON.readTree(response.body()).has("usage")).isFalse();
+
+        UsageEvent event = awaitEvent(UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()));
+        assertThat(event.estimated()).isTrue();
+        assertThat(event.status()).isEqualTo(UsageStatus.SUCCEEDED);
+        assertThat(event.inputTokens()).isPositive();
+        assertThat(event.outputTokens()).as("30 simulated words").isBetween(20L, 60L);
+    }
+
     @Test
     void aClientThatHangsUpMidStreamIsStillMeteredWithAnEstimate() throws Exception {
         HttpResponse<java.io.InputStream> response = stream("""
@@ -380,6 +396,118 @@ class GatewayIntegrationTest {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
                 .header("Authorization", "Bearer " + key).method(method, HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** "Invalid request content." said nothing: each broken field is named by JSON pointer, with its rule. */
+    @Test
+    void aBadRequestNamesEachFieldThatIsWrongAndTheRuleItBreaks() throws Exception {
+        HttpResponse<String> noCurrency = post("/api/v1/admin/tenants", ADMIN_KEY, "{\"name\":\"Acme\",\"billing_country\":\"de\"}");
+        assertThat(noCurrency.statusCode()).as(noCurrency.body()).isEqualTo(400);
+        JsonNode problem = JSON.readTree(noCurrency.body());
+        assertThat(problem.get("type").asString()).isEqualTo("https://tokenmeter.io/problems/invalid-request");
+        assertThat(problem.get("request_id").asString()).isNotBlank();
+        Map<String, String> rules = new java.util.TreeMap<>();
+        problem.get("errors").forEach(e -> rules.put(e.get("pointer").asString(), e.get("rule").asString()));
+        assertThat(rules).containsEntry("/currency", "not-blank").containsEntry("/billing_country", "pattern");
+        assertThat(problem.get("detail").asString()).contains("currency").contains("billing_country");
+
+        HttpResponse<String> wrongType = post("/api/v1/admin/tenants", ADMIN_KEY, "{\"name\":\"Acme\",\"billing_country\":\"DE\",\"currency\":\"EUR\",\"allowed_regions\":\"sg\"}");
+        assertThat(wrongType.statusCode()).as(wrongType.body()).isEqualTo(400);
+        assertThat(JSON.readTree(wrongType.body()).get("errors").get(0).get("pointer").asString()).isEqualTo("/allowed_regions");
+    }
+
+    /**
+     * What drove the gateway out of memory: a body of hundreds of MB. Its Content-Length alone gets 413 (nothing of
+     * it is sent here, so nothing can have been read), in each API's own error shape, and the next call is served.
+     */
+    @Test
+    void aBodyFarOverTheCapIsRefusedWith413BeforeItIsReadAndTheNextCallIsServed() throws Exception {
+        String openAi = rawRequestHead("/v1/chat/completions", "Authorization: Bearer " + tenantKey, 400_000_000L);
+        assertThat(openAi).startsWith("HTTP/1.1 413");
+        assertThat(JSON.readTree(openAi.substring(openAi.indexOf("\r\n\r\n") + 4)).get("error").get("code").asString())
+                .isEqualTo("request_too_large");
+        String anthropic = rawRequestHead("/v1/messages", "x-api-key: " + tenantKey, 400_000_000L);
+        assertThat(anthropic).startsWith("HTTP/1.1 413");
+        assertThat(JSON.readTree(anthropic.substring(anthropic.indexOf("\r\n\r\n") + 4)).get("error").get("type").asString())
+                .isEqualTo("request_too_large");
+        String rest = rawRequestHead("/api/v1/admin/tenants", "Authorization: Bearer " + ADMIN_KEY, 2L << 20);
+        assertThat(rest).startsWith("HTTP/1.1 413").contains("application/problem+json").contains("https://tokenmeter.io/problems/payload-too-large");
+
+        assertThat(post("/v1/chat/completions", tenantKey, chat("deepseek-v3.2")).statusCode()).isEqualTo(200);
+    }
+
+    /** A chunked body states no length: it is read up to the cap (32 MB by default), then refused. */
+    @Test
+    void aChunkedBodyOverTheCapIsRefusedOnceItPassesTheCap() throws Exception {
+        long size = (32L << 20) + (512 << 10);
+        java.io.InputStream body = new java.io.InputStream() {
+            long left = size;
+
+            @Override
+            public int read() {
+                return left-- > 0 ? ' ' : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = (int) Math.min(len, left);
+                java.util.Arrays.fill(b, off, off + n, (byte) ' ');
+                left -= n;
+                return n;
+            }
+        };
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port")
+                        + "/v1/chat/completions")).header("Authorization", "Bearer " + tenantKey).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertOpenAiError(response, 413, "request_too_large");
+        assertThat(post("/v1/chat/completions", tenantKey, chat("deepseek-v3.2")).statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * Sends a request's head announcing {@code contentLength} bytes and none of them; returns the response, its body
+     * de-chunked. The server must answer without the body, or this times out.
+     */
+    private String rawRequestHead(String path, String authorization, long contentLength) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", Integer.parseInt(environment.getProperty("local.server.port")))) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n" + authorization
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + contentLength + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
+            StringBuilder head = new StringBuilder();
+            String line;
+            while (!(line = asciiLine(in)).isEmpty()) {
+                head.append(line).append("\r\n");
+            }
+            String headers = head.toString().toLowerCase(java.util.Locale.ROOT);
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            if (headers.contains("transfer-encoding: chunked")) {
+                int length;
+                while ((length = Integer.parseInt(asciiLine(in).trim(), 16)) > 0) {
+                    body.write(in.readNBytes(length));
+                    asciiLine(in);
+                }
+            } else {
+                java.util.regex.Matcher length = java.util.regex.Pattern.compile("content-length: (\\d+)").matcher(headers);
+                body.write(in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0));
+            }
+            return head + "\r\n" + body.toString(java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String asciiLine(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            if (c != '\r') {
+                line.append((char) c);
+            }
+        }
+        return line.toString();
     }
 
     private static String chat(String model) {

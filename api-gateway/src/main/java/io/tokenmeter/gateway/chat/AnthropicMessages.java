@@ -60,6 +60,19 @@ record AnthropicMessages(String anthropicVersion, String anthropicBeta) implemen
         return systemTokens + estimator.promptTokens(request.path("messages"));
     }
 
+    /** Text, thinking and tool-use input of every content block. */
+    @Override
+    public String answerText(JsonNode answer) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode block : answer.path("content")) {
+            text.append(block.path("text").asString("")).append(block.path("thinking").asString(""));
+            if (block.has("input")) {
+                text.append(block.path("name").asString("")).append(JSON.writeValueAsString(block.get("input")));
+            }
+        }
+        return text.toString();
+    }
+
     @Override
     public OutputFields outputFields() {
         return OutputFields.ANTHROPIC;

@@ -31,6 +31,9 @@ interface ModelApi {
     /** The prompt's tokens, estimated, for a stream cut short before the upstream reported them. */
     long estimatePromptTokens(TokenEstimator estimator, JsonNode request);
 
+    /** Everything a plain (non-streamed) answer generated, as text: for an estimate when it reports no usage. */
+    String answerText(JsonNode answer);
+
     /** The request fields that bound (or multiply) the output an upstream may generate. */
     OutputFields outputFields();
 

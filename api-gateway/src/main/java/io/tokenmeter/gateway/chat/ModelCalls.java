@@ -26,6 +26,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -82,10 +83,6 @@ class ModelCalls {
         } catch (OutputFields.Invalid invalid) {
             return api.error(HttpStatus.BAD_REQUEST, "invalid_request_error", "invalid_value", invalid.field, invalid.getMessage());
         }
-        if (spooling.cannotRecord()) {
-            return api.error(HttpStatus.SERVICE_UNAVAILABLE, "api_error", "usage_recording_unavailable", null,
-                    "Usage cannot be recorded right now, so the call is refused rather than served unmetered; retry shortly.");
-        }
         List<ResolvedRoute> routes = router.routes(model);
         if (routes.isEmpty()) {
             return api.error(HttpStatus.NOT_FOUND, "invalid_request_error", "model_not_found", "model",
@@ -102,6 +99,20 @@ class ModelCalls {
                     "The model '" + model + "' is served only in " + speaking.stream().map(ResolvedRoute::region).distinct().toList()
                             + ", and this tenant allows only " + key.allowedRegions().replace(",", ", ") + ".");
         }
+        SpoolingSender.Admission recording = spooling.admit();
+        if (recording == null) {
+            return api.error(HttpStatus.SERVICE_UNAVAILABLE, "api_error", "usage_recording_unavailable", null,
+                    "Usage cannot be recorded right now, so the call is refused rather than served unmetered; retry shortly.");
+        }
+        try (recording) {
+            return admitted(api, request, streaming, caller, requestId, key, allowed, output, recording, servletResponse);
+        }
+    }
+
+    /** A call whose usage can be recorded: its budgets are held, then its routes called. */
+    private ResponseEntity<?> admitted(ModelApi api, ObjectNode request, boolean streaming, Caller caller, String requestId, ActiveKey key,
+                                       List<ResolvedRoute> allowed, OutputBound output, SpoolingSender.Admission recording,
+                                       HttpServletResponse servletResponse) {
         CallBudgets.Hold hold;
         try {
             // an upper bound of the prompt's tokens: each token of the providers' byte-level tokenizers covers at
@@ -112,23 +123,28 @@ class ModelCalls {
             return api.error(HttpStatus.valueOf(r.status()), r.type(), r.code(), null, r.message());
         }
         try {
-            return callRoutes(api, request, streaming, caller, requestId, allowed, hold, servletResponse);
+            return callRoutes(api, request, streaming, new Metering(caller, requestId, hold, recording), allowed, servletResponse);
         } finally {
             hold.settle();
         }
     }
 
     /** The admitted call itself: the first allowed route that answers, its answer relayed and every attempt metered. */
-    private ResponseEntity<?> callRoutes(ModelApi api, ObjectNode request, boolean streaming, Caller caller, String requestId,
-                                         List<ResolvedRoute> allowed, CallBudgets.Hold hold, HttpServletResponse servletResponse) {
+    /** Who a call's usage is billed to, and where its tokens are held and recorded: one per call, for every attempt. */
+    private record Metering(Caller caller, String requestId, CallBudgets.Hold hold, SpoolingSender.Admission recording) {
+    }
+
+    private ResponseEntity<?> callRoutes(ModelApi api, ObjectNode request, boolean streaming, Metering metering,
+                                         List<ResolvedRoute> allowed, HttpServletResponse servletResponse) {
+        String requestId = metering.requestId();
         long started = System.nanoTime();
         if (streaming) {
-            Attempt<InputStream> attempt = firstAnswer(api, allowed, request, requestId, caller, hold,
+            Attempt<InputStream> attempt = firstAnswer(api, allowed, request, metering,
                     (route, body) -> upstream.stream(api, route, body, requestId));
             return attempt.response() == null ? attempt.failure()
-                    : stream(api, caller, attempt.route(), request, requestId, attempt.response(), started, hold, servletResponse);
+                    : stream(api, metering, attempt.route(), request, attempt.response(), started, servletResponse);
         }
-        Attempt<byte[]> attempt = firstAnswer(api, allowed, request, requestId, caller, hold,
+        Attempt<byte[]> attempt = firstAnswer(api, allowed, request, metering,
                 (route, body) -> upstream.send(api, route, body, requestId));
         if (attempt.response() == null) {
             return attempt.failure();
@@ -138,7 +154,14 @@ class ModelCalls {
         Duration latency = Duration.ofNanos(System.nanoTime() - started);
         recordLatency(route, Integer.toString(answer.statusCode()), latency);
         boolean ok = answer.statusCode() >= 200 && answer.statusCode() < 300;
-        UUID eventId = meter(hold, caller, route, tokensOf(answer.body()), ok ? UsageStatus.SUCCEEDED : UsageStatus.FAILED, requestId, latency);
+        TokenUsage tokens = reportedUsage(answer.body());
+        boolean estimated = ok && tokens == null; // an answer served is billed: counted here when the upstream did not say
+        if (estimated) {
+            tokens = estimatePlain(api, request, answer.body());
+            meters.counter("tokenmeter.gateway.usage_estimated", "model", route.model(), "reason", "no_usage_reported").increment();
+        }
+        UUID eventId = meter(metering, route, tokens == null ? TokenUsage.NONE : tokens, estimated,
+                ok ? UsageStatus.SUCCEEDED : UsageStatus.FAILED, latency);
 
         ResponseEntity.BodyBuilder response = ResponseEntity.status(answer.statusCode())
                 .contentType(answer.headers().firstValue("Content-Type").map(MediaType::parseMediaType).orElse(MediaType.APPLICATION_JSON));
@@ -162,8 +185,9 @@ class ModelCalls {
      * moves on after a connect error, a timeout or a 5xx, which happen before any token reaches the client. A
      * failed attempt that reports tokens is metered too: the provider charges for it.
      */
-    private <T> Attempt<T> firstAnswer(ModelApi api, List<ResolvedRoute> routes, ObjectNode request, String requestId,
-                                       Caller caller, CallBudgets.Hold hold, UpstreamCall<T> call) {
+    private <T> Attempt<T> firstAnswer(ModelApi api, List<ResolvedRoute> routes, ObjectNode request, Metering metering,
+                                       UpstreamCall<T> call) {
+        String requestId = metering.requestId();
         ResponseEntity<?> failure = null;
         for (int i = 0; i < routes.size(); i++) {
             ResolvedRoute route = routes.get(i);
@@ -176,7 +200,7 @@ class ModelCalls {
                     return new Attempt<>(route, answer, null);
                 }
                 upstreamError(route, "5xx");
-                discard(answer, route, caller, requestId, hold, Duration.ofNanos(System.nanoTime() - started));
+                discard(answer, route, metering, Duration.ofNanos(System.nanoTime() - started));
                 failure = api.error(HttpStatus.BAD_GATEWAY, "api_error", "upstream_error", null,
                         "The provider serving " + route.model() + " in " + route.region() + " failed to answer.");
             } catch (HttpConnectTimeoutException | ConnectException e) {
@@ -204,14 +228,13 @@ class ModelCalls {
         return new Attempt<>(null, null, failure);
     }
 
-    private void discard(HttpResponse<?> answer, ResolvedRoute route, Caller caller, String requestId, CallBudgets.Hold hold,
-                         Duration latency) {
+    private void discard(HttpResponse<?> answer, ResolvedRoute route, Metering metering, Duration latency) {
         try {
             byte[] body = answer.body() instanceof InputStream in ? in.readAllBytes() : (byte[]) answer.body();
             if (answer.body() instanceof InputStream in) {
                 in.close();
             }
-            meter(hold, caller, route, tokensOf(body), UsageStatus.FAILED, requestId, latency);
+            meter(metering, route, tokensOf(body), false, UsageStatus.FAILED, latency);
         } catch (IOException ignored) {
             // an error body we could not read reported no usage we could bill
         }
@@ -222,12 +245,12 @@ class ModelCalls {
      * usage the upstream reports, or, when the stream is cut short before it, an estimate (what the upstream
      * reported of the prompt, else the prompt counted, plus the text streamed so far), marked estimated.
      */
-    private ResponseEntity<?> stream(ModelApi api, Caller caller, ResolvedRoute route, ObjectNode request, String requestId,
-                                     HttpResponse<InputStream> answer, long started, CallBudgets.Hold hold, HttpServletResponse response) {
+    private ResponseEntity<?> stream(ModelApi api, Metering metering, ResolvedRoute route, ObjectNode request,
+                                     HttpResponse<InputStream> answer, long started, HttpServletResponse response) {
         if (answer.statusCode() < 200 || answer.statusCode() >= 300) {
             try (InputStream error = answer.body()) {
                 byte[] bytes = error.readAllBytes();
-                meter(hold, caller, route, tokensOf(bytes), UsageStatus.FAILED, requestId, Duration.ofNanos(System.nanoTime() - started));
+                meter(metering, route, tokensOf(bytes), false, UsageStatus.FAILED, Duration.ofNanos(System.nanoTime() - started));
                 return ResponseEntity.status(answer.statusCode()).contentType(MediaType.APPLICATION_JSON).body(bytes);
             } catch (IOException e) {
                 upstreamError(route, "io");
@@ -259,17 +282,33 @@ class ModelCalls {
         }
         UsageStatus status = outcome.clientGone() ? UsageStatus.CANCELLED
                 : outcome.upstreamFailed() || !watcher.completed() ? UsageStatus.FAILED : UsageStatus.SUCCEEDED;
-        hold.charge(route, tokens);
-        usage.publish(eventId, caller, route, tokens, estimated, status, requestId, latency);
+        metering.hold().charge(route, tokens);
+        usage.publish(eventId, metering.caller(), route, tokens, estimated, status, metering.requestId(), latency, metering.recording());
         recordLatency(route, "stream", latency);
         return null; // the response has been written
     }
 
     /** One attempt's usage: emitted as a usage event and charged to the call's budget hold. */
-    private UUID meter(CallBudgets.Hold hold, Caller caller, ResolvedRoute route, TokenUsage tokens, UsageStatus status, String requestId,
-                       Duration latency) {
-        hold.charge(route, tokens);
-        return usage.publish(caller, route, tokens, status, requestId, latency);
+    private UUID meter(Metering metering, ResolvedRoute route, TokenUsage tokens, boolean estimated, UsageStatus status, Duration latency) {
+        metering.hold().charge(route, tokens);
+        return usage.publish(EventIds.newEventId(), metering.caller(), route, tokens, estimated, status, metering.requestId(), latency,
+                metering.recording());
+    }
+
+    /**
+     * A plain answer that reported no usage: the prompt counted, and everything the answer generated (the whole body
+     * when it is not JSON, which over-counts rather than under-counts); never zero when text came back.
+     */
+    private TokenUsage estimatePlain(ModelApi api, ObjectNode request, byte[] body) {
+        String text;
+        try {
+            JsonNode answer = JSON.readTree(body);
+            text = answer != null && answer.isObject() ? api.answerText(answer) : new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (JacksonException notJson) {
+            text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        long output = Math.max(estimator.count(text), text.isEmpty() ? 0 : 1);
+        return new TokenUsage(api.estimatePromptTokens(estimator, request), 0, 0, output, 0);
     }
 
     private TokenUsage estimate(ModelApi api, ObjectNode request, StreamWatcher watcher) {
@@ -284,6 +323,17 @@ class ModelCalls {
     private void recordLatency(ResolvedRoute route, String status, Duration latency) {
         Timer.builder("tokenmeter.gateway.upstream.latency").tag("model", route.model()).tag("provider", route.provider())
                 .tag("region", route.region()).tag("status", status).register(meters).record(latency);
+    }
+
+    /** The usage the answer reports; null when it has none (not JSON, or no usage object). */
+    private static TokenUsage reportedUsage(byte[] body) {
+        try {
+            JsonNode root = body == null || body.length == 0 ? null : JSON.readTree(body);
+            JsonNode reported = root == null ? null : root.get("usage");
+            return reported != null && reported.isObject() ? UsageNormalizer.normalize(reported) : null;
+        } catch (JacksonException notJson) {
+            return null;
+        }
     }
 
     private static TokenUsage tokensOf(byte[] body) {

@@ -48,6 +48,26 @@ record OpenAiChat(boolean clientAskedForUsage) implements ModelApi {
         return estimator.promptTokens(request.path("messages"));
     }
 
+    /** Each choice's content, reasoning and tool calls (their names and arguments are generated tokens too). */
+    @Override
+    public String answerText(JsonNode answer) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode choice : answer.path("choices")) {
+            JsonNode message = choice.path("message");
+            JsonNode content = message.path("content");
+            if (content.isString()) {
+                text.append(content.asString());
+            } else {
+                content.forEach(part -> text.append(part.path("text").asString("")));
+            }
+            text.append(message.path("reasoning_content").asString(""));
+            for (JsonNode call : message.path("tool_calls")) {
+                text.append(call.path("function").path("name").asString("")).append(call.path("function").path("arguments").asString(""));
+            }
+        }
+        return text.toString();
+    }
+
     @Override
     public OutputFields outputFields() {
         return OutputFields.OPENAI;

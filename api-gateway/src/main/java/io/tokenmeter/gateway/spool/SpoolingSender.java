@@ -44,11 +44,13 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
     private final MeterRegistry meters;
     private final ExecutorService spoolWriter = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean brokerDown;
+    private volatile String lastRefusal;
 
     SpoolingSender(KafkaTemplate<String, byte[]> kafka, SpoolProperties properties, MeterRegistry meters) throws IOException {
         this.kafka = kafka;
         this.meters = meters;
-        this.spool = new UsageSpool(properties.directory(), properties.maxBytes(), properties.fsyncEvery().toNanos());
+        this.spool = new UsageSpool(properties.directory(), properties.maxBytes(), properties.fsyncEvery().toNanos(),
+                properties.segmentBytes().toBytes(), properties.minFreeBytes().toBytes());
         Gauge.builder("tokenmeter.gateway.spool.depth", spool, UsageSpool::depthRecords).description("usage events waiting in the local spool").register(meters);
         Gauge.builder("tokenmeter.gateway.spool.bytes", spool, UsageSpool::depthBytes).baseUnit("bytes").register(meters);
         this.brokerDown = spool.depthRecords() > 0;
@@ -69,9 +71,57 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
         }
     }
 
-    public void send(String tenantId, byte[] event) {
+    /**
+     * A call's right to be served: while Kafka is down, the spool space its usage events will take, promised before
+     * the upstream is called; nothing to promise while Kafka takes events. Closed when the call is over.
+     */
+    public static final class Admission implements AutoCloseable {
+        static final Admission KAFKA = new Admission(null);
+
+        private final UsageSpool spool;
+        private boolean open = true;
+
+        private Admission(UsageSpool spool) {
+            this.spool = spool;
+        }
+
+        boolean reserved() {
+            return spool != null && open;
+        }
+
+        @Override
+        public void close() {
+            if (spool != null && open) {
+                open = false;
+                spool.release();
+            }
+        }
+    }
+
+    /**
+     * Admits a call whose usage can be recorded: at once while Kafka takes events, else with spool space promised
+     * to it; null when the spool cannot promise any (the disk is full, a write failed, the spool is at its maximum),
+     * and the call must be refused before its upstream is called.
+     */
+    public Admission admit() {
+        if (!brokerDown) {
+            return Admission.KAFKA;
+        }
+        if (spool.tryReserve()) {
+            return new Admission(spool);
+        }
+        meters.counter("tokenmeter.gateway.usage_events", "outcome", "refused_unrecordable").increment();
+        String why = spool.unwritable();
+        if (why != null && !why.equals(lastRefusal)) {
+            log.error("refusing model calls: Kafka is unreachable and the spool cannot take their usage ({})", why);
+            lastRefusal = why;
+        }
+        return null;
+    }
+
+    public void send(String tenantId, byte[] event, Admission recording) {
         if (brokerDown) {
-            toSpool(event);
+            toSpool(event, recording.reserved());
             return;
         }
         CompletableFuture<SendResult<String, byte[]>> sent;
@@ -80,7 +130,7 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
         } catch (RuntimeException e) {
             // without metadata the producer fails the send itself, after max.block.ms, instead of its future
             outage(e);
-            toSpool(event);
+            toSpool(event, recording.reserved());
             return;
         }
         sent.whenComplete((result, error) -> {
@@ -89,7 +139,8 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
                 return;
             }
             outage(error);
-            spoolWriter.execute(() -> toSpool(event)); // not on the producer's own thread: the append waits for an fsync
+            // not on the producer's own thread: the append waits for an fsync. The call is over, so no promised space
+            spoolWriter.execute(() -> toSpool(event, false));
         });
     }
 
@@ -101,9 +152,9 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
         brokerDown = true;
     }
 
-    private void toSpool(byte[] event) {
+    private void toSpool(byte[] event, boolean reserved) {
         try {
-            spool.append(event);
+            spool.append(event, reserved);
             meters.counter("tokenmeter.gateway.usage_events", "outcome", "spooled").increment();
         } catch (IOException e) {
             meters.counter("tokenmeter.gateway.usage_events", "outcome", "lost").increment();
@@ -112,9 +163,9 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
         }
     }
 
-    /** True when a call now could not have its usage recorded: the broker is down and the spool is full. */
+    /** True when a call now could not have its usage recorded: the broker is down and the spool cannot take records. */
     public boolean cannotRecord() {
-        return brokerDown && spool.isFull();
+        return brokerDown && spool.unwritable() != null;
     }
 
     public boolean brokerDown() {
@@ -132,9 +183,19 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
             return;
         }
         try {
-            spool.roll();
-            for (Path segment : spool.closedSegments()) {
-                List<byte[]> records = UsageSpool.read(segment);
+            spool.rollIfIdle(); // the segment being written is drained once the calls promised space in it are over
+            List<Path> closedSegments = spool.closedSegments();
+            if (closedSegments.isEmpty()) {
+                return; // nothing to send yet, so nothing shows whether Kafka is back
+            }
+            for (Path segment : closedSegments) {
+                UsageSpool.Segment content = UsageSpool.read(segment);
+                if (content.torn()) {
+                    meters.counter("tokenmeter.gateway.spool.torn_segments").increment();
+                    log.warn("spool segment {} ends in a torn record (a crash or a failed write mid-record); its {} whole records are replayed",
+                            segment.getFileName(), content.records().size());
+                }
+                List<byte[]> records = content.records();
                 List<CompletableFuture<SendResult<String, byte[]>>> sends = new ArrayList<>(records.size());
                 for (byte[] record : records) {
                     UsageEventCodec.Decoded decoded = UsageEventCodec.decode(record);
@@ -143,7 +204,7 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
                 }
                 kafka.flush();
                 CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
-                spool.delete(segment, records.size());
+                spool.delete(segment, content);
                 meters.counter("tokenmeter.gateway.usage_events", "outcome", "replayed").increment(records.size());
             }
             if (brokerDown) {

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * field: {@code {"status": 429}} answers with that error, {@code {"cached_tokens": 64}} reports a cache hit,
  * {@code {"cache_write_tokens": 32}} a cache write (Anthropic shape), {@code {"input_in_delta": true}} reports an
  * Anthropic stream's input only at its end,
- * {@code {"reasoning_tokens": 8}} reports reasoning, {@code {"delay_ms": 50}} waits first; when streaming,
+ * {@code {"reasoning_tokens": 8}} reports reasoning, {@code {"omit_usage": true}} answers a plain call without usage, {@code {"delay_ms": 50}} waits first; when streaming,
  * {@code {"token_delay_ms": 20}} paces the tokens and {@code {"die_after_tokens": 5}} drops the connection
  * after that many tokens, as a provider that crashes mid-stream.
  */
@@ -173,6 +173,9 @@ public final class UpstreamSimulator implements AutoCloseable {
                 } else {
                     ObjectNode body = message("msg_sim_" + requests.get(), model, "max_tokens", usage);
                     body.withArray("content").addObject().put("type", "text").put("text", text(completionTokens));
+                    if (simulate.path("omit_usage").asBoolean(false)) {
+                        body.remove("usage");
+                    }
                     respond(exchange, 200, body);
                 }
                 return;
@@ -194,7 +197,9 @@ public final class UpstreamSimulator implements AutoCloseable {
                 ObjectNode choice = choiceNodes.addObject().put("index", c).put("finish_reason", "length");
                 choice.putObject("message").put("role", "assistant").put("content", text(perChoice));
             }
-            body.set("usage", usage);
+            if (!simulate.path("omit_usage").asBoolean(false)) {
+                body.set("usage", usage);
+            }
             respond(exchange, 200, body);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
