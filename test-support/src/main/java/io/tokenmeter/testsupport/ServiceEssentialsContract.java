@@ -22,15 +22,31 @@ public abstract class ServiceEssentialsContract {
     @Autowired
     Environment environment;
 
+    /**
+     * The {@code Authorization} header a Prometheus scraper sends to this service; null where metrics are served on a
+     * port only the platform reaches (the services behind the gateway).
+     */
+    protected String metricsAuthorization() {
+        return null;
+    }
+
     private HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
-                .header("X-Request-Id", "req-from-the-caller-42").build(), HttpResponse.BodyHandlers.ofString());
+        return get(path, null);
+    }
+
+    protected HttpResponse<String> get(String path, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
+                .header("X-Request-Id", "req-from-the-caller-42");
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
     void exposesHealthPrometheusMetricsAndOpenApi() throws Exception {
         assertThat(get("/actuator/health").body()).contains("\"UP\"");
-        assertThat(get("/actuator/prometheus").body()).contains("jvm_memory_used_bytes");
+        assertThat(get("/actuator/prometheus", metricsAuthorization()).body()).contains("jvm_memory_used_bytes");
         assertThat(get("/v3/api-docs").body()).contains("\"openapi\"");
     }
 

@@ -1,0 +1,72 @@
+package io.tokenmeter.gateway.auth;
+
+import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.contracts.web.Problems;
+import io.tokenmeter.contracts.web.RequestIdFilter;
+import io.tokenmeter.gateway.keys.ActiveKey;
+import io.tokenmeter.gateway.keys.ApiKeys;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.Optional;
+
+/**
+ * The gateway is the one service that listens on a public port, so its actuator is closed there but for health
+ * (liveness and readiness, without details, for load balancers and orchestrators): metrics, Prometheus output and the
+ * rest take an admin key as a bearer token, which Prometheus sends with {@code authorization: {credentials: ...}}.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 18)
+class ManagementAccessFilter extends OncePerRequestFilter {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final ApiKeys keys;
+
+    ManagementAccessFilter(ApiKeys keys) {
+        this.keys = keys;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        String path = request.getRequestURI();
+        return !path.startsWith("/actuator") || path.equals("/actuator/health") || path.startsWith("/actuator/health/");
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String header = request.getHeader("Authorization");
+        Optional<ActiveKey> key = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? keys.authenticate(header.substring(7).strip()) : Optional.empty();
+        if (key.isEmpty()) {
+            refuse(request, response, Problems.of(CommonErrors.UNAUTHENTICATED, "the gateway's actuator takes an admin key: 'Authorization: Bearer <key>'"));
+            return;
+        }
+        if (key.get().role() != Role.ADMIN) {
+            refuse(request, response, Problems.of(CommonErrors.FORBIDDEN, "the gateway's actuator is for admin keys"));
+            return;
+        }
+        chain.doFilter(request, response);
+    }
+
+    private static void refuse(HttpServletRequest request, HttpServletResponse response, ProblemDetail problem) throws IOException {
+        problem.setInstance(URI.create(request.getRequestURI()));
+        problem.setProperty("request_id", RequestIdFilter.of(request));
+        response.setStatus(problem.getStatus());
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        JSON.writeValue(response.getOutputStream(), problem);
+    }
+}
