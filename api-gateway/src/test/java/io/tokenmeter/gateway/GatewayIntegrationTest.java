@@ -398,6 +398,65 @@ class GatewayIntegrationTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A leaked finance or admin key needed SQL to stop: staff keys are listed and revoked like tenant keys now. */
+    @Test
+    void staffKeysAreListedAndRevokedAtOnceAndAudited() throws Exception {
+        JsonNode finance = JSON.readTree(post("/api/v1/admin/api-keys", ADMIN_KEY, "{\"name\":\"leaky\",\"role\":\"FINANCE\"}").body());
+        String financeKey = finance.get("key").asString();
+        String financeId = finance.get("id").asString();
+        assertThat(get("/api/v1/billing/runs", financeKey).statusCode()).as("the key works").isNotIn(401, 403);
+
+        HttpResponse<String> listed = get("/api/v1/admin/api-keys", ADMIN_KEY);
+        assertThat(listed.statusCode()).isEqualTo(200);
+        JsonNode mine = null;
+        for (JsonNode k : JSON.readTree(listed.body())) {
+            assertThat(k.has("key")).isFalse();
+            assertThat(k.toString()).doesNotContain(financeKey).doesNotContain(io.tokenmeter.gateway.keys.ApiKeys.sha256(financeKey));
+            if (k.get("id").asString().equals(financeId)) {
+                mine = k;
+            }
+        }
+        assertThat(mine).isNotNull();
+        assertThat(mine.get("prefix").asString()).isEqualTo(financeKey.substring(0, 11));
+        assertThat(get("/api/v1/admin/api-keys", tenantKey).statusCode()).isEqualTo(403);
+        assertThat(get("/api/v1/admin/api-keys", financeKey).statusCode()).isEqualTo(403);
+
+        HttpResponse<String> revoked = send("DELETE", "/api/v1/admin/api-keys/" + financeId, ADMIN_KEY);
+        assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+        assertThat(JSON.readTree(revoked.body()).get("revoked_at").isNull()).isFalse();
+        assertThat(get("/api/v1/billing/runs", financeKey).statusCode()).as("refused from the next call").isEqualTo(401);
+        assertThat(send("DELETE", "/api/v1/admin/api-keys/" + tenantId, ADMIN_KEY).statusCode()).isEqualTo(404);
+        assertThat(get("/api/v1/admin/audit?entity=api_key&entity_id=" + financeId, ADMIN_KEY).body()).contains("\"revoke\"");
+    }
+
+    /** Guessing keys: an address that presented too many bad ones is held off, before any lookup; others are not. */
+    @Test
+    void anAddressThatPresentsManyBadKeysIsHeldOffAndOthersAreNot() throws Exception {
+        java.net.InetAddress guesser = java.net.InetAddress.getByName("127.0.0.2");
+        for (int i = 0; i < 20; i++) {
+            assertThat(rawGet(guesser, "/v1/models", "tm_guess" + i)).startsWith("HTTP/1.1 401");
+        }
+        String heldOff = rawGet(guesser, "/v1/models", "tm_guess-again");
+        assertThat(heldOff).startsWith("HTTP/1.1 429").containsIgnoringCase("retry-after").contains("too_many_failed_authentications");
+        assertThat(rawGet(guesser, "/v1/models", tenantKey)).as("a good key from that address waits too").startsWith("HTTP/1.1 429");
+        assertThat(rawGet(java.net.InetAddress.getByName("127.0.0.1"), "/v1/models", tenantKey)).startsWith("HTTP/1.1 200");
+    }
+
+    /** A GET from a chosen local address, so the gateway sees that client address; returns the status line and headers. */
+    private String rawGet(java.net.InetAddress from, String path, String key) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getByName("127.0.0.1"),
+                Integer.parseInt(environment.getProperty("local.server.port")), from, 0)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
+                    + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    private HttpResponse<String> get(String path, String key) throws Exception {
+        return send("GET", path, key);
+    }
+
     /** "Invalid request content." said nothing: each broken field is named by JSON pointer, with its rule. */
     @Test
     void aBadRequestNamesEachFieldThatIsWrongAndTheRuleItBreaks() throws Exception {

@@ -2,12 +2,14 @@ package io.tokenmeter.gateway.auth;
 
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.web.ApiError;
 import io.tokenmeter.contracts.web.CommonErrors;
 import io.tokenmeter.contracts.web.Problems;
 import io.tokenmeter.contracts.web.RequestIdFilter;
 import io.tokenmeter.gateway.chat.ModelApiErrors;
 import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.keys.ApiKeys;
+import io.tokenmeter.gateway.ratelimit.FailedAuthenticationLimiter;
 import io.tokenmeter.gateway.ratelimit.KeyRateLimiter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -41,13 +43,17 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
     private static final String ATTRIBUTE = ApiKeyAuthenticationFilter.class.getName() + ".caller";
     private static final String KEY_ATTRIBUTE = ApiKeyAuthenticationFilter.class.getName() + ".key";
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final ApiError TOO_MANY_FAILED_AUTHENTICATIONS = () -> new ApiError.Kind(HttpStatus.TOO_MANY_REQUESTS,
+            "too-many-failed-authentications", "Too many invalid API keys from this address");
 
     private final ApiKeys keys;
     private final KeyRateLimiter rateLimiter;
+    private final FailedAuthenticationLimiter failures;
 
-    ApiKeyAuthenticationFilter(ApiKeys keys, KeyRateLimiter rateLimiter) {
+    ApiKeyAuthenticationFilter(ApiKeys keys, KeyRateLimiter rateLimiter, FailedAuthenticationLimiter failures) {
         this.keys = keys;
         this.rateLimiter = rateLimiter;
+        this.failures = failures;
     }
 
     /** The authenticated caller of this request; set for every request that reached a handler. */
@@ -78,8 +84,20 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         boolean modelApi = request.getRequestURI().startsWith("/v1/");
+        OptionalLong heldOff = failures.blocked(request.getRemoteAddr());
+        if (heldOff.isPresent()) {
+            response.setHeader("Retry-After", Long.toString(heldOff.getAsLong()));
+            String message = "Too many invalid API keys from this address; retry after " + heldOff.getAsLong() + " s.";
+            if (modelApi) {
+                ModelApiErrors.write(request, response, HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", "too_many_failed_authentications", message);
+            } else {
+                problem(request, response, Problems.of(TOO_MANY_FAILED_AUTHENTICATIONS, message));
+            }
+            return;
+        }
         Optional<ActiveKey> key = keys.authenticate(presentedKey(request, modelApi));
         if (key.isEmpty()) {
+            failures.failed(request.getRemoteAddr());
             if (modelApi) {
                 ModelApiErrors.write(request, response, HttpStatus.UNAUTHORIZED, "invalid_request_error", "invalid_api_key",
                         ModelApiErrors.isAnthropic(request)

@@ -19,4 +19,11 @@ public interface ApiKeyRepository extends JpaRepository<ApiKey, String> {
     java.util.List<ApiKey> findAllByTenantIdOrderByCreatedAtAsc(String tenantId);
 
     Optional<ApiKey> findByIdAndTenantId(String id, String tenantId);
+
+    /** Finance and admin keys: they belong to no tenant. */
+    java.util.List<ApiKey> findAllByTenantIdIsNullOrderByCreatedAtAsc();
+
+    Optional<ApiKey> findByIdAndTenantIdIsNull(String id);
+
+    long countByRoleAndTenantIdIsNullAndRevokedAtIsNull(io.tokenmeter.contracts.identity.Role role);
 }

@@ -31,7 +31,8 @@ public class ApiKeys {
     }
 
     private final ApiKeyRepository keys;
-    private final Cache<String, Optional<ActiveKey>> cache;
+    /** Good keys only: a failed lookup is never cached, so a flood of made-up keys cannot evict the real ones. */
+    private final Cache<String, ActiveKey> cache;
 
     ApiKeys(ApiKeyRepository keys, KeyProperties properties) {
         this.keys = keys;
@@ -57,7 +58,14 @@ public class ApiKeys {
         if (presentedKey == null || !presentedKey.startsWith(KEY_PREFIX) || presentedKey.length() > 200) {
             return Optional.empty();
         }
-        return cache.get(sha256(presentedKey), keys::findActiveByHash);
+        String hash = sha256(presentedKey);
+        ActiveKey cached = cache.getIfPresent(hash);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        Optional<ActiveKey> found = keys.findActiveByHash(hash);
+        found.ifPresent(key -> cache.put(hash, key));
+        return found;
     }
 
     @Transactional
@@ -93,6 +101,36 @@ public class ApiKeys {
         });
         cache.invalidateAll();
         return key;
+    }
+
+    /** Finance and admin keys, by id and prefix, never hashes. */
+    public java.util.List<ApiKey> staffKeys() {
+        return keys.findAllByTenantIdIsNullOrderByCreatedAtAsc();
+    }
+
+    /**
+     * Revokes a finance or admin key, at once on this instance and within the cache TTL on the others. The last
+     * active admin key is kept: without it nobody could issue another.
+     */
+    @Transactional
+    public Optional<ApiKey> revokeStaffKey(String keyId) {
+        Optional<ApiKey> key = keys.findByIdAndTenantIdIsNull(keyId);
+        key.ifPresent(k -> {
+            if (k.getRevokedAt() == null && k.getRole() == Role.ADMIN && keys.countByRoleAndTenantIdIsNullAndRevokedAtIsNull(Role.ADMIN) <= 1) {
+                throw new LastAdminKey();
+            }
+            k.revoke();
+            keys.save(k);
+        });
+        cache.invalidateAll();
+        return key;
+    }
+
+    /** Revoking the only active admin key would lock every admin out. */
+    public static final class LastAdminKey extends RuntimeException {
+        LastAdminKey() {
+            super("this is the last active admin key; issue another admin key before revoking it", null, false, false);
+        }
     }
 
     /** After a change that affects many keys at once (a tenant suspended or restored). */

@@ -276,6 +276,29 @@ class TenantAdminController {
         return issued;
     }
 
+    @GetMapping("/api/v1/admin/api-keys")
+    @Operation(summary = "List the finance and admin keys by prefix (admin); hashes and clear keys are never shown")
+    List<KeyView> listStaffKeys(HttpServletRequest request) {
+        admin(request);
+        return keys.staffKeys().stream().map(KeyView::of).toList();
+    }
+
+    @DeleteMapping("/api/v1/admin/api-keys/{keyId}")
+    @Operation(summary = "Revoke a finance or admin key (admin): refused from the next call here, within the cache TTL elsewhere")
+    @Transactional
+    KeyView revokeStaffKey(@PathVariable String keyId, HttpServletRequest request) {
+        Caller admin = admin(request);
+        io.tokenmeter.gateway.keys.ApiKey key;
+        try {
+            key = keys.revokeStaffKey(keyId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no finance or admin key " + keyId));
+        } catch (ApiKeys.LastAdminKey last) {
+            throw new ApiException(CommonErrors.CONFLICT, last.getMessage());
+        }
+        KeyView revoked = KeyView.of(key);
+        audit.record(admin, "revoke", "api_key", keyId, null, revoked);
+        return revoked;
+    }
+
     private static Caller admin(HttpServletRequest request) {
         Caller caller = ApiKeyAuthenticationFilter.callerOf(request);
         if (!caller.is(Role.ADMIN)) {

@@ -8,6 +8,7 @@ public enum CommonErrors implements ApiError {
     FORBIDDEN(HttpStatus.FORBIDDEN, "forbidden", "Not allowed for this caller"),
     INVALID_REQUEST(HttpStatus.BAD_REQUEST, "invalid-request", "The request is not valid"),
     NOT_FOUND(HttpStatus.NOT_FOUND, "not-found", "No such resource"),
+    CONFLICT(HttpStatus.CONFLICT, "conflict", "The request conflicts with the current state"),
     INTERNAL(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error");
 
     private final Kind kind;
