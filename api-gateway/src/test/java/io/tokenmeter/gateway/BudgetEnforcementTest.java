@@ -412,6 +412,46 @@ class BudgetEnforcementTest {
         assertThat(webhookCalls).hasSize(3);
     }
 
+    /** The webhook made the gateway a scanner of its own network: private, loopback and metadata targets are refused. */
+    @Test
+    void aWebhookMustPointAtAPublicAddress() throws Exception {
+        for (String url : List.of("http://10.0.0.1/hook", "http://localhost:8080/actuator/prometheus", "http://169.254.169.254/latest/meta-data",
+                "http://[::1]:80/x", "http://100.64.0.1/", "http://192.168.1.1/", "http://0.0.0.0:5432/")) {
+            HttpResponse<String> response = http("PUT", "/api/v1/budgets/webhook", tenantKey, "{\"url\":\"" + url + "\"}");
+            assertThat(response.statusCode()).as(url + ": " + response.body()).isEqualTo(400);
+            JsonNode error = JSON.readTree(response.body()).get("errors").get(0);
+            assertThat(error.get("pointer").asString()).isEqualTo("/url");
+            assertThat(error.get("rule").asString()).isEqualTo("public-address");
+        }
+    }
+
+    /**
+     * The secret is sealed in the database (AES-GCM), and a webhook whose name resolves to a private address at delivery
+     * time (DNS rebinding, played here by rewriting the stored URL) is not called; the tenant sees an outcome word only.
+     */
+    @Test
+    void theSigningSecretIsSealedAtRestAndATargetThatTurnedPrivateIsNotCalled() throws Exception {
+        JsonNode hook = JSON.readTree(send("PUT", "/api/v1/budgets/webhook", tenantKey,
+                "{\"url\":\"http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook\"}", 200));
+        String secret = hook.get("secret").asString();
+        String stored = jdbc.queryForObject("SELECT secret FROM budget_webhook WHERE tenant_id = ?", String.class, tenantId);
+        assertThat(stored).startsWith("enc:v1:").doesNotContain(secret).doesNotContain(secret.substring(6));
+
+        jdbc.update("UPDATE budget_webhook SET url = 'http://10.255.255.1:9/hook' WHERE tenant_id = ?", tenantId);
+        int callsBefore = webhookCalls.size();
+        budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.01,\"thresholds\":[100]}", ADMIN_KEY);
+        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            JsonNode alerts = JSON.readTree(send("GET", "/api/v1/budgets/alerts", tenantKey, null, 200));
+            return alerts.size() == 1 && !alerts.get(0).get("deliveries").isEmpty();
+        });
+        JsonNode delivery = JSON.readTree(send("GET", "/api/v1/budgets/alerts", tenantKey, null, 200)).get(0).get("deliveries").get(0);
+        assertThat(delivery.get("outcome").asString()).isEqualTo("refused_target");
+        assertThat(delivery.has("status_class")).isFalse();
+        assertThat(delivery.toString()).doesNotContain("10.255.255.1").doesNotContain("Exception");
+        assertThat(webhookCalls).hasSize(callsBefore);
+    }
+
     private String budget(String body, String key) throws Exception {
         return JSON.readTree(send("POST", "/api/v1/budgets", key, body, 201)).get("id").asString();
     }

@@ -49,12 +49,17 @@ class BudgetAlerts {
     private final KafkaTemplate<String, byte[]> kafka;
     private final BudgetProperties.Alerts properties;
     private final HttpClient http;
+    private final WebhookTargets targets;
+    private final WebhookSecrets secrets;
 
     BudgetAlerts(JdbcClient jdbc, KafkaTemplate<String, byte[]> kafka, BudgetProperties properties) {
         this.jdbc = jdbc;
         this.kafka = kafka;
         this.properties = properties.alerts();
-        this.http = HttpClient.newBuilder().connectTimeout(this.properties.timeout()).build();
+        // no redirects: a public URL answering 302 to a private one would get round the address check
+        this.http = HttpClient.newBuilder().connectTimeout(this.properties.timeout()).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.targets = new WebhookTargets(this.properties.allowedHosts());
+        this.secrets = new WebhookSecrets(this.properties.secretKey());
     }
 
     @Scheduled(fixedDelayString = "${tokenmeter.gateway.budgets.alerts.poll-every:1s}")
@@ -121,28 +126,56 @@ class BudgetAlerts {
             return "NO_WEBHOOK";
         }
         Integer status = null;
-        String error = null;
-        try {
-            long timestamp = Instant.now().getEpochSecond();
-            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(hook.url())).timeout(properties.timeout())
-                    .header("Content-Type", "application/json")
-                    .header(SIGNATURE_HEADER, signature(hook.secret(), timestamp, body))
-                    .header("X-TokenMeter-Alert-Id", due.id().toString())
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.discarding());
-            status = response.statusCode();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            error = "interrupted";
-        } catch (Exception e) {
-            error = NestedExceptionUtils.getMostSpecificCause(e).toString();
+        String outcome;
+        java.util.Optional<String> refusal = targets.refusal(URI.create(hook.url())); // again: the name may resolve elsewhere now
+        if (refusal.isPresent()) {
+            outcome = "refused_target";
+            log.warn("webhook of alert {} not called: {}", due.id(), refusal.get());
+        } else {
+            try {
+                String secret = secrets.open(due.tenantId(), hook.secret());
+                if (!hook.secret().startsWith(WebhookSecrets.PREFIX) && secrets.configured()) { // stored in clear by an earlier version
+                    jdbc.sql("UPDATE budget_webhook SET secret = ? WHERE tenant_id = ? AND secret = ?")
+                            .params(secrets.seal(due.tenantId(), secret), due.tenantId(), hook.secret()).update();
+                }
+                long timestamp = Instant.now().getEpochSecond();
+                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(hook.url())).timeout(properties.timeout())
+                        .header("Content-Type", "application/json")
+                        .header(SIGNATURE_HEADER, signature(secret, timestamp, body))
+                        .header("X-TokenMeter-Alert-Id", due.id().toString())
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.discarding());
+                status = response.statusCode();
+                outcome = status >= 200 && status < 300 ? "delivered" : "http_error";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                outcome = "interrupted";
+            } catch (Exception e) {
+                outcome = outcomeOf(e);
+                log.info("webhook of alert {} attempt {}: {}", due.id(), attempt, NestedExceptionUtils.getMostSpecificCause(e).toString());
+            }
         }
         jdbc.sql("INSERT INTO webhook_delivery (alert_id, attempt, url, status_code, error) VALUES (?, ?, ?, ?, ?)")
-                .params(due.id(), attempt, hook.url(), status, error).update();
+                .params(due.id(), attempt, hook.url(), status, outcome).update();
         if (status != null && status >= 200 && status < 300) {
             return "DELIVERED";
         }
-        log.info("webhook of alert {} attempt {} failed: {}", due.id(), attempt, status != null ? "HTTP " + status : error);
+        log.info("webhook of alert {} attempt {} failed: {}", due.id(), attempt, status != null ? "HTTP " + status : outcome);
         return attempt >= properties.maxAttempts() ? "FAILED" : "PENDING";
+    }
+
+    /** A failed attempt as one word a tenant may see; the exception's own text stays in the gateway's log. */
+    private static String outcomeOf(Exception e) {
+        Throwable cause = NestedExceptionUtils.getMostSpecificCause(e);
+        if (cause instanceof java.net.http.HttpConnectTimeoutException || cause instanceof java.net.ConnectException) {
+            return "connect_failed";
+        }
+        if (cause instanceof java.net.http.HttpTimeoutException) {
+            return "timeout";
+        }
+        if (cause instanceof javax.net.ssl.SSLException) {
+            return "tls_failed";
+        }
+        return "io_failed";
     }
 
     /**

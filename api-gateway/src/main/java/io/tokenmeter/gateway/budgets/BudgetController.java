@@ -6,6 +6,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.money.MinorUnits;
+import io.tokenmeter.contracts.web.ApiError;
 import io.tokenmeter.contracts.web.ApiException;
 import io.tokenmeter.contracts.web.InvalidField;
 import io.tokenmeter.contracts.web.CommonErrors;
@@ -88,7 +89,12 @@ class BudgetController {
     record Period(Instant start, Instant end) {
     }
 
-    record Delivery(int attempt, Instant at, @JsonProperty("status_code") Integer statusCode, String error) {
+    /**
+     * One attempt, as its tenant may see it: the class of the answer ({@code 2xx} ... {@code 5xx}) and an outcome
+     * word, never the exact status or the exception's text (which made the webhook a scanner with an oracle).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Delivery(int attempt, Instant at, @JsonProperty("status_class") String statusClass, String outcome) {
     }
 
     record AlertView(@JsonProperty("alert_id") UUID alertId, @JsonProperty("budget_id") String budgetId,
@@ -101,11 +107,18 @@ class BudgetController {
     private final Budgets budgets;
     private final JdbcClient jdbc;
     private final AdminAudit audit;
+    private final WebhookTargets targets;
+    private final WebhookSecrets secrets;
 
-    BudgetController(Budgets budgets, JdbcClient jdbc, AdminAudit audit) {
+    private static final ApiError WEBHOOKS_UNAVAILABLE = () -> new ApiError.Kind(HttpStatus.SERVICE_UNAVAILABLE,
+            "webhooks-unavailable", "Webhooks cannot be set on this gateway");
+
+    BudgetController(Budgets budgets, JdbcClient jdbc, AdminAudit audit, BudgetProperties properties) {
         this.budgets = budgets;
         this.jdbc = jdbc;
         this.audit = audit;
+        this.targets = new WebhookTargets(properties.alerts().allowedHosts());
+        this.secrets = new WebhookSecrets(properties.alerts().secretKey());
     }
 
     @PostMapping("/api/v1/budgets")
@@ -223,6 +236,12 @@ class BudgetController {
         if (url.getScheme() == null || !List.of("http", "https").contains(url.getScheme().toLowerCase(Locale.ROOT)) || url.getHost() == null) {
             throw ApiException.invalid(InvalidField.body("/url", "http-url", "the webhook must be an http or https URL with a host"));
         }
+        targets.refusal(url).ifPresent(why -> {
+            throw ApiException.invalid(InvalidField.body("/url", "public-address", "the webhook must be reachable on the internet: " + why));
+        });
+        if (!secrets.configured()) {
+            throw new ApiException(WEBHOOKS_UNAVAILABLE, "webhook signing secrets cannot be stored: the gateway has no TOKENMETER_WEBHOOK_SECRET_KEY");
+        }
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
         String secret = "whsec_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
@@ -230,7 +249,7 @@ class BudgetController {
                         INSERT INTO budget_webhook (tenant_id, url, secret, updated_by) VALUES (?, ?, ?, ?)
                         ON CONFLICT (tenant_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, updated_at = now(),
                                                               updated_by = excluded.updated_by""")
-                .params(tenantId, url.toString(), secret, caller.keyId()).update();
+                .params(tenantId, url.toString(), secrets.seal(tenantId, secret), caller.keyId()).update();
         audit.record(caller, "set_webhook", "budget_webhook", tenantId, null, Map.of("url", url.toString()));
         return new WebhookView(tenantId, url.toString(), secret, BudgetAlerts.SIGNATURE_HEADER,
                 "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" with the secret>");
@@ -251,7 +270,7 @@ class BudgetController {
                 a.periodStart(), a.crossedAt(), a.publishedAt(), a.webhookState(),
                 jdbc.sql("SELECT attempt, at, status_code, error FROM webhook_delivery WHERE alert_id = ? ORDER BY attempt").param(a.alertId())
                         .query((rs, i) -> new Delivery(rs.getInt("attempt"), rs.getTimestamp("at").toInstant(),
-                                (Integer) rs.getObject("status_code"), rs.getString("error"))).list())).toList();
+                                rs.getObject("status_code") == null ? null : rs.getInt("status_code") / 100 + "xx", rs.getString("error"))).list())).toList();
     }
 
     private static Instant instant(Timestamp t) {

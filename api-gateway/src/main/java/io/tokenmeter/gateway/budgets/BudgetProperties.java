@@ -4,6 +4,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * @param enabled                whether model calls are checked against budgets at all
@@ -32,9 +33,15 @@ public record BudgetProperties(@DefaultValue("true") boolean enabled,
      * @param firstRetry   the wait after the first failed webhook delivery; it doubles each time, up to {@code maxRetryWait}
      * @param maxAttempts  webhook attempts before the delivery is given up as FAILED
      * @param timeout      one webhook call's time limit
+     * @param allowedHosts webhook hosts exempt from the public-address rule (local development: 127.0.0.1, localhost)
+     * @param secretKey    the AES-256 key (32 bytes, base64) that seals webhook signing secrets at rest
      */
     public record Alerts(@DefaultValue("1s") Duration pollEvery, @DefaultValue("2s") Duration firstRetry,
                          @DefaultValue("10m") Duration maxRetryWait, @DefaultValue("8") int maxAttempts,
-                         @DefaultValue("5s") Duration timeout) {
+                         @DefaultValue("5s") Duration timeout, List<String> allowedHosts, String secretKey) {
+
+        public Alerts {
+            allowedHosts = allowedHosts == null ? List.of() : allowedHosts.stream().filter(h -> !h.isBlank()).toList();
+        }
     }
 }
