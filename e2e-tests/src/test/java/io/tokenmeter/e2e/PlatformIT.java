@@ -54,8 +54,48 @@ class PlatformIT {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-        stack = LocalStack.start(new StackConfig(home, state, StackConfig.Ports.free(),
-                SharedInfrastructure.kafkaBootstrapServers(), SharedInfrastructure.postgres()));
+        Path demoEnv = state.resolve("demo.env");
+        Thread watcher = Thread.ofVirtual().start(() -> watchDemoEnv(demoEnv));
+        try {
+            stack = LocalStack.start(new StackConfig(home, state, StackConfig.Ports.free(),
+                    SharedInfrastructure.kafkaBootstrapServers(), SharedInfrastructure.postgres()));
+        } finally {
+            watcher.join(Duration.ofSeconds(10));
+            watcher.interrupt();
+        }
+    }
+
+    /** What demo.env held, and what its tenant's first budgeted call would have met, the moment it appeared. */
+    private static volatile java.util.Map<String, String> demoEnvAtFirstSight;
+    private static volatile int rateCardStatusAtFirstSight;
+
+    private static void watchDemoEnv(Path file) {
+        try {
+            while (!Files.exists(file)) {
+                Thread.sleep(10);
+            }
+            java.util.Map<String, String> values = new java.util.HashMap<>();
+            for (String line : Files.readAllLines(file)) {
+                int eq = line.indexOf('=');
+                if (!line.startsWith("#") && eq > 0) {
+                    values.put(line.substring(0, eq), line.substring(eq + 1).replace("'", ""));
+                }
+            }
+            demoEnvAtFirstSight = values;
+            rateCardStatusAtFirstSight = HTTP.send(HttpRequest.newBuilder(URI.create(values.get("GATEWAY_URL") + "/api/v1/rating/rate-card"))
+                    .header("Authorization", "Bearer " + values.get("TENANT_API_KEY")).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        } catch (Exception e) {
+            rateCardStatusAtFirstSight = -1;
+        }
+    }
+
+    /** "TokenMeter is running" came before the demo prices were in force, and demo.env before the tenants existed. */
+    @Test
+    void demoEnvAppearsWholeOnlyOnceEverythingItPromisesWorks() {
+        assertThat(demoEnvAtFirstSight).as("demo.env was seen").isNotNull();
+        assertThat(demoEnvAtFirstSight).containsKeys("GATEWAY_URL", "ADMIN_API_KEY", "FINANCE_API_KEY", "TENANT_ID", "TENANT_API_KEY",
+                "TENANT_B_ID", "TENANT_B_API_KEY");
+        assertThat(rateCardStatusAtFirstSight).as("the demo prices were in force the moment demo.env appeared").isEqualTo(200);
     }
 
     @AfterAll

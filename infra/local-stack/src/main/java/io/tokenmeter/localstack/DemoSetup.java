@@ -22,26 +22,32 @@ import java.util.Map;
 
 /**
  * The demo installation: an admin key made before the gateway starts (the gateway learns only its hash),
- * then, through the gateway's own admin API, tenants A and B with a key each and a finance key. Everything
- * is written to {@code demo.env} and reused by the next start.
+ * then, through the gateway's own admin API, tenants A and B with a key each and a finance key, demo prices and a
+ * demo issuer. What it makes is kept in {@code launcher.env} as it is made (so a start that fails half-way reuses
+ * it), and {@code demo.env}, what users source, is written once, whole, when everything it promises works: a start
+ * removes it first, and {@link #publish} writes it atomically after the demo prices are in force.
  */
 public final class DemoSetup {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final java.time.Duration PRICES_IN_FORCE_TIMEOUT = java.time.Duration.ofSeconds(60);
 
     private final Path file;
+    private final Path published;
     private final Map<String, String> values = new LinkedHashMap<>();
 
-    private DemoSetup(Path file) {
+    private DemoSetup(Path file, Path published) {
         this.file = file;
+        this.published = published;
     }
 
-    /** Reads {@code demo.env}, creating the admin key and internal secret on first use. */
+    /** Reads what an earlier start made, creating the admin key and internal secret on first use; unpublishes demo.env. */
     public static DemoSetup load(Path state) throws IOException {
-        DemoSetup demo = new DemoSetup(state.resolve("demo.env"));
-        if (Files.exists(demo.file)) {
-            for (String line : Files.readAllLines(demo.file)) {
+        DemoSetup demo = new DemoSetup(state.resolve("launcher.env"), state.resolve("demo.env"));
+        Path source = Files.exists(demo.file) ? demo.file : demo.published; // installations of before launcher.env
+        if (Files.exists(source)) {
+            for (String line : Files.readAllLines(source)) {
                 int eq = line.indexOf('=');
                 if (!line.startsWith("#") && eq > 0) {
                     demo.values.put(line.substring(0, eq), line.substring(eq + 1).replace("'", ""));
@@ -50,8 +56,33 @@ public final class DemoSetup {
         }
         demo.values.putIfAbsent("ADMIN_API_KEY", "tm_" + random(32));
         demo.values.putIfAbsent("TOKENMETER_INTERNAL_SECRET", random(32));
+        demo.values.putIfAbsent("TOKENMETER_WEBHOOK_SECRET_KEY", Base64.getEncoder().encodeToString(randomBytes(32)));
         demo.save();
+        Files.deleteIfExists(demo.published); // until this start has made everything in it work again
         return demo;
+    }
+
+    /**
+     * Writes {@code demo.env} (atomically: a reader sees all of it or none) once the demo prices are in force, so that
+     * its first budgeted call is priced rather than refused; fails if they do not come into force in time.
+     */
+    public void publish(String gatewayUrl) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + PRICES_IN_FORCE_TIMEOUT.toNanos();
+        String why = "";
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> card = HTTP.send(HttpRequest.newBuilder(URI.create(gatewayUrl + "/api/v1/rating/rate-card"))
+                    .header("Authorization", "Bearer " + values.get("TENANT_API_KEY")).build(), HttpResponse.BodyHandlers.ofString());
+            if (card.statusCode() == 200 && !JSON.readTree(card.body()).path("rates").isEmpty()) {
+                Path temporary = published.resolveSibling("demo.env.tmp");
+                write(temporary);
+                Files.move(temporary, published, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                return;
+            }
+            why = card.statusCode() + " " + card.body();
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("demo setup: the demo prices did not come into force within " + PRICES_IN_FORCE_TIMEOUT.toSeconds()
+                + " s (rate card: " + why + ")");
     }
 
     public String get(String name) {
@@ -160,12 +191,16 @@ public final class DemoSetup {
     }
 
     private void save() throws IOException {
+        write(file);
+    }
+
+    private void write(Path target) throws IOException {
         StringBuilder out = new StringBuilder("# TokenMeter local stack: URLs and demo keys (shell syntax). Secret: do not commit.\n");
         values.forEach((k, v) -> out.append(k).append("='").append(v).append("'\n"));
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, out.toString(), StandardCharsets.UTF_8);
+        Files.createDirectories(target.getParent());
+        Files.writeString(target, out.toString(), StandardCharsets.UTF_8);
         try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException ignored) {
             // not a POSIX file system
         }
@@ -180,8 +215,12 @@ public final class DemoSetup {
     }
 
     private static String random(int bytes) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(bytes));
+    }
+
+    private static byte[] randomBytes(int bytes) {
         byte[] b = new byte[bytes];
         new SecureRandom().nextBytes(b);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        return b;
     }
 }

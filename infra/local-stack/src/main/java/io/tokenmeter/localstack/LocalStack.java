@@ -60,7 +60,7 @@ public final class LocalStack implements AutoCloseable {
         stopped.await();
     }
 
-    /** Starts everything and returns when the gateway answers and the demo tenants exist. */
+    /** Starts everything and returns when the gateway answers, the demo tenants exist and the demo prices are in force. */
     public static LocalStack start(StackConfig config) throws Exception {
         LocalStack stack = new LocalStack(config);
         try {
@@ -115,6 +115,7 @@ public final class LocalStack implements AutoCloseable {
             say(service + ": up at " + url(service) + " (log " + log(service) + ")");
         }
         demo.ensureTenants(gatewayUrl());
+        demo.publish(gatewayUrl()); // demo.env appears only now, whole, with the demo prices in force
     }
 
     private void startService(String service, String simulatorKey) throws IOException {
@@ -145,6 +146,8 @@ public final class LocalStack implements AutoCloseable {
                 env.put("UPSTREAM_SIMULATOR_API_KEY", simulatorKey);
                 env.put("TOKENMETER_BOOTSTRAP_ADMIN_KEY_SHA256", demo.adminKeySha256());
                 env.put("TOKENMETER_GATEWAY_SPOOL_DIRECTORY", config.state().resolve("spool").toString());
+                env.put("TOKENMETER_WEBHOOK_SECRET_KEY", demo.get("TOKENMETER_WEBHOOK_SECRET_KEY"));
+                env.put("TOKENMETER_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1,localhost"); // webhooks to a receiver on this machine
             }
             default -> {
             }
