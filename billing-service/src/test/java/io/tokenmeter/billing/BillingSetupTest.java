@@ -72,6 +72,20 @@ class BillingSetupTest {
         assertProblem(send("GET", "/api/v1/billing/profiles/ten_nobody", FINANCE, null), 404, "not-found");
     }
 
+    /** Spring's default gave up after ten quick tries and skipped the profile; it is retried until it is stored now. */
+    @Test
+    void aProfileThatCannotBeStoredIsRetriedUntilItIsNotSkipped() throws Exception {
+        String tenant = "ten_" + UUID.randomUUID();
+        jdbc.execute("ALTER TABLE billing_profile RENAME TO billing_profile_away"); // the store fails as if the database were gone
+        try {
+            publish(new TenantProfileChanged(tenant, "Late", "Late Ltd", "SG", null, "SGD", null, "ACTIVE", Instant.now()));
+            Thread.sleep(4000); // many more than ten tries' worth of the old handler
+        } finally {
+            jdbc.execute("ALTER TABLE billing_profile_away RENAME TO billing_profile");
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> send("GET", "/api/v1/billing/profiles/" + tenant, FINANCE, null).statusCode() == 200);
+    }
+
     @Test
     void theMostSpecificTaxRuleAppliesAndASaleWithoutOneIsAnError() throws Exception {
         String country = "SG";

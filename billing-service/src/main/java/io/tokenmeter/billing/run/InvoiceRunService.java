@@ -216,11 +216,21 @@ class InvoiceRunService implements ApplicationRunner {
         }
     }
 
+    /**
+     * Usage and quotes are fetched first, with no transaction open and no row locked, so a stalled metering or pricing
+     * holds no database connection and no lock (it fails this tenant at the call timeout); then one transaction locks
+     * the tenant's run row and, if the tenant is still pending, writes its draft.
+     */
     private void process(InvoiceRuns.Run run, String tenantId) {
         try {
+            if (!runs.isPending(run.id(), tenantId)) {
+                return; // a retry or another worker got there first
+            }
+            Draft draft = prepare(run, tenantId);
             tx.executeWithoutResult(status -> {
                 if (runs.lockPending(run.id(), tenantId)) {
-                    runs.invoiced(run.id(), tenantId, draft(run, tenantId));
+                    runs.invoiced(run.id(), tenantId, ledger.draft(draft.buyer(), draft.issuer(), draft.taxRule(), run.periodStart(),
+                            run.periodEnd(), draft.lines(), "run " + run.id(), run.id()));
                 }
             });
         } catch (RuntimeException e) {
@@ -231,7 +241,11 @@ class InvoiceRunService implements ApplicationRunner {
         }
     }
 
-    private UUID draft(InvoiceRuns.Run run, String tenantId) {
+    /** What a tenant's draft invoice is made of, gathered before its transaction. */
+    private record Draft(BillingProfile buyer, Issuer issuer, TaxRule taxRule, List<InvoiceLine> lines) {
+    }
+
+    private Draft prepare(InvoiceRuns.Run run, String tenantId) {
         BillingProfile buyer = profiles.find(tenantId)
                 .orElseThrow(() -> new RunFailure("no billing profile: the gateway has not published tenant " + tenantId + " on tenants.v1"));
         Issuer issuer = buyer.issuerId() != null
@@ -247,7 +261,7 @@ class InvoiceRunService implements ApplicationRunner {
         if (lines.isEmpty()) { // listed for late usage of a period no run covers: nothing to bill, and never a zero invoice
             throw new RunFailure("no billable usage in any run's period as of the cut-off");
         }
-        return ledger.draft(buyer, issuer, taxRule, run.periodStart(), run.periodEnd(), lines, "run " + run.id(), run.id());
+        return new Draft(buyer, issuer, taxRule, lines);
     }
 
     /**

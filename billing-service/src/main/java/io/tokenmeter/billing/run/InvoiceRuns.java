@@ -119,6 +119,11 @@ class InvoiceRuns {
                 .param("run", runId).query(String.class).list();
     }
 
+    boolean isPending(UUID runId, String tenantId) {
+        return jdbc.sql("SELECT count(*) FROM invoice_run_tenant WHERE run_id = :run AND tenant_id = :tenant AND status = 'pending'")
+                .param("run", runId).param("tenant", tenantId).query(Long.class).single() > 0;
+    }
+
     List<UUID> runsWithPendingTenants() {
         return jdbc.sql("SELECT DISTINCT run_id FROM invoice_run_tenant WHERE status = 'pending'").query(UUID.class).list();
     }

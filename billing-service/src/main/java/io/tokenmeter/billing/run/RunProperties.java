@@ -12,11 +12,13 @@ import java.time.Duration;
  *                 settle; keep this at least as long)
  * @param metering metering-service, for billable usage
  * @param pricing  pricing-service, for quotes
- * @param parallelism tenants drafted at once: each waits mostly on metering and pricing, and holds a database
- *                 connection meanwhile, so keep it below the connection pool (10)
+ * @param parallelism tenants drafted at once: each waits mostly on metering and pricing (with no database
+ *                 connection held meanwhile: usage and quotes are fetched before the tenant's transaction opens)
+ * @param callTimeout how long one call to metering or pricing may take, connecting included; a stalled service fails
+ *                 the tenant being drafted (retried alone later), not the run
  */
 @ConfigurationProperties("tokenmeter.billing.runs")
 record RunProperties(@DefaultValue("1h") Duration grace, @DefaultValue("5m") Duration settle,
                      @DefaultValue("http://127.0.0.1:8081") URI metering, @DefaultValue("http://127.0.0.1:8082") URI pricing,
-                     @DefaultValue("8") int parallelism) {
+                     @DefaultValue("8") int parallelism, @DefaultValue("30s") Duration callTimeout) {
 }

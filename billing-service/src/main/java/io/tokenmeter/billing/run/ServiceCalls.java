@@ -33,11 +33,15 @@ public class ServiceCalls {
 
     private final RunProperties properties;
     private final CallerHeaders callers;
-    private final RestClient http = RestClient.builder().requestFactory(new JdkClientHttpRequestFactory()).build();
+    private final RestClient http;
 
     ServiceCalls(RunProperties properties, CallerHeaders callers) {
         this.properties = properties;
         this.callers = callers;
+        JdkClientHttpRequestFactory requests = new JdkClientHttpRequestFactory(
+                java.net.http.HttpClient.newBuilder().connectTimeout(properties.callTimeout()).build());
+        requests.setReadTimeout(properties.callTimeout()); // a stalled metering or pricing fails the call, never hangs it
+        this.http = RestClient.builder().requestFactory(requests).build();
     }
 
     /** The tenants with usage that occurred in [from, to) and was ingested in [ingestedFrom, ingestedBefore). */
@@ -142,6 +146,9 @@ public class ServiceCalls {
                 // keep the body as it came
             }
             throw new ServiceCallException(e.getStatusCode().value() + " " + detail);
+        } catch (org.springframework.web.client.ResourceAccessException e) {
+            // unreachable or stalled past the call timeout: the tenant fails and is retried alone later
+            throw new ServiceCallException("no answer from metering or pricing: " + org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e));
         }
     }
 
