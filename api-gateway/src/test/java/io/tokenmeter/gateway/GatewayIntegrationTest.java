@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "spring.profiles.active=routingtest")
 @RealInfrastructure
@@ -66,6 +67,18 @@ class GatewayIntegrationTest {
         HttpResponse<String> key = post("/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY, "{\"name\":\"ci\"}");
         assertThat(key.statusCode()).as(key.body()).isEqualTo(201);
         tenantKey = JSON.readTree(key.body()).get("key").asString();
+    }
+
+    /** The audit log is append-only, like issued invoices, and the application's role cannot lift that. */
+    @Test
+    void theAuditLogIsAppendOnlyEvenForTheApplicationsOwnConnection() throws Exception {
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM admin_audit", Long.class)).isPositive();
+        for (String sql : List.of("UPDATE admin_audit SET actor = 'someone else'", "DELETE FROM admin_audit", "TRUNCATE admin_audit")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> jdbc.execute(sql)).as(sql).satisfies(e -> assertThat(
+                    org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e).getMessage()).containsAnyOf("append-only", "permission denied"));
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> jdbc.execute("ALTER TABLE admin_audit DISABLE TRIGGER admin_audit_no_change"))
+                .satisfies(e -> assertThat(org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e).getMessage()).contains("must be owner"));
     }
 
     @Test

@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -74,9 +75,13 @@ class SpoolDiskFullTest {
         broker = KafkaBroker.start(LIB, brokerDir, ports.kafka(), ports.kafkaController(), brokerDir.resolve("kafka.log"));
         TopicDefinitions.createMissing(broker.bootstrapServers());
         registry.add("spring.kafka.bootstrap-servers", () -> "127.0.0.1:" + ports.kafka());
-        tiny = TinyFilesystem.mount(Files.createTempDirectory("tokenmeter-tiny-disk"), "320k");
-        registry.add("tokenmeter.gateway.spool.directory", () -> tiny.resolve("spool").toString());
+        registry.add("tokenmeter.gateway.spool.directory", () -> tiny.resolve("spool").toString()); // mounted before the context starts
         simulator = SimulatedUpstreams.start(registry, ADMIN_KEY);
+    }
+
+    @BeforeAll
+    static void tinyDisk() throws Exception {
+        tiny = TinyFilesystem.mount(Files.createTempDirectory("tokenmeter-tiny-disk"), "320k");
     }
 
     @AfterAll
@@ -85,7 +90,9 @@ class SpoolDiskFullTest {
         if (broker != null) {
             broker.close();
         }
-        TinyFilesystem.unmount(tiny);
+        if (tiny != null) {
+            TinyFilesystem.unmount(tiny);
+        }
     }
 
     @Test

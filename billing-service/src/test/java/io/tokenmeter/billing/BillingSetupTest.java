@@ -1,11 +1,10 @@
 package io.tokenmeter.billing;
 
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.identity.CallerHeaders;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.tenants.TenantProfileChanged;
 import io.tokenmeter.testsupport.RealInfrastructure;
-import io.tokenmeter.testsupport.RealInfrastructureInitializer;
+import io.tokenmeter.testsupport.SignedCalls;
 import io.tokenmeter.testsupport.SharedInfrastructure;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -20,11 +19,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -42,7 +39,6 @@ class BillingSetupTest {
     static final Caller FINANCE = new Caller("key-finance", Role.FINANCE, null);
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final CallerHeaders CALLERS = new CallerHeaders(RealInfrastructureInitializer.TEST_SECRET, Clock.systemUTC());
 
     @Autowired
     Environment environment;
@@ -76,12 +72,12 @@ class BillingSetupTest {
     @Test
     void aProfileThatCannotBeStoredIsRetriedUntilItIsNotSkipped() throws Exception {
         String tenant = "ten_" + UUID.randomUUID();
-        jdbc.execute("ALTER TABLE billing_profile RENAME TO billing_profile_away"); // the store fails as if the database were gone
+        SharedInfrastructure.asOwner("billing_service", "ALTER TABLE billing_profile RENAME TO billing_profile_away"); // the store fails as if the database were gone
         try {
             publish(new TenantProfileChanged(tenant, "Late", "Late Ltd", "SG", null, "SGD", null, "ACTIVE", Instant.now()));
             Thread.sleep(4000); // many more than ten tries' worth of the old handler
         } finally {
-            jdbc.execute("ALTER TABLE billing_profile_away RENAME TO billing_profile");
+            SharedInfrastructure.asOwner("billing_service", "ALTER TABLE billing_profile_away RENAME TO billing_profile");
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> send("GET", "/api/v1/billing/profiles/" + tenant, FINANCE, null).statusCode() == 200);
     }
@@ -153,10 +149,6 @@ class BillingSetupTest {
     }
 
     private HttpResponse<String> send(String method, String path, Caller caller, String body) throws Exception {
-        String value = CALLERS.encode(caller);
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
-                .header(CallerHeaders.CALLER, value).header(CallerHeaders.SIGNATURE, CALLERS.sign(value)).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(SignedCalls.request("http://localhost:" + environment.getProperty("local.server.port"), method, path, caller, body), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -8,10 +8,9 @@ import io.tokenmeter.billing.issuer.Issuer;
 import io.tokenmeter.billing.profile.BillingProfile;
 import io.tokenmeter.billing.tax.TaxRule;
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.identity.CallerHeaders;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.testsupport.RealInfrastructure;
-import io.tokenmeter.testsupport.RealInfrastructureInitializer;
+import io.tokenmeter.testsupport.SignedCalls;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -23,11 +22,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.math.BigDecimal;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.Year;
 import java.time.ZoneOffset;
@@ -53,7 +50,6 @@ class InvoiceLedgerTest {
     static final Caller ADMIN = new Caller("key-admin", Role.ADMIN, null);
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final CallerHeaders CALLERS = new CallerHeaders(RealInfrastructureInitializer.TEST_SECRET, Clock.systemUTC());
     private static final Instant FEB = Instant.parse("2026-02-01T00:00:00Z");
     private static final Instant MAR = Instant.parse("2026-03-01T00:00:00Z");
     private static final TaxRule GST = new TaxRule(1, "SG", "SG", "any", "GST 9%", new BigDecimal("9"), "GST charged at 9%.");
@@ -75,6 +71,21 @@ class InvoiceLedgerTest {
         issuer = new Issuer(id, "TokenMeter Test Pte. Ltd.", "SG", "M90000000X", false);
         jdbc.update("INSERT INTO issuer (id, legal_name, country, tax_id, created_by) VALUES (?, ?, ?, ?, 'test')", id, issuer.legalName(),
                 issuer.country(), issuer.taxId());
+    }
+
+    /**
+     * The service's own database role owns nothing: the triggers that keep issued invoices, their lines and credit notes
+     * immutable can be neither disabled nor dropped through the application's connection.
+     */
+    @Test
+    void theApplicationsRoleCannotDisableOrDropTheImmutabilityTriggers() {
+        for (String sql : java.util.List.of("ALTER TABLE invoice DISABLE TRIGGER invoice_immutable", "DROP TRIGGER invoice_immutable ON invoice",
+                "ALTER TABLE invoice_line DISABLE TRIGGER ALL", "DROP TRIGGER credit_note_no_change ON credit_note",
+                "ALTER TABLE invoice OWNER TO CURRENT_USER", "CREATE TABLE sneaky (id int)")) {
+            assertThatThrownBy(() -> jdbc.execute(sql)).as(sql).satisfies(e -> assertThat(
+                    org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e).getMessage()).containsAnyOf("must be owner", "permission denied"));
+        }
+        assertThat(jdbc.queryForObject("SELECT current_user", String.class)).endsWith("_app");
     }
 
     @Test
@@ -285,9 +296,6 @@ class InvoiceLedgerTest {
     }
 
     private HttpRequest.Builder request(String method, String path, Caller caller, String body) {
-        String value = CALLERS.encode(caller);
-        return HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
-                .header(CallerHeaders.CALLER, value).header(CallerHeaders.SIGNATURE, CALLERS.sign(value)).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return SignedCalls.builder("http://localhost:" + environment.getProperty("local.server.port"), method, path, caller, body, "application/json");
     }
 }

@@ -4,11 +4,10 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.identity.CallerHeaders;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.tenants.TenantProfileChanged;
 import io.tokenmeter.testsupport.RealInfrastructure;
-import io.tokenmeter.testsupport.RealInfrastructureInitializer;
+import io.tokenmeter.testsupport.SignedCalls;
 import io.tokenmeter.testsupport.SharedInfrastructure;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -27,12 +26,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -61,7 +58,6 @@ class InvoiceRunFaultsTest {
     static final Caller FINANCE = new Caller("key-finance", Role.FINANCE, null);
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final CallerHeaders CALLERS = new CallerHeaders(RealInfrastructureInitializer.TEST_SECRET, Clock.systemUTC());
     private static final String OK = "ten_ok_" + UUID.randomUUID();
     private static final String STALLED = "ten_stalled_" + UUID.randomUUID();
     private static final CountDownLatch stallStarted = new CountDownLatch(1);
@@ -162,10 +158,6 @@ class InvoiceRunFaultsTest {
     }
 
     private HttpResponse<String> send(String method, String path, Caller caller, String body) throws Exception {
-        String value = CALLERS.encode(caller);
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
-                .header(CallerHeaders.CALLER, value).header(CallerHeaders.SIGNATURE, CALLERS.sign(value)).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(SignedCalls.request("http://localhost:" + environment.getProperty("local.server.port"), method, path, caller, body), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -10,7 +10,7 @@ import io.tokenmeter.contracts.usage.UsageEventCodec;
 import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.contracts.usage.UsageTopics;
 import io.tokenmeter.testsupport.RealInfrastructure;
-import io.tokenmeter.testsupport.RealInfrastructureInitializer;
+import io.tokenmeter.testsupport.SignedCalls;
 import io.tokenmeter.testsupport.SharedInfrastructure;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -35,7 +35,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -45,6 +44,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {"tokenmeter.metering.billing.settle=1s",
@@ -54,7 +54,6 @@ class MeteringIntegrationTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final CallerHeaders CALLERS = new CallerHeaders(RealInfrastructureInitializer.TEST_SECRET, Clock.systemUTC());
     private static final Instant HOUR = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(3, ChronoUnit.HOURS);
 
     private static KafkaProducer<byte[], byte[]> producer;
@@ -104,6 +103,16 @@ class MeteringIntegrationTest {
 
     double counted(String outcome) {
         return meters.counter("tokenmeter.metering.events", "outcome", outcome).count();
+    }
+
+    /** Raw events are append-only, and the application's role can neither disable that nor make tables of its own. */
+    @Test
+    void theApplicationsRoleCannotLiftTheRawEventsAppendOnlyRule() {
+        for (String sql : List.of("ALTER TABLE usage_event DISABLE TRIGGER usage_event_no_update", "DROP TRIGGER usage_event_no_update ON usage_event",
+                "CREATE TABLE usage_event_y2099m01 PARTITION OF usage_event FOR VALUES FROM ('2099-01-01') TO ('2099-02-01')")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> jdbc.execute(sql)).as(sql).satisfies(e -> assertThat(
+                    org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e).getMessage()).containsAnyOf("must be owner", "permission denied"));
+        }
     }
 
     @Test
@@ -171,7 +180,7 @@ class MeteringIntegrationTest {
     @Test
     void eventsThePostgresRefusesAreIsolatedAndDeadLetteredWhileTheirBatchIsStored() throws Exception {
         String tenant = "t-" + UUID.randomUUID();
-        jdbc.execute("ALTER TABLE usage_rollup_hourly ADD CONSTRAINT test_poison CHECK (model <> 'poison-model')");
+        SharedInfrastructure.asOwner("metering_service", "ALTER TABLE usage_rollup_hourly ADD CONSTRAINT test_poison CHECK (model <> 'poison-model')");
         double isolationsBefore = meters.counter("tokenmeter.metering.batch.isolations").count();
         try (KafkaConsumer<byte[], byte[]> dlt = deadLetterConsumer()) {
             List<ProducerRecordBytes> burst = new ArrayList<>();
@@ -211,7 +220,7 @@ class MeteringIntegrationTest {
             assertThat(reasons).anySatisfy(r -> assertThat(r).contains("SQLSTATE 23514").contains("test_poison"));
             assertThat(meters.counter("tokenmeter.metering.batch.isolations").count()).isGreaterThan(isolationsBefore);
         } finally {
-            jdbc.execute("ALTER TABLE usage_rollup_hourly DROP CONSTRAINT test_poison");
+            SharedInfrastructure.asOwner("metering_service", "ALTER TABLE usage_rollup_hourly DROP CONSTRAINT test_poison");
         }
         // and metering goes on
         String later = "t-" + UUID.randomUUID();
@@ -246,6 +255,34 @@ class MeteringIntegrationTest {
     private double totalLag() {
         return meters.find("tokenmeter.metering.consumer.lag").tag("topic", UsageTopics.USAGE_EVENTS).gauges().stream()
                 .mapToDouble(io.micrometer.core.instrument.Gauge::value).sum();
+    }
+
+    /**
+     * One shared secret signed "v1;ts;role;key;tenant" only: a captured header worked on any endpoint, and any service
+     * could sign as an admin. A signature now holds for its own method, path and body, and billing only as finance.
+     */
+    @Test
+    void aSignedCallerHoldsForItsOwnRequestAndEachCallerOnlyForItsOwnRoles() throws Exception {
+        Caller admin = new Caller("key-admin", Role.ADMIN, null);
+        CallerHeaders.Signed forUsage = SignedCalls.gatewayHeaders(admin, "GET", "/api/v1/usage", null);
+        assertThat(raw("GET", "/api/v1/usage?tenant_id=t-x&granularity=day", forUsage, null).statusCode()).isEqualTo(200);
+        String event = "{\"specversion\":\"1.0\",\"id\":\"x\",\"source\":\"//t\",\"type\":\"tokenmeter.usage.v1\",\"subject\":\"t-x\"}";
+        assertThat(raw("POST", "/api/v1/events", forUsage, event).statusCode()).as("replayed on another endpoint").isEqualTo(401);
+        CallerHeaders.Signed forEvent = SignedCalls.gatewayHeaders(admin, "POST", "/api/v1/events", "{}".getBytes(StandardCharsets.UTF_8));
+        assertThat(raw("POST", "/api/v1/events", forEvent, event).statusCode()).as("with another body").isEqualTo(401);
+
+        CallerHeaders.Signed billingAsAdmin = SignedCalls.billingHeaders(admin, "GET", "/api/v1/usage", null);
+        assertThat(raw("GET", "/api/v1/usage?tenant_id=t-x&granularity=day", billingAsAdmin, null).statusCode()).isEqualTo(401);
+        CallerHeaders.Signed billingAsFinance = SignedCalls.billingHeaders(new Caller("service:billing", Role.FINANCE, null), "GET",
+                "/api/v1/usage", null);
+        assertThat(raw("GET", "/api/v1/usage?tenant_id=t-x&granularity=day", billingAsFinance, null).statusCode()).isEqualTo(200);
+    }
+
+    private HttpResponse<String> raw(String method, String pathAndQuery, CallerHeaders.Signed signed, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(uri(pathAndQuery)).header(CallerHeaders.CALLER, signed.caller())
+                .header(CallerHeaders.SIGNATURE, signed.signature()).header("Content-Type", "application/cloudevents+json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -421,16 +458,11 @@ class MeteringIntegrationTest {
     }
 
     private HttpResponse<String> get(String path, Caller caller) throws Exception {
-        String value = CALLERS.encode(caller);
-        return HTTP.send(HttpRequest.newBuilder(uri(path)).header(CallerHeaders.CALLER, value)
-                .header(CallerHeaders.SIGNATURE, CALLERS.sign(value)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(SignedCalls.request("http://localhost:" + environment.getProperty("local.server.port"), "GET", path, caller, null), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> post(String path, String contentType, String body, Caller caller) throws Exception {
-        String value = CALLERS.encode(caller);
-        return HTTP.send(HttpRequest.newBuilder(uri(path)).header(CallerHeaders.CALLER, value)
-                .header(CallerHeaders.SIGNATURE, CALLERS.sign(value)).header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(SignedCalls.request("http://localhost:" + environment.getProperty("local.server.port"), "POST", path, caller, body, contentType), HttpResponse.BodyHandlers.ofString());
     }
 
     private static KafkaConsumer<byte[], byte[]> deadLetterConsumer() {

@@ -1,10 +1,9 @@
 package io.tokenmeter.pricing;
 
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.identity.CallerHeaders;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.testsupport.RealInfrastructure;
-import io.tokenmeter.testsupport.RealInfrastructureInitializer;
+import io.tokenmeter.testsupport.SignedCalls;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -13,11 +12,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
@@ -33,7 +30,6 @@ class PricingApiTest {
     static final Caller TENANT = new Caller("key-t", Role.TENANT, "tenant-a");
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final CallerHeaders CALLERS = new CallerHeaders(RealInfrastructureInitializer.TEST_SECRET, Clock.systemUTC());
 
     @Autowired
     Environment environment;
@@ -178,10 +174,6 @@ class PricingApiTest {
     }
 
     private HttpResponse<String> send(String method, String path, Caller caller, String body, String contentType) throws Exception {
-        String value = CALLERS.encode(caller);
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
-                .header(CallerHeaders.CALLER, value).header(CallerHeaders.SIGNATURE, CALLERS.sign(value)).header("Content-Type", contentType)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(SignedCalls.request("http://localhost:" + environment.getProperty("local.server.port"), method, path, caller, body, contentType), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -1,10 +1,9 @@
 package io.tokenmeter.pricing;
 
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.identity.CallerHeaders;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.testsupport.RealInfrastructure;
-import io.tokenmeter.testsupport.RealInfrastructureInitializer;
+import io.tokenmeter.testsupport.SignedCalls;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -12,11 +11,9 @@ import org.springframework.core.env.Environment;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -33,7 +30,6 @@ class QuoteApiTest {
     static final Caller ADMIN = new Caller("key-admin", Role.ADMIN, null);
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final CallerHeaders CALLERS = new CallerHeaders(RealInfrastructureInitializer.TEST_SECRET, Clock.systemUTC());
     // a period well in the future: its versions can still be created now
     static final Instant MONTH = LocalDate.now(ZoneOffset.UTC).plusMonths(2).withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
     static final Instant NEXT_MONTH = MONTH.atOffset(ZoneOffset.UTC).plusMonths(1).toInstant();
@@ -307,15 +303,10 @@ class QuoteApiTest {
     }
 
     private HttpResponse<String> get(String path, Caller caller) throws Exception {
-        String value = CALLERS.encode(caller);
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
-                .header(CallerHeaders.CALLER, value).header(CallerHeaders.SIGNATURE, CALLERS.sign(value)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(SignedCalls.request("http://localhost:" + environment.getProperty("local.server.port"), "GET", path, caller, null), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> send(String path, Caller caller, String body) throws Exception {
-        String value = CALLERS.encode(caller);
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
-                .header(CallerHeaders.CALLER, value).header(CallerHeaders.SIGNATURE, CALLERS.sign(value)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(SignedCalls.request("http://localhost:" + environment.getProperty("local.server.port"), "POST", path, caller, body), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -14,19 +14,28 @@ import java.util.Map;
  */
 public class RealInfrastructureInitializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
 
-    public static final String TEST_SECRET = "test-internal-secret-0123456789";
+    /** Key pairs made for this test JVM: the gateway's and billing's, as the local stack makes them per installation. */
+    static final String[] GATEWAY_KEYS = io.tokenmeter.contracts.identity.CallerHeaders.newKeyPair();
+    static final String[] BILLING_KEYS = io.tokenmeter.contracts.identity.CallerHeaders.newKeyPair();
 
     @Override
     public void initialize(ConfigurableApplicationContext context) {
         var env = context.getEnvironment();
         String database = env.getProperty("tokenmeter.test.database",
                 env.getProperty("spring.application.name", "tokenmeter").replace('-', '_'));
-        PostgresServer postgres = SharedInfrastructure.postgres();
+        // as in the local stack: the service connects as an application role that owns nothing, and its migrations run
+        // as the owner role, so a test sees the same privileges production has
+        PostgresServer.ServiceDatabase db = SharedInfrastructure.serviceDatabase(database);
         Map<String, Object> properties = new HashMap<>(Map.of(
-                "spring.datasource.url", postgres.ensureDatabase(database),
-                "spring.datasource.username", postgres.user(),
-                "spring.datasource.password", postgres.password(),
-                "tokenmeter.internal.secret", TEST_SECRET));
+                "spring.datasource.url", db.url(),
+                "spring.datasource.username", db.appUser(),
+                "spring.datasource.password", db.appPassword(),
+                "spring.flyway.user", db.ownerUser(),
+                "spring.flyway.password", db.ownerPassword(),
+                // each process signs with its own key; every service trusts the gateway's and billing's public keys
+                "tokenmeter.internal.private-key", "billing".equals(env.getProperty("tokenmeter.internal.name")) ? BILLING_KEYS[0] : GATEWAY_KEYS[0],
+                "tokenmeter.internal.callers.gateway.public-key", GATEWAY_KEYS[1],
+                "tokenmeter.internal.callers.billing.public-key", BILLING_KEYS[1]));
         // a test that stops and starts its own broker sets tokenmeter.test.own-kafka and spring.kafka.bootstrap-servers itself
         if (!env.getProperty("tokenmeter.test.own-kafka", Boolean.class, false)) {
             properties.put("spring.kafka.bootstrap-servers", SharedInfrastructure.kafkaBootstrapServers());

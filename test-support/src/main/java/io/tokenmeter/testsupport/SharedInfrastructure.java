@@ -48,6 +48,27 @@ public final class SharedInfrastructure {
         return postgres;
     }
 
+    private static final java.util.Map<String, PostgresServer.ServiceDatabase> DATABASES = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Passwords of this test JVM's database roles: made at random, never written anywhere. */
+    private static final String OWNER_PASSWORD = java.util.UUID.randomUUID().toString();
+    private static final String APP_PASSWORD = java.util.UUID.randomUUID().toString();
+
+    /** A service's database on the shared server, with its owner and application roles (see PostgresServer). */
+    public static synchronized PostgresServer.ServiceDatabase serviceDatabase(String name) {
+        return DATABASES.computeIfAbsent(name, n -> postgres().ensureServiceDatabase(n, OWNER_PASSWORD, APP_PASSWORD));
+    }
+
+    /** Runs DDL as a database's owner role, for a test that breaks a table on purpose (the application's role cannot). */
+    public static void asOwner(String database, String sql) {
+        PostgresServer.ServiceDatabase db = serviceDatabase(database);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.url(), db.ownerUser(), db.ownerPassword());
+             java.sql.Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
     private static String startKafka() {
         String configured = System.getenv("TOKENMETER_TEST_KAFKA_BOOTSTRAP_SERVERS");
         if (configured != null && !configured.isBlank()) {

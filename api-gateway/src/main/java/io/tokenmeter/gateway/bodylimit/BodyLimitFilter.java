@@ -2,15 +2,13 @@ package io.tokenmeter.gateway.bodylimit;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tokenmeter.contracts.web.ApiError;
+import io.tokenmeter.contracts.web.CachedBodyRequest;
 import io.tokenmeter.contracts.web.Problems;
 import io.tokenmeter.contracts.web.RequestIdFilter;
 import io.tokenmeter.gateway.chat.ModelApiErrors;
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -26,8 +24,9 @@ import java.net.URI;
 
 /**
  * Refuses a body over its path's limit ({@link BodyLimitProperties}) with 413 before it is held in memory: at once
- * when its {@code Content-Length} says so (nothing of it is read), else (chunked) as soon as the bytes read pass
- * the limit. Runs before authentication, so an anonymous body is bounded too.
+ * when its {@code Content-Length} says so (nothing of it is read), else as soon as the bytes read pass the limit. A
+ * REST call's body is read here whole (within its limit), so that the gateway can sign its hash for the service. Runs
+ * before authentication, so an anonymous body is bounded too.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 15)
@@ -73,18 +72,19 @@ class BodyLimitFilter extends OncePerRequestFilter {
             refuse(request, response, limit);
             return;
         }
-        if (request.getHeader("Transfer-Encoding") == null) {
-            chain.doFilter(request, response); // no body, or one whose stated length is within the limit
+        boolean restCall = request.getRequestURI().startsWith("/api/");
+        if (!restCall && request.getHeader("Transfer-Encoding") == null) {
+            chain.doFilter(request, response); // a model call with no body, or one whose stated length is within the limit
             return;
         }
-        // chunked: no length is stated, so the body is read here, at most one byte past the limit, before any
-        // handler sees it (a handler that hit the limit mid-read would already have answered for itself)
-        byte[] body = request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+        // a REST call's body is read here (the gateway signs its hash for the service); a chunked one states no length.
+        // Either is read at most one byte past the limit, before any handler sees it
+        byte[] body = CachedBodyRequest.read(request, limit);
         if (body.length > limit) {
             refuse(request, response, limit);
             return;
         }
-        chain.doFilter(new ReadRequest(request, body), response);
+        chain.doFilter(new CachedBodyRequest(request, body), response);
     }
 
     private void refuse(HttpServletRequest request, HttpServletResponse response, long limit) throws IOException {
@@ -102,62 +102,5 @@ class BodyLimitFilter extends OncePerRequestFilter {
         response.setStatus(problem.getStatus());
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         JSON.writeValue(response.getOutputStream(), problem);
-    }
-
-    /** A request whose body has been read already; handlers read it from memory. */
-    private static final class ReadRequest extends HttpServletRequestWrapper {
-        private final byte[] body;
-
-        ReadRequest(HttpServletRequest request, byte[] body) {
-            super(request);
-            this.body = body;
-        }
-
-        @Override
-        public long getContentLengthLong() {
-            return body.length;
-        }
-
-        @Override
-        public int getContentLength() {
-            return body.length;
-        }
-
-        @Override
-        public java.io.BufferedReader getReader() throws IOException {
-            String charset = getCharacterEncoding() == null ? "UTF-8" : getCharacterEncoding();
-            return new java.io.BufferedReader(new java.io.InputStreamReader(getInputStream(), charset));
-        }
-
-        @Override
-        public ServletInputStream getInputStream() {
-            java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(body);
-            return new ServletInputStream() {
-                @Override
-                public int read() {
-                    return in.read();
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) {
-                    return in.read(b, off, len);
-                }
-
-                @Override
-                public boolean isFinished() {
-                    return in.available() == 0;
-                }
-
-                @Override
-                public boolean isReady() {
-                    return true;
-                }
-
-                @Override
-                public void setReadListener(ReadListener listener) {
-                    throw new UnsupportedOperationException("the body has been read already");
-                }
-            };
-        }
     }
 }

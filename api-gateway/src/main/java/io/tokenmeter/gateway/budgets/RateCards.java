@@ -88,11 +88,11 @@ class RateCards {
     }
 
     private RateCard fetch(Caller caller, String currency) {
-        String header = callers.encode(caller);
-        HttpRequest request = HttpRequest.newBuilder(pricing.resolve("/api/v1/rating/rate-card?currency="
-                        + URLEncoder.encode(currency, StandardCharsets.UTF_8)))
+        URI uri = pricing.resolve("/api/v1/rating/rate-card?currency=" + URLEncoder.encode(currency, StandardCharsets.UTF_8));
+        CallerHeaders.Signed signed = callers.sign(caller, "GET", uri.getRawPath(), null);
+        HttpRequest request = HttpRequest.newBuilder(uri)
                 .timeout(Duration.ofSeconds(5))
-                .header(CallerHeaders.CALLER, header).header(CallerHeaders.SIGNATURE, callers.sign(header)).GET().build();
+                .header(CallerHeaders.CALLER, signed.caller()).header(CallerHeaders.SIGNATURE, signed.signature()).GET().build();
         HttpResponse<String> response;
         try {
             response = retry.execute(() -> http.send(request, HttpResponse.BodyHandlers.ofString()));

@@ -2,6 +2,7 @@ package io.tokenmeter.gateway.proxy;
 
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.CallerHeaders;
+import io.tokenmeter.contracts.web.CachedBodyRequest;
 import io.tokenmeter.contracts.web.RequestIdFilter;
 import io.tokenmeter.contracts.web.RequestIds;
 import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
@@ -52,13 +53,15 @@ class ServiceRoutes {
     private static Function<ServerRequest, ServerRequest> signCaller(CallerHeaders callers) {
         return request -> {
             Caller caller = ApiKeyAuthenticationFilter.callerOf(request.servletRequest());
-            String value = callers.encode(caller);
+            // signed for this request only: its method, path and body (read and bounded by the body-limit filter)
+            CallerHeaders.Signed signed = callers.sign(caller, request.method().name(), request.servletRequest().getRequestURI(),
+                    CachedBodyRequest.bodyOf(request.servletRequest()));
             return ServerRequest.from(request)
                     .headers(h -> {
                         h.remove("Authorization"); // the services never see API keys
                         h.remove("x-api-key");
-                        h.set(CallerHeaders.CALLER, value);
-                        h.set(CallerHeaders.SIGNATURE, callers.sign(value));
+                        h.set(CallerHeaders.CALLER, signed.caller());
+                        h.set(CallerHeaders.SIGNATURE, signed.signature());
                         h.set(RequestIds.HEADER, RequestIdFilter.of(request.servletRequest()));
                     })
                     .build();

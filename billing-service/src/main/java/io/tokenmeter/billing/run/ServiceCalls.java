@@ -119,19 +119,21 @@ public class ServiceCalls {
     }
 
     JsonNode quote(JsonNode request) {
-        return call(() -> http.post().uri(UriComponentsBuilder.fromUri(properties.pricing()).path("/api/v1/rating/quote").build().toUri())
-                .headers(this::sign).contentType(MediaType.APPLICATION_JSON).body(JSON.writeValueAsBytes(request))
+        URI uri = UriComponentsBuilder.fromUri(properties.pricing()).path("/api/v1/rating/quote").build().toUri();
+        byte[] body = JSON.writeValueAsBytes(request);
+        return call(() -> http.post().uri(uri).headers(h -> sign(h, "POST", uri, body)).contentType(MediaType.APPLICATION_JSON).body(body)
                 .retrieve().body(byte[].class));
     }
 
     private JsonNode get(URI uri) {
-        return call(() -> http.get().uri(uri).headers(this::sign).retrieve().body(byte[].class));
+        return call(() -> http.get().uri(uri).headers(h -> sign(h, "GET", uri, null)).retrieve().body(byte[].class));
     }
 
-    private void sign(org.springframework.http.HttpHeaders headers) {
-        String value = callers.encode(BILLING);
-        headers.set(CallerHeaders.CALLER, value);
-        headers.set(CallerHeaders.SIGNATURE, callers.sign(value));
+    /** Billing signs as itself, with its own key, for this request only; the services accept it as finance and nothing more. */
+    private void sign(org.springframework.http.HttpHeaders headers, String method, URI uri, byte[] body) {
+        CallerHeaders.Signed signed = callers.sign(BILLING, method, uri.getRawPath(), body);
+        headers.set(CallerHeaders.CALLER, signed.caller());
+        headers.set(CallerHeaders.SIGNATURE, signed.signature());
     }
 
     private static JsonNode call(java.util.function.Supplier<byte[]> request) {

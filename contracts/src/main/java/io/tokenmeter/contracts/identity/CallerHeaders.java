@@ -1,78 +1,155 @@
 package io.tokenmeter.contracts.identity;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * How the gateway tells a service who is calling. The services never see API keys: the gateway
- * authenticates the key and forwards the caller in {@link #CALLER}, signed with a secret only the platform's
- * own processes hold, so a request that reaches a service by another way cannot claim to be someone.
+ * How one platform process tells another who is calling. The services never see API keys: the gateway authenticates
+ * the key and forwards the caller in {@link #CALLER}; billing calls metering and pricing as itself.
  * <p>
- * Value: {@code v1;<epoch-seconds>;<role>;<key-id>;<tenant-id or empty>}; signature: base64url HMAC-SHA256.
+ * Each calling process has its own Ed25519 key pair ({@code name}: {@code gateway}, {@code billing}); it alone holds
+ * the private key, and a service holds the public keys of the callers it accepts and the roles each may claim (billing
+ * only {@code FINANCE}), so no service can sign for another and a captured header proves nothing elsewhere. The
+ * signature covers the caller, the time, the HTTP method, the path and a SHA-256 of the body, and is valid for
+ * {@link #MAX_AGE}: a captured header cannot be replayed on another endpoint or with another body, and not for long.
+ * <p>
+ * Value: {@code v2;<caller name>;<epoch-seconds>;<role>;<key-id>;<tenant-id or empty>}; signature: base64url Ed25519 over
+ * {@code <value>\n<METHOD>\n<path>\n<base64url SHA-256 of the body>}.
  */
 public final class CallerHeaders {
 
     public static final String CALLER = "X-TokenMeter-Caller";
     public static final String SIGNATURE = "X-TokenMeter-Caller-Signature";
-    /** A signed header older than this is refused, so a captured one is of little use. */
-    public static final Duration MAX_AGE = Duration.ofMinutes(5);
+    /** A signed header older (or further ahead) than this is refused. */
+    public static final Duration MAX_AGE = Duration.ofSeconds(60);
 
-    private final byte[] secret;
+    /** A caller a service accepts: its public key and the roles it may claim. */
+    public record Trusted(PublicKey key, Set<Role> roles) {
+    }
+
+    /** The two headers of one signed request. */
+    public record Signed(String caller, String signature) {
+    }
+
+    private final String name;
+    private final PrivateKey signingKey;
+    private final Map<String, Trusted> trusted;
     private final Clock clock;
 
-    public CallerHeaders(String secret, Clock clock) {
-        if (secret == null || secret.length() < 16) {
-            throw new IllegalArgumentException("the internal caller secret must have at least 16 characters");
-        }
-        this.secret = secret.getBytes(StandardCharsets.UTF_8);
+    /**
+     * @param name       who this process signs as; null when it calls no other service
+     * @param signingKey its private key (null likewise)
+     * @param trusted    the callers this process accepts, by name
+     */
+    public CallerHeaders(String name, PrivateKey signingKey, Map<String, Trusted> trusted, Clock clock) {
+        this.name = name;
+        this.signingKey = signingKey;
+        this.trusted = Map.copyOf(trusted);
         this.clock = clock;
     }
 
-    public String encode(Caller caller) {
-        return String.join(";", "v1", Long.toString(clock.instant().getEpochSecond()), caller.role().name(),
+    public Signed sign(Caller caller, String method, String path, byte[] body) {
+        if (signingKey == null) {
+            throw new IllegalStateException("this process has no key to sign calls to other services with");
+        }
+        String value = String.join(";", "v2", name, Long.toString(clock.instant().getEpochSecond()), caller.role().name(),
                 caller.keyId(), caller.tenantId() == null ? "" : caller.tenantId());
-    }
-
-    public String sign(String value) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(value.getBytes(StandardCharsets.UTF_8)));
+            Signature ed25519 = Signature.getInstance("Ed25519");
+            ed25519.initSign(signingKey);
+            ed25519.update(signedBytes(value, method, path, body));
+            return new Signed(value, Base64.getUrlEncoder().withoutPadding().encodeToString(ed25519.sign()));
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is not available", e);
+            throw new IllegalStateException("Ed25519 is not available", e);
         }
     }
 
-    /** The caller, if the value is well formed, correctly signed and fresh. */
-    public Optional<Caller> verify(String value, String signature) {
+    /** The caller, if the value is well formed, signed by a caller this process trusts for that role, for this request, and fresh. */
+    public Optional<Caller> verify(String value, String signature, String method, String path, byte[] body) {
         if (value == null || signature == null) {
             return Optional.empty();
         }
-        byte[] expected = sign(value).getBytes(StandardCharsets.US_ASCII);
-        if (!MessageDigest.isEqual(expected, signature.getBytes(StandardCharsets.US_ASCII))) {
+        String[] parts = value.split(";", -1);
+        if (parts.length != 6 || !"v2".equals(parts[0])) {
             return Optional.empty();
         }
-        String[] parts = value.split(";", -1);
-        if (parts.length != 5 || !"v1".equals(parts[0])) {
+        Trusted caller = trusted.get(parts[1]);
+        if (caller == null) {
             return Optional.empty();
         }
         try {
-            long issued = Long.parseLong(parts[1]);
-            long age = clock.instant().getEpochSecond() - issued;
+            Signature ed25519 = Signature.getInstance("Ed25519");
+            ed25519.initVerify(caller.key());
+            ed25519.update(signedBytes(value, method, path, body));
+            if (!ed25519.verify(Base64.getUrlDecoder().decode(signature))) {
+                return Optional.empty();
+            }
+            long age = clock.instant().getEpochSecond() - Long.parseLong(parts[2]);
             if (age > MAX_AGE.toSeconds() || age < -MAX_AGE.toSeconds()) {
                 return Optional.empty();
             }
-            Role role = Role.valueOf(parts[2]);
-            return Optional.of(new Caller(parts[3], role, parts[4].isEmpty() ? null : parts[4]));
-        } catch (IllegalArgumentException e) {
+            Role role = Role.valueOf(parts[3]);
+            if (!caller.roles().contains(role)) {
+                return Optional.empty();
+            }
+            return Optional.of(new Caller(parts[4], role, parts[5].isEmpty() ? null : parts[5]));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
             return Optional.empty();
+        }
+    }
+
+    private static byte[] signedBytes(String value, String method, String path, byte[] body) {
+        return (value + "\n" + method.toUpperCase(java.util.Locale.ROOT) + "\n" + path + "\n" + bodyHash(body)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** base64url SHA-256 of the body; an absent body hashes as an empty one. */
+    public static String bodyHash(byte[] body) {
+        try {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(MessageDigest.getInstance("SHA-256").digest(body == null ? new byte[0] : body));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A new key pair, as the local stack makes one per calling process: private key PKCS#8, public X.509, both base64. */
+    public static String[] newKeyPair() {
+        try {
+            KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            return new String[]{Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()),
+                    Base64.getEncoder().encodeToString(pair.getPublic().getEncoded())};
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static PrivateKey privateKey(String base64) {
+        try {
+            return KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64.strip())));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("not an Ed25519 private key (PKCS#8, base64)", e);
+        }
+    }
+
+    public static PublicKey publicKey(String base64) {
+        try {
+            return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64.strip())));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("not an Ed25519 public key (X.509, base64)", e);
         }
     }
 }

@@ -16,8 +16,10 @@ import java.net.URI;
 import java.util.Optional;
 
 /**
- * In a service behind the gateway: every {@code /api/} request must carry a caller signed by the gateway, or
- * it is refused with 401 before any controller runs. Controllers then take a {@link Caller} parameter.
+ * In a service behind the gateway: every {@code /api/} request must carry a caller signed by a process this service
+ * trusts (the gateway, billing), for this very request (method, path, body), or it is refused with 401 before any
+ * controller runs. The body is read here (bounded: 413 beyond {@code maxBody}) to check its hash, and handed on from
+ * memory. Controllers then take a {@link Caller} parameter.
  */
 public class CallerFilter extends OncePerRequestFilter {
 
@@ -25,9 +27,11 @@ public class CallerFilter extends OncePerRequestFilter {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final CallerHeaders headers;
+    private final long maxBody;
 
-    public CallerFilter(CallerHeaders headers) {
+    public CallerFilter(CallerHeaders headers, long maxBody) {
         this.headers = headers;
+        this.maxBody = maxBody;
     }
 
     @Override
@@ -38,18 +42,34 @@ public class CallerFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        Optional<Caller> caller = headers.verify(request.getHeader(CallerHeaders.CALLER), request.getHeader(CallerHeaders.SIGNATURE));
+        if (request.getContentLengthLong() > maxBody) {
+            refuse(request, response, Problems.of(PAYLOAD_TOO_LARGE, "the request body is larger than " + maxBody + " bytes"));
+            return;
+        }
+        byte[] body = CachedBodyRequest.read(request, maxBody);
+        if (body.length > maxBody) {
+            refuse(request, response, Problems.of(PAYLOAD_TOO_LARGE, "the request body is larger than " + maxBody + " bytes"));
+            return;
+        }
+        Optional<Caller> caller = headers.verify(request.getHeader(CallerHeaders.CALLER), request.getHeader(CallerHeaders.SIGNATURE),
+                request.getMethod(), request.getRequestURI(), body);
         if (caller.isEmpty()) {
-            ProblemDetail problem = Problems.of(CommonErrors.UNAUTHENTICATED,
-                    "this service answers only requests forwarded by the api-gateway with a valid API key");
-            problem.setInstance(URI.create(request.getRequestURI()));
-            problem.setProperty("request_id", RequestIdFilter.of(request));
-            response.setStatus(problem.getStatus());
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-            JSON.writeValue(response.getOutputStream(), problem);
+            refuse(request, response, Problems.of(CommonErrors.UNAUTHENTICATED,
+                    "this service answers only requests signed for it by the api-gateway or another service it trusts"));
             return;
         }
         request.setAttribute(ATTRIBUTE, caller.get());
-        chain.doFilter(request, response);
+        chain.doFilter(new CachedBodyRequest(request, body), response);
+    }
+
+    private static final ApiError PAYLOAD_TOO_LARGE = () -> new ApiError.Kind(org.springframework.http.HttpStatus.CONTENT_TOO_LARGE,
+            "payload-too-large", "The request body is too large");
+
+    private static void refuse(HttpServletRequest request, HttpServletResponse response, ProblemDetail problem) throws IOException {
+        problem.setInstance(URI.create(request.getRequestURI()));
+        problem.setProperty("request_id", RequestIdFilter.of(request));
+        response.setStatus(problem.getStatus());
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        JSON.writeValue(response.getOutputStream(), problem);
     }
 }

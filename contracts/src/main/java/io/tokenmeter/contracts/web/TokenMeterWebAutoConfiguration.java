@@ -12,7 +12,10 @@ import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The servlet glue every service shares: request ids, problem details, and the signed caller. It runs before
@@ -37,13 +40,21 @@ public class TokenMeterWebAutoConfiguration {
 
     @Bean
     CallerHeaders callerHeaders(InternalAuthProperties properties) {
-        return new CallerHeaders(properties.secret(), Clock.systemUTC());
+        Map<String, CallerHeaders.Trusted> trusted = new HashMap<>();
+        properties.callers().forEach((name, caller) -> {
+            if (caller.publicKey() != null && !caller.publicKey().isBlank()) {
+                trusted.put(name, new CallerHeaders.Trusted(CallerHeaders.publicKey(caller.publicKey()),
+                        caller.roles() == null ? Set.of() : Set.copyOf(caller.roles())));
+            }
+        });
+        boolean signs = properties.privateKey() != null && !properties.privateKey().isBlank();
+        return new CallerHeaders(properties.name(), signs ? CallerHeaders.privateKey(properties.privateKey()) : null, trusted, Clock.systemUTC());
     }
 
     @Bean
     @ConditionalOnProperty(name = "tokenmeter.internal.require-caller", havingValue = "true", matchIfMissing = true)
-    FilterRegistrationBean<CallerFilter> callerFilter(CallerHeaders headers) {
-        FilterRegistrationBean<CallerFilter> registration = new FilterRegistrationBean<>(new CallerFilter(headers));
+    FilterRegistrationBean<CallerFilter> callerFilter(CallerHeaders headers, InternalAuthProperties properties) {
+        FilterRegistrationBean<CallerFilter> registration = new FilterRegistrationBean<>(new CallerFilter(headers, properties.maxBody().toBytes()));
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
         return registration;
     }

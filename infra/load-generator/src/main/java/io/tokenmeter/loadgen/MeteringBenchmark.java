@@ -82,7 +82,7 @@ public final class MeteringBenchmark {
             try (ManagedProcess metering = ManagedProcess.start("metering-service", command, Map.of(
                     "PORT", Integer.toString(ports.metering()), "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
                     "METERING_DB_URL", meteringDb, "METERING_DB_USER", postgres.user(), "METERING_DB_PASSWORD", postgres.password(),
-                    "TOKENMETER_INTERNAL_SECRET", "benchmark-secret-0123456789", "LOG_FORMAT", "logstash",
+                    "LOG_FORMAT", "logstash",
                     "SPRING_KAFKA_CONSUMER_MAX_POLL_RECORDS", System.getenv().getOrDefault("BENCH_MAX_POLL_RECORDS", "10000")), state.resolve("metering.log"))) {
                 metering.awaitHttpOk("http://127.0.0.1:" + ports.metering() + "/actuator/health", Duration.ofSeconds(120));
                 say("metering-service is up (log " + state.resolve("metering.log") + ")");

@@ -55,7 +55,14 @@ public final class DemoSetup {
             }
         }
         demo.values.putIfAbsent("ADMIN_API_KEY", "tm_" + random(32));
-        demo.values.putIfAbsent("TOKENMETER_INTERNAL_SECRET", random(32));
+        demo.values.remove("TOKENMETER_INTERNAL_SECRET"); // installations of before per-caller keys
+        for (String caller : new String[]{"GATEWAY", "BILLING"}) { // each calling process signs with a key only it holds
+            if (!demo.values.containsKey("TOKENMETER_" + caller + "_PRIVATE_KEY")) {
+                java.security.KeyPair pair = ed25519KeyPair();
+                demo.values.put("TOKENMETER_" + caller + "_PRIVATE_KEY", Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()));
+                demo.values.put("TOKENMETER_" + caller + "_PUBLIC_KEY", Base64.getEncoder().encodeToString(pair.getPublic().getEncoded()));
+            }
+        }
         demo.values.putIfAbsent("TOKENMETER_WEBHOOK_SECRET_KEY", Base64.getEncoder().encodeToString(randomBytes(32)));
         demo.save();
         Files.deleteIfExists(demo.published); // until this start has made everything in it work again
@@ -74,7 +81,7 @@ public final class DemoSetup {
                     .header("Authorization", "Bearer " + values.get("TENANT_API_KEY")).build(), HttpResponse.BodyHandlers.ofString());
             if (card.statusCode() == 200 && !JSON.readTree(card.body()).path("rates").isEmpty()) {
                 Path temporary = published.resolveSibling("demo.env.tmp");
-                write(temporary);
+                write(temporary, PUBLISHED); // the platform's own keys stay in launcher.env
                 Files.move(temporary, published, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 return;
             }
@@ -87,6 +94,18 @@ public final class DemoSetup {
 
     public String get(String name) {
         return values.get(name);
+    }
+
+    /** The password of a service database's role ({@code owner} or {@code app}), made on first use and kept. */
+    public String databasePassword(String database, String role) {
+        String name = "TOKENMETER_" + database.toUpperCase(java.util.Locale.ROOT) + "_DB_" + role.toUpperCase(java.util.Locale.ROOT) + "_PASSWORD";
+        String password = values.computeIfAbsent(name, n -> random(24));
+        try {
+            save();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return password;
     }
 
     public String adminKeySha256() {
@@ -190,13 +209,21 @@ public final class DemoSetup {
         return JSON.readTree(r.body());
     }
 
+    /** What users source: the gateway's URL, the demo tenants and the demo keys. */
+    private static final java.util.Set<String> PUBLISHED = java.util.Set.of("GATEWAY_URL", "ADMIN_API_KEY", "FINANCE_API_KEY",
+            "TENANT_ID", "TENANT_API_KEY", "TENANT_B_ID", "TENANT_B_API_KEY");
+
     private void save() throws IOException {
-        write(file);
+        write(file, values.keySet());
     }
 
-    private void write(Path target) throws IOException {
+    private void write(Path target, java.util.Set<String> names) throws IOException {
         StringBuilder out = new StringBuilder("# TokenMeter local stack: URLs and demo keys (shell syntax). Secret: do not commit.\n");
-        values.forEach((k, v) -> out.append(k).append("='").append(v).append("'\n"));
+        values.forEach((k, v) -> {
+            if (names.contains(k)) {
+                out.append(k).append("='").append(v).append("'\n");
+            }
+        });
         Files.createDirectories(target.getParent());
         Files.writeString(target, out.toString(), StandardCharsets.UTF_8);
         try {
@@ -216,6 +243,15 @@ public final class DemoSetup {
 
     private static String random(int bytes) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(bytes));
+    }
+
+    /** A caller's key pair: the private key PKCS#8, the public X.509, as the services read them. */
+    private static java.security.KeyPair ed25519KeyPair() {
+        try {
+            return java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static byte[] randomBytes(int bytes) {

@@ -125,17 +125,24 @@ public final class LocalStack implements AutoCloseable {
         Map<String, String> env = new HashMap<>();
         env.put("PORT", Integer.toString(port(service)));
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
-        env.put("TOKENMETER_INTERNAL_SECRET", demo.get("TOKENMETER_INTERNAL_SECRET"));
+        // every service trusts the gateway's and billing's public keys; only the gateway listens beyond this machine
+        env.put("TOKENMETER_GATEWAY_PUBLIC_KEY", demo.get("TOKENMETER_GATEWAY_PUBLIC_KEY"));
+        env.put("TOKENMETER_BILLING_PUBLIC_KEY", demo.get("TOKENMETER_BILLING_PUBLIC_KEY"));
+        if (!service.equals("api-gateway")) {
+            env.put("SERVER_ADDRESS", "127.0.0.1");
+        }
         switch (service) {
             case "metering-service" -> database(env, "METERING", "metering");
             case "pricing-service" -> database(env, "PRICING", "pricing");
             case "billing-service" -> {
                 database(env, "BILLING", "billing");
+                env.put("TOKENMETER_BILLING_PRIVATE_KEY", demo.get("TOKENMETER_BILLING_PRIVATE_KEY"));
                 env.put("METERING_URL", "http://127.0.0.1:" + ports.metering());
                 env.put("PRICING_URL", "http://127.0.0.1:" + ports.pricing());
             }
             case "api-gateway" -> {
                 database(env, "GATEWAY", "gateway");
+                env.put("TOKENMETER_GATEWAY_PRIVATE_KEY", demo.get("TOKENMETER_GATEWAY_PRIVATE_KEY"));
                 env.put("SPRING_PROFILES_ACTIVE", "local");
                 env.put("METERING_URL", "http://127.0.0.1:" + ports.metering());
                 env.put("PRICING_URL", "http://127.0.0.1:" + ports.pricing());
@@ -164,10 +171,15 @@ public final class LocalStack implements AutoCloseable {
         return "simulator-" + demo.adminKeySha256().substring(0, 16);
     }
 
+    /** The service connects as its database's application role; the owner role runs its migrations. Never the superuser. */
     private void database(Map<String, String> env, String prefix, String name) {
-        env.put(prefix + "_DB_URL", postgres.ensureDatabase(name));
-        env.put(prefix + "_DB_USER", postgres.user());
-        env.put(prefix + "_DB_PASSWORD", postgres.password());
+        PostgresServer.ServiceDatabase db = postgres.ensureServiceDatabase(name, demo.databasePassword(name, "owner"),
+                demo.databasePassword(name, "app"));
+        env.put(prefix + "_DB_URL", db.url());
+        env.put(prefix + "_DB_USER", db.appUser());
+        env.put(prefix + "_DB_PASSWORD", db.appPassword());
+        env.put(prefix + "_DB_OWNER_USER", db.ownerUser());
+        env.put(prefix + "_DB_OWNER_PASSWORD", db.ownerPassword());
     }
 
     private ManagedProcess start(String name, List<String> command, Map<String, String> env) throws IOException {
@@ -207,6 +219,11 @@ public final class LocalStack implements AutoCloseable {
 
     public String gatewayUrl() {
         return url("api-gateway");
+    }
+
+    /** A service's own URL (its actuator, for tests and benchmarks); only the gateway's is meant for clients. */
+    public String serviceUrl(String service) {
+        return url(service);
     }
 
     public String kafkaBootstrapServers() {

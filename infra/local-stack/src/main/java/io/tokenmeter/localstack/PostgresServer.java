@@ -89,6 +89,54 @@ public final class PostgresServer implements AutoCloseable {
         return baseUrl + name;
     }
 
+    /**
+     * A service's database with two roles of its own: {@code <name>_owner}, which owns the database and everything
+     * in it and runs the migrations, and {@code <name>_app}, which the service connects as and which may read and
+     * write rows but owns nothing, so it can neither drop nor disable the triggers that keep issued invoices, raw
+     * events and audit logs immutable. Both are made (or their passwords set) on every call; tables an earlier version
+     * made as the server's superuser are handed to the owner.
+     */
+    public record ServiceDatabase(String url, String ownerUser, String ownerPassword, String appUser, String appPassword) {
+    }
+
+    public ServiceDatabase ensureServiceDatabase(String name, String ownerPassword, String appPassword) {
+        String url = ensureDatabase(name);
+        String owner = name + "_owner";
+        String app = name + "_app";
+        try (Connection c = DriverManager.getConnection(baseUrl + "postgres", user, password); Statement s = c.createStatement()) {
+            for (String[] role : new String[][]{{owner, ownerPassword}, {app, appPassword}}) {
+                var rs = s.executeQuery("SELECT 1 FROM pg_roles WHERE rolname = '" + role[0] + "'");
+                String verb = rs.next() ? "ALTER" : "CREATE";
+                s.execute(verb + " ROLE " + role[0] + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '" + role[1].replace("'", "''") + "'");
+            }
+            s.execute("ALTER DATABASE " + name + " OWNER TO " + owner);
+            s.execute("REVOKE ALL ON DATABASE " + name + " FROM PUBLIC");
+            s.execute("GRANT CONNECT, TEMPORARY ON DATABASE " + name + " TO " + app);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot set up the roles of database " + name + ": " + e.getMessage(), e);
+        }
+        try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
+            // what an earlier version made as the superuser becomes the owner's (it runs the migrations from now on)
+            s.execute("""
+                    DO $$ DECLARE o record; BEGIN
+                      FOR o IN SELECT c.oid::regclass AS t, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                               WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v') AND pg_get_userbyid(c.relowner) <> '%1$s'
+                      LOOP
+                        EXECUTE format('ALTER %%s %%s OWNER TO %1$s', CASE o.relkind WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END, o.t);
+                      END LOOP;
+                      FOR o IN SELECT p.oid::regprocedure AS f FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                               WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '%1$s'
+                      LOOP
+                        EXECUTE format('ALTER FUNCTION %%s OWNER TO %1$s', o.f);
+                      END LOOP;
+                    END $$""".formatted(owner));
+            s.execute("ALTER SCHEMA public OWNER TO " + owner);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot hand database " + name + " to its owner role: " + e.getMessage(), e);
+        }
+        return new ServiceDatabase(url, owner, ownerPassword, app, appPassword);
+    }
+
     public String user() {
         return user;
     }

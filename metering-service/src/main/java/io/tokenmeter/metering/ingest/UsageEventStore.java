@@ -12,7 +12,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -209,13 +208,8 @@ public class UsageEventStore {
         }
     }
 
+    /** Through the owner's function: the application's role may not create tables (see migration V2). */
     private void createPartition(YearMonth month) {
-        LocalDate from = month.atDay(1);
-        LocalDate to = month.plusMonths(1).atDay(1);
-        String name = "usage_event_y%04dm%02d".formatted(month.getYear(), month.getMonthValue());
-        // The advisory lock makes concurrent consumers take turns; IF NOT EXISTS makes the loser a no-op.
-        jdbc.execute("SELECT pg_advisory_xact_lock(hashtext('usage_event_partitions'))");
-        jdbc.execute("CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF usage_event FOR VALUES FROM ('"
-                + from + " 00:00:00+00') TO ('" + to + " 00:00:00+00')");
+        jdbc.queryForObject("SELECT create_usage_event_partition(?::date)::text", String.class, month.atDay(1).toString());
     }
 }
