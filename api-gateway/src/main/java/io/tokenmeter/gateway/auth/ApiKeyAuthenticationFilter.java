@@ -5,7 +5,6 @@ import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.web.ApiError;
 import io.tokenmeter.contracts.web.CommonErrors;
 import io.tokenmeter.contracts.web.Problems;
-import io.tokenmeter.contracts.web.RequestIdFilter;
 import io.tokenmeter.gateway.chat.ModelApiErrors;
 import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.keys.ApiKeys;
@@ -18,14 +17,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
-import java.net.URI;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -42,7 +37,6 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
 
     private static final String ATTRIBUTE = ApiKeyAuthenticationFilter.class.getName() + ".caller";
     private static final String KEY_ATTRIBUTE = ApiKeyAuthenticationFilter.class.getName() + ".key";
-    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final ApiError TOO_MANY_FAILED_AUTHENTICATIONS = () -> new ApiError.Kind(HttpStatus.TOO_MANY_REQUESTS,
             "too-many-failed-authentications", "Too many invalid API keys from this address");
 
@@ -91,7 +85,7 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
             if (modelApi) {
                 ModelApiErrors.write(request, response, HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", "too_many_failed_authentications", message);
             } else {
-                problem(request, response, Problems.of(TOO_MANY_FAILED_AUTHENTICATIONS, message));
+                Problems.write(request, response, Problems.of(TOO_MANY_FAILED_AUTHENTICATIONS, message));
             }
             return;
         }
@@ -104,7 +98,7 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
                                 ? "Incorrect or missing API key. Send it as 'x-api-key: <key>' or 'Authorization: Bearer <key>'."
                                 : "Incorrect or missing API key. Send it as 'Authorization: Bearer <key>'.");
             } else {
-                problem(request, response, Problems.of(CommonErrors.UNAUTHENTICATED,
+                Problems.write(request, response, Problems.of(CommonErrors.UNAUTHENTICATED,
                         "missing or invalid API key; send it as 'Authorization: Bearer <key>'"));
             }
             return;
@@ -120,7 +114,7 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
                 ModelApiErrors.write(request, response, HttpStatus.FORBIDDEN, "permission_error", "tenant_suspended",
                         "This tenant is suspended. Contact your account administrator.");
             } else {
-                problem(request, response, Problems.of(CommonErrors.FORBIDDEN, "this tenant is suspended"));
+                Problems.write(request, response, Problems.of(CommonErrors.FORBIDDEN, "this tenant is suspended"));
             }
             return;
         }
@@ -146,11 +140,4 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
         return modelApi ? request.getHeader("x-api-key") : null;
     }
 
-    private static void problem(HttpServletRequest request, HttpServletResponse response, ProblemDetail problem) throws IOException {
-        problem.setInstance(URI.create(request.getRequestURI()));
-        problem.setProperty("request_id", RequestIdFilter.of(request));
-        response.setStatus(problem.getStatus());
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        JSON.writeValue(response.getOutputStream(), problem);
-    }
 }

@@ -3,7 +3,6 @@ package io.tokenmeter.gateway.auth;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.web.CommonErrors;
 import io.tokenmeter.contracts.web.Problems;
-import io.tokenmeter.contracts.web.RequestIdFilter;
 import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.keys.ApiKeys;
 import jakarta.servlet.FilterChain;
@@ -12,14 +11,10 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
-import java.net.URI;
 import java.util.Optional;
 
 /**
@@ -31,7 +26,6 @@ import java.util.Optional;
 @Order(Ordered.HIGHEST_PRECEDENCE + 18)
 class ManagementAccessFilter extends OncePerRequestFilter {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ApiKeys keys;
 
@@ -52,21 +46,14 @@ class ManagementAccessFilter extends OncePerRequestFilter {
         Optional<ActiveKey> key = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
                 ? keys.authenticate(header.substring(7).strip()) : Optional.empty();
         if (key.isEmpty()) {
-            refuse(request, response, Problems.of(CommonErrors.UNAUTHENTICATED, "the gateway's actuator takes an admin key: 'Authorization: Bearer <key>'"));
+            Problems.write(request, response, Problems.of(CommonErrors.UNAUTHENTICATED, "the gateway's actuator takes an admin key: 'Authorization: Bearer <key>'"));
             return;
         }
         if (key.get().role() != Role.ADMIN) {
-            refuse(request, response, Problems.of(CommonErrors.FORBIDDEN, "the gateway's actuator is for admin keys"));
+            Problems.write(request, response, Problems.of(CommonErrors.FORBIDDEN, "the gateway's actuator is for admin keys"));
             return;
         }
         chain.doFilter(request, response);
     }
 
-    private static void refuse(HttpServletRequest request, HttpServletResponse response, ProblemDetail problem) throws IOException {
-        problem.setInstance(URI.create(request.getRequestURI()));
-        problem.setProperty("request_id", RequestIdFilter.of(request));
-        response.setStatus(problem.getStatus());
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        JSON.writeValue(response.getOutputStream(), problem);
-    }
 }

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.tokenmeter.contracts.web.ApiError;
 import io.tokenmeter.contracts.web.CachedBodyRequest;
 import io.tokenmeter.contracts.web.Problems;
-import io.tokenmeter.contracts.web.RequestIdFilter;
 import io.tokenmeter.gateway.chat.ModelApiErrors;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -13,14 +12,11 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
-import java.net.URI;
 
 /**
  * Refuses a body over its path's limit ({@link BodyLimitProperties}) with 413 before it is held in memory: at once
@@ -32,7 +28,6 @@ import java.net.URI;
 @Order(Ordered.HIGHEST_PRECEDENCE + 15)
 class BodyLimitFilter extends OncePerRequestFilter {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** 413 on {@code /api}. */
     enum Errors implements ApiError {
@@ -96,11 +91,7 @@ class BodyLimitFilter extends OncePerRequestFilter {
             return;
         }
         ProblemDetail problem = Problems.of(Errors.PAYLOAD_TOO_LARGE, message);
-        problem.setInstance(URI.create(request.getRequestURI()));
-        problem.setProperty("request_id", RequestIdFilter.of(request));
         problem.setProperty("limit_bytes", limit);
-        response.setStatus(problem.getStatus());
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        JSON.writeValue(response.getOutputStream(), problem);
+        Problems.write(request, response, problem);
     }
 }

@@ -6,13 +6,9 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
-import java.net.URI;
 import java.util.Optional;
 
 /**
@@ -24,7 +20,6 @@ import java.util.Optional;
 public class CallerFilter extends OncePerRequestFilter {
 
     static final String ATTRIBUTE = CallerFilter.class.getName() + ".caller";
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final CallerHeaders headers;
     private final long maxBody;
@@ -43,18 +38,18 @@ public class CallerFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (request.getContentLengthLong() > maxBody) {
-            refuse(request, response, Problems.of(PAYLOAD_TOO_LARGE, "the request body is larger than " + maxBody + " bytes"));
+            Problems.write(request, response, Problems.of(PAYLOAD_TOO_LARGE, "the request body is larger than " + maxBody + " bytes"));
             return;
         }
         byte[] body = CachedBodyRequest.read(request, maxBody);
         if (body.length > maxBody) {
-            refuse(request, response, Problems.of(PAYLOAD_TOO_LARGE, "the request body is larger than " + maxBody + " bytes"));
+            Problems.write(request, response, Problems.of(PAYLOAD_TOO_LARGE, "the request body is larger than " + maxBody + " bytes"));
             return;
         }
         Optional<Caller> caller = headers.verify(request.getHeader(CallerHeaders.CALLER), request.getHeader(CallerHeaders.SIGNATURE),
                 request.getMethod(), request.getRequestURI(), body);
         if (caller.isEmpty()) {
-            refuse(request, response, Problems.of(CommonErrors.UNAUTHENTICATED,
+            Problems.write(request, response, Problems.of(CommonErrors.UNAUTHENTICATED,
                     "this service answers only requests signed for it by the api-gateway or another service it trusts"));
             return;
         }
@@ -65,11 +60,4 @@ public class CallerFilter extends OncePerRequestFilter {
     private static final ApiError PAYLOAD_TOO_LARGE = () -> new ApiError.Kind(org.springframework.http.HttpStatus.CONTENT_TOO_LARGE,
             "payload-too-large", "The request body is too large");
 
-    private static void refuse(HttpServletRequest request, HttpServletResponse response, ProblemDetail problem) throws IOException {
-        problem.setInstance(URI.create(request.getRequestURI()));
-        problem.setProperty("request_id", RequestIdFilter.of(request));
-        response.setStatus(problem.getStatus());
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        JSON.writeValue(response.getOutputStream(), problem);
-    }
 }
