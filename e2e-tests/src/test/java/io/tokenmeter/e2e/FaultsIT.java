@@ -6,10 +6,10 @@ import io.tokenmeter.contracts.usage.UsageEventCodec;
 import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.contracts.usage.UsageTopics;
 import io.tokenmeter.localstack.KafkaBroker;
+import io.tokenmeter.localstack.KafkaSecurity;
 import io.tokenmeter.localstack.LocalStack;
 import io.tokenmeter.localstack.PostgresServer;
 import io.tokenmeter.localstack.StackConfig;
-import io.tokenmeter.localstack.TopicDefinitions;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -43,9 +43,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Faults done for real to a platform of its own (its own Kafka broker and PostgreSQL server, so both can be stopped):
- * a gateway killed while Kafka is down, PostgreSQL stopped under metering load, billing killed mid-run. Each asserts
- * exact totals afterwards.
+ * Faults done for real to a platform of its own (its own Kafka broker, with SASL and ACLs as the local stack runs it,
+ * and its own PostgreSQL server, so both can be stopped): a gateway killed while Kafka is down, PostgreSQL stopped under
+ * metering load, billing killed mid-run. Each asserts exact totals afterwards. And who may write usage events.
  */
 class FaultsIT {
 
@@ -53,6 +53,7 @@ class FaultsIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static LocalStack stack;
     private static KafkaBroker broker;
+    private static KafkaSecurity security;
     private static PostgresServer postgres;
     private static Path home;
     private static Path state;
@@ -70,14 +71,48 @@ class FaultsIT {
         Files.createDirectories(state);
         ports = StackConfig.Ports.free();
         postgres = PostgresServer.start(state.resolve("postgres"), ports.postgres(), true);
+        security = new KafkaSecurity(java.util.UUID.randomUUID().toString(), Map.of("gateway", java.util.UUID.randomUUID().toString(),
+                "metering", java.util.UUID.randomUUID().toString(), "billing", java.util.UUID.randomUUID().toString()));
         broker = startBroker();
-        TopicDefinitions.createMissing(broker.bootstrapServers());
-        stack = LocalStack.start(new StackConfig(home, state.resolve("stack"), ports, broker.bootstrapServers(), postgres));
+        stack = LocalStack.start(new StackConfig(home, state.resolve("stack"), ports, broker.bootstrapServers(), postgres, security));
     }
 
+    /** The broker as the local stack runs it: SASL on every listener, each service its own user, ACLs on. */
     private static KafkaBroker startBroker() throws Exception {
         return KafkaBroker.start(home.resolve("infra/kafka-broker/target/lib"), state.resolve("kafka"), ports.kafka(), ports.kafkaController(),
-                state.resolve("kafka.log"));
+                state.resolve("kafka.log"), security);
+    }
+
+    /** Anyone who reached the broker could bill usage to any tenant: now only the gateway's user may write usage events. */
+    @Test
+    void onlyTheGatewaysKafkaUserMayWriteUsageEvents() throws Exception {
+        byte[] event = UsageEventCodec.toJson(new UsageEvent(1, EventIds.newEventId(), "acl-tenant", "k", "glm-5", "zhipu", "cn-beijing",
+                1, 0, 0, 1, 0, false, null, UsageStatus.SUCCEEDED, 5, Instant.now()));
+        assertThat(produce(Map.of(), event)).as("no credentials").isNotNull();
+        assertThat(produce(security.client("metering"), event)).as("metering's user").isInstanceOf(
+                org.apache.kafka.common.errors.TopicAuthorizationException.class);
+        assertThat(produce(security.client("billing"), event)).as("billing's user").isInstanceOf(
+                org.apache.kafka.common.errors.TopicAuthorizationException.class);
+        Map<String, Object> wrongPassword = new java.util.HashMap<>(security.client("gateway"));
+        wrongPassword.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"gateway\" password=\"guess\";");
+        assertThat(produce(wrongPassword, event)).as("a wrong password").isNotNull();
+        assertThat(produce(security.client("gateway"), event)).as("the gateway's user").isNull();
+    }
+
+    /** The failure of one send with these client settings, or null when the broker took it. */
+    private static Throwable produce(Map<String, Object> client, byte[] event) {
+        Map<String, Object> config = new java.util.HashMap<>(client);
+        config.putAll(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 8000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config)) {
+            producer.send(new ProducerRecord<>(UsageTopics.USAGE_EVENTS, "acl-tenant", event)).get();
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause();
+        } catch (Exception e) {
+            return e;
+        }
     }
 
     @AfterAll
@@ -134,12 +169,14 @@ class FaultsIT {
         int events = 20_000;
         Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS);
         CompletableFuture<Void> producing;
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+        Map<String, Object> producerConfig = new java.util.HashMap<>(security.client("gateway")); // as the gateway writes them
+        producerConfig.putAll(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig)) {
             producing = CompletableFuture.runAsync(() -> { // about 10 s of traffic
                 for (int i = 0; i < events; i++) {
                     UsageEvent e = new UsageEvent(1, EventIds.newEventId(), tenant, "k", "glm-5", "zhipu", "cn-beijing",

@@ -587,8 +587,9 @@ class PlatformIT {
 
     /** Moves metering's committed offsets back by up to {@code events} per partition, once its dead members are gone. */
     private static void rewindMeteringOffsets(long events) throws Exception {
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                Map.of("bootstrap.servers", stack.kafkaBootstrapServers()))) {
+        Map<String, Object> client = new java.util.HashMap<>(stack.kafkaClient());
+        client.put("bootstrap.servers", stack.kafkaBootstrapServers());
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(client)) {
             admin.removeMembersFromConsumerGroup("metering-service", new org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions())
                     .all().get(30, java.util.concurrent.TimeUnit.SECONDS);
             Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =

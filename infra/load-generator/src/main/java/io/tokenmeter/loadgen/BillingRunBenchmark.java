@@ -68,7 +68,7 @@ public final class BillingRunBenchmark {
                 from = Instant.now().plusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
                 to = from.plusSeconds(60);
             }
-            long events = publish(stack.kafkaBootstrapServers(), tenants, from);
+            long events = publish(stack.kafkaBootstrapServers(), stack.kafkaClient(), tenants, from);
             System.out.printf("%npublished %,d tenant profiles and %,d usage events; waiting for metering and billing to have them%n",
                     tenants, events);
             awaitMetered(gateway, finance, "t-" + (tenants - 1), from, to);
@@ -153,14 +153,17 @@ public final class BillingRunBenchmark {
         }
     }
 
-    private static long publish(String bootstrap, int tenants, Instant from) throws Exception {
+    /** @param client the broker's security settings (the local stack's broker has SASL: the super user's) */
+    private static long publish(String bootstrap, Map<String, Object> client, int tenants, Instant from) throws Exception {
         long events = 0;
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+        Map<String, Object> config = new java.util.HashMap<>(client);
+        config.putAll(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
                 ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 131072,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config)) {
             for (int i = 0; i < tenants; i++) {
                 String tenant = "t-" + i;
                 TenantProfileChanged profile = new TenantProfileChanged(tenant, tenant, "Tenant " + i + " Pte. Ltd.", "SG", null, "USD", null,

@@ -108,6 +108,21 @@ public final class DemoSetup {
         return password;
     }
 
+    /** The broker's super user and the services' Kafka users, with passwords made on first use and kept. */
+    public KafkaSecurity kafkaSecurity() {
+        Map<String, String> passwords = new java.util.TreeMap<>();
+        for (String user : KafkaSecurity.USERS.values()) {
+            passwords.put(user, values.computeIfAbsent("TOKENMETER_KAFKA_" + user.toUpperCase(java.util.Locale.ROOT) + "_PASSWORD", n -> random(24)));
+        }
+        String admin = values.computeIfAbsent("TOKENMETER_KAFKA_ADMIN_PASSWORD", n -> random(24));
+        try {
+            save();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return new KafkaSecurity(admin, passwords);
+    }
+
     public String adminKeySha256() {
         return sha256(values.get("ADMIN_API_KEY"));
     }

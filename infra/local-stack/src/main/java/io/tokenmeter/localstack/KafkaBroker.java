@@ -28,21 +28,28 @@ public final class KafkaBroker implements AutoCloseable {
 
     public static KafkaBroker start(Path libDirectory, Path dataDirectory, int port, int controllerPort, Path log)
             throws IOException, InterruptedException {
+        return start(libDirectory, dataDirectory, port, controllerPort, log, null);
+    }
+
+    /** @param security who may connect and what each may do; null for an open broker (benchmarks) */
+    public static KafkaBroker start(Path libDirectory, Path dataDirectory, int port, int controllerPort, Path log, KafkaSecurity security)
+            throws IOException, InterruptedException {
         if (!Files.isDirectory(libDirectory)) {
             throw new IllegalStateException("Kafka jars are missing at " + libDirectory + "; build with ./mvnw package first");
         }
         Files.createDirectories(dataDirectory);
         Path config = dataDirectory.resolve("server.properties");
         Path logDirs = dataDirectory.resolve("data");
-        Files.writeString(config, String.join("\n",
+        List<String> listeners = security != null ? security.brokerConfig(port, controllerPort) : List.of(
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        Files.writeString(config, String.join("\n", listeners) + "\n" + String.join("\n",
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
                 "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
                 "log.dirs=" + logDirs,
                 "num.partitions=4",
                 "auto.create.topics.enable=false",

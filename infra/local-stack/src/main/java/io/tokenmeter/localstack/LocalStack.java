@@ -27,6 +27,7 @@ public final class LocalStack implements AutoCloseable {
     private final Map<String, ManagedProcess> processes = new LinkedHashMap<>();
     private final List<AutoCloseable> infrastructure = new ArrayList<>();
     private String kafka;
+    private KafkaSecurity kafkaSecurity;
     private PostgresServer postgres;
     private DemoSetup demo;
 
@@ -87,16 +88,21 @@ public final class LocalStack implements AutoCloseable {
         }
         if (config.kafka() != null) {
             kafka = config.kafka();
-            say("Kafka: using " + kafka);
+            kafkaSecurity = config.kafkaSecurity();
+            say("Kafka: using " + kafka + (kafkaSecurity == null ? " (no SASL: as it is configured)" : " (SASL and ACLs)"));
         } else {
-            say("Kafka: starting a KRaft broker on port " + ports.kafka() + " (log " + log("kafka") + ") ...");
+            kafkaSecurity = demo.kafkaSecurity();
+            say("Kafka: starting a KRaft broker on port " + ports.kafka() + ", SASL and ACLs on (log " + log("kafka") + ") ...");
             KafkaBroker broker = KafkaBroker.start(config.home().resolve("infra/kafka-broker/target/lib"),
-                    config.state().resolve("kafka"), ports.kafka(), ports.kafkaController(), log("kafka"));
+                    config.state().resolve("kafka"), ports.kafka(), ports.kafkaController(), log("kafka"), kafkaSecurity);
             infrastructure.add(broker);
             kafka = broker.bootstrapServers();
         }
         say("Kafka: creating topics from infra/kafka/topics.txt");
-        TopicDefinitions.createMissing(kafka);
+        TopicDefinitions.createMissing(kafka, kafkaClient());
+        if (kafkaSecurity != null) {
+            kafkaSecurity.provision(kafka); // the services' users and what each may do
+        }
 
         String simulatorKey = simulatorKey();
         Path simulatorTarget = config.home().resolve("infra/upstream-simulator/target");
@@ -125,6 +131,11 @@ public final class LocalStack implements AutoCloseable {
         Map<String, String> env = new HashMap<>();
         env.put("PORT", Integer.toString(port(service)));
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
+        if (kafkaSecurity != null && KafkaSecurity.USERS.containsKey(service)) { // pricing does not use Kafka
+            env.put("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT");
+            env.put("KAFKA_SASL_MECHANISM", KafkaSecurity.SCRAM);
+            env.put("KAFKA_SASL_JAAS_CONFIG", kafkaSecurity.scramJaas(KafkaSecurity.USERS.get(service)));
+        }
         // every service trusts the gateway's and billing's public keys; only the gateway listens beyond this machine
         env.put("TOKENMETER_GATEWAY_PUBLIC_KEY", demo.get("TOKENMETER_GATEWAY_PUBLIC_KEY"));
         env.put("TOKENMETER_BILLING_PUBLIC_KEY", demo.get("TOKENMETER_BILLING_PUBLIC_KEY"));
@@ -224,6 +235,16 @@ public final class LocalStack implements AutoCloseable {
     /** A service's own URL (its actuator, for tests and benchmarks); only the gateway's is meant for clients. */
     public String serviceUrl(String service) {
         return url(service);
+    }
+
+    /** A Kafka client's security settings for this stack's broker: the super user's where it has SASL, else none. */
+    public Map<String, Object> kafkaClient() {
+        return kafkaSecurity == null ? Map.of() : kafkaSecurity.adminClient();
+    }
+
+    /** This stack's broker's users and super user; null where the broker is open. */
+    public KafkaSecurity kafkaSecurity() {
+        return kafkaSecurity;
     }
 
     public String kafkaBootstrapServers() {

@@ -9,10 +9,15 @@ import java.nio.file.Path;
  *
  * @param home      the repository root (where the built jars are)
  * @param state     everything the stack writes: data, logs, keys (git-ignored)
- * @param kafka     bootstrap servers of an existing broker, or null to start one
+ * @param kafka     bootstrap servers of an existing broker, or null to start one (with SASL and ACLs)
  * @param postgres  an existing server, or null to start one
+ * @param kafkaSecurity the existing broker's users and super user, when it has them; null for an open one
  */
-public record StackConfig(Path home, Path state, Ports ports, String kafka, PostgresServer postgres) {
+public record StackConfig(Path home, Path state, Ports ports, String kafka, PostgresServer postgres, KafkaSecurity kafkaSecurity) {
+
+    public StackConfig(Path home, Path state, Ports ports, String kafka, PostgresServer postgres) {
+        this(home, state, ports, kafka, postgres, null);
+    }
 
     public record Ports(int gateway, int metering, int pricing, int billing, int simulator, int postgres, int kafka,
                         int kafkaController) {

@@ -55,7 +55,13 @@ public final class TopicDefinitions {
     }
 
     public static void createMissing(String bootstrapServers) {
+        createMissing(bootstrapServers, Map.of());
+    }
+
+    /** @param client the client's security settings (a broker with SASL: the super user's) */
+    public static void createMissing(String bootstrapServers, Map<String, Object> client) {
         Properties props = new Properties();
+        props.putAll(client);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(props)) {
             for (Topic topic : load()) {
