@@ -285,6 +285,24 @@ class MeteringIntegrationTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The ingest API answers per event: one the database refuses is rejected with its reason, the rest are stored. */
+    @Test
+    void aCloudEventThePostgresRefusesIsRejectedAloneWithTheDatabasesReason() throws Exception {
+        String tenant = "t-" + UUID.randomUUID();
+        SharedInfrastructure.asOwner("metering_service", "ALTER TABLE usage_rollup_hourly ADD CONSTRAINT test_poison_ce CHECK (model <> 'poison-model')");
+        try {
+            String batch = "[" + cloudEvent("ce-a", tenant, 1, 1) + "," + cloudEvent("ce-b", tenant, 1, 1).replace("kimi-k2", "poison-model")
+                    + "," + cloudEvent("ce-c", tenant, 1, 1) + "]";
+            JsonNode result = JSON.readTree(post("/api/v1/events", "application/cloudevents-batch+json", batch, new Caller("adm", Role.ADMIN, null)).body());
+            assertThat(result.get("accepted").asInt()).as(result.toString()).isEqualTo(2);
+            assertThat(result.get("rejected").asInt()).isEqualTo(1);
+            assertThat(result.get("results").get(1).get("reason").asString()).contains("SQLSTATE 23514");
+            assertThat(rollup(tenant, "requests")).isEqualTo(2);
+        } finally {
+            SharedInfrastructure.asOwner("metering_service", "ALTER TABLE usage_rollup_hourly DROP CONSTRAINT test_poison_ce");
+        }
+    }
+
     @Test
     void aTenantReadsOnlyItsOwnUsage() throws Exception {
         String a = "t-" + UUID.randomUUID();

@@ -68,7 +68,8 @@ class CloudEventsController {
                 valid.putIfAbsent(m.eventId(), m.event());
             }
         }
-        Set<UUID> fresh = store.store(valid.values(), UsageEventStore.Source.INGEST_API);
+        UsageEventStore.Stored stored = store.storeIsolating(valid.values(), UsageEventStore.Source.INGEST_API);
+        Set<UUID> fresh = stored.fresh();
 
         List<IngestResult.EventResult> results = new ArrayList<>(mapped.size());
         int accepted = 0;
@@ -77,8 +78,13 @@ class CloudEventsController {
         for (int i = 0; i < mapped.size(); i++) {
             CloudEventMapper.Mapped m = mapped.get(i);
             IngestResult.Outcome outcome;
+            String reason = m.reason();
             if (m.event() == null) {
                 outcome = IngestResult.Outcome.REJECTED;
+                rejected++;
+            } else if (stored.refused().containsKey(m.eventId())) { // valid, and refused by the database all the same
+                outcome = IngestResult.Outcome.REJECTED;
+                reason = stored.refused().get(m.eventId());
                 rejected++;
             } else if (fresh.remove(m.eventId())) { // remove: a second copy in the same batch is a duplicate
                 outcome = IngestResult.Outcome.ACCEPTED;
@@ -87,7 +93,7 @@ class CloudEventsController {
                 outcome = IngestResult.Outcome.DUPLICATE;
                 duplicates++;
             }
-            results.add(new IngestResult.EventResult(i, m.id(), m.eventId(), outcome, m.reason()));
+            results.add(new IngestResult.EventResult(i, m.id(), m.eventId(), outcome, reason));
         }
         return new IngestResult(accepted, duplicates, rejected, results);
     }

@@ -119,6 +119,38 @@ public class UsageEventStore {
         return transactions.execute(status -> insert(unique.values(), source));
     }
 
+    /** What {@link #storeIsolating} stored and what the database refused, with its reason. */
+    public record Stored(Set<UUID> fresh, Map<UUID, String> refused) {
+    }
+
+    /**
+     * As {@link #store}, except that a batch the database refuses for its data is stored one event at a time, so the
+     * good events are kept and each refused one comes back with the database's reason (the CloudEvents ingest API
+     * answers per event). Platform failures are thrown, as by {@link #store}.
+     */
+    public Stored storeIsolating(Collection<UsageEvent> events, Source source) {
+        try {
+            return new Stored(new HashSet<>(store(events, source)), Map.of());
+        } catch (RuntimeException e) {
+            if (!DataErrors.isDataError(e)) {
+                throw e;
+            }
+        }
+        Set<UUID> fresh = new HashSet<>();
+        Map<UUID, String> refused = new LinkedHashMap<>();
+        for (UsageEvent event : events) {
+            try {
+                fresh.addAll(store(List.of(event), source));
+            } catch (RuntimeException e) {
+                if (!DataErrors.isDataError(e)) {
+                    throw e;
+                }
+                refused.put(event.eventId(), DataErrors.reason(e));
+            }
+        }
+        return new Stored(fresh, refused);
+    }
+
     private Set<UUID> insert(Collection<UsageEvent> events, Source source) {
         int n = events.size();
         UUID[] ids = new UUID[n];
