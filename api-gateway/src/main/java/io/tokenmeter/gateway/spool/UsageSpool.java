@@ -175,7 +175,9 @@ public final class UsageSpool implements Closeable {
             }
             long keepClear = reserved ? 0 : this.reserved;
             if (current == null || writePosition + buffer.remaining() + keepClear > segmentBytes) {
-                if (buffer.remaining() + this.reserved > segmentBytes) {
+                if (!reserved && buffer.remaining() + this.reserved > segmentBytes) {
+                    // even a new segment would be all promised to calls in flight: a record of a call that was promised
+                    // nothing does not take their place
                     throw new IOException("the spool's space is promised to calls in flight");
                 }
                 openSegment(); // records never span segments; a failure here leaves nothing written
