@@ -1,8 +1,8 @@
 package io.tokenmeter.gateway.bodylimit;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tokenmeter.contracts.web.ApiError;
 import io.tokenmeter.contracts.web.CachedBodyRequest;
+import io.tokenmeter.contracts.web.CommonErrors;
 import io.tokenmeter.contracts.web.Problems;
 import io.tokenmeter.gateway.chat.ModelApiErrors;
 import jakarta.servlet.FilterChain;
@@ -28,22 +28,6 @@ import java.io.IOException;
 @Order(Ordered.HIGHEST_PRECEDENCE + 15)
 class BodyLimitFilter extends OncePerRequestFilter {
 
-
-    /** 413 on {@code /api}. */
-    enum Errors implements ApiError {
-        PAYLOAD_TOO_LARGE(new Kind(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "The request body is too large"));
-
-        private final Kind kind;
-
-        Errors(Kind kind) {
-            this.kind = kind;
-        }
-
-        @Override
-        public Kind kind() {
-            return kind;
-        }
-    }
 
     private final BodyLimitProperties limits;
     private final MeterRegistry meters;
@@ -90,7 +74,7 @@ class BodyLimitFilter extends OncePerRequestFilter {
             ModelApiErrors.write(request, response, HttpStatus.CONTENT_TOO_LARGE, "invalid_request_error", "request_too_large", message);
             return;
         }
-        ProblemDetail problem = Problems.of(Errors.PAYLOAD_TOO_LARGE, message);
+        ProblemDetail problem = Problems.of(CommonErrors.PAYLOAD_TOO_LARGE, message);
         problem.setProperty("limit_bytes", limit);
         Problems.write(request, response, problem);
     }

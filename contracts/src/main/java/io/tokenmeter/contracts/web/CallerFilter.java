@@ -37,13 +37,9 @@ public class CallerFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (request.getContentLengthLong() > maxBody) {
-            Problems.write(request, response, Problems.of(PAYLOAD_TOO_LARGE, "the request body is larger than " + maxBody + " bytes"));
-            return;
-        }
-        byte[] body = CachedBodyRequest.read(request, maxBody);
-        if (body.length > maxBody) {
-            Problems.write(request, response, Problems.of(PAYLOAD_TOO_LARGE, "the request body is larger than " + maxBody + " bytes"));
+        byte[] body = request.getContentLengthLong() > maxBody ? null : CachedBodyRequest.read(request, maxBody);
+        if (body == null || body.length > maxBody) {
+            Problems.write(request, response, Problems.of(CommonErrors.PAYLOAD_TOO_LARGE, "the request body is larger than " + maxBody + " bytes"));
             return;
         }
         Optional<Caller> caller = headers.verify(request.getHeader(CallerHeaders.CALLER), request.getHeader(CallerHeaders.SIGNATURE),
@@ -56,8 +52,5 @@ public class CallerFilter extends OncePerRequestFilter {
         request.setAttribute(ATTRIBUTE, caller.get());
         chain.doFilter(new CachedBodyRequest(request, body), response);
     }
-
-    private static final ApiError PAYLOAD_TOO_LARGE = () -> new ApiError.Kind(org.springframework.http.HttpStatus.CONTENT_TOO_LARGE,
-            "payload-too-large", "The request body is too large");
 
 }

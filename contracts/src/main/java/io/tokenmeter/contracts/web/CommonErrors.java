@@ -9,6 +9,7 @@ public enum CommonErrors implements ApiError {
     INVALID_REQUEST(HttpStatus.BAD_REQUEST, "invalid-request", "The request is not valid"),
     NOT_FOUND(HttpStatus.NOT_FOUND, "not-found", "No such resource"),
     CONFLICT(HttpStatus.CONFLICT, "conflict", "The request conflicts with the current state"),
+    PAYLOAD_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "The request body is too large"),
     INTERNAL(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error");
 
     private final Kind kind;
