@@ -2,7 +2,6 @@ package io.tokenmeter.billing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.tenants.TenantProfileChanged;
@@ -65,8 +64,6 @@ class InvoiceRunFaultsTest {
 
     @Autowired
     Environment environment;
-    @Autowired
-    MeterRegistry meters;
 
     @DynamicPropertySource
     static void fakeMeteringAndPricing(DynamicPropertyRegistry registry) throws IOException {
@@ -115,16 +112,41 @@ class InvoiceRunFaultsTest {
         String runId = JSON.readTree(started.body()).get("id").asString();
 
         assertThat(stallStarted.await(20, TimeUnit.SECONDS)).as("the stalled tenant's usage was asked for").isTrue();
-        List<Double> activeConnections = new ArrayList<>();
-        for (int i = 0; i < 10; i++) { // while the call hangs
-            activeConnections.add(meters.get("hikaricp.connections.active").gauge().value());
-            Thread.sleep(100);
+        // while the call hangs: the stalled tenant's run row is not locked, and no billing session idles in a transaction
+        // (before, its transaction stayed open, row locked, for as long as metering took)
+        List<String> heldWhileStalled = new ArrayList<>();
+        var db = io.tokenmeter.testsupport.SharedInfrastructure.serviceDatabase("billing_service");
+        try (java.sql.Connection owner = java.sql.DriverManager.getConnection(db.url(), db.ownerUser(), db.ownerPassword())) {
+            for (int i = 0; i < 10; i++) {
+                owner.setAutoCommit(false);
+                try (var probe = owner.prepareStatement(
+                        "SELECT 1 FROM invoice_run_tenant WHERE run_id = ?::uuid AND tenant_id = ? FOR UPDATE NOWAIT")) {
+                    probe.setString(1, runId);
+                    probe.setString(2, STALLED);
+                    probe.executeQuery().close();
+                } catch (java.sql.SQLException locked) {
+                    heldWhileStalled.add("run row locked: " + locked.getMessage());
+                }
+                owner.rollback();
+                owner.setAutoCommit(true);
+                try (var idle = owner.prepareStatement(
+                        "SELECT count(*) FROM pg_stat_activity WHERE usename = ? AND state = 'idle in transaction'")) {
+                    idle.setString(1, db.appUser());
+                    try (var rs = idle.executeQuery()) {
+                        rs.next();
+                        if (rs.getLong(1) > 0) {
+                            heldWhileStalled.add(rs.getLong(1) + " billing session(s) idle in a transaction");
+                        }
+                    }
+                }
+                Thread.sleep(100);
+            }
         }
         JsonNode run = await().atMost(Duration.ofSeconds(30)).until(
                 () -> JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId, FINANCE, null).body()), r -> r.get("pending").asInt() == 0);
         assertThat(run.get("failures").toString()).contains(STALLED).contains("no answer from metering or pricing").doesNotContain(OK);
         assertThat(JSON.readTree(send("GET", "/api/v1/billing/invoices?tenant_id=" + OK, FINANCE, null).body()).get("items")).hasSize(1);
-        assertThat(activeConnections).as("no database connection held while metering stalls").containsOnly(0.0);
+        assertThat(heldWhileStalled).as("no lock and no open transaction while metering stalls").isEmpty();
     }
 
     private static void respond(HttpExchange exchange, String body) throws IOException {
