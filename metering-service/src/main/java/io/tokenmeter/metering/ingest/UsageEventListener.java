@@ -97,14 +97,14 @@ class UsageEventListener {
             if (!DataErrors.isDataError(e)) {
                 throw e; // the platform's fault: the error handler retries the batch, nothing is committed
             }
+            if (depth == 0) {
+                isolations.increment();
+                log.warn("a batch of {} usage events was refused by the database for its data ({}); isolating the events at fault (storing halves)",
+                        events.size(), DataErrors.reason(e));
+            }
             if (events.size() == 1) {
                 refusedOut.add(new DeadLetters.Refused(events.getFirst().record(), DataErrors.reason(e)));
                 return 0;
-            }
-            if (depth == 0) {
-                isolations.increment();
-                log.warn("a batch of {} usage events was refused by the database for its data ({}); storing it in halves to isolate the events at fault",
-                        events.size(), DataErrors.reason(e));
             }
             int half = events.size() / 2;
             return store(events.subList(0, half), refusedOut, depth + 1) + store(events.subList(half, events.size()), refusedOut, depth + 1);
