@@ -3,9 +3,10 @@ package io.tokenmeter.gateway.auth;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.web.ApiError;
+import io.tokenmeter.contracts.web.CallerFilter;
 import io.tokenmeter.contracts.web.CommonErrors;
 import io.tokenmeter.contracts.web.Problems;
-import io.tokenmeter.gateway.chat.ModelApiErrors;
+import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.keys.ApiKeys;
 import io.tokenmeter.gateway.ratelimit.FailedAuthenticationLimiter;
@@ -35,8 +36,9 @@ import java.util.OptionalLong;
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
 public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
 
-    private static final String ATTRIBUTE = ApiKeyAuthenticationFilter.class.getName() + ".caller";
-    private static final String KEY_ATTRIBUTE = ApiKeyAuthenticationFilter.class.getName() + ".key";
+    // the caller where contracts' argument resolver reads it (controllers take a Caller parameter), and the key
+    private static final String ATTRIBUTE = CallerFilter.ATTRIBUTE;
+    private static final String KEY_ATTRIBUTE = ActiveKey.ATTRIBUTE;
     private static final ApiError TOO_MANY_FAILED_AUTHENTICATIONS = () -> new ApiError.Kind(HttpStatus.TOO_MANY_REQUESTS,
             "too-many-failed-authentications", "Too many invalid API keys from this address");
 

@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.tokenmeter.contracts.web.CachedBodyRequest;
 import io.tokenmeter.contracts.web.CommonErrors;
 import io.tokenmeter.contracts.web.Problems;
-import io.tokenmeter.gateway.chat.ModelApiErrors;
+import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;

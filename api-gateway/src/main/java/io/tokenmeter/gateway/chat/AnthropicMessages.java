@@ -1,5 +1,7 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.gateway.modelapi.AnthropicError;
+import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.usage.TokenEstimator;
 import io.tokenmeter.gateway.usage.TokenUsage;
@@ -23,7 +25,7 @@ import java.util.Map;
  */
 record AnthropicMessages(String anthropicVersion, String anthropicBeta) implements ModelApi {
 
-    static final String PATH = "/v1/messages";
+    static final String PATH = ModelApiErrors.MESSAGES_PATH;
     static final String DEFAULT_VERSION = "2023-06-01";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 

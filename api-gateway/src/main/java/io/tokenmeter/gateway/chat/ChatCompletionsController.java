@@ -1,11 +1,15 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.gateway.modelapi.OpenAiError;
 import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.gateway.keys.ActiveKey;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.core.JacksonException;
@@ -31,7 +35,8 @@ class ChatCompletionsController {
 
     @PostMapping(path = "/v1/chat/completions")
     @Operation(summary = "OpenAI-compatible chat completion, metered per call")
-    ResponseEntity<?> complete(@RequestBody(required = false) byte[] body, HttpServletRequest servletRequest,
+    ResponseEntity<?> complete(Caller caller, @RequestAttribute(ActiveKey.ATTRIBUTE) ActiveKey key,
+                               @RequestBody(required = false) byte[] body, HttpServletRequest servletRequest,
                                HttpServletResponse servletResponse) {
         ObjectNode request;
         try {
@@ -57,7 +62,7 @@ class ChatCompletionsController {
             ObjectNode streamOptions = request.get("stream_options") instanceof ObjectNode options ? options : request.putObject("stream_options");
             streamOptions.put("include_usage", true); // always: a stream without usage could only be estimated
         }
-        return calls.forward(new OpenAiChat(clientAskedForUsage), model.asString(), request, streaming, servletRequest, servletResponse);
+        return calls.forward(new OpenAiChat(clientAskedForUsage), caller, key, model.asString(), request, streaming, servletRequest, servletResponse);
     }
 
     private static ResponseEntity<OpenAiError> invalid(String param, String message) {

@@ -1,11 +1,15 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.gateway.modelapi.AnthropicError;
 import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.gateway.keys.ActiveKey;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.core.JacksonException;
@@ -31,8 +35,9 @@ class MessagesController {
 
     @PostMapping(path = AnthropicMessages.PATH)
     @Operation(summary = "Anthropic-compatible Messages API, metered per call")
-    ResponseEntity<?> create(@RequestBody(required = false) byte[] body, HttpServletRequest servletRequest,
-                             HttpServletResponse servletResponse) {
+    ResponseEntity<?> create(Caller caller, @RequestAttribute(ActiveKey.ATTRIBUTE) ActiveKey key,
+                               @RequestBody(required = false) byte[] body, HttpServletRequest servletRequest,
+                           HttpServletResponse servletResponse) {
         ObjectNode request;
         try {
             JsonNode parsed = body == null ? null : JSON.readTree(body);
@@ -56,7 +61,7 @@ class MessagesController {
             return invalid("max_tokens: Field required (an integer of at least 1)");
         }
         ModelApi api = new AnthropicMessages(servletRequest.getHeader("anthropic-version"), servletRequest.getHeader("anthropic-beta"));
-        return calls.forward(api, model.asString(), request, request.path("stream").asBoolean(false), servletRequest, servletResponse);
+        return calls.forward(api, caller, key, model.asString(), request, request.path("stream").asBoolean(false), servletRequest, servletResponse);
     }
 
     private static ResponseEntity<AnthropicError> invalid(String message) {

@@ -6,7 +6,6 @@ import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.contracts.web.RequestIdFilter;
-import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
 import io.tokenmeter.gateway.budgets.CallBudgets;
 import io.tokenmeter.gateway.budgets.OutputBound;
 import io.tokenmeter.gateway.keys.ActiveKey;
@@ -73,9 +72,8 @@ class ModelCalls {
     }
 
     /** Forwards a validated request; returns the response to give, or {@code null} when a stream has been written. */
-    ResponseEntity<?> forward(ModelApi api, String model, ObjectNode request, boolean streaming,
+    ResponseEntity<?> forward(ModelApi api, Caller caller, ActiveKey key, String model, ObjectNode request, boolean streaming,
                               HttpServletRequest servletRequest, HttpServletResponse servletResponse) {
-        Caller caller = ApiKeyAuthenticationFilter.callerOf(servletRequest);
         String requestId = RequestIdFilter.of(servletRequest);
         OutputBound output;
         try {
@@ -92,7 +90,6 @@ class ModelCalls {
         if (speaking.isEmpty()) {
             return api.error(HttpStatus.NOT_FOUND, "invalid_request_error", "model_not_found", "model", api.notServedHere(model));
         }
-        ActiveKey key = ApiKeyAuthenticationFilter.keyOf(servletRequest);
         List<ResolvedRoute> allowed = speaking.stream().filter(r -> key.allowsRegion(r.region())).toList();
         if (allowed.isEmpty()) {
             return api.error(HttpStatus.FORBIDDEN, "permission_error", "region_not_allowed", "model",

@@ -1,5 +1,7 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.gateway.keys.ActiveKey;
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.gateway.routing.ModelRouter;
@@ -29,8 +31,7 @@ class ModelsController {
 
     @GetMapping("/v1/models")
     @Operation(summary = "The models this tenant can call, with the provider and serving region that would serve them")
-    ModelList models(jakarta.servlet.http.HttpServletRequest request) {
-        var key = io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter.keyOf(request);
+    ModelList models(@org.springframework.web.bind.annotation.RequestAttribute(ActiveKey.ATTRIBUTE) ActiveKey key) {
         List<Model> models = router.all().values().stream()
                 .flatMap(routes -> routes.stream().filter(r -> key.allowsRegion(r.region())).limit(1))
                 .map(r -> new Model(r.model(), "model", 0, r.provider(), r.provider(), r.region()))

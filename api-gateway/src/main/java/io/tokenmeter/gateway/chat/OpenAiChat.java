@@ -1,5 +1,6 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.gateway.modelapi.OpenAiError;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.usage.TokenEstimator;
 import io.tokenmeter.gateway.usage.TokenUsage;

@@ -1,5 +1,6 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.gateway.modelapi.OpenAiError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;

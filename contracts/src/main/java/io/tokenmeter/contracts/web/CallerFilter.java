@@ -19,7 +19,8 @@ import java.util.Optional;
  */
 public class CallerFilter extends OncePerRequestFilter {
 
-    static final String ATTRIBUTE = CallerFilter.class.getName() + ".caller";
+    /** Where the authenticated caller lies on the request, for {@link CallerArgumentResolver}; the gateway's filter sets it too. */
+    public static final String ATTRIBUTE = CallerFilter.class.getName() + ".caller";
 
     private final CallerHeaders headers;
     private final long maxBody;

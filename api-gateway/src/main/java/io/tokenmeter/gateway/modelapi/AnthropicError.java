@@ -1,4 +1,4 @@
-package io.tokenmeter.gateway.chat;
+package io.tokenmeter.gateway.modelapi;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.servlet.http.HttpServletResponse;
@@ -20,7 +20,7 @@ public record AnthropicError(@JsonProperty("type") String type, @JsonProperty("e
     public record Body(@JsonProperty("type") String type, @JsonProperty("message") String message) {
     }
 
-    static AnthropicError of(HttpStatus status, String message) {
+    public static AnthropicError of(HttpStatus status, String message) {
         return new AnthropicError("error", new Body(typeOf(status), message));
     }
 
@@ -34,7 +34,7 @@ public record AnthropicError(@JsonProperty("type") String type, @JsonProperty("e
         JSON.writeValue(response.getOutputStream(), of(status, message));
     }
 
-    static String typeOf(HttpStatus status) {
+    public static String typeOf(HttpStatus status) {
         return switch (status.value()) {
             case 400 -> "invalid_request_error";
             case 401 -> "authentication_error";

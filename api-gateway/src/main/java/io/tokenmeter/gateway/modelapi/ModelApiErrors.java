@@ -1,4 +1,4 @@
-package io.tokenmeter.gateway.chat;
+package io.tokenmeter.gateway.modelapi;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -21,7 +21,10 @@ public final class ModelApiErrors {
         }
     }
 
+    /** Anthropic's Messages API; everything else under {@code /v1} is OpenAI's. */
+    public static final String MESSAGES_PATH = "/v1/messages";
+
     public static boolean isAnthropic(HttpServletRequest request) {
-        return AnthropicMessages.PATH.equals(request.getRequestURI());
+        return MESSAGES_PATH.equals(request.getRequestURI());
     }
 }

@@ -1,4 +1,4 @@
-package io.tokenmeter.gateway.chat;
+package io.tokenmeter.gateway.modelapi;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.servlet.http.HttpServletResponse;
