@@ -133,6 +133,12 @@ public class ApiKeys {
         }
     }
 
+    /** A tenant suspended, restored or otherwise changed: its keys' cached state no longer holds. */
+    @org.springframework.context.event.EventListener
+    void on(io.tokenmeter.gateway.tenants.TenantStatusChanged changed) {
+        cache.invalidateAll();
+    }
+
     /** After a change that affects many keys at once (a tenant suspended or restored). */
     public void forgetCachedKeys() {
         cache.invalidateAll();

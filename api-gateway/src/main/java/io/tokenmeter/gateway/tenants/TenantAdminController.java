@@ -9,9 +9,6 @@ import io.tokenmeter.contracts.web.ApiException;
 import io.tokenmeter.contracts.web.InvalidField;
 import io.tokenmeter.contracts.web.CommonErrors;
 import io.tokenmeter.gateway.audit.AdminAudit;
-import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
-import io.tokenmeter.gateway.keys.ApiKeys;
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
@@ -35,7 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-/** Admin API for tenants and their keys: create, list, suspend and restore, issue and revoke keys, and the audit log. */
+/** Admin API for tenants: create, list, suspend and restore, regions and billing identity, and the audit log (keys: {@code keys}). */
 @RestController
 class TenantAdminController {
 
@@ -76,38 +73,14 @@ class TenantAdminController {
         }
     }
 
-    record CreateKey(@NotBlank @Size(max = 200) String name, Role role,
-                     @JsonProperty("requests_per_minute") @jakarta.validation.constraints.Positive Integer requestsPerMinute) {
-    }
-
-    /** The clear key appears here once and nowhere else. */
-    record IssuedKeyView(String id, String key, String prefix, Role role, @JsonProperty("tenant_id") String tenantId, String name) {
-        static IssuedKeyView of(ApiKeys.IssuedKey k) {
-            return new IssuedKeyView(k.id(), k.key(), k.prefix(), k.role(), k.tenantId(), k.name());
-        }
-
-        @Override
-        public String toString() {
-            return "IssuedKeyView[id=" + id + ", prefix=" + prefix + "]";
-        }
-    }
-
-    /** A key as admins see it: never the hash or the clear value. */
-    record KeyView(String id, String prefix, String name, Role role, @JsonProperty("created_at") Instant createdAt,
-                   @JsonProperty("revoked_at") Instant revokedAt) {
-        static KeyView of(io.tokenmeter.gateway.keys.ApiKey k) {
-            return new KeyView(k.getId(), k.getKeyPrefix(), k.getName(), k.getRole(), k.getCreatedAt(), k.getRevokedAt());
-        }
-    }
-
     private final TenantRepository tenants;
-    private final ApiKeys keys;
+    private final org.springframework.context.ApplicationEventPublisher events;
     private final AdminAudit audit;
     private final TenantProfiles profiles;
 
-    TenantAdminController(TenantRepository tenants, ApiKeys keys, AdminAudit audit, TenantProfiles profiles) {
+    TenantAdminController(TenantRepository tenants, org.springframework.context.ApplicationEventPublisher events, AdminAudit audit, TenantProfiles profiles) {
         this.tenants = tenants;
-        this.keys = keys;
+        this.events = events;
         this.audit = audit;
         this.profiles = profiles;
     }
@@ -116,8 +89,8 @@ class TenantAdminController {
     @ResponseStatus(HttpStatus.CREATED)
     @Operation(summary = "Create a tenant (admin)")
     @Transactional
-    TenantView create(@Valid @RequestBody CreateTenant body, HttpServletRequest request) {
-        Caller admin = admin(request);
+    TenantView create(@Valid @RequestBody CreateTenant body, Caller caller) {
+        Caller admin = admin(caller);
         checkCountryAndCurrency(body.billingCountry(), body.currency());
         Tenant tenant = new Tenant("ten_" + EventIds.newEventId(), body.name(), body.billingCountry(), body.currency(), admin.keyId());
         tenant.setBillingIdentity(blankToNull(body.legalName()), body.billingCountry(), blankToNull(body.taxId()), body.currency(),
@@ -133,8 +106,8 @@ class TenantAdminController {
     @PutMapping("/api/v1/admin/tenants/{tenantId}/billing-identity")
     @Operation(summary = "Set who is invoiced: legal name, billing country, tax id, invoice currency (admin)")
     @Transactional
-    TenantView setBillingIdentity(@PathVariable String tenantId, @Valid @RequestBody BillingIdentity body, HttpServletRequest request) {
-        Caller admin = admin(request);
+    TenantView setBillingIdentity(@PathVariable String tenantId, @Valid @RequestBody BillingIdentity body, Caller caller) {
+        Caller admin = admin(caller);
         checkCountryAndCurrency(body.billingCountry(), body.currency());
         Tenant tenant = existing(tenantId);
         TenantView before = TenantView.of(tenant);
@@ -162,7 +135,7 @@ class TenantAdminController {
         tenant.touch();
         Tenant saved = tenants.save(tenant);
         TenantView after = TenantView.of(saved);
-        keys.forgetCachedKeys();
+        events.publishEvent(new TenantStatusChanged(saved.getId())); // keys forget what they cached of it
         audit.record(admin, action, "tenant", saved.getId(), before, after);
         profiles.changed(saved);
         return after;
@@ -170,66 +143,30 @@ class TenantAdminController {
 
     @GetMapping("/api/v1/admin/tenants")
     @Operation(summary = "List tenants (admin)")
-    List<TenantView> list(HttpServletRequest request) {
-        admin(request);
+    List<TenantView> list(Caller caller) {
+        admin(caller);
         return tenants.findAllByOrderByCreatedAtAsc().stream().map(TenantView::of).toList();
-    }
-
-    @PostMapping("/api/v1/admin/tenants/{tenantId}/api-keys")
-    @ResponseStatus(HttpStatus.CREATED)
-    @Operation(summary = "Issue a tenant API key (admin); the key is shown only in this answer")
-    IssuedKeyView issueTenantKey(@PathVariable String tenantId, @Valid @RequestBody CreateKey body, HttpServletRequest request) {
-        Caller admin = admin(request);
-        if (!tenants.existsById(tenantId)) {
-            throw new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenantId);
-        }
-        if (body.role() != null && body.role() != Role.TENANT) {
-            throw ApiException.invalid(InvalidField.body("/role", "enum", "keys under a tenant have the tenant role"));
-        }
-        IssuedKeyView issued = IssuedKeyView.of(keys.issue(Role.TENANT, tenantId, body.name(), admin.keyId(), body.requestsPerMinute()));
-        audit.record(admin, "create", "api_key", issued.id(), null, Map.of("tenant_id", tenantId, "prefix", issued.prefix(), "name", issued.name()));
-        return issued;
-    }
-
-    @GetMapping("/api/v1/admin/tenants/{tenantId}/api-keys")
-    @Operation(summary = "List a tenant's keys by prefix (admin); hashes and clear keys are never shown")
-    List<KeyView> listKeys(@PathVariable String tenantId, HttpServletRequest request) {
-        admin(request);
-        existing(tenantId);
-        return keys.ofTenant(tenantId).stream().map(KeyView::of).toList();
-    }
-
-    @DeleteMapping("/api/v1/admin/tenants/{tenantId}/api-keys/{keyId}")
-    @Operation(summary = "Revoke a key (admin): the next call with it is refused")
-    @Transactional
-    KeyView revoke(@PathVariable String tenantId, @PathVariable String keyId, HttpServletRequest request) {
-        Caller admin = admin(request);
-        var key = keys.revoke(tenantId, keyId)
-                .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "tenant " + tenantId + " has no key " + keyId));
-        KeyView revoked = KeyView.of(key);
-        audit.record(admin, "revoke", "api_key", keyId, null, revoked);
-        return revoked;
     }
 
     @PostMapping("/api/v1/admin/tenants/{tenantId}/suspend")
     @Operation(summary = "Suspend a tenant (admin): its calls get 403 from the next one on")
     @Transactional
-    TenantView suspend(@PathVariable String tenantId, HttpServletRequest request) {
-        return setStatus(tenantId, TenantStatus.SUSPENDED, "suspend", request);
+    TenantView suspend(@PathVariable String tenantId, Caller caller) {
+        return setStatus(tenantId, TenantStatus.SUSPENDED, "suspend", caller);
     }
 
     @PostMapping("/api/v1/admin/tenants/{tenantId}/activate")
     @Operation(summary = "Lift a suspension (admin)")
     @Transactional
-    TenantView activate(@PathVariable String tenantId, HttpServletRequest request) {
-        return setStatus(tenantId, TenantStatus.ACTIVE, "activate", request);
+    TenantView activate(@PathVariable String tenantId, Caller caller) {
+        return setStatus(tenantId, TenantStatus.ACTIVE, "activate", caller);
     }
 
     @PutMapping("/api/v1/admin/tenants/{tenantId}/regions")
     @Operation(summary = "Restrict the serving regions of a tenant's calls, or lift the restriction with null (admin)")
     @Transactional
-    TenantView setRegions(@PathVariable String tenantId, @Valid @RequestBody RegionsRequest body, HttpServletRequest request) {
-        Caller admin = admin(request);
+    TenantView setRegions(@PathVariable String tenantId, @Valid @RequestBody RegionsRequest body, Caller caller) {
+        Caller admin = admin(caller);
         Tenant tenant = existing(tenantId);
         TenantView before = TenantView.of(tenant);
         tenant.setAllowedRegions(regions(body.allowedRegions()));
@@ -246,13 +183,13 @@ class TenantAdminController {
     @GetMapping("/api/v1/admin/audit")
     @Operation(summary = "The audit log of tenant and key changes, newest first (admin)")
     List<AdminAudit.Entry> auditLog(@RequestParam(required = false) String entity, @RequestParam(name = "entity_id", required = false) String entityId,
-                                    @RequestParam(defaultValue = "100") int limit, HttpServletRequest request) {
-        admin(request);
+                                    @RequestParam(defaultValue = "100") int limit, Caller caller) {
+        admin(caller);
         return audit.find(entity, entityId, Math.max(1, Math.min(limit, 1000)));
     }
 
-    private TenantView setStatus(String tenantId, TenantStatus status, String action, HttpServletRequest request) {
-        Caller admin = admin(request);
+    private TenantView setStatus(String tenantId, TenantStatus status, String action, Caller caller) {
+        Caller admin = admin(caller);
         Tenant tenant = existing(tenantId);
         TenantView before = TenantView.of(tenant);
         tenant.setStatus(status);
@@ -263,44 +200,7 @@ class TenantAdminController {
         return tenants.findById(tenantId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenantId));
     }
 
-    @PostMapping("/api/v1/admin/api-keys")
-    @ResponseStatus(HttpStatus.CREATED)
-    @Operation(summary = "Issue a finance or admin API key (admin); the key is shown only in this answer")
-    IssuedKeyView issueStaffKey(@Valid @RequestBody CreateKey body, HttpServletRequest request) {
-        Caller admin = admin(request);
-        if (body.role() != Role.FINANCE && body.role() != Role.ADMIN) {
-            throw ApiException.invalid(InvalidField.body("/role", "enum", "role must be FINANCE or ADMIN; tenant keys are issued under a tenant"));
-        }
-        IssuedKeyView issued = IssuedKeyView.of(keys.issue(body.role(), null, body.name(), admin.keyId(), body.requestsPerMinute()));
-        audit.record(admin, "create", "api_key", issued.id(), null, Map.of("role", issued.role().name(), "prefix", issued.prefix(), "name", issued.name()));
-        return issued;
-    }
-
-    @GetMapping("/api/v1/admin/api-keys")
-    @Operation(summary = "List the finance and admin keys by prefix (admin); hashes and clear keys are never shown")
-    List<KeyView> listStaffKeys(HttpServletRequest request) {
-        admin(request);
-        return keys.staffKeys().stream().map(KeyView::of).toList();
-    }
-
-    @DeleteMapping("/api/v1/admin/api-keys/{keyId}")
-    @Operation(summary = "Revoke a finance or admin key (admin): refused from the next call here, within the cache TTL elsewhere")
-    @Transactional
-    KeyView revokeStaffKey(@PathVariable String keyId, HttpServletRequest request) {
-        Caller admin = admin(request);
-        io.tokenmeter.gateway.keys.ApiKey key;
-        try {
-            key = keys.revokeStaffKey(keyId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no finance or admin key " + keyId));
-        } catch (ApiKeys.LastAdminKey last) {
-            throw new ApiException(CommonErrors.CONFLICT, last.getMessage());
-        }
-        KeyView revoked = KeyView.of(key);
-        audit.record(admin, "revoke", "api_key", keyId, null, revoked);
-        return revoked;
-    }
-
-    private static Caller admin(HttpServletRequest request) {
-        Caller caller = ApiKeyAuthenticationFilter.callerOf(request);
+    private static Caller admin(Caller caller) {
         if (!caller.is(Role.ADMIN)) {
             throw new ApiException(CommonErrors.FORBIDDEN, "this needs an admin key");
         }
