@@ -1,7 +1,7 @@
 package io.tokenmeter.billing;
 
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.InvalidField;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.InvalidField;
 
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package io.tokenmeter.pricing;
 
-import io.tokenmeter.contracts.web.ApiError;
+import io.tokenmeter.starter.web.ApiError;
 import org.springframework.http.HttpStatus;
 
 /** The refusals of pricing-service; each code is the problem's stable type. */

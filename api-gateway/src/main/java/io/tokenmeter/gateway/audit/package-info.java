@@ -1,2 +1,2 @@
-/** The audit log of admin changes at the gateway: tenants and keys. */
+/** The gateway's audit endpoint: changes to tenants, keys and budgets, as the starter's audit trail keeps them. */
 package io.tokenmeter.gateway.audit;

@@ -1,11 +1,12 @@
 package io.tokenmeter.gateway.auth;
 
+import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
-import io.tokenmeter.contracts.web.ApiError;
-import io.tokenmeter.contracts.web.CallerFilter;
-import io.tokenmeter.contracts.web.CommonErrors;
-import io.tokenmeter.contracts.web.Problems;
+import io.tokenmeter.starter.web.ApiError;
+import io.tokenmeter.starter.web.CallerFilter;
+import io.tokenmeter.starter.web.CommonErrors;
+import io.tokenmeter.starter.web.Problems;
 import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.keys.ApiKeys;
@@ -52,24 +53,6 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
         this.failures = failures;
     }
 
-    /** The authenticated caller of this request; set for every request that reached a handler. */
-    public static Caller callerOf(HttpServletRequest request) {
-        Object caller = request.getAttribute(ATTRIBUTE);
-        if (caller == null) {
-            throw new IllegalStateException("no authenticated caller on " + request.getRequestURI());
-        }
-        return (Caller) caller;
-    }
-
-    /** The authenticated key with its tenant's status and restrictions. */
-    public static ActiveKey keyOf(HttpServletRequest request) {
-        Object key = request.getAttribute(KEY_ATTRIBUTE);
-        if (key == null) {
-            throw new IllegalStateException("no authenticated key on " + request.getRequestURI());
-        }
-        return (ActiveKey) key;
-    }
-
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String path = request.getRequestURI();
@@ -85,7 +68,7 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
             response.setHeader("Retry-After", Long.toString(heldOff.getAsLong()));
             String message = "Too many invalid API keys from this address; retry after " + heldOff.getAsLong() + " s.";
             if (modelApi) {
-                ModelApiErrors.write(request, response, HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", "too_many_failed_authentications", message);
+                ModelApiErrors.write(request, response, ModelApiError.TOO_MANY_FAILED_AUTHENTICATIONS, message);
             } else {
                 Problems.write(request, response, Problems.of(TOO_MANY_FAILED_AUTHENTICATIONS, message));
             }
@@ -95,7 +78,7 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
         if (key.isEmpty()) {
             failures.failed(request.getRemoteAddr());
             if (modelApi) {
-                ModelApiErrors.write(request, response, HttpStatus.UNAUTHORIZED, "invalid_request_error", "invalid_api_key",
+                ModelApiErrors.write(request, response, ModelApiError.INVALID_API_KEY,
                         ModelApiErrors.isAnthropic(request)
                                 ? "Incorrect or missing API key. Send it as 'x-api-key: <key>' or 'Authorization: Bearer <key>'."
                                 : "Incorrect or missing API key. Send it as 'Authorization: Bearer <key>'.");
@@ -107,13 +90,13 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
         }
         ActiveKey active = key.get();
         if (modelApi && active.role() != Role.TENANT) {
-            ModelApiErrors.write(request, response, HttpStatus.FORBIDDEN, "permission_error", "tenant_key_required",
+            ModelApiErrors.write(request, response, ModelApiError.TENANT_KEY_REQUIRED,
                     "Model calls are billed to a tenant: use a tenant API key, not a " + active.role().name().toLowerCase() + " key.");
             return;
         }
         if (active.suspended()) {
             if (modelApi) {
-                ModelApiErrors.write(request, response, HttpStatus.FORBIDDEN, "permission_error", "tenant_suspended",
+                ModelApiErrors.write(request, response, ModelApiError.TENANT_SUSPENDED,
                         "This tenant is suspended. Contact your account administrator.");
             } else {
                 Problems.write(request, response, Problems.of(CommonErrors.FORBIDDEN, "this tenant is suspended"));
@@ -124,7 +107,7 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
             OptionalLong wait = rateLimiter.tryAcquire(active.keyId(), active.requestsPerMinute());
             if (wait.isPresent()) {
                 response.setHeader("Retry-After", Long.toString(wait.getAsLong()));
-                ModelApiErrors.write(request, response, HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", "rate_limit_exceeded",
+                ModelApiErrors.write(request, response, ModelApiError.RATE_LIMIT_EXCEEDED,
                         "This key's request rate limit is reached; retry after " + wait.getAsLong() + " s.");
                 return;
             }

@@ -1,8 +1,8 @@
 package io.tokenmeter.gateway.auth;
 
 import io.tokenmeter.contracts.identity.Role;
-import io.tokenmeter.contracts.web.CommonErrors;
-import io.tokenmeter.contracts.web.Problems;
+import io.tokenmeter.starter.web.CommonErrors;
+import io.tokenmeter.starter.web.Problems;
 import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.keys.ApiKeys;
 import jakarta.servlet.FilterChain;

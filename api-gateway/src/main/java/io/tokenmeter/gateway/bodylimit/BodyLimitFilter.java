@@ -1,9 +1,10 @@
 package io.tokenmeter.gateway.bodylimit;
 
+import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tokenmeter.contracts.web.CachedBodyRequest;
-import io.tokenmeter.contracts.web.CommonErrors;
-import io.tokenmeter.contracts.web.Problems;
+import io.tokenmeter.starter.web.CachedBodyRequest;
+import io.tokenmeter.starter.web.CommonErrors;
+import io.tokenmeter.starter.web.Problems;
 import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -71,7 +72,7 @@ class BodyLimitFilter extends OncePerRequestFilter {
         String message = "The request body is larger than this endpoint takes (" + limit + " bytes).";
         response.setHeader("Connection", "close"); // the rest of the body is not read
         if (request.getRequestURI().startsWith("/v1/")) {
-            ModelApiErrors.write(request, response, HttpStatus.CONTENT_TOO_LARGE, "invalid_request_error", "request_too_large", message);
+            ModelApiErrors.write(request, response, ModelApiError.REQUEST_TOO_LARGE, message);
             return;
         }
         ProblemDetail problem = Problems.of(CommonErrors.PAYLOAD_TOO_LARGE, message);

@@ -6,18 +6,19 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.money.MinorUnits;
-import io.tokenmeter.contracts.web.ApiError;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.InvalidField;
-import io.tokenmeter.contracts.web.CommonErrors;
-import io.tokenmeter.gateway.audit.AdminAudit;
-import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
-import jakarta.servlet.http.HttpServletRequest;
+import io.tokenmeter.starter.web.ApiError;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.InvalidField;
+import io.tokenmeter.starter.web.CommonErrors;
+import io.tokenmeter.gateway.keys.ApiKeys;
+import io.tokenmeter.gateway.tenants.Tenant;
+import io.tokenmeter.gateway.tenants.TenantRepository;
+import io.tokenmeter.starter.access.Access;
+import io.tokenmeter.starter.audit.AdminAudit;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Positive;
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -33,7 +34,6 @@ import org.springframework.web.bind.annotation.RestController;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.security.SecureRandom;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
@@ -42,7 +42,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Budgets: a tenant's own cap is set by finance or admin; a tenant may cap each of its keys itself (both apply
+ * BudgetRepository: a tenant's own cap is set by finance or admin; a tenant may cap each of its keys itself (both apply
  * to a call). Tenants read their own budgets, alerts and webhook; staff name the tenant. Every change is audited.
  */
 @RestController
@@ -104,8 +104,9 @@ class BudgetController {
                      List<Delivery> deliveries) {
     }
 
-    private final Budgets budgets;
-    private final JdbcClient jdbc;
+    private final BudgetRepository budgets;
+    private final TenantRepository tenants;
+    private final ApiKeys keys;
     private final AdminAudit audit;
     private final WebhookTargets targets;
     private final WebhookSecrets secrets;
@@ -113,9 +114,10 @@ class BudgetController {
     private static final ApiError WEBHOOKS_UNAVAILABLE = () -> new ApiError.Kind(HttpStatus.SERVICE_UNAVAILABLE,
             "webhooks-unavailable", "Webhooks cannot be set on this gateway");
 
-    BudgetController(Budgets budgets, JdbcClient jdbc, AdminAudit audit, BudgetProperties properties) {
+    BudgetController(BudgetRepository budgets, TenantRepository tenants, ApiKeys keys, AdminAudit audit, BudgetProperties properties) {
         this.budgets = budgets;
-        this.jdbc = jdbc;
+        this.tenants = tenants;
+        this.keys = keys;
         this.audit = audit;
         this.targets = new WebhookTargets(properties.alerts().allowedHosts());
         this.secrets = new WebhookSecrets(properties.alerts().secretKey());
@@ -125,14 +127,12 @@ class BudgetController {
     @ResponseStatus(HttpStatus.CREATED)
     @Operation(summary = "Create a budget: the tenant's (finance, admin) or a key's (the tenant itself, finance, admin)")
     @Transactional
-    BudgetView create(@Valid @RequestBody CreateBudget body, HttpServletRequest request) {
-        Caller caller = ApiKeyAuthenticationFilter.callerOf(request);
+    BudgetView create(@Valid @RequestBody CreateBudget body, Caller caller) {
         String tenantId = tenantOf(caller, body.tenantId());
         mayChange(caller, body.apiKeyId());
-        String tenantCurrency = jdbc.sql("SELECT currency FROM tenant WHERE id = ?").param(tenantId).query(String.class).optional()
+        String tenantCurrency = tenants.findById(tenantId).map(Tenant::getCurrency)
                 .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenantId));
-        if (body.apiKeyId() != null && jdbc.sql("SELECT count(*) FROM api_key WHERE id = ? AND tenant_id = ?")
-                .params(body.apiKeyId(), tenantId).query(Long.class).single() == 0) {
+        if (body.apiKeyId() != null && !keys.belongsTo(body.apiKeyId(), tenantId)) {
             throw new ApiException(CommonErrors.NOT_FOUND, "tenant " + tenantId + " has no key " + body.apiKeyId());
         }
         String currency = body.currency() == null ? tenantCurrency : body.currency();
@@ -155,23 +155,22 @@ class BudgetController {
     }
 
     @GetMapping("/api/v1/budgets")
-    @Operation(summary = "Budgets with this period's spend, holds and crossed thresholds (a tenant its own; staff name tenant_id)")
-    List<BudgetView> list(@RequestParam(name = "tenant_id", required = false) String tenantId, HttpServletRequest request) {
-        String tenant = tenantOf(ApiKeyAuthenticationFilter.callerOf(request), tenantId);
+    @Operation(summary = "BudgetRepository with this period's spend, holds and crossed thresholds (a tenant its own; staff name tenant_id)")
+    List<BudgetView> list(@RequestParam(name = "tenant_id", required = false) String tenantId, Caller caller) {
+        String tenant = tenantOf(caller, tenantId);
         return budgets.ofTenant(tenant).stream().map(this::view).toList();
     }
 
     @GetMapping("/api/v1/budgets/{id}")
     @Operation(summary = "One budget with this period's spend")
-    BudgetView get(@PathVariable String id, HttpServletRequest request) {
-        return view(readable(ApiKeyAuthenticationFilter.callerOf(request), id));
+    BudgetView get(@PathVariable String id, Caller caller) {
+        return view(readable(caller, id));
     }
 
     @PatchMapping("/api/v1/budgets/{id}")
     @Operation(summary = "Change a budget's amount or thresholds (a tenant only its keys' budgets); takes effect on the next call")
     @Transactional
-    BudgetView change(@PathVariable String id, @RequestBody ChangeBudget body, HttpServletRequest request) {
-        Caller caller = ApiKeyAuthenticationFilter.callerOf(request);
+    BudgetView change(@PathVariable String id, @RequestBody ChangeBudget body, Caller caller) {
         Budget budget = readable(caller, id);
         mayChange(caller, budget.apiKeyId());
         if (body.amount() != null) {
@@ -191,8 +190,7 @@ class BudgetController {
     @ResponseStatus(HttpStatus.NO_CONTENT)
     @Operation(summary = "Remove a budget (a tenant only its keys' budgets)")
     @Transactional
-    void delete(@PathVariable String id, HttpServletRequest request) {
-        Caller caller = ApiKeyAuthenticationFilter.callerOf(request);
+    void delete(@PathVariable String id, Caller caller) {
         Budget budget = readable(caller, id);
         mayChange(caller, budget.apiKeyId());
         BudgetView before = view(budget);
@@ -203,9 +201,8 @@ class BudgetController {
     @PostMapping("/api/v1/budgets/{id}/top-ups")
     @Operation(summary = "Add to a prepaid balance (finance, admin); its alerts start afresh")
     @Transactional
-    BudgetView topUp(@PathVariable String id, @Valid @RequestBody TopUp body, HttpServletRequest request) {
-        Caller caller = ApiKeyAuthenticationFilter.callerOf(request);
-        staff(caller, "only finance and admin keys top up a prepaid balance");
+    BudgetView topUp(@PathVariable String id, @Valid @RequestBody TopUp body, Caller caller) {
+        Access.staff(caller, "only finance and admin keys top up a prepaid balance");
         Budget budget = readable(caller, id);
         if (budget.kind() != Budget.Kind.PREPAID) {
             throw ApiException.invalid(InvalidField.body("", "prepaid", "only a prepaid budget is topped up; change the amount of a " + budget.kind().name().toLowerCase() + " one"));
@@ -221,12 +218,9 @@ class BudgetController {
     @PutMapping("/api/v1/budgets/webhook")
     @Operation(summary = "Set the tenant's webhook for budget alerts; the answer shows the signing secret, once")
     @Transactional
-    WebhookView setWebhook(@Valid @RequestBody WebhookRequest body, HttpServletRequest request) {
-        Caller caller = ApiKeyAuthenticationFilter.callerOf(request);
+    WebhookView setWebhook(@Valid @RequestBody WebhookRequest body, Caller caller) {
         String tenantId = tenantOf(caller, body.tenantId());
-        if (!caller.is(Role.TENANT) && !caller.is(Role.ADMIN)) {
-            throw new ApiException(CommonErrors.FORBIDDEN, "the tenant itself or an admin sets its webhook");
-        }
+        Access.require(caller, "the tenant itself or an admin sets its webhook", Role.TENANT, Role.ADMIN);
         URI url;
         try {
             url = URI.create(body.url());
@@ -245,11 +239,7 @@ class BudgetController {
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
         String secret = "whsec_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-        jdbc.sql("""
-                        INSERT INTO budget_webhook (tenant_id, url, secret, updated_by) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (tenant_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, updated_at = now(),
-                                                              updated_by = excluded.updated_by""")
-                .params(tenantId, url.toString(), secrets.seal(tenantId, secret), caller.keyId()).update();
+        budgets.setWebhook(tenantId, url.toString(), secrets.seal(tenantId, secret), caller.keyId());
         audit.record(caller, "set_webhook", "budget_webhook", tenantId, null, Map.of("url", url.toString()));
         return new WebhookView(tenantId, url.toString(), secret, BudgetAlerts.SIGNATURE_HEADER,
                 "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" with the secret>");
@@ -257,29 +247,18 @@ class BudgetController {
 
     @GetMapping("/api/v1/budgets/alerts")
     @Operation(summary = "Thresholds crossed, newest first, with each webhook delivery attempt")
-    List<AlertView> alerts(@RequestParam(name = "tenant_id", required = false) String tenantId, HttpServletRequest request) {
-        String tenant = tenantOf(ApiKeyAuthenticationFilter.callerOf(request), tenantId);
-        List<AlertView> alerts = jdbc.sql("""
-                        SELECT id, budget_id, threshold, amount, spent, currency, window_start, crossed_at, published_at, webhook_state
-                        FROM budget_alert WHERE tenant_id = ? ORDER BY crossed_at DESC, threshold DESC LIMIT 200""").param(tenant)
-                .query((rs, i) -> new AlertView(rs.getObject("id", UUID.class), rs.getString("budget_id"), rs.getInt("threshold"),
-                        rs.getBigDecimal("amount"), rs.getBigDecimal("spent"), rs.getString("currency"), rs.getTimestamp("window_start").toInstant(),
-                        rs.getTimestamp("crossed_at").toInstant(), instant(rs.getTimestamp("published_at")), rs.getString("webhook_state"), List.of()))
-                .list();
-        return alerts.stream().map(a -> new AlertView(a.alertId(), a.budgetId(), a.threshold(), a.amount(), a.spent(), a.currency(),
-                a.periodStart(), a.crossedAt(), a.publishedAt(), a.webhookState(),
-                jdbc.sql("SELECT attempt, at, status_code, error FROM webhook_delivery WHERE alert_id = ? ORDER BY attempt").param(a.alertId())
-                        .query((rs, i) -> new Delivery(rs.getInt("attempt"), rs.getTimestamp("at").toInstant(),
-                                rs.getObject("status_code") == null ? null : rs.getInt("status_code") / 100 + "xx", rs.getString("error"))).list())).toList();
+    List<AlertView> alerts(@RequestParam(name = "tenant_id", required = false) String tenantId, Caller caller) {
+        String tenant = tenantOf(caller, tenantId);
+        return budgets.alerts(tenant, 200).stream().map(a -> new AlertView(a.alertId(), a.budgetId(), a.threshold(), a.amount(),
+                a.spent(), a.currency(), a.periodStart(), a.crossedAt(), a.publishedAt(), a.webhookState(),
+                a.deliveries().stream().map(d -> new Delivery(d.attempt(), d.at(), d.statusCode() == null ? null : d.statusCode() / 100 + "xx",
+                        d.error())).toList())).toList();
     }
 
-    private static Instant instant(Timestamp t) {
-        return t == null ? null : t.toInstant();
-    }
 
     private BudgetView view(Budget b) {
         Budget.Window window = b.windowAt(Instant.now());
-        Budgets.WindowState state = window == null ? Budgets.WindowState.EMPTY : budgets.state(b, window);
+        BudgetRepository.WindowState state = window == null ? BudgetRepository.WindowState.EMPTY : budgets.state(b, window);
         BigDecimal remaining = window == null ? null : b.amount().subtract(state.spent()).subtract(state.reserved()).max(BigDecimal.ZERO);
         BigDecimal percent = window == null || b.amount().signum() == 0 ? null
                 : state.spent().movePointRight(2).divide(b.amount(), 2, MinorUnits.ROUNDING);
@@ -291,34 +270,19 @@ class BudgetController {
 
     /** The tenant a caller acts for: a tenant key its own (naming another is refused), staff the one they name. */
     private static String tenantOf(Caller caller, String tenantId) {
-        if (caller.is(Role.TENANT)) {
-            if (tenantId != null && !tenantId.equals(caller.tenantId())) {
-                throw new ApiException(CommonErrors.FORBIDDEN, "a tenant key can only see and change its own tenant's budgets");
-            }
-            return caller.tenantId();
-        }
-        if (tenantId == null) {
-            throw ApiException.invalid(InvalidField.parameter("tenant_id", "required", "tenant_id is required for staff keys"));
-        }
-        return tenantId;
+        return Access.tenantOf(caller, tenantId, "a tenant key can only see and change its own tenant's budgets");
     }
 
     /** The budget, if the caller may see it; another tenant's budget is simply not found. */
     private Budget readable(Caller caller, String id) {
-        return budgets.find(id).filter(b -> !caller.is(Role.TENANT) || b.tenantId().equals(caller.tenantId()))
+        return budgets.find(id).filter(b -> Access.mayRead(caller, b.tenantId()))
                 .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no budget " + id));
     }
 
     /** A tenant changes only its keys' caps, never its own: only finance and admin set what a tenant may spend. */
     private static void mayChange(Caller caller, String apiKeyId) {
         if (apiKeyId == null) {
-            staff(caller, "a tenant's own budget is set by finance or admin; a tenant key may cap its keys");
-        }
-    }
-
-    private static void staff(Caller caller, String message) {
-        if (!caller.is(Role.ADMIN) && !caller.is(Role.FINANCE)) {
-            throw new ApiException(CommonErrors.FORBIDDEN, message);
+            Access.staff(caller, "a tenant's own budget is set by finance or admin; a tenant key may cap its keys");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.tokenmeter.gateway.budgets;
 
+import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 /**
- * Budgets on the model-call path. Before a call: its maximum cost (the prompt's upper bound and the output it
+ * BudgetRepository on the model-call path. Before a call: its maximum cost (the prompt's upper bound and the output it
  * may produce, at the dearest rate any allowed route can charge) is reserved against every budget of the key and
  * its tenant, or the call is refused. After it: each attempt's tokens are priced at the same card and settled.
  * A key with no budgets costs one in-memory lookup.
@@ -40,7 +41,7 @@ public class CallBudgets {
     private static final int SETTLE_ATTEMPTS = 4;
 
     /** Why a call was not admitted, said in the model API's own error shape by the caller. */
-    public record Refusal(int status, String type, String code, String message) {
+    public record Refusal(ModelApiError error, String message) {
     }
 
     public static final class Refused extends Exception {
@@ -57,14 +58,14 @@ public class CallBudgets {
     }
 
     private final BudgetProperties properties;
-    private final Budgets budgets;
+    private final BudgetRepository budgets;
     private final BudgetLedger ledger;
     private final RateCards rateCards;
     private final MeterRegistry meters;
     private final Timer reserveTimer;
     private final Counter overruns;
 
-    CallBudgets(BudgetProperties properties, Budgets budgets, BudgetLedger ledger, RateCards rateCards, MeterRegistry meters) {
+    CallBudgets(BudgetProperties properties, BudgetRepository budgets, BudgetLedger ledger, RateCards rateCards, MeterRegistry meters) {
         this.properties = properties;
         this.budgets = budgets;
         this.ledger = ledger;
@@ -109,8 +110,7 @@ public class CallBudgets {
             }
         } catch (RateCards.Unpriced e) {
             count("unpriced");
-            throw new Refused(new Refusal(e.unavailable ? 503 : 402, e.unavailable ? "api_error" : "insufficient_quota",
-                    e.unavailable ? "budget_check_unavailable" : "budget_unpriced",
+            throw new Refused(new Refusal(e.unavailable ? ModelApiError.BUDGET_CHECK_UNAVAILABLE : ModelApiError.BUDGET_UNPRICED,
                     "This key has a budget, and the call cannot be priced against it: " + e.getMessage()
                             + (e.unavailable ? " Retry shortly." : "")));
         }
@@ -140,7 +140,7 @@ public class CallBudgets {
         if (reservation.refused()) {
             count("refused");
             Budget b = reservation.refusedBy();
-            throw new Refused(new Refusal(402, "insufficient_quota", "budget_exceeded",
+            throw new Refused(new Refusal(ModelApiError.BUDGET_EXCEEDED,
                     "The " + b.describe() + " cannot cover this call: its maximum cost is " + plain(maxCosts.get(b.id())) + " " + b.currency()
                             + " and " + plain(reservation.remaining()) + " " + b.currency() + " is left"
                             + (b.kind() == Budget.Kind.PREPAID ? "; top up the balance" : " this period")
@@ -151,7 +151,7 @@ public class CallBudgets {
     }
 
     private Refused unavailable(String why) {
-        return new Refused(new Refusal(503, "api_error", "budget_check_unavailable",
+        return new Refused(new Refusal(ModelApiError.BUDGET_CHECK_UNAVAILABLE,
                 "This key has a budget, and it cannot be checked right now (" + why + "). Retry shortly."));
     }
 

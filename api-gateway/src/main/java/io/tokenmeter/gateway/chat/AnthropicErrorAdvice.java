@@ -1,5 +1,7 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.gateway.modelapi.ModelApiErrors;
+import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.modelapi.AnthropicError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +22,6 @@ class AnthropicErrorAdvice {
     @ExceptionHandler(Exception.class)
     ResponseEntity<AnthropicError> onError(Exception e) {
         log.error("messages API request failed", e);
-        return AnthropicError.response(HttpStatus.INTERNAL_SERVER_ERROR, "The gateway failed to process the request.");
+        return ModelApiErrors.anthropic(ModelApiError.INTERNAL_ERROR, "The gateway failed to process the request.");
     }
 }

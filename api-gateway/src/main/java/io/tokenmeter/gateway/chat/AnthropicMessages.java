@@ -1,5 +1,6 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.modelapi.AnthropicError;
 import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
@@ -44,8 +45,8 @@ record AnthropicMessages(String anthropicVersion, String anthropicBeta) implemen
     }
 
     @Override
-    public ResponseEntity<AnthropicError> error(HttpStatus status, String type, String code, String param, String message) {
-        return AnthropicError.response(status, message);
+    public ResponseEntity<AnthropicError> error(ModelApiError error, String param, String message) {
+        return ModelApiErrors.anthropic(error, message);
     }
 
     @Override

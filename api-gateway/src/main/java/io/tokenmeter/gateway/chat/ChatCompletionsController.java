@@ -1,5 +1,7 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.gateway.modelapi.ModelApiErrors;
+import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.modelapi.OpenAiError;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
@@ -66,6 +68,6 @@ class ChatCompletionsController {
     }
 
     private static ResponseEntity<OpenAiError> invalid(String param, String message) {
-        return OpenAiError.response(HttpStatus.BAD_REQUEST, "invalid_request_error", null, param, message);
+        return ModelApiErrors.openAi(ModelApiError.INVALID_REQUEST, param, message);
     }
 }

@@ -1,5 +1,7 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.gateway.modelapi.ModelApiErrors;
+import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.modelapi.AnthropicError;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
@@ -65,6 +67,6 @@ class MessagesController {
     }
 
     private static ResponseEntity<AnthropicError> invalid(String message) {
-        return AnthropicError.response(HttpStatus.BAD_REQUEST, message);
+        return ModelApiErrors.anthropic(ModelApiError.INVALID_REQUEST, message);
     }
 }

@@ -1,5 +1,6 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.usage.TokenEstimator;
 import org.springframework.http.HttpStatus;
@@ -22,8 +23,8 @@ interface ModelApi {
     /** Adds the upstream's credential and the API's own headers to a request for the upstream. */
     void authenticate(HttpRequest.Builder upstreamRequest, ResolvedRoute route);
 
-    /** An error in this API's shape; {@code type}, {@code code} and {@code param} are OpenAI's vocabulary. */
-    ResponseEntity<?> error(HttpStatus status, String type, String code, String param, String message);
+    /** An error in this API's shape; {@code param} names the request field at fault, where there is one. */
+    ResponseEntity<?> error(ModelApiError error, String param, String message);
 
     /** A new watcher for one streamed answer. */
     StreamWatcher watcher();

@@ -1,11 +1,12 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.contracts.usage.UsageStatus;
-import io.tokenmeter.contracts.web.RequestIdFilter;
+import io.tokenmeter.starter.web.RequestIdFilter;
 import io.tokenmeter.gateway.budgets.CallBudgets;
 import io.tokenmeter.gateway.budgets.OutputBound;
 import io.tokenmeter.gateway.keys.ActiveKey;
@@ -79,26 +80,26 @@ class ModelCalls {
         try {
             output = api.outputFields().read(request);
         } catch (OutputFields.Invalid invalid) {
-            return api.error(HttpStatus.BAD_REQUEST, "invalid_request_error", "invalid_value", invalid.field, invalid.getMessage());
+            return api.error(ModelApiError.INVALID_VALUE, invalid.field, invalid.getMessage());
         }
         List<ResolvedRoute> routes = router.routes(model);
         if (routes.isEmpty()) {
-            return api.error(HttpStatus.NOT_FOUND, "invalid_request_error", "model_not_found", "model",
+            return api.error(ModelApiError.MODEL_NOT_FOUND, "model",
                     "The model '" + model + "' does not exist or you do not have access to it.");
         }
         List<ResolvedRoute> speaking = routes.stream().filter(r -> api.endpoint(r) != null).toList();
         if (speaking.isEmpty()) {
-            return api.error(HttpStatus.NOT_FOUND, "invalid_request_error", "model_not_found", "model", api.notServedHere(model));
+            return api.error(ModelApiError.MODEL_NOT_FOUND, "model", api.notServedHere(model));
         }
         List<ResolvedRoute> allowed = speaking.stream().filter(r -> key.allowsRegion(r.region())).toList();
         if (allowed.isEmpty()) {
-            return api.error(HttpStatus.FORBIDDEN, "permission_error", "region_not_allowed", "model",
+            return api.error(ModelApiError.REGION_NOT_ALLOWED, "model",
                     "The model '" + model + "' is served only in " + speaking.stream().map(ResolvedRoute::region).distinct().toList()
                             + ", and this tenant allows only " + key.allowedRegions().replace(",", ", ") + ".");
         }
         SpoolingSender.Admission recording = spooling.admit();
         if (recording == null) {
-            return api.error(HttpStatus.SERVICE_UNAVAILABLE, "api_error", "usage_recording_unavailable", null,
+            return api.error(ModelApiError.USAGE_RECORDING_UNAVAILABLE, null,
                     "Usage cannot be recorded right now, so the call is refused rather than served unmetered; retry shortly.");
         }
         try (recording) {
@@ -117,7 +118,7 @@ class ModelCalls {
             hold = budgets.reserve(key, allowed, () -> JSON.writeValueAsBytes(request).length, output);
         } catch (CallBudgets.Refused refused) {
             CallBudgets.Refusal r = refused.refusal();
-            return api.error(HttpStatus.valueOf(r.status()), r.type(), r.code(), null, r.message());
+            return api.error(r.error(), null, r.message());
         }
         try {
             return callRoutes(api, request, streaming, new Metering(caller, requestId, hold, recording), allowed, servletResponse);
@@ -198,24 +199,24 @@ class ModelCalls {
                 }
                 upstreamError(route, "5xx");
                 discard(answer, route, metering, Duration.ofNanos(System.nanoTime() - started));
-                failure = api.error(HttpStatus.BAD_GATEWAY, "api_error", "upstream_error", null,
+                failure = api.error(ModelApiError.UPSTREAM_ERROR, null,
                         "The provider serving " + route.model() + " in " + route.region() + " failed to answer.");
             } catch (HttpConnectTimeoutException | ConnectException e) {
                 upstreamError(route, "connect");
-                failure = api.error(HttpStatus.BAD_GATEWAY, "api_error", "upstream_unavailable", null,
+                failure = api.error(ModelApiError.UPSTREAM_UNAVAILABLE, null,
                         "The provider serving " + route.model() + " in " + route.region() + " could not be reached.");
             } catch (HttpTimeoutException e) {
                 upstreamError(route, "timeout");
-                failure = api.error(HttpStatus.GATEWAY_TIMEOUT, "api_error", "upstream_timeout", null,
+                failure = api.error(ModelApiError.UPSTREAM_TIMEOUT, null,
                         "The provider serving " + route.model() + " in " + route.region() + " did not answer in time.");
             } catch (IOException e) {
                 upstreamError(route, "io");
                 log.warn("upstream {} failed: {}", route, e.toString());
-                failure = api.error(HttpStatus.BAD_GATEWAY, "api_error", "upstream_error", null,
+                failure = api.error(ModelApiError.UPSTREAM_ERROR, null,
                         "The provider serving " + route.model() + " in " + route.region() + " failed to answer.");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return new Attempt<>(route, null, api.error(HttpStatus.SERVICE_UNAVAILABLE, "api_error", "shutting_down",
+                return new Attempt<>(route, null, api.error(ModelApiError.SHUTTING_DOWN,
                         null, "The gateway is shutting down."));
             }
             if (!last) {
@@ -251,7 +252,7 @@ class ModelCalls {
                 return ResponseEntity.status(answer.statusCode()).contentType(MediaType.APPLICATION_JSON).body(bytes);
             } catch (IOException e) {
                 upstreamError(route, "io");
-                return api.error(HttpStatus.BAD_GATEWAY, "api_error", "upstream_error", null,
+                return api.error(ModelApiError.UPSTREAM_ERROR, null,
                         "The provider serving " + route.model() + " failed to answer.");
             }
         }

@@ -1,5 +1,7 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.gateway.modelapi.ModelApiError;
+import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import io.tokenmeter.gateway.modelapi.OpenAiError;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.usage.TokenEstimator;
@@ -35,8 +37,8 @@ record OpenAiChat(boolean clientAskedForUsage) implements ModelApi {
     }
 
     @Override
-    public ResponseEntity<OpenAiError> error(HttpStatus status, String type, String code, String param, String message) {
-        return OpenAiError.response(status, type, code, param, message);
+    public ResponseEntity<OpenAiError> error(ModelApiError error, String param, String message) {
+        return ModelApiErrors.openAi(error, param, message);
     }
 
     @Override

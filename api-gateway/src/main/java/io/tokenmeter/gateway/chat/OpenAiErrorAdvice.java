@@ -1,5 +1,7 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.gateway.modelapi.ModelApiErrors;
+import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.modelapi.OpenAiError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +22,7 @@ class OpenAiErrorAdvice {
     @ExceptionHandler(Exception.class)
     ResponseEntity<OpenAiError> onError(Exception e) {
         log.error("model API request failed", e);
-        return OpenAiError.response(HttpStatus.INTERNAL_SERVER_ERROR, "api_error", "internal_error", null,
+        return ModelApiErrors.openAi(ModelApiError.INTERNAL_ERROR, null,
                 "The gateway failed to process the request.");
     }
 }

@@ -1,6 +1,6 @@
 package io.tokenmeter.gateway.chat;
 
-import io.tokenmeter.contracts.web.RequestIds;
+import io.tokenmeter.starter.web.RequestIds;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import org.springframework.stereotype.Component;
 

@@ -93,6 +93,10 @@ public class ApiKeys {
      * instances follow within the cache TTL.
      */
     @Transactional
+    public boolean belongsTo(String keyId, String tenantId) {
+        return keys.findByIdAndTenantId(keyId, tenantId).isPresent();
+    }
+
     public Optional<ApiKey> revoke(String tenantId, String keyId) {
         Optional<ApiKey> key = keys.findByIdAndTenantId(keyId, tenantId);
         key.ifPresent(k -> {

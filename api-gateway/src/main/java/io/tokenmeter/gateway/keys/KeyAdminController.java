@@ -4,10 +4,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.CommonErrors;
-import io.tokenmeter.contracts.web.InvalidField;
-import io.tokenmeter.gateway.audit.AdminAudit;
+import io.tokenmeter.starter.access.Access;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.CommonErrors;
+import io.tokenmeter.starter.web.InvalidField;
+import io.tokenmeter.starter.audit.AdminAudit;
 import io.tokenmeter.gateway.tenants.TenantRepository;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -68,7 +69,7 @@ class KeyAdminController {
     @ResponseStatus(HttpStatus.CREATED)
     @Operation(summary = "Issue a tenant API key (admin); the key is shown only in this answer")
     IssuedKeyView issueTenantKey(@PathVariable String tenantId, @Valid @RequestBody CreateKey body, Caller caller) {
-        Caller admin = admin(caller);
+        Caller admin = Access.admin(caller);
         if (!tenants.existsById(tenantId)) {
             throw new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenantId);
         }
@@ -83,7 +84,7 @@ class KeyAdminController {
     @GetMapping("/api/v1/admin/tenants/{tenantId}/api-keys")
     @Operation(summary = "List a tenant's keys by prefix (admin); hashes and clear keys are never shown")
     List<KeyView> listKeys(@PathVariable String tenantId, Caller caller) {
-        admin(caller);
+        Access.admin(caller);
         if (!tenants.existsById(tenantId)) {
             throw new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenantId);
         }
@@ -94,7 +95,7 @@ class KeyAdminController {
     @Operation(summary = "Revoke a key (admin): the next call with it is refused")
     @Transactional
     KeyView revoke(@PathVariable String tenantId, @PathVariable String keyId, Caller caller) {
-        Caller admin = admin(caller);
+        Caller admin = Access.admin(caller);
         var key = keys.revoke(tenantId, keyId)
                 .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "tenant " + tenantId + " has no key " + keyId));
         KeyView revoked = KeyView.of(key);
@@ -106,7 +107,7 @@ class KeyAdminController {
     @ResponseStatus(HttpStatus.CREATED)
     @Operation(summary = "Issue a finance or admin API key (admin); the key is shown only in this answer")
     IssuedKeyView issueStaffKey(@Valid @RequestBody CreateKey body, Caller caller) {
-        Caller admin = admin(caller);
+        Caller admin = Access.admin(caller);
         if (body.role() != Role.FINANCE && body.role() != Role.ADMIN) {
             throw ApiException.invalid(InvalidField.body("/role", "enum", "role must be FINANCE or ADMIN; tenant keys are issued under a tenant"));
         }
@@ -118,7 +119,7 @@ class KeyAdminController {
     @GetMapping("/api/v1/admin/api-keys")
     @Operation(summary = "List the finance and admin keys by prefix (admin); hashes and clear keys are never shown")
     List<KeyView> listStaffKeys(Caller caller) {
-        admin(caller);
+        Access.admin(caller);
         return keys.staffKeys().stream().map(KeyView::of).toList();
     }
 
@@ -126,7 +127,7 @@ class KeyAdminController {
     @Operation(summary = "Revoke a finance or admin key (admin): refused from the next call here, within the cache TTL elsewhere")
     @Transactional
     KeyView revokeStaffKey(@PathVariable String keyId, Caller caller) {
-        Caller admin = admin(caller);
+        Caller admin = Access.admin(caller);
         ApiKey key;
         try {
             key = keys.revokeStaffKey(keyId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no finance or admin key " + keyId));
@@ -136,12 +137,5 @@ class KeyAdminController {
         KeyView revoked = KeyView.of(key);
         audit.record(admin, "revoke", "api_key", keyId, null, revoked);
         return revoked;
-    }
-
-    private static Caller admin(Caller caller) {
-        if (!caller.is(Role.ADMIN)) {
-            throw new ApiException(CommonErrors.FORBIDDEN, "this needs an admin key");
-        }
-        return caller;
     }
 }

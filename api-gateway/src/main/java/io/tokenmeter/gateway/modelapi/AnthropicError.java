@@ -20,18 +20,8 @@ public record AnthropicError(@JsonProperty("type") String type, @JsonProperty("e
     public record Body(@JsonProperty("type") String type, @JsonProperty("message") String message) {
     }
 
-    public static AnthropicError of(HttpStatus status, String message) {
-        return new AnthropicError("error", new Body(typeOf(status), message));
-    }
-
-    public static ResponseEntity<AnthropicError> response(HttpStatus status, String message) {
-        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(of(status, message));
-    }
-
-    public static void write(HttpServletResponse response, HttpStatus status, String message) throws IOException {
-        response.setStatus(status.value());
-        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-        JSON.writeValue(response.getOutputStream(), of(status, message));
+    public static AnthropicError of(ModelApiError error, String message) {
+        return new AnthropicError("error", new Body(typeOf(error.status()), message));
     }
 
     public static String typeOf(HttpStatus status) {

@@ -21,15 +21,7 @@ public record OpenAiError(@JsonProperty("error") Body error) {
                        @JsonProperty("param") String param, @JsonProperty("code") String code) {
     }
 
-    public static ResponseEntity<OpenAiError> response(HttpStatus status, String type, String code, String param, String message) {
-        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON)
-                .body(new OpenAiError(new Body(message, type, param, code)));
-    }
-
-    public static void write(HttpServletResponse response, HttpStatus status, String type, String code, String message)
-            throws IOException {
-        response.setStatus(status.value());
-        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-        JSON.writeValue(response.getOutputStream(), new OpenAiError(new Body(message, type, null, code)));
+    public static OpenAiError of(ModelApiError error, String param, String message) {
+        return new OpenAiError(new Body(message, error.type(), param, error.code()));
     }
 }

@@ -2,10 +2,10 @@ package io.tokenmeter.gateway.proxy;
 
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.CallerHeaders;
-import io.tokenmeter.contracts.web.CachedBodyRequest;
-import io.tokenmeter.contracts.web.RequestIdFilter;
-import io.tokenmeter.contracts.web.RequestIds;
-import io.tokenmeter.gateway.auth.ApiKeyAuthenticationFilter;
+import io.tokenmeter.starter.web.CachedBodyRequest;
+import io.tokenmeter.starter.web.CallerFilter;
+import io.tokenmeter.starter.web.RequestIdFilter;
+import io.tokenmeter.starter.web.RequestIds;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.function.RequestPredicate;
@@ -52,7 +52,7 @@ class ServiceRoutes {
 
     private static Function<ServerRequest, ServerRequest> signCaller(CallerHeaders callers) {
         return request -> {
-            Caller caller = ApiKeyAuthenticationFilter.callerOf(request.servletRequest());
+            Caller caller = CallerFilter.callerOf(request.servletRequest());
             // signed for this request only: its method, path and body (read and bounded by the body-limit filter)
             CallerHeaders.Signed signed = callers.sign(caller, request.method().name(), request.servletRequest().getRequestURI(),
                     CachedBodyRequest.bodyOf(request.servletRequest()));

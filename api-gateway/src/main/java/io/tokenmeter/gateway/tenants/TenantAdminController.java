@@ -5,10 +5,11 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.usage.EventIds;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.InvalidField;
-import io.tokenmeter.contracts.web.CommonErrors;
-import io.tokenmeter.gateway.audit.AdminAudit;
+import io.tokenmeter.starter.access.Access;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.InvalidField;
+import io.tokenmeter.starter.web.CommonErrors;
+import io.tokenmeter.starter.audit.AdminAudit;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
@@ -17,7 +18,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
@@ -90,7 +90,7 @@ class TenantAdminController {
     @Operation(summary = "Create a tenant (admin)")
     @Transactional
     TenantView create(@Valid @RequestBody CreateTenant body, Caller caller) {
-        Caller admin = admin(caller);
+        Caller admin = Access.admin(caller);
         checkCountryAndCurrency(body.billingCountry(), body.currency());
         Tenant tenant = new Tenant("ten_" + EventIds.newEventId(), body.name(), body.billingCountry(), body.currency(), admin.keyId());
         tenant.setBillingIdentity(blankToNull(body.legalName()), body.billingCountry(), blankToNull(body.taxId()), body.currency(),
@@ -107,7 +107,7 @@ class TenantAdminController {
     @Operation(summary = "Set who is invoiced: legal name, billing country, tax id, invoice currency (admin)")
     @Transactional
     TenantView setBillingIdentity(@PathVariable String tenantId, @Valid @RequestBody BillingIdentity body, Caller caller) {
-        Caller admin = admin(caller);
+        Caller admin = Access.admin(caller);
         checkCountryAndCurrency(body.billingCountry(), body.currency());
         Tenant tenant = existing(tenantId);
         TenantView before = TenantView.of(tenant);
@@ -144,7 +144,7 @@ class TenantAdminController {
     @GetMapping("/api/v1/admin/tenants")
     @Operation(summary = "List tenants (admin)")
     List<TenantView> list(Caller caller) {
-        admin(caller);
+        Access.admin(caller);
         return tenants.findAllByOrderByCreatedAtAsc().stream().map(TenantView::of).toList();
     }
 
@@ -166,7 +166,7 @@ class TenantAdminController {
     @Operation(summary = "Restrict the serving regions of a tenant's calls, or lift the restriction with null (admin)")
     @Transactional
     TenantView setRegions(@PathVariable String tenantId, @Valid @RequestBody RegionsRequest body, Caller caller) {
-        Caller admin = admin(caller);
+        Caller admin = Access.admin(caller);
         Tenant tenant = existing(tenantId);
         TenantView before = TenantView.of(tenant);
         tenant.setAllowedRegions(regions(body.allowedRegions()));
@@ -180,16 +180,8 @@ class TenantAdminController {
         return requested == null ? null : requested.stream().distinct().toList();
     }
 
-    @GetMapping("/api/v1/admin/audit")
-    @Operation(summary = "The audit log of tenant and key changes, newest first (admin)")
-    List<AdminAudit.Entry> auditLog(@RequestParam(required = false) String entity, @RequestParam(name = "entity_id", required = false) String entityId,
-                                    @RequestParam(defaultValue = "100") int limit, Caller caller) {
-        admin(caller);
-        return audit.find(entity, entityId, Math.max(1, Math.min(limit, 1000)));
-    }
-
     private TenantView setStatus(String tenantId, TenantStatus status, String action, Caller caller) {
-        Caller admin = admin(caller);
+        Caller admin = Access.admin(caller);
         Tenant tenant = existing(tenantId);
         TenantView before = TenantView.of(tenant);
         tenant.setStatus(status);
@@ -198,12 +190,5 @@ class TenantAdminController {
 
     private Tenant existing(String tenantId) {
         return tenants.findById(tenantId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenantId));
-    }
-
-    private static Caller admin(Caller caller) {
-        if (!caller.is(Role.ADMIN)) {
-            throw new ApiException(CommonErrors.FORBIDDEN, "this needs an admin key");
-        }
-        return caller;
     }
 }

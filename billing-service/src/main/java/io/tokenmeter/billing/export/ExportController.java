@@ -1,15 +1,15 @@
 package io.tokenmeter.billing.export;
 
 import io.swagger.v3.oas.annotations.Operation;
-import io.tokenmeter.billing.BillingAccess;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.billing.Page;
 import io.tokenmeter.billing.invoice.Invoice;
-import io.tokenmeter.billing.invoice.InvoiceLedger;
+import io.tokenmeter.billing.invoice.InvoiceRepository;
 import io.tokenmeter.billing.invoice.InvoiceStatus;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.CommonErrors;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -32,10 +32,10 @@ class ExportController {
 
     private static final int PAGE = Page.MAX_SIZE;
 
-    private final InvoiceLedger ledger;
+    private final InvoiceRepository ledger;
     private final InvoicePdf pdf;
 
-    ExportController(InvoiceLedger ledger, InvoicePdf pdf) {
+    ExportController(InvoiceRepository ledger, InvoicePdf pdf) {
         this.ledger = ledger;
         this.pdf = pdf;
     }
@@ -43,7 +43,7 @@ class ExportController {
     @GetMapping("/api/v1/billing/invoices/{id}/pdf")
     @Operation(summary = "An invoice as PDF (tenants: their own only)")
     ResponseEntity<byte[]> pdf(Caller caller, @PathVariable UUID id) {
-        Invoice invoice = ledger.find(id).filter(i -> !caller.is(Role.TENANT) || i.tenantId().equals(caller.tenantId()))
+        Invoice invoice = ledger.find(id).filter(i -> Access.mayRead(caller, i.tenantId()))
                 .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no invoice " + id));
         String name = (invoice.number() == null ? "draft-" + invoice.id() : invoice.number()) + ".pdf";
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_PDF)
@@ -58,7 +58,7 @@ class ExportController {
                                         @RequestParam(name = "period_from", required = false) Instant periodFrom,
                                         @RequestParam(name = "period_to", required = false) Instant periodTo,
                                         @RequestParam(name = "run_id", required = false) UUID runId) {
-        BillingAccess.finance(caller);
+        Access.finance(caller);
         List<Invoice> invoices = new ArrayList<>();
         for (int page = 0; ; page++) {
             List<Invoice> batch = ledger.list(tenantId, status, currency, periodFrom, periodTo, runId, page, PAGE);

@@ -1,12 +1,12 @@
 package io.tokenmeter.billing.invoice;
 
 import io.swagger.v3.oas.annotations.Operation;
-import io.tokenmeter.billing.BillingAccess;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.billing.Page;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.CommonErrors;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -34,9 +34,9 @@ class InvoiceController {
     record VoidRequest(String reason) {
     }
 
-    private final InvoiceLedger ledger;
+    private final InvoiceRepository ledger;
 
-    InvoiceController(InvoiceLedger ledger) {
+    InvoiceController(InvoiceRepository ledger) {
         this.ledger = ledger;
     }
 
@@ -55,13 +55,7 @@ class InvoiceController {
 
     /** A tenant key lists its own documents, whatever it asks; staff may name a tenant or none. */
     private static String ownTenant(Caller caller, String requested) {
-        if (!caller.is(Role.TENANT)) {
-            return requested;
-        }
-        if (requested != null && !requested.equals(caller.tenantId())) {
-            throw new ApiException(CommonErrors.FORBIDDEN, "a tenant key can only list its own invoices and credit notes");
-        }
-        return caller.tenantId();
+        return Access.tenantOrAll(caller, requested, "a tenant key can only list its own invoices and credit notes");
     }
 
 
@@ -93,14 +87,14 @@ class InvoiceController {
     @PostMapping("/api/v1/billing/invoices/{id}/issue")
     @Operation(summary = "Issue a draft (finance): numbered without gaps per issuer and year, immutable from now on")
     Invoice issue(Caller caller, @PathVariable UUID id) {
-        BillingAccess.finance(caller);
+        Access.finance(caller);
         return ledger.issue(id);
     }
 
     @PostMapping("/api/v1/billing/invoices/{id}/pay")
     @Operation(summary = "Record the payment of an issued invoice (finance)")
     Invoice pay(Caller caller, @PathVariable UUID id) {
-        BillingAccess.finance(caller);
+        Access.finance(caller);
         return ledger.markPaid(id);
     }
 
@@ -108,7 +102,7 @@ class InvoiceController {
     @ResponseStatus(HttpStatus.CREATED)
     @Operation(summary = "Void an issued invoice with a full credit note (finance)")
     CreditNote voidInvoice(Caller caller, @PathVariable UUID id, @RequestBody VoidRequest body) {
-        BillingAccess.finance(caller);
+        Access.finance(caller);
         return ledger.voidInvoice(id, body.reason(), caller.keyId());
     }
 
@@ -116,13 +110,13 @@ class InvoiceController {
     @ResponseStatus(HttpStatus.CREATED)
     @Operation(summary = "A partial credit note (finance): amount before tax; the invoice's tax rate applies")
     CreditNote credit(Caller caller, @PathVariable UUID id, @RequestBody CreditRequest body) {
-        BillingAccess.finance(caller);
+        Access.finance(caller);
         return ledger.credit(id, body.amount(), body.reason(), caller.keyId());
     }
 
     private Invoice readable(Caller caller, UUID id) {
         Invoice invoice = ledger.find(id).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no invoice " + id));
-        if (caller.is(Role.TENANT) && !invoice.tenantId().equals(caller.tenantId())) {
+        if (!Access.mayRead(caller, invoice.tenantId())) {
             throw new ApiException(CommonErrors.NOT_FOUND, "no invoice " + id);
         }
         return invoice;

@@ -2,11 +2,11 @@ package io.tokenmeter.billing.issuer;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
-import io.tokenmeter.billing.BillingAccess;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.billing.BillingErrors;
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.InvalidField;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.InvalidField;
 import org.springframework.http.HttpStatus;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -28,9 +28,9 @@ class IssuerController {
                      @JsonProperty("is_default") Boolean isDefault) {
     }
 
-    private final Issuers issuers;
+    private final IssuerRepository issuers;
 
-    IssuerController(Issuers issuers) {
+    IssuerController(IssuerRepository issuers) {
         this.issuers = issuers;
     }
 
@@ -39,7 +39,7 @@ class IssuerController {
     @Transactional
     @Operation(summary = "Add an issuing entity (admin); is_default makes it the issuer of every tenant's invoices")
     Issuer add(Caller caller, @RequestBody NewIssuer issuer) {
-        BillingAccess.admin(caller);
+        Access.admin(caller);
         if (issuer.id() == null || !issuer.id().matches("[A-Z0-9]{2,10}")) {
             throw ApiException.invalid(InvalidField.body("/id", "pattern", "id must be 2 to 10 capital letters or digits (it prefixes document numbers)"));
         }
@@ -56,7 +56,7 @@ class IssuerController {
     @GetMapping("/api/v1/billing/issuers")
     @Operation(summary = "The issuing entities (finance, admin)")
     List<Issuer> list(Caller caller) {
-        BillingAccess.staff(caller);
+        Access.staff(caller);
         return issuers.all();
     }
 }

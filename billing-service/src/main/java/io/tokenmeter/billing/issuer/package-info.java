@@ -1,2 +1,2 @@
-/** Issuers: our legal entities that issue invoices and credit notes, each with its own number series. */
+/** IssuerRepository: our legal entities that issue invoices and credit notes, each with its own number series. */
 package io.tokenmeter.billing.issuer;

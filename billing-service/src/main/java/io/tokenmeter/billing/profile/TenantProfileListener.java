@@ -17,9 +17,9 @@ class TenantProfileListener {
 
     private static final Logger log = LoggerFactory.getLogger(TenantProfileListener.class);
 
-    private final BillingProfiles profiles;
+    private final BillingProfileRepository profiles;
 
-    TenantProfileListener(BillingProfiles profiles) {
+    TenantProfileListener(BillingProfileRepository profiles) {
         this.profiles = profiles;
     }
 

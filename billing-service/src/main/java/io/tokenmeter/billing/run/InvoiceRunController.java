@@ -1,11 +1,11 @@
 package io.tokenmeter.billing.run;
 
 import io.swagger.v3.oas.annotations.Operation;
-import io.tokenmeter.billing.BillingAccess;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.billing.Page;
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.InvalidField;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.InvalidField;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -37,7 +37,7 @@ class InvoiceRunController {
     @PostMapping("/api/v1/billing/runs")
     @Operation(summary = "Run billing for a closed period (finance): 202 with the new run, or 200 with the run of that period if it exists")
     ResponseEntity<InvoiceRun> start(Caller caller, @RequestBody RunRequest request) {
-        BillingAccess.finance(caller);
+        Access.finance(caller);
         Instant from;
         Instant to;
         if (request.period() != null) {
@@ -62,7 +62,7 @@ class InvoiceRunController {
     @GetMapping("/api/v1/billing/runs")
     @Operation(summary = "The runs, newest period first, paged (finance, admin)")
     Page<InvoiceRun> list(Caller caller, @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
-        BillingAccess.staff(caller);
+        Access.staff(caller);
         Page.check(page, size);
         return new Page<>(runs.list(page, size), page, size);
     }
@@ -70,21 +70,21 @@ class InvoiceRunController {
     @GetMapping("/api/v1/billing/runs/{id}")
     @Operation(summary = "A run's progress: tenants invoiced, failed (with why) and pending (finance, admin)")
     InvoiceRun get(Caller caller, @PathVariable UUID id) {
-        BillingAccess.staff(caller);
+        Access.staff(caller);
         return runs.view(id);
     }
 
     @GetMapping("/api/v1/billing/runs/{id}/reconciliation")
     @Operation(summary = "Metered against invoiced tokens per tenant and class, differences with their cause, late arrivals (finance, admin)")
     Reconciliation reconciliation(Caller caller, @PathVariable UUID id) {
-        BillingAccess.staff(caller);
+        Access.staff(caller);
         return runs.reconcile(id);
     }
 
     @PostMapping("/api/v1/billing/runs/{id}/tenants/{tenantId}/retry")
     @Operation(summary = "Retry one failed tenant of a run (finance)")
     InvoiceRun retry(Caller caller, @PathVariable UUID id, @PathVariable String tenantId) {
-        BillingAccess.finance(caller);
+        Access.finance(caller);
         return runs.retry(id, tenantId);
     }
 }

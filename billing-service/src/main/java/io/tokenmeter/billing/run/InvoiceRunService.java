@@ -2,17 +2,17 @@ package io.tokenmeter.billing.run;
 
 import io.tokenmeter.billing.BillingErrors;
 import io.tokenmeter.billing.invoice.Invoice;
-import io.tokenmeter.billing.invoice.InvoiceLedger;
+import io.tokenmeter.billing.invoice.InvoiceRepository;
 import io.tokenmeter.billing.invoice.InvoiceLine;
 import io.tokenmeter.billing.invoice.LineKind;
 import io.tokenmeter.billing.issuer.Issuer;
-import io.tokenmeter.billing.issuer.Issuers;
+import io.tokenmeter.billing.issuer.IssuerRepository;
 import io.tokenmeter.billing.profile.BillingProfile;
-import io.tokenmeter.billing.profile.BillingProfiles;
+import io.tokenmeter.billing.profile.BillingProfileRepository;
 import io.tokenmeter.billing.tax.TaxRule;
-import io.tokenmeter.billing.tax.TaxRules;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.billing.tax.TaxRuleRepository;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.CommonErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
@@ -50,19 +50,19 @@ class InvoiceRunService implements ApplicationRunner {
     record Started(InvoiceRun run, boolean created) {
     }
 
-    private final InvoiceRuns runs;
+    private final InvoiceRunRepository runs;
     private final ServiceCalls calls;
-    private final BillingProfiles profiles;
-    private final Issuers issuers;
-    private final TaxRules taxRules;
-    private final InvoiceLedger ledger;
+    private final BillingProfileRepository profiles;
+    private final IssuerRepository issuers;
+    private final TaxRuleRepository taxRules;
+    private final InvoiceRepository ledger;
     private final TransactionTemplate tx;
     private final RunProperties properties;
     private final Clock clock = Clock.systemUTC();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
 
-    InvoiceRunService(InvoiceRuns runs, ServiceCalls calls, BillingProfiles profiles, Issuers issuers, TaxRules taxRules,
-                      InvoiceLedger ledger, TransactionTemplate tx, RunProperties properties) {
+    InvoiceRunService(InvoiceRunRepository runs, ServiceCalls calls, BillingProfileRepository profiles, IssuerRepository issuers, TaxRuleRepository taxRules,
+                      InvoiceRepository ledger, TransactionTemplate tx, RunProperties properties) {
         this.runs = runs;
         this.calls = calls;
         this.profiles = profiles;
@@ -89,8 +89,8 @@ class InvoiceRunService implements ApplicationRunner {
                     + latest.get().periodEnd() + ", so a new one starts there or later");
         }
         Instant cutoff = now.minus(properties.settle());
-        InvoiceRuns.Run run = new InvoiceRuns.Run(UUID.randomUUID(), from, to, cutoff, latest.map(InvoiceRuns.Run::cutoff).orElse(null),
-                latest.map(InvoiceRuns.Run::firstPeriodStart).orElse(from));
+        InvoiceRunRepository.Run run = new InvoiceRunRepository.Run(UUID.randomUUID(), from, to, cutoff, latest.map(InvoiceRunRepository.Run::cutoff).orElse(null),
+                latest.map(InvoiceRunRepository.Run::firstPeriodStart).orElse(from));
         Set<String> tenants = new TreeSet<>(calls.tenantsWithUsage(from, to, null, cutoff));
         if (run.previousCutoff() != null) { // and those with only late usage of earlier periods
             tenants.addAll(calls.tenantsWithUsage(run.firstPeriodStart(), from, run.previousCutoff(), cutoff));
@@ -100,7 +100,7 @@ class InvoiceRunService implements ApplicationRunner {
             if (runs.findByPeriod(from, to).isPresent()) {
                 return false;
             }
-            if (!runs.latest().map(InvoiceRuns.Run::id).equals(latest.map(InvoiceRuns.Run::id))) {
+            if (!runs.latest().map(InvoiceRunRepository.Run::id).equals(latest.map(InvoiceRunRepository.Run::id))) {
                 throw new ApiException(BillingErrors.CONFLICT, "another run was started meanwhile; start this one again");
             }
             runs.insert(run, List.copyOf(tenants), by);
@@ -137,21 +137,21 @@ class InvoiceRunService implements ApplicationRunner {
      * an invoiced tenant, none known, which would be a bug and says so.
      */
     Reconciliation reconcile(UUID runId) {
-        InvoiceRuns.Run run = runs.find(runId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND,
+        InvoiceRunRepository.Run run = runs.find(runId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND,
                 "no run " + runId));
         Instant lateUntil = clock.instant().minus(properties.settle());
         boolean lateSettled = lateUntil.isAfter(run.cutoff());
         var invoiced = runs.invoicedUsage(runId);
         List<Reconciliation.TenantReconciliation> tenants = new ArrayList<>();
         boolean clean = true;
-        List<InvoiceRuns.TenantState> states = new ArrayList<>(runs.tenants(runId));
+        List<InvoiceRunRepository.TenantState> states = new ArrayList<>(runs.tenants(runId));
         if (lateSettled) { // tenants whose only usage of the period arrived after the cut-off
             Set<String> known = new HashSet<>();
             states.forEach(t -> known.add(t.tenantId()));
             calls.tenantsWithUsage(run.periodStart(), run.periodEnd(), run.cutoff(), lateUntil).stream().filter(t -> !known.contains(t))
-                    .forEach(t -> states.add(new InvoiceRuns.TenantState(t, "late_only", null)));
+                    .forEach(t -> states.add(new InvoiceRunRepository.TenantState(t, "late_only", null)));
         }
-        for (InvoiceRuns.TenantState tenant : states) {
+        for (InvoiceRunRepository.TenantState tenant : states) {
             var metered = tenant.status().equals("late_only") ? Map.<String, Long>of()
                     : tokensByClass(calls.billableUsage(tenant.tenantId(), run.periodStart(), run.periodEnd(), null, run.cutoff()));
             var late = lateSettled ? tokensByClass(calls.billableUsage(tenant.tenantId(), run.periodStart(), run.periodEnd(), run.cutoff(), lateUntil))
@@ -200,7 +200,7 @@ class InvoiceRunService implements ApplicationRunner {
 
     /** Drafts the pending tenants, {@code parallelism} at a time (each mostly waits on metering and pricing). */
     private void processPending(UUID runId) {
-        InvoiceRuns.Run run = runs.find(runId).orElseThrow();
+        InvoiceRunRepository.Run run = runs.find(runId).orElseThrow();
         Semaphore slots = new Semaphore(properties.parallelism());
         try (ExecutorService tenants = Executors.newVirtualThreadPerTaskExecutor()) {
             for (String tenant : runs.pending(runId)) {
@@ -221,7 +221,7 @@ class InvoiceRunService implements ApplicationRunner {
      * holds no database connection and no lock (it fails this tenant at the call timeout); then one transaction locks
      * the tenant's run row and, if the tenant is still pending, writes its draft.
      */
-    private void process(InvoiceRuns.Run run, String tenantId) {
+    private void process(InvoiceRunRepository.Run run, String tenantId) {
         try {
             if (!runs.isPending(run.id(), tenantId)) {
                 return; // a retry or another worker got there first
@@ -245,7 +245,7 @@ class InvoiceRunService implements ApplicationRunner {
     private record Draft(BillingProfile buyer, Issuer issuer, TaxRule taxRule, List<InvoiceLine> lines) {
     }
 
-    private Draft prepare(InvoiceRuns.Run run, String tenantId) {
+    private Draft prepare(InvoiceRunRepository.Run run, String tenantId) {
         BillingProfile buyer = profiles.find(tenantId)
                 .orElseThrow(() -> new RunFailure("no billing profile: the gateway has not published tenant " + tenantId + " on tenants.v1"));
         Issuer issuer = buyer.issuerId() != null
@@ -269,12 +269,12 @@ class InvoiceRunService implements ApplicationRunner {
      * late event is billed once, by the first run after it arrived). Each earlier period is quoted on its own, its
      * tiers continuing from the tokens already invoiced for it, and billed as adjustment lines labelled with it.
      */
-    private List<InvoiceLine> lateUsage(InvoiceRuns.Run run, String tenantId, String currency) {
+    private List<InvoiceLine> lateUsage(InvoiceRunRepository.Run run, String tenantId, String currency) {
         if (run.previousCutoff() == null) {
             return List.of();
         }
         List<InvoiceLine> lines = new ArrayList<>();
-        for (InvoiceRuns.Run earlier : runs.between(run.firstPeriodStart(), run.periodStart())) {
+        for (InvoiceRunRepository.Run earlier : runs.between(run.firstPeriodStart(), run.periodStart())) {
             JsonNode late = calls.billableUsage(tenantId, earlier.periodStart(), earlier.periodEnd(), run.previousCutoff(), run.cutoff());
             if (late.path("lines").isEmpty()) {
                 continue;

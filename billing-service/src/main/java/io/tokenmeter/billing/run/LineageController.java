@@ -1,14 +1,15 @@
 package io.tokenmeter.billing.run;
 
+import io.tokenmeter.starter.access.Access;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.billing.invoice.Invoice;
-import io.tokenmeter.billing.invoice.InvoiceLedger;
+import io.tokenmeter.billing.invoice.InvoiceRepository;
 import io.tokenmeter.billing.invoice.InvoiceLine;
 import io.tokenmeter.billing.invoice.LineKind;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.CommonErrors;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -26,11 +27,11 @@ import java.util.UUID;
 @RestController
 class LineageController {
 
-    private final InvoiceLedger ledger;
-    private final InvoiceRuns runs;
+    private final InvoiceRepository ledger;
+    private final InvoiceRunRepository runs;
     private final ServiceCalls calls;
 
-    LineageController(InvoiceLedger ledger, InvoiceRuns runs, ServiceCalls calls) {
+    LineageController(InvoiceRepository ledger, InvoiceRunRepository runs, ServiceCalls calls) {
         this.ledger = ledger;
         this.runs = runs;
         this.calls = calls;
@@ -40,14 +41,14 @@ class LineageController {
     @Operation(summary = "The usage event ids behind an invoice line, paged with the cursor 'after' (tenants: their own invoices)")
     JsonNode events(Caller caller, @PathVariable UUID id, @PathVariable UUID lineId, @RequestParam(required = false) String after,
                     @RequestParam(defaultValue = "1000") int limit) {
-        Invoice invoice = ledger.find(id).filter(i -> !caller.is(Role.TENANT) || i.tenantId().equals(caller.tenantId()))
+        Invoice invoice = ledger.find(id).filter(i -> Access.mayRead(caller, i.tenantId()))
                 .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no invoice " + id));
         InvoiceLine line = invoice.lines().stream().filter(l -> l.id().equals(lineId)).findFirst()
                 .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "invoice " + id + " has no line " + lineId));
         if (invoice.runId() == null || line.model() == null) {
             throw new ApiException(CommonErrors.NOT_FOUND, "line " + lineId + " was not made from metered usage by an invoice run");
         }
-        InvoiceRuns.Run run = runs.find(invoice.runId()).orElseThrow();
+        InvoiceRunRepository.Run run = runs.find(invoice.runId()).orElseThrow();
         boolean late = line.kind() == LineKind.ADJUSTMENT;
         return calls.lineage(invoice.tenantId(), line.model(), line.region(), line.tokenClass(),
                 late ? line.usagePeriodStart() : run.periodStart(), late ? line.usagePeriodEnd() : run.periodEnd(),

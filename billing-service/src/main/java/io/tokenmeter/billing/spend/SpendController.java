@@ -2,15 +2,15 @@ package io.tokenmeter.billing.spend;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
-import io.tokenmeter.billing.BillingAccess;
-import io.tokenmeter.billing.profile.BillingProfiles;
+import io.tokenmeter.starter.access.Access;
+import io.tokenmeter.billing.profile.BillingProfileRepository;
 import io.tokenmeter.billing.run.ServiceCalls;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.money.MinorUnits;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.InvalidField;
-import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.InvalidField;
+import io.tokenmeter.starter.web.CommonErrors;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -43,9 +43,9 @@ class SpendController {
     }
 
     private final ServiceCalls calls;
-    private final BillingProfiles profiles;
+    private final BillingProfileRepository profiles;
 
-    SpendController(ServiceCalls calls, BillingProfiles profiles) {
+    SpendController(ServiceCalls calls, BillingProfileRepository profiles) {
         this.calls = calls;
         this.profiles = profiles;
     }
@@ -54,11 +54,7 @@ class SpendController {
     @Operation(summary = "Live spend in a period (default: this month so far) in the tenant's currency, priced as the invoice would be")
     Spend spend(Caller caller, @RequestParam(name = "tenant_id", required = false) String tenantId,
                 @RequestParam(required = false) Instant from, @RequestParam(required = false) Instant to) {
-        String tenant = caller.is(Role.TENANT) && tenantId == null ? caller.tenantId() : tenantId;
-        if (tenant == null) {
-            throw ApiException.invalid(InvalidField.parameter("tenant_id", "required", "tenant_id is required for staff keys"));
-        }
-        BillingAccess.readTenant(caller, tenant);
+        String tenant = Access.tenantOf(caller, tenantId, "a tenant key can only see its own tenant's billing");
         String currency = profiles.find(tenant).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenant)).currency();
         Instant now = Instant.now();
         Instant start = from != null ? from : now.atOffset(ZoneOffset.UTC).toLocalDate().withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);

@@ -2,11 +2,11 @@ package io.tokenmeter.billing.tax;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
-import io.tokenmeter.billing.BillingAccess;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.billing.BillingErrors;
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.InvalidField;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.InvalidField;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -40,9 +40,9 @@ class TaxRuleController {
                       @JsonProperty("legal_note") String legalNote) {
     }
 
-    private final TaxRules rules;
+    private final TaxRuleRepository rules;
 
-    TaxRuleController(TaxRules rules) {
+    TaxRuleController(TaxRuleRepository rules) {
         this.rules = rules;
     }
 
@@ -50,7 +50,7 @@ class TaxRuleController {
     @ResponseStatus(HttpStatus.CREATED)
     @Operation(summary = "Add a tax rule (admin): issuer country x buyer country, group (EU) or * x buyer type")
     TaxRule add(Caller caller, @Valid @RequestBody NewTaxRule rule) {
-        BillingAccess.admin(caller);
+        Access.admin(caller);
         if (!COUNTRIES.contains(rule.issuerCountry())) {
             throw ApiException.invalid(InvalidField.body("/issuer_country", "iso-3166", "issuer_country is not an ISO 3166 country: " + rule.issuerCountry()));
         }
@@ -68,7 +68,7 @@ class TaxRuleController {
     @GetMapping("/api/v1/billing/tax-rules")
     @Operation(summary = "The tax rules (finance, admin)")
     List<TaxRule> list(Caller caller) {
-        BillingAccess.staff(caller);
+        Access.staff(caller);
         return rules.all();
     }
 
@@ -76,7 +76,7 @@ class TaxRuleController {
     @Operation(summary = "The rule that applies to a sale (finance, admin); a buyer with a tax id is a business")
     TaxRule applicable(Caller caller, @RequestParam("issuer_country") String issuerCountry,
                        @RequestParam("buyer_country") String buyerCountry, @RequestParam(name = "business", defaultValue = "false") boolean business) {
-        BillingAccess.staff(caller);
+        Access.staff(caller);
         return rules.applicable(issuerCountry, buyerCountry, business);
     }
 }

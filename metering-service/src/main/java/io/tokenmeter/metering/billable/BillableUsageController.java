@@ -1,11 +1,12 @@
 package io.tokenmeter.metering.billable;
 
+import io.tokenmeter.starter.access.Access;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.InvalidField;
-import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.InvalidField;
+import io.tokenmeter.starter.web.CommonErrors;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -108,9 +109,7 @@ class BillableUsageController {
     }
 
     private static void staff(Caller caller) {
-        if (caller.is(Role.TENANT)) {
-            throw new ApiException(CommonErrors.FORBIDDEN, "billable usage is for finance and admin keys; tenants read /api/v1/usage");
-        }
+        Access.staff(caller, "billable usage is for finance and admin keys; tenants read /api/v1/usage");
     }
 
     private static Instant checkedRange(Instant start, Instant end) {

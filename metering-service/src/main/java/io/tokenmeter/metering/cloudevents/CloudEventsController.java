@@ -1,13 +1,14 @@
 package io.tokenmeter.metering.cloudevents;
 
+import io.tokenmeter.starter.access.Access;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.usage.UsageEvent;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.InvalidField;
-import io.tokenmeter.contracts.web.CommonErrors;
-import io.tokenmeter.metering.ingest.UsageEventStore;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.InvalidField;
+import io.tokenmeter.starter.web.CommonErrors;
+import io.tokenmeter.metering.ingest.UsageEventRepository;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
@@ -28,9 +29,9 @@ class CloudEventsController {
     static final int MAX_BATCH = 10_000;
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private final UsageEventStore store;
+    private final UsageEventRepository store;
 
-    CloudEventsController(UsageEventStore store) {
+    CloudEventsController(UsageEventRepository store) {
         this.store = store;
     }
 
@@ -40,9 +41,7 @@ class CloudEventsController {
             description = "A single structured CloudEvent or a batch (JSON array). Each event is validated and "
                     + "deduplicated on its (source, id) like events from Kafka; the answer gives each one's outcome.")
     IngestResult ingest(Caller caller, @RequestBody byte[] body) {
-        if (!caller.is(Role.ADMIN)) {
-            throw new ApiException(CommonErrors.FORBIDDEN, "only admin keys may ingest usage events");
-        }
+        Access.admin(caller, "only admin keys may ingest usage events");
         JsonNode root;
         try {
             root = JSON.readTree(body);
@@ -68,7 +67,7 @@ class CloudEventsController {
                 valid.putIfAbsent(m.eventId(), m.event());
             }
         }
-        UsageEventStore.Stored stored = store.storeIsolating(valid.values(), UsageEventStore.Source.INGEST_API);
+        UsageEventRepository.Stored stored = store.storeIsolating(valid.values(), UsageEventRepository.Source.INGEST_API);
         Set<UUID> fresh = stored.fresh();
 
         List<IngestResult.EventResult> results = new ArrayList<>(mapped.size());

@@ -36,7 +36,7 @@ class UsageEventListener {
     private record Decoded(ConsumerRecord<byte[], byte[]> record, UsageEvent event) {
     }
 
-    private final UsageEventStore store;
+    private final UsageEventRepository store;
     private final DeadLetters deadLetters;
     private final Counter stored;
     private final Counter duplicates;
@@ -45,7 +45,7 @@ class UsageEventListener {
     private final DistributionSummary batchSize;
     private final Timer storeTime;
 
-    UsageEventListener(UsageEventStore store, DeadLetters deadLetters, MeterRegistry meters) {
+    UsageEventListener(UsageEventRepository store, DeadLetters deadLetters, MeterRegistry meters) {
         this.store = store;
         this.deadLetters = deadLetters;
         this.stored = meters.counter("tokenmeter.metering.events", "outcome", "stored");
@@ -91,7 +91,7 @@ class UsageEventListener {
             return 0;
         }
         try {
-            Set<UUID> fresh = store.store(events.stream().map(Decoded::event).toList(), UsageEventStore.Source.KAFKA);
+            Set<UUID> fresh = store.store(events.stream().map(Decoded::event).toList(), UsageEventRepository.Source.KAFKA);
             return fresh.size();
         } catch (RuntimeException e) {
             if (!DataErrors.isDataError(e)) {

@@ -1,12 +1,13 @@
 package io.tokenmeter.metering.usage;
 
+import io.tokenmeter.starter.access.Access;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.InvalidField;
-import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.InvalidField;
+import io.tokenmeter.starter.web.CommonErrors;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -74,16 +75,7 @@ class UsageController {
 
     /** A tenant key reads its own tenant, whatever the request says; staff must name one. */
     private static String tenantOf(Caller caller, String requested) {
-        if (caller.is(Role.TENANT)) {
-            if (requested != null && !requested.equals(caller.tenantId())) {
-                throw new ApiException(CommonErrors.FORBIDDEN, "a tenant key can read only its own tenant's usage");
-            }
-            return caller.tenantId();
-        }
-        if (requested == null || requested.isBlank()) {
-            throw ApiException.invalid(InvalidField.parameter("tenant_id", "required", "tenant_id is required for " + caller.role().name().toLowerCase() + " keys"));
-        }
-        return requested;
+        return Access.tenantOf(caller, requested, "a tenant key can read only its own tenant's usage");
     }
 
     private static Instant wholeHour(String name, String value) {

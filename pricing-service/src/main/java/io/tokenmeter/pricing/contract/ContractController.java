@@ -4,11 +4,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.usage.EventIds;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.InvalidField;
-import io.tokenmeter.pricing.Access;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.InvalidField;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.pricing.PricingErrors;
-import io.tokenmeter.pricing.audit.AuditLog;
+import io.tokenmeter.starter.audit.AdminAudit;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.annotation.Transactional;
@@ -31,9 +31,9 @@ class ContractController {
 
     private final ContractRepository contracts;
     private final JdbcClient jdbc;
-    private final AuditLog audit;
+    private final AdminAudit audit;
 
-    ContractController(ContractRepository contracts, JdbcClient jdbc, AuditLog audit) {
+    ContractController(ContractRepository contracts, JdbcClient jdbc, AdminAudit audit) {
         this.contracts = contracts;
         this.jdbc = jdbc;
         this.audit = audit;

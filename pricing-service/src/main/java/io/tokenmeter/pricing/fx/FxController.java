@@ -3,11 +3,11 @@ package io.tokenmeter.pricing.fx;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.InvalidField;
-import io.tokenmeter.pricing.Access;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.InvalidField;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.pricing.PricingErrors;
-import io.tokenmeter.pricing.audit.AuditLog;
+import io.tokenmeter.starter.audit.AdminAudit;
 import io.tokenmeter.contracts.money.MinorUnits;
 import org.springframework.format.annotation.DateTimeFormat;
 import org.springframework.http.HttpStatus;
@@ -44,9 +44,9 @@ class FxController {
             + "; converted at full precision and rounded once to the target currency's minor units, half to even";
 
     private final FxRateRepository rates;
-    private final AuditLog audit;
+    private final AdminAudit audit;
 
-    FxController(FxRateRepository rates, AuditLog audit) {
+    FxController(FxRateRepository rates, AdminAudit audit) {
         this.rates = rates;
         this.audit = audit;
     }

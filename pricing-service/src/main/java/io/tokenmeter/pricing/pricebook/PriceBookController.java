@@ -3,9 +3,9 @@ package io.tokenmeter.pricing.pricebook;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.CommonErrors;
-import io.tokenmeter.pricing.Access;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.CommonErrors;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.PriceBookRequest;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.PriceBookView;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionRequest;
@@ -87,8 +87,6 @@ class PriceBookController {
     }
 
     private static void staff(Caller caller) {
-        if (caller.is(Role.TENANT)) {
-            throw new ApiException(CommonErrors.FORBIDDEN, "price books are for finance and admins; tenants see their prices through the rating API");
-        }
+        Access.staff(caller, "price books are for finance and admins; tenants see their prices through the rating API");
     }
 }

@@ -2,11 +2,11 @@ package io.tokenmeter.pricing.pricebook;
 
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.usage.EventIds;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.InvalidField;
-import io.tokenmeter.contracts.web.CommonErrors;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.InvalidField;
+import io.tokenmeter.starter.web.CommonErrors;
 import io.tokenmeter.pricing.PricingErrors;
-import io.tokenmeter.pricing.audit.AuditLog;
+import io.tokenmeter.starter.audit.AdminAudit;
 import io.tokenmeter.contracts.money.MinorUnits;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.PriceBookRequest;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.PriceBookView;
@@ -25,10 +25,10 @@ import java.util.Map;
 class PriceBookService {
 
     private final PriceBookRepository books;
-    private final AuditLog audit;
+    private final AdminAudit audit;
     private final Clock clock;
 
-    PriceBookService(PriceBookRepository books, AuditLog audit) {
+    PriceBookService(PriceBookRepository books, AdminAudit audit) {
         this.books = books;
         this.audit = audit;
         this.clock = Clock.systemUTC();

@@ -1,7 +1,7 @@
 package io.tokenmeter.pricing.pricebook;
 
 import io.tokenmeter.contracts.usage.UsageEventValidator;
-import io.tokenmeter.contracts.web.InvalidField;
+import io.tokenmeter.starter.web.InvalidField;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.RateEntry;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionRequest;
 import io.tokenmeter.pricing.rating.Tier;

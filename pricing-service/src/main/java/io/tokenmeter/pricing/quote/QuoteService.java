@@ -1,10 +1,10 @@
 package io.tokenmeter.pricing.quote;
 
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.web.ApiException;
-import io.tokenmeter.contracts.web.InvalidField;
-import io.tokenmeter.contracts.web.CommonErrors;
-import io.tokenmeter.pricing.Access;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.InvalidField;
+import io.tokenmeter.starter.web.CommonErrors;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.pricing.PricingErrors;
 import io.tokenmeter.pricing.contract.ContractRepository;
 import io.tokenmeter.pricing.contract.ContractRepository.Contract;
@@ -62,7 +62,7 @@ class QuoteService {
 
     Quote quote(Caller caller, QuoteRequest request) {
         validate(request);
-        Access.readTenant(caller, request.tenantId());
+        Access.ownTenant(caller, request.tenantId(), "a tenant key can only see its own tenant\'s prices");
         LocalDate fxDate = request.period().to().minusNanos(1).atOffset(ZoneOffset.UTC).toLocalDate();
         Map<String, Long> counted = new HashMap<>();
         Map<String, FxConversion> conversions = new HashMap<>(); // one database lookup per currency pair and quote
@@ -158,7 +158,7 @@ class QuoteService {
         if (tenant == null) {
             throw ApiException.invalid(InvalidField.parameter("tenant_id", "required", "tenant_id is required for staff keys"));
         }
-        Access.readTenant(caller, tenant);
+        Access.ownTenant(caller, tenant, "a tenant key can only see its own tenant\'s prices");
         return tenant;
     }
 

@@ -1,0 +1,30 @@
+package io.tokenmeter.pricing.audit;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.starter.access.Access;
+import io.tokenmeter.starter.audit.AdminAudit;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.util.List;
+
+@RestController
+class AuditController {
+
+    private final AdminAudit audit;
+
+    AuditController(AdminAudit audit) {
+        this.audit = audit;
+    }
+
+    @GetMapping("/api/v1/pricing/audit")
+    @Operation(summary = "The audit log of price, FX and contract changes, newest first (admin)")
+    List<AdminAudit.Entry> audit(Caller caller, @RequestParam(required = false) String entity,
+                                 @RequestParam(name = "entity_id", required = false) String entityId,
+                                 @RequestParam(defaultValue = "100") int limit) {
+        Access.admin(caller);
+        return audit.find(entity, entityId, Math.max(1, Math.min(limit, 1000)));
+    }
+}
