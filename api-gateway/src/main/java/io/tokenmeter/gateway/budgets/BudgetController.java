@@ -55,9 +55,9 @@ class BudgetController {
      * {@code api_key_id}: absent for the tenant's budget. {@code kind}: monthly (calendar month, UTC), custom
      * ({@code starts_at} to {@code ends_at}) or prepaid ({@code amount} is the opening balance; top-ups add to it).
      */
-    record CreateBudget(@JsonProperty("tenant_id") String tenantId, @JsonProperty("api_key_id") String apiKeyId, @NotNull String kind,
-                        @NotNull BigDecimal amount, String currency, @JsonProperty("starts_at") Instant startsAt,
-                        @JsonProperty("ends_at") Instant endsAt, List<Integer> thresholds) {
+    record CreateBudget(String tenantId, String apiKeyId, @NotNull String kind,
+                        @NotNull BigDecimal amount, String currency, Instant startsAt,
+                        Instant endsAt, List<Integer> thresholds) {
     }
 
     record ChangeBudget(BigDecimal amount, List<Integer> thresholds) {
@@ -66,12 +66,12 @@ class BudgetController {
     record TopUp(@NotNull @Positive BigDecimal amount) {
     }
 
-    record WebhookRequest(@JsonProperty("tenant_id") String tenantId, @NotNull String url) {
+    record WebhookRequest(String tenantId, @NotNull String url) {
     }
 
     /** The secret appears here, when set, and nowhere else. */
-    record WebhookView(@JsonProperty("tenant_id") String tenantId, String url, String secret,
-                       @JsonProperty("signature_header") String signatureHeader, @JsonProperty("signature_scheme") String scheme) {
+    record WebhookView(String tenantId, String url, String secret,
+                       String signatureHeader, @JsonProperty("signature_scheme") String scheme) {
         @Override
         public String toString() {
             return "WebhookView[tenant=" + tenantId + ", url=" + url + "]";
@@ -79,11 +79,11 @@ class BudgetController {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record BudgetView(String id, @JsonProperty("tenant_id") String tenantId, @JsonProperty("api_key_id") String apiKeyId, String kind,
-                      BigDecimal amount, String currency, @JsonProperty("starts_at") Instant startsAt, @JsonProperty("ends_at") Instant endsAt,
+    record BudgetView(String id, String tenantId, String apiKeyId, String kind,
+                      BigDecimal amount, String currency, Instant startsAt, Instant endsAt,
                       List<Integer> thresholds, Period period, BigDecimal spent, BigDecimal reserved, BigDecimal remaining,
-                      @JsonProperty("percent_used") BigDecimal percentUsed, @JsonProperty("thresholds_crossed") List<Integer> thresholdsCrossed,
-                      @JsonProperty("created_at") Instant createdAt) {
+                      BigDecimal percentUsed, List<Integer> thresholdsCrossed,
+                      Instant createdAt) {
     }
 
     record Period(Instant start, Instant end) {
@@ -94,13 +94,13 @@ class BudgetController {
      * word, never the exact status or the exception's text (which made the webhook a scanner with an oracle).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Delivery(int attempt, Instant at, @JsonProperty("status_class") String statusClass, String outcome) {
+    record Delivery(int attempt, Instant at, String statusClass, String outcome) {
     }
 
-    record AlertView(@JsonProperty("alert_id") UUID alertId, @JsonProperty("budget_id") String budgetId,
+    record AlertView(UUID alertId, String budgetId,
                      @JsonProperty("threshold_percent") int threshold, BigDecimal amount, BigDecimal spent, String currency,
-                     @JsonProperty("period_start") Instant periodStart, @JsonProperty("crossed_at") Instant crossedAt,
-                     @JsonProperty("published_at") Instant publishedAt, @JsonProperty("webhook_state") String webhookState,
+                     Instant periodStart, Instant crossedAt,
+                     Instant publishedAt, String webhookState,
                      List<Delivery> deliveries) {
     }
 

@@ -1,5 +1,6 @@
 package io.tokenmeter.gateway.budgets;
 
+import io.tokenmeter.contracts.json.WireJson;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
@@ -56,7 +57,7 @@ class RateCards {
     private record Key(String tenantId, String currency) {
     }
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = WireJson.MAPPER;
 
     private static final Logger log = LoggerFactory.getLogger(RateCards.class);
 

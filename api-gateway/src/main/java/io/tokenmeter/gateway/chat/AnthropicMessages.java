@@ -1,5 +1,6 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.modelapi.AnthropicError;
 import io.tokenmeter.gateway.modelapi.ModelApiErrors;
@@ -28,7 +29,7 @@ record AnthropicMessages(String anthropicVersion, String anthropicBeta) implemen
 
     static final String PATH = ModelApiErrors.MESSAGES_PATH;
     static final String DEFAULT_VERSION = "2023-06-01";
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = WireJson.MAPPER;
 
     @Override
     public URI endpoint(ResolvedRoute route) {

@@ -1,5 +1,6 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.modelapi.OpenAiError;
@@ -27,7 +28,7 @@ import tools.jackson.databind.node.ObjectNode;
 @RestController
 class ChatCompletionsController {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = WireJson.MAPPER;
 
     private final ModelCalls calls;
 

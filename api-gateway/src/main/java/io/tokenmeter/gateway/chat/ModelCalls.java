@@ -1,5 +1,6 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -51,7 +52,7 @@ class ModelCalls {
 
     static final String USAGE_EVENT_HEADER = "X-TokenMeter-Usage-Event-Id";
     private static final Logger log = LoggerFactory.getLogger(ModelCalls.class);
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = WireJson.MAPPER;
 
     private final ModelRouter router;
     private final UpstreamClient upstream;

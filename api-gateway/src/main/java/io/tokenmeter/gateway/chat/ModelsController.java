@@ -2,7 +2,6 @@ package io.tokenmeter.gateway.chat;
 
 import io.tokenmeter.gateway.keys.ActiveKey;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.gateway.routing.ModelRouter;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -15,12 +14,12 @@ import java.util.List;
 @RestController
 class ModelsController {
 
-    record ModelList(@JsonProperty("object") String object, @JsonProperty("data") List<Model> data) {
+    record ModelList(String object, List<Model> data) {
     }
 
-    record Model(@JsonProperty("id") String id, @JsonProperty("object") String object, @JsonProperty("created") long created,
-                 @JsonProperty("owned_by") String ownedBy, @JsonProperty("provider") String provider,
-                 @JsonProperty("region") String region) {
+    record Model(String id, String object, long created,
+                 String ownedBy, String provider,
+                 String region) {
     }
 
     private final ModelRouter router;

@@ -1,5 +1,6 @@
 package io.tokenmeter.gateway.chat;
 
+import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import io.tokenmeter.gateway.modelapi.OpenAiError;
@@ -24,7 +25,7 @@ import java.net.http.HttpRequest;
  */
 record OpenAiChat(boolean clientAskedForUsage) implements ModelApi {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = WireJson.MAPPER;
 
     @Override
     public URI endpoint(ResolvedRoute route) {

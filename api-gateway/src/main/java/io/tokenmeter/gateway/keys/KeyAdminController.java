@@ -1,6 +1,5 @@
 package io.tokenmeter.gateway.keys;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
@@ -32,11 +31,11 @@ import java.util.Map;
 class KeyAdminController {
 
     record CreateKey(@NotBlank @Size(max = 200) String name, Role role,
-                     @JsonProperty("requests_per_minute") @jakarta.validation.constraints.Positive Integer requestsPerMinute) {
+                     @jakarta.validation.constraints.Positive Integer requestsPerMinute) {
     }
 
     /** The clear key appears here once and nowhere else. */
-    record IssuedKeyView(String id, String key, String prefix, Role role, @JsonProperty("tenant_id") String tenantId, String name) {
+    record IssuedKeyView(String id, String key, String prefix, Role role, String tenantId, String name) {
         static IssuedKeyView of(ApiKeys.IssuedKey k) {
             return new IssuedKeyView(k.id(), k.key(), k.prefix(), k.role(), k.tenantId(), k.name());
         }
@@ -48,8 +47,8 @@ class KeyAdminController {
     }
 
     /** A key as admins see it: never the hash or the clear value. */
-    record KeyView(String id, String prefix, String name, Role role, @JsonProperty("created_at") Instant createdAt,
-                   @JsonProperty("revoked_at") Instant revokedAt) {
+    record KeyView(String id, String prefix, String name, Role role, Instant createdAt,
+                   Instant revokedAt) {
         static KeyView of(ApiKey k) {
             return new KeyView(k.getId(), k.getKeyPrefix(), k.getName(), k.getRole(), k.getCreatedAt(), k.getRevokedAt());
         }

@@ -1,6 +1,6 @@
 package io.tokenmeter.gateway.modelapi;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
+import io.tokenmeter.contracts.json.WireJson;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -13,11 +13,11 @@ import java.io.IOException;
  * Anthropic's error body, which its SDKs and agent tools parse: {@code {"type": "error", "error": {"type",
  * "message"}}}, the error type following from the HTTP status as Anthropic documents it.
  */
-public record AnthropicError(@JsonProperty("type") String type, @JsonProperty("error") Body error) {
+public record AnthropicError(String type, Body error) {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = WireJson.MAPPER;
 
-    public record Body(@JsonProperty("type") String type, @JsonProperty("message") String message) {
+    public record Body(String type, String message) {
     }
 
     public static AnthropicError of(ModelApiError error, String message) {

@@ -1,5 +1,6 @@
 package io.tokenmeter.gateway.modelapi;
 
+import io.tokenmeter.contracts.json.WireJson;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.MediaType;
@@ -14,7 +15,7 @@ public final class ModelApiErrors {
     private ModelApiErrors() {
     }
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = WireJson.MAPPER;
 
     public static ResponseEntity<OpenAiError> openAi(ModelApiError error, String param, String message) {
         return ResponseEntity.status(error.status()).contentType(MediaType.APPLICATION_JSON).body(OpenAiError.of(error, param, message));

@@ -1,6 +1,6 @@
 package io.tokenmeter.gateway.modelapi;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
+import io.tokenmeter.contracts.json.WireJson;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -13,12 +13,12 @@ import java.io.IOException;
  * OpenAI's error body, which the official SDKs parse: {@code {"error": {"message", "type", "param", "code"}}}.
  * Everything under {@code /v1} answers errors in this shape, never as problem details.
  */
-public record OpenAiError(@JsonProperty("error") Body error) {
+public record OpenAiError(Body error) {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = WireJson.MAPPER;
 
-    public record Body(@JsonProperty("message") String message, @JsonProperty("type") String type,
-                       @JsonProperty("param") String param, @JsonProperty("code") String code) {
+    public record Body(String message, String type,
+                       String param, String code) {
     }
 
     public static OpenAiError of(ModelApiError error, String param, String message) {

@@ -1,6 +1,5 @@
 package io.tokenmeter.gateway.tenants;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
@@ -44,29 +43,29 @@ class TenantAdminController {
      * invoices.
      */
     record CreateTenant(@NotBlank @Size(max = 200) String name,
-                        @JsonProperty("billing_country") @NotBlank @Pattern(regexp = "[A-Z]{2}") String billingCountry,
+                        @NotBlank @Pattern(regexp = "[A-Z]{2}") String billingCountry,
                         @NotBlank @Pattern(regexp = "[A-Z]{3}") String currency,
-                        @JsonProperty("allowed_regions") List<@Pattern(regexp = "[A-Za-z0-9._-]+") String> allowedRegions,
-                        @JsonProperty("legal_name") @Size(max = 300) String legalName,
-                        @JsonProperty("tax_id") @Size(max = 64) String taxId,
-                        @JsonProperty("issuer_id") @Pattern(regexp = "[A-Z0-9]{2,10}") String issuerId) {
+                        List<@Pattern(regexp = "[A-Za-z0-9._-]+") String> allowedRegions,
+                        @Size(max = 300) String legalName,
+                        @Size(max = 64) String taxId,
+                        @Pattern(regexp = "[A-Z0-9]{2,10}") String issuerId) {
     }
 
     /** The tenant's identity for invoices; takes effect for invoices drafted after the change. */
-    record BillingIdentity(@JsonProperty("legal_name") @NotBlank @Size(max = 300) String legalName,
-                           @JsonProperty("billing_country") @NotBlank @Pattern(regexp = "[A-Z]{2}") String billingCountry,
-                           @JsonProperty("tax_id") @Size(max = 64) String taxId,
+    record BillingIdentity(@NotBlank @Size(max = 300) String legalName,
+                           @NotBlank @Pattern(regexp = "[A-Z]{2}") String billingCountry,
+                           @Size(max = 64) String taxId,
                            @NotBlank @Pattern(regexp = "[A-Z]{3}") String currency,
-                           @JsonProperty("issuer_id") @Pattern(regexp = "[A-Z0-9]{2,10}") String issuerId) {
+                           @Pattern(regexp = "[A-Z0-9]{2,10}") String issuerId) {
     }
 
-    record RegionsRequest(@JsonProperty("allowed_regions") List<@Pattern(regexp = "[A-Za-z0-9._-]+") String> allowedRegions) {
+    record RegionsRequest(List<@Pattern(regexp = "[A-Za-z0-9._-]+") String> allowedRegions) {
     }
 
-    record TenantView(String id, String name, @JsonProperty("legal_name") String legalName,
-                      @JsonProperty("billing_country") String billingCountry, @JsonProperty("tax_id") String taxId, String currency,
-                      @JsonProperty("issuer_id") String issuerId, TenantStatus status, @JsonProperty("allowed_regions") List<String> allowedRegions,
-                      @JsonProperty("created_at") Instant createdAt) {
+    record TenantView(String id, String name, String legalName,
+                      String billingCountry, String taxId, String currency,
+                      String issuerId, TenantStatus status, List<String> allowedRegions,
+                      Instant createdAt) {
         static TenantView of(Tenant t) {
             return new TenantView(t.getId(), t.getName(), t.getLegalName(), t.getBillingCountry(), t.getTaxId(), t.getCurrency(),
                     t.getIssuerId(), t.getStatus(), t.getAllowedRegions(), t.getCreatedAt());

@@ -1,7 +1,6 @@
 package io.tokenmeter.billing.invoice;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import tools.jackson.databind.JsonNode;
 
 import java.math.BigDecimal;
@@ -14,13 +13,13 @@ import java.util.UUID;
  * tax rule, as they were when it was drafted, and the run that made it. {@code lines} is absent in listings.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Invoice(UUID id, String number, @JsonProperty("tenant_id") String tenantId, @JsonProperty("issuer_id") String issuerId,
-                      @JsonProperty("period_start") Instant periodStart, @JsonProperty("period_end") Instant periodEnd,
-                      String currency, InvoiceStatus status, JsonNode buyer, JsonNode issuer, @JsonProperty("tax_rule") JsonNode taxRule,
+public record Invoice(UUID id, String number, String tenantId, String issuerId,
+                      Instant periodStart, Instant periodEnd,
+                      String currency, InvoiceStatus status, JsonNode buyer, JsonNode issuer, JsonNode taxRule,
                       BigDecimal subtotal, BigDecimal tax, BigDecimal total,
-                      @JsonProperty("created_at") Instant createdAt, @JsonProperty("issued_at") Instant issuedAt,
-                      @JsonProperty("paid_at") Instant paidAt, @JsonProperty("voided_at") Instant voidedAt,
-                      @JsonProperty("run_id") UUID runId, List<InvoiceLine> lines) {
+                      Instant createdAt, Instant issuedAt,
+                      Instant paidAt, Instant voidedAt,
+                      UUID runId, List<InvoiceLine> lines) {
 
     Invoice withLines(List<InvoiceLine> lines) {
         return new Invoice(id, number, tenantId, issuerId, periodStart, periodEnd, currency, status, buyer, issuer, taxRule, subtotal, tax,

@@ -1,5 +1,6 @@
 package io.tokenmeter.billing.invoice;
 
+import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.billing.BillingErrors;
 import io.tokenmeter.billing.issuer.Issuer;
 import io.tokenmeter.billing.profile.BillingProfile;
@@ -37,7 +38,7 @@ import java.util.UUID;
 @Service
 public class InvoiceRepository {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = WireJson.MAPPER;
     private static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
     private static final String INVOICE_COLUMNS = """
             id, number, tenant_id, issuer_id, period_start, period_end, currency, status, buyer::text AS buyer, issuer::text AS issuer,

@@ -1,6 +1,5 @@
 package io.tokenmeter.billing.issuer;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.billing.BillingErrors;
@@ -24,8 +23,8 @@ class IssuerController {
 
     private static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
 
-    record NewIssuer(String id, @JsonProperty("legal_name") String legalName, String country, @JsonProperty("tax_id") String taxId,
-                     @JsonProperty("is_default") Boolean isDefault) {
+    record NewIssuer(String id, String legalName, String country, String taxId,
+                     Boolean isDefault) {
     }
 
     private final IssuerRepository issuers;

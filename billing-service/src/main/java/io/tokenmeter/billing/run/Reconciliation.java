@@ -1,7 +1,6 @@
 package io.tokenmeter.billing.run;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 
 import java.time.Instant;
 import java.util.List;
@@ -13,15 +12,15 @@ import java.util.UUID;
  * the cut-off: the next run bills it as adjustments). {@code clean}: no difference anywhere.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Reconciliation(@JsonProperty("run_id") UUID runId, @JsonProperty("period_start") Instant periodStart,
-                             @JsonProperty("period_end") Instant periodEnd, Instant cutoff, @JsonProperty("late_checked_until") Instant lateCheckedUntil,
+public record Reconciliation(UUID runId, Instant periodStart,
+                             Instant periodEnd, Instant cutoff, Instant lateCheckedUntil,
                              boolean clean, List<TenantReconciliation> tenants) {
 
-    public record TenantReconciliation(@JsonProperty("tenant_id") String tenantId, String status, List<ClassReconciliation> classes,
+    public record TenantReconciliation(String tenantId, String status, List<ClassReconciliation> classes,
                                        List<String> causes) {
     }
 
-    public record ClassReconciliation(@JsonProperty("token_class") String tokenClass, long metered, long invoiced, long difference,
-                                      @JsonProperty("late_after_cutoff") long lateAfterCutoff) {
+    public record ClassReconciliation(String tokenClass, long metered, long invoiced, long difference,
+                                      long lateAfterCutoff) {
     }
 }

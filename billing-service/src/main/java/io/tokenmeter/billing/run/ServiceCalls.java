@@ -1,5 +1,6 @@
 package io.tokenmeter.billing.run;
 
+import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.CallerHeaders;
 import io.tokenmeter.contracts.identity.Role;
@@ -29,7 +30,7 @@ import java.util.Map;
 public class ServiceCalls {
 
     private static final Caller BILLING = new Caller("service:billing-runs", Role.FINANCE, null);
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = WireJson.MAPPER;
 
     private final RunProperties properties;
     private final CallerHeaders callers;

@@ -1,6 +1,5 @@
 package io.tokenmeter.billing.spend;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.billing.profile.BillingProfileRepository;
@@ -35,11 +34,11 @@ class SpendController {
     record Period(Instant from, Instant to) {
     }
 
-    record Line(String model, String region, @JsonProperty("token_class") String tokenClass, long tokens, BigDecimal amount) {
+    record Line(String model, String region, String tokenClass, long tokens, BigDecimal amount) {
     }
 
-    record Spend(@JsonProperty("tenant_id") String tenantId, Period period, String currency, BigDecimal total, List<Line> lines,
-                 List<String> unpriced, @JsonProperty("as_of") Instant asOf, String note) {
+    record Spend(String tenantId, Period period, String currency, BigDecimal total, List<Line> lines,
+                 List<String> unpriced, Instant asOf, String note) {
     }
 
     private final ServiceCalls calls;

@@ -1,6 +1,5 @@
 package io.tokenmeter.billing.tax;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 
 import java.math.BigDecimal;
 
@@ -9,9 +8,9 @@ import java.math.BigDecimal;
  * ({@code *}), and a buyer type (business: has a tax id; consumer; any): a rate and the legal note the invoice
  * must carry. Stored as data; an invoice keeps a copy of the rule it used.
  */
-public record TaxRule(long id, @JsonProperty("issuer_country") String issuerCountry, @JsonProperty("buyer_country") String buyerCountry,
-                      @JsonProperty("buyer_type") String buyerType, String name, @JsonProperty("rate_percent") BigDecimal ratePercent,
-                      @JsonProperty("legal_note") String legalNote) {
+public record TaxRule(long id, String issuerCountry, String buyerCountry,
+                      String buyerType, String name, BigDecimal ratePercent,
+                      String legalNote) {
 
     public static final String ANY_COUNTRY = "*";
     public static final String ANY_TYPE = "any";

@@ -1,6 +1,5 @@
 package io.tokenmeter.billing.tax;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.billing.BillingErrors;
@@ -32,12 +31,12 @@ class TaxRuleController {
 
     private static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
 
-    record NewTaxRule(@JsonProperty("issuer_country") @NotBlank @Pattern(regexp = "[A-Z]{2}") String issuerCountry,
-                      @JsonProperty("buyer_country") @NotBlank String buyerCountry,
-                      @JsonProperty("buyer_type") @NotBlank @Pattern(regexp = "business|consumer|any") String buyerType,
+    record NewTaxRule(@NotBlank @Pattern(regexp = "[A-Z]{2}") String issuerCountry,
+                      @NotBlank String buyerCountry,
+                      @NotBlank @Pattern(regexp = "business|consumer|any") String buyerType,
                       @NotBlank String name,
-                      @JsonProperty("rate_percent") @NotNull @DecimalMin("0") @DecimalMax("100") BigDecimal ratePercent,
-                      @JsonProperty("legal_note") String legalNote) {
+                      @NotNull @DecimalMin("0") @DecimalMax("100") BigDecimal ratePercent,
+                      String legalNote) {
     }
 
     private final TaxRuleRepository rules;

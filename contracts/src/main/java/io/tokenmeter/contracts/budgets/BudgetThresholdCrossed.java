@@ -1,7 +1,6 @@
 package io.tokenmeter.contracts.budgets;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import tools.jackson.databind.DeserializationFeature;
+import io.tokenmeter.contracts.json.WireJson;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.math.BigDecimal;
@@ -15,23 +14,22 @@ import java.util.UUID;
  * {@code alert_id} lets a consumer drop a redelivery. {@code api_key_id} is null for the tenant's own budget.
  */
 public record BudgetThresholdCrossed(
-        @JsonProperty("alert_id") UUID alertId,
-        @JsonProperty("type") String type,
-        @JsonProperty("tenant_id") String tenantId,
-        @JsonProperty("budget_id") String budgetId,
-        @JsonProperty("api_key_id") String apiKeyId,
-        @JsonProperty("threshold_percent") int thresholdPercent,
-        @JsonProperty("amount") BigDecimal amount,
-        @JsonProperty("spent") BigDecimal spent,
-        @JsonProperty("currency") String currency,
-        @JsonProperty("period_start") Instant periodStart,
-        @JsonProperty("crossed_at") Instant crossedAt) {
+        UUID alertId,
+        String type,
+        String tenantId,
+        String budgetId,
+        String apiKeyId,
+        int thresholdPercent,
+        BigDecimal amount,
+        BigDecimal spent,
+        String currency,
+        Instant periodStart,
+        Instant crossedAt) {
 
     public static final String TOPIC = "budget-alerts.v1";
     public static final String TYPE = "budget.threshold_crossed";
 
-    private static final JsonMapper MAPPER = JsonMapper.builder()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+    private static final JsonMapper MAPPER = WireJson.MAPPER;
 
     public BudgetThresholdCrossed {
         Objects.requireNonNull(alertId, "alert_id");

@@ -1,7 +1,6 @@
 package io.tokenmeter.contracts.tenants;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import tools.jackson.databind.DeserializationFeature;
+import io.tokenmeter.contracts.json.WireJson;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.time.Instant;
@@ -14,21 +13,20 @@ import java.util.Objects;
  * consumer, for tax purposes); {@code issuerId} names our issuing entity for it, null for billing's default one.
  */
 public record TenantProfileChanged(
-        @JsonProperty("tenant_id") String tenantId,
-        @JsonProperty("name") String name,
-        @JsonProperty("legal_name") String legalName,
-        @JsonProperty("billing_country") String billingCountry,
-        @JsonProperty("tax_id") String taxId,
-        @JsonProperty("currency") String currency,
-        @JsonProperty("issuer_id") String issuerId,
-        @JsonProperty("status") String status,
-        @JsonProperty("changed_at") Instant changedAt) {
+        String tenantId,
+        String name,
+        String legalName,
+        String billingCountry,
+        String taxId,
+        String currency,
+        String issuerId,
+        String status,
+        Instant changedAt) {
 
     /** Compacted, keyed by tenant id; partitions and config in {@code infra/kafka/topics.txt}. */
     public static final String TOPIC = "tenants.v1";
 
-    private static final JsonMapper MAPPER = JsonMapper.builder()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+    private static final JsonMapper MAPPER = WireJson.MAPPER;
 
     public TenantProfileChanged {
         Objects.requireNonNull(tenantId, "tenant_id");

@@ -17,23 +17,23 @@ import java.util.UUID;
  * {@code output_tokens}, kept for reporting.
  */
 public record UsageEvent(
-        @JsonProperty(value = "schema_version", required = true) @JsonSetter(nulls = Nulls.FAIL) int schemaVersion,
-        @JsonProperty(value = "event_id", required = true) UUID eventId,
-        @JsonProperty(value = "tenant_id", required = true) String tenantId,
-        @JsonProperty("api_key_id") String apiKeyId,
-        @JsonProperty(value = "model", required = true) String model,
-        @JsonProperty(value = "provider", required = true) String provider,
-        @JsonProperty(value = "region", required = true) String region,
-        @JsonProperty(value = "input_tokens", required = true) @JsonSetter(nulls = Nulls.FAIL) long inputTokens,
-        @JsonProperty(value = "cached_input_tokens", required = true) @JsonSetter(nulls = Nulls.FAIL) long cachedInputTokens,
-        @JsonProperty("cache_write_tokens") long cacheWriteTokens,
-        @JsonProperty(value = "output_tokens", required = true) @JsonSetter(nulls = Nulls.FAIL) long outputTokens,
-        @JsonProperty("reasoning_tokens") long reasoningTokens,
-        @JsonProperty("estimated") boolean estimated,
-        @JsonProperty("request_id") String requestId,
-        @JsonProperty(value = "status", required = true) UsageStatus status,
-        @JsonProperty("latency_ms") long latencyMs,
-        @JsonProperty(value = "occurred_at", required = true) Instant occurredAt) {
+        @JsonProperty(required = true) @JsonSetter(nulls = Nulls.FAIL) int schemaVersion,
+        @JsonProperty(required = true) UUID eventId,
+        @JsonProperty(required = true) String tenantId,
+        String apiKeyId,
+        @JsonProperty(required = true) String model,
+        @JsonProperty(required = true) String provider,
+        @JsonProperty(required = true) String region,
+        @JsonProperty(required = true) @JsonSetter(nulls = Nulls.FAIL) long inputTokens,
+        @JsonProperty(required = true) @JsonSetter(nulls = Nulls.FAIL) long cachedInputTokens,
+        long cacheWriteTokens,
+        @JsonProperty(required = true) @JsonSetter(nulls = Nulls.FAIL) long outputTokens,
+        long reasoningTokens,
+        boolean estimated,
+        String requestId,
+        @JsonProperty(required = true) UsageStatus status,
+        long latencyMs,
+        @JsonProperty(required = true) Instant occurredAt) {
 
     public static final int SCHEMA_VERSION = 1;
 

@@ -1,5 +1,6 @@
 package io.tokenmeter.contracts.usage;
 
+import io.tokenmeter.contracts.json.WireJson;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.cfg.CoercionAction;
@@ -16,8 +17,7 @@ import java.util.List;
  */
 public final class UsageEventCodec {
 
-    private static final JsonMapper MAPPER = JsonMapper.builder()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+    private static final JsonMapper MAPPER = WireJson.configure(JsonMapper.builder())
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .withCoercionConfig(LogicalType.Integer, c -> c

@@ -1,6 +1,5 @@
 package io.tokenmeter.metering.billable;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 
 import java.time.Instant;
 import java.util.List;
@@ -11,11 +10,11 @@ import java.util.List;
  * and price versions can be applied by event time). Shaped like the lines of a rating quote. Reasoning tokens are
  * part of output and not listed apart.
  */
-public record BillableUsage(@JsonProperty("tenant_id") String tenantId, Instant from, Instant to,
-                            @JsonProperty("ingested_from") Instant ingestedFrom, @JsonProperty("ingested_before") Instant ingestedBefore, @JsonProperty("bucket_minutes") int bucketMinutes,
+public record BillableUsage(String tenantId, Instant from, Instant to,
+                            Instant ingestedFrom, Instant ingestedBefore, int bucketMinutes,
                             long events, List<Line> lines) {
 
-    public record Line(String model, String region, @JsonProperty("token_class") String tokenClass, long tokens, List<Bucket> buckets) {
+    public record Line(String model, String region, String tokenClass, long tokens, List<Bucket> buckets) {
     }
 
     public record Bucket(Instant from, Instant to, long tokens) {

@@ -1,5 +1,6 @@
 package io.tokenmeter.metering.cloudevents;
 
+import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.contracts.usage.UsageEvent;
 import io.tokenmeter.contracts.usage.UsageEventCodec;
@@ -17,7 +18,7 @@ import java.util.UUID;
 final class CloudEventMapper {
 
     static final String TYPE = "tokenmeter.usage.v1";
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = WireJson.MAPPER;
 
     record Mapped(String id, UUID eventId, UsageEvent event, String reason) {
     }

@@ -1,5 +1,6 @@
 package io.tokenmeter.metering.cloudevents;
 
+import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.starter.access.Access;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
@@ -27,7 +28,7 @@ import java.util.UUID;
 class CloudEventsController {
 
     static final int MAX_BATCH = 10_000;
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = WireJson.MAPPER;
 
     private final UsageEventRepository store;
 

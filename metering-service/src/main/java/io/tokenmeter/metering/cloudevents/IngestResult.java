@@ -8,10 +8,10 @@ import java.util.UUID;
 
 /** Per-event outcomes of an ingest request, in request order. */
 public record IngestResult(
-        @JsonProperty("accepted") int accepted,
-        @JsonProperty("duplicates") int duplicates,
-        @JsonProperty("rejected") int rejected,
-        @JsonProperty("results") List<EventResult> results) {
+        int accepted,
+        int duplicates,
+        int rejected,
+        List<EventResult> results) {
 
     public enum Outcome {
         @JsonProperty("accepted") ACCEPTED,
@@ -22,10 +22,10 @@ public record IngestResult(
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record EventResult(
-            @JsonProperty("index") int index,
-            @JsonProperty("id") String id,
-            @JsonProperty("event_id") UUID eventId,
-            @JsonProperty("outcome") Outcome outcome,
-            @JsonProperty("reason") String reason) {
+            int index,
+            String id,
+            UUID eventId,
+            Outcome outcome,
+            String reason) {
     }
 }

@@ -1,6 +1,5 @@
 package io.tokenmeter.pricing.contract;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.usage.EventIds;
@@ -10,7 +9,7 @@ import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.pricing.PricingErrors;
 import io.tokenmeter.starter.audit.AdminAudit;
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.simple.JdbcClient;
+import io.tokenmeter.pricing.pricebook.PriceBookService;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -24,18 +23,18 @@ import java.util.List;
 @RestController
 class ContractController {
 
-    record ContractRequest(@JsonProperty("tenant_id") String tenantId, @JsonProperty("price_book_id") String priceBookId,
-                           @JsonProperty("discount_percent") BigDecimal discountPercent,
-                           @JsonProperty("valid_from") Instant validFrom, @JsonProperty("valid_to") Instant validTo) {
+    record ContractRequest(String tenantId, String priceBookId,
+                           BigDecimal discountPercent,
+                           Instant validFrom, Instant validTo) {
     }
 
     private final ContractRepository contracts;
-    private final JdbcClient jdbc;
+    private final PriceBookService priceBooks;
     private final AdminAudit audit;
 
-    ContractController(ContractRepository contracts, JdbcClient jdbc, AdminAudit audit) {
+    ContractController(ContractRepository contracts, PriceBookService priceBooks, AdminAudit audit) {
         this.contracts = contracts;
-        this.jdbc = jdbc;
+        this.priceBooks = priceBooks;
         this.audit = audit;
     }
 
@@ -57,8 +56,7 @@ class ContractController {
         if (r.validTo() != null && !r.validTo().isAfter(r.validFrom())) {
             throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/valid_to", "order", "valid_to must be after valid_from")));
         }
-        if (r.priceBookId() != null && jdbc.sql("SELECT count(*) FROM price_book WHERE id = ? AND purpose = 'SELL'")
-                .param(r.priceBookId()).query(Integer.class).single() == 0) {
+        if (r.priceBookId() != null && !priceBooks.isSellBook(r.priceBookId())) {
             throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/price_book_id", "exists", "no sell price book " + r.priceBookId())));
         }
         var contract = new ContractRepository.Contract("ctr_" + EventIds.newEventId(), r.tenantId(), r.priceBookId(),

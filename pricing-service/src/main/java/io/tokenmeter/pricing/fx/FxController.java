@@ -1,6 +1,5 @@
 package io.tokenmeter.pricing.fx;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.starter.web.ApiException;
@@ -29,14 +28,14 @@ import java.util.Map;
 @RestController
 class FxController {
 
-    record FxRateRequest(String base, String quote, BigDecimal rate, @JsonProperty("as_of") LocalDate asOf, String source) {
+    record FxRateRequest(String base, String quote, BigDecimal rate, LocalDate asOf, String source) {
     }
 
-    record ImportResult(int imported, @JsonProperty("already_present") int alreadyPresent, LocalDate first, LocalDate last) {
+    record ImportResult(int imported, int alreadyPresent, LocalDate first, LocalDate last) {
     }
 
     record ConversionView(String from, String to, LocalDate date, BigDecimal amount, BigDecimal converted, BigDecimal rate,
-                          @JsonProperty("rates_used") List<FxRate> ratesUsed, String policy) {
+                          List<FxRate> ratesUsed, String policy) {
     }
 
     static final String POLICY = "the latest rate published on or before the date, at most " + FxRateTable.MAX_AGE_DAYS

@@ -1,12 +1,11 @@
 package io.tokenmeter.pricing.fx;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 
 import java.math.BigDecimal;
 import java.time.LocalDate;
 
 /** 1 {@code base} = {@code rate} {@code quote}, as published on {@code asOf} by {@code source}. */
-public record FxRate(String base, String quote, BigDecimal rate, @JsonProperty("as_of") LocalDate asOf, String source) {
+public record FxRate(String base, String quote, BigDecimal rate, LocalDate asOf, String source) {
 
     public FxRate {
         if (rate == null || rate.signum() <= 0) {

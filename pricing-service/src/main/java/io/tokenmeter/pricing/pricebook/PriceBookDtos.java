@@ -31,45 +31,45 @@ public final class PriceBookDtos {
     }
 
     public record PriceBookView(String id, String name, String currency, Purpose purpose, @JsonProperty("default") boolean isDefault,
-                                @JsonProperty("created_at") Instant createdAt) {
+                                Instant createdAt) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record TierEntry(@JsonProperty("from_tokens") long fromTokens, @JsonProperty("rate_per_million") BigDecimal ratePerMillion) {
+    public record TierEntry(long fromTokens, BigDecimal ratePerMillion) {
     }
 
     /** A flat {@code rate_per_million}, or a {@code mode} with {@code tiers}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record RateEntry(String model, String region, @JsonProperty("token_class") TokenClass tokenClass,
-                            @JsonProperty("rate_per_million") BigDecimal ratePerMillion, TierMode mode, List<TierEntry> tiers) {
+    public record RateEntry(String model, String region, TokenClass tokenClass,
+                            BigDecimal ratePerMillion, TierMode mode, List<TierEntry> tiers) {
     }
 
     /** A daily UTC window with either a {@code discount_percent} on every rate or its own flat {@code rates}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record OffPeakEntry(LocalTime start, LocalTime end, @JsonProperty("discount_percent") BigDecimal discountPercent,
+    public record OffPeakEntry(LocalTime start, LocalTime end, BigDecimal discountPercent,
                                List<OffPeakRate> rates) {
     }
 
     /** The rate inside the window for one model, region and class; its tokens still count toward the tiers. */
-    public record OffPeakRate(String model, String region, @JsonProperty("token_class") TokenClass tokenClass,
-                              @JsonProperty("rate_per_million") BigDecimal ratePerMillion) {
+    public record OffPeakRate(String model, String region, TokenClass tokenClass,
+                              BigDecimal ratePerMillion) {
     }
 
     /** What a version holds, stored as one JSON document. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record VersionContent(@JsonProperty("off_peak") OffPeakEntry offPeak, List<RateEntry> rates, String note) {
+    public record VersionContent(OffPeakEntry offPeak, List<RateEntry> rates, String note) {
     }
 
-    public record VersionRequest(@JsonProperty("effective_from") Instant effectiveFrom, @JsonProperty("off_peak") OffPeakEntry offPeak,
+    public record VersionRequest(Instant effectiveFrom, OffPeakEntry offPeak,
                                  List<RateEntry> rates, String note) {
         VersionContent content() {
             return new VersionContent(offPeak, rates, note);
         }
     }
 
-    public record VersionView(@JsonProperty("price_book_id") String priceBookId, int version,
-                              @JsonProperty("effective_from") Instant effectiveFrom, @JsonProperty("in_effect") boolean inEffect,
-                              @JsonProperty("off_peak") OffPeakEntry offPeak, List<RateEntry> rates, String note,
-                              @JsonProperty("created_at") Instant createdAt, @JsonProperty("created_by") String createdBy) {
+    public record VersionView(String priceBookId, int version,
+                              Instant effectiveFrom, boolean inEffect,
+                              OffPeakEntry offPeak, List<RateEntry> rates, String note,
+                              Instant createdAt, String createdBy) {
     }
 }

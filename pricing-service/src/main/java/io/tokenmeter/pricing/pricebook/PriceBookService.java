@@ -22,7 +22,7 @@ import java.util.Map;
 
 /** Changes to price books; each one is validated whole, written in one transaction with its audit entry. */
 @Service
-class PriceBookService {
+public class PriceBookService {
 
     private final PriceBookRepository books;
     private final AdminAudit audit;
@@ -32,6 +32,11 @@ class PriceBookService {
         this.books = books;
         this.audit = audit;
         this.clock = Clock.systemUTC();
+    }
+
+    /** Whether a book of this id exists and sells to tenants: what a contract may point at. */
+    public boolean isSellBook(String id) {
+        return books.book(id).filter(b -> b.purpose() == PriceBookDtos.Purpose.SELL).isPresent();
     }
 
     @Transactional

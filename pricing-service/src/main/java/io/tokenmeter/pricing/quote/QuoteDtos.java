@@ -1,7 +1,6 @@
 package io.tokenmeter.pricing.quote;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import io.tokenmeter.pricing.fx.FxRate;
 import io.tokenmeter.pricing.rating.TierCharge;
 import io.tokenmeter.pricing.rating.TokenClass;
@@ -29,35 +28,35 @@ public final class QuoteDtos {
      * where it falls in the window). {@code already_counted}: tokens of this model and class already used in
      * the period, where tiers continue from; by default the earlier lines of the quote for the same model and class.
      */
-    public record QuoteLine(String model, String region, @JsonProperty("token_class") TokenClass tokenClass, Long tokens,
-                            @JsonProperty("off_peak_tokens") Long offPeakTokens,
-                            List<Bucket> buckets, @JsonProperty("already_counted") Long alreadyCounted) {
+    public record QuoteLine(String model, String region, TokenClass tokenClass, Long tokens,
+                            Long offPeakTokens,
+                            List<Bucket> buckets, Long alreadyCounted) {
     }
 
-    public record QuoteRequest(@JsonProperty("tenant_id") String tenantId, Period period, String currency, List<QuoteLine> lines) {
+    public record QuoteRequest(String tenantId, Period period, String currency, List<QuoteLine> lines) {
     }
 
-    public record Converted(String currency, BigDecimal amount, BigDecimal rate, @JsonProperty("fx_date") LocalDate fxDate,
-                            @JsonProperty("rates_used") List<FxRate> ratesUsed) {
+    public record Converted(String currency, BigDecimal amount, BigDecimal rate, LocalDate fxDate,
+                            List<FxRate> ratesUsed) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record PricedLine(String model, String region, @JsonProperty("token_class") TokenClass tokenClass, long tokens,
+    public record PricedLine(String model, String region, TokenClass tokenClass, long tokens,
                              boolean priced, String reason,
-                             @JsonProperty("price_book_id") String priceBookId, @JsonProperty("price_book_version") Integer priceBookVersion,
-                             @JsonProperty("contract_id") String contractId, @JsonProperty("price_source") String priceSource,
-                             @JsonProperty("discount_percent") BigDecimal discountPercent,
-                             String currency, @JsonProperty("amount_exact") BigDecimal amountExact, BigDecimal amount,
+                             String priceBookId, Integer priceBookVersion,
+                             String contractId, String priceSource,
+                             BigDecimal discountPercent,
+                             String currency, BigDecimal amountExact, BigDecimal amount,
                              List<TierCharge> tiers, Converted converted) {
     }
 
     /** The prices in force for a tenant at an instant, with a contract discount already applied to every rate. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record TenantPrices(@JsonProperty("tenant_id") String tenantId, Instant at, @JsonProperty("price_source") String priceSource,
-                               @JsonProperty("price_book_id") String priceBookId, @JsonProperty("price_book_version") int priceBookVersion,
-                               @JsonProperty("effective_from") Instant effectiveFrom, @JsonProperty("contract_id") String contractId,
-                               @JsonProperty("discount_percent") BigDecimal discountPercent, String currency,
-                               @JsonProperty("off_peak") io.tokenmeter.pricing.pricebook.PriceBookDtos.OffPeakEntry offPeak,
+    public record TenantPrices(String tenantId, Instant at, String priceSource,
+                               String priceBookId, int priceBookVersion,
+                               Instant effectiveFrom, String contractId,
+                               BigDecimal discountPercent, String currency,
+                               io.tokenmeter.pricing.pricebook.PriceBookDtos.OffPeakEntry offPeak,
                                List<io.tokenmeter.pricing.pricebook.PriceBookDtos.RateEntry> rates, String note) {
     }
 
@@ -67,17 +66,17 @@ public final class QuoteDtos {
      * instant's day. What the gateway reserves against budgets; valid until {@code valid_until} (the next version,
      * contract edge or FX day), never longer.
      */
-    public record RateCard(@JsonProperty("tenant_id") String tenantId, Instant at, String currency,
-                           @JsonProperty("valid_until") Instant validUntil, @JsonProperty("price_book_id") String priceBookId,
-                           @JsonProperty("price_book_version") int priceBookVersion, @JsonProperty("fx_rate") BigDecimal fxRate,
+    public record RateCard(String tenantId, Instant at, String currency,
+                           Instant validUntil, String priceBookId,
+                           int priceBookVersion, BigDecimal fxRate,
                            List<MaxRate> rates) {
     }
 
-    public record MaxRate(String model, String region, @JsonProperty("token_class") TokenClass tokenClass,
-                          @JsonProperty("max_rate_per_million") BigDecimal maxRatePerMillion) {
+    public record MaxRate(String model, String region, TokenClass tokenClass,
+                          BigDecimal maxRatePerMillion) {
     }
 
-    public record Quote(@JsonProperty("tenant_id") String tenantId, Period period, List<PricedLine> lines,
-                        Map<String, BigDecimal> totals, @JsonProperty("rounding") String rounding) {
+    public record Quote(String tenantId, Period period, List<PricedLine> lines,
+                        Map<String, BigDecimal> totals, String rounding) {
     }
 }

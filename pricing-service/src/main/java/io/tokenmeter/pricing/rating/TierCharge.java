@@ -1,6 +1,5 @@
 package io.tokenmeter.pricing.rating;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 
 import java.math.BigDecimal;
 
@@ -8,6 +7,6 @@ import java.math.BigDecimal;
  * One part of a priced line: {@code tokens} tokens in tier {@code tier} (1-based, as shown to people), at
  * {@code ratePerMillion} (the off-peak rate when {@code offPeak}), costing {@code amount}, exact.
  */
-public record TierCharge(int tier, long tokens, @JsonProperty("rate_per_million") BigDecimal ratePerMillion,
-                         @JsonProperty("off_peak") boolean offPeak, BigDecimal amount) {
+public record TierCharge(int tier, long tokens, BigDecimal ratePerMillion,
+                         boolean offPeak, BigDecimal amount) {
 }

@@ -1,5 +1,6 @@
 package io.tokenmeter.starter.web;
 
+import io.tokenmeter.contracts.json.WireJson;
 import org.springframework.http.ProblemDetail;
 
 import java.net.URI;
@@ -12,7 +13,7 @@ public final class Problems {
     private Problems() {
     }
 
-    private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
+    private static final tools.jackson.databind.json.JsonMapper JSON = WireJson.MAPPER;
 
     /** Writes a problem from a filter, before any controller (and so any advice) runs: with its instance and request id. */
     public static void write(jakarta.servlet.http.HttpServletRequest request, jakarta.servlet.http.HttpServletResponse response,

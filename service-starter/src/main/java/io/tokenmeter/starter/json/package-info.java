@@ -1,0 +1,2 @@
+/** The service's JSON mapper, configured once with the wire settings of contracts. */
+package io.tokenmeter.starter.json;
