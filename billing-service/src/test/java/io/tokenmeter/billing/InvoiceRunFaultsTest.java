@@ -49,7 +49,7 @@ import static org.awaitility.Awaitility.await;
  * database connection, since usage and quotes are fetched before the tenant's transaction opens.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "tokenmeter.billing.runs.grace=1s", "tokenmeter.billing.runs.settle=1s", "tokenmeter.billing.runs.call-timeout=2s"})
+        "tokenmeter.billing.runs.grace=1s", "tokenmeter.billing.runs.settle=1s", "tokenmeter.billing.services.call-timeout=2s"})
 @RealInfrastructure
 class InvoiceRunFaultsTest {
 
@@ -84,8 +84,8 @@ class InvoiceRunFaultsTest {
         services.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         services.start();
         String base = "http://127.0.0.1:" + services.getAddress().getPort();
-        registry.add("tokenmeter.billing.runs.metering", () -> base);
-        registry.add("tokenmeter.billing.runs.pricing", () -> base);
+        registry.add("tokenmeter.billing.services.metering", () -> base);
+        registry.add("tokenmeter.billing.services.pricing", () -> base);
     }
 
     @AfterAll

@@ -1,6 +1,7 @@
 package io.tokenmeter.gateway.budgets;
 
 import io.tokenmeter.contracts.json.WireJson;
+import io.tokenmeter.contracts.rating.RatingApi;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
@@ -13,7 +14,6 @@ import org.springframework.core.retry.RetryException;
 import org.springframework.core.retry.RetryPolicy;
 import org.springframework.core.retry.RetryTemplate;
 import org.springframework.stereotype.Component;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
@@ -89,7 +89,7 @@ class RateCards {
     }
 
     private RateCard fetch(Caller caller, String currency) {
-        URI uri = pricing.resolve("/api/v1/rating/rate-card?currency=" + URLEncoder.encode(currency, StandardCharsets.UTF_8));
+        URI uri = pricing.resolve(RatingApi.RATE_CARD_PATH + "?currency=" + URLEncoder.encode(currency, StandardCharsets.UTF_8));
         CallerHeaders.Signed signed = callers.sign(caller, "GET", uri.getRawPath(), null);
         HttpRequest request = HttpRequest.newBuilder(uri)
                 .timeout(Duration.ofSeconds(5))
@@ -104,18 +104,21 @@ class RateCards {
             log.warn("rate card of {} in {} not fetched: {}", caller.tenantId(), currency, e.getCause() == null ? e : e.getCause().toString());
             throw new Unpriced("pricing could not be reached to price the call against the budget.", true);
         }
-        JsonNode body = JSON.readTree(response.body());
         if (response.statusCode() != 200) {
             boolean unavailable = response.statusCode() >= 500;
-            throw new Unpriced(body.path("detail").asString("pricing answered " + response.statusCode()), unavailable);
+            String detail = "pricing answered " + response.statusCode();
+            try {
+                detail = JSON.readTree(response.body()).path("detail").asString(detail); // a problem detail says why
+            } catch (RuntimeException notJson) {
+                // keep the status
+            }
+            throw new Unpriced(detail, unavailable);
         }
+        RatingApi.RateCard card = JSON.readValue(response.body(), RatingApi.RateCard.class);
         Map<String, BigDecimal> rates = new HashMap<>();
-        for (JsonNode rate : body.get("rates")) {
-            rates.put(rate.get("model").asString() + "|" + rate.get("region").asString() + "|" + rate.get("token_class").asString(),
-                    rate.get("max_rate_per_million").decimalValue());
+        for (RatingApi.MaxRate rate : card.rates()) {
+            rates.put(rate.model() + "|" + rate.region() + "|" + rate.tokenClass().wire(), rate.maxRatePerMillion());
         }
-        JsonNode validUntil = body.get("valid_until");
-        return new RateCard(body.get("currency").asString(),
-                validUntil == null || validUntil.isNull() ? null : Instant.parse(validUntil.asString()), Map.copyOf(rates));
+        return new RateCard(card.currency(), card.validUntil(), Map.copyOf(rates));
     }
 }

@@ -19,7 +19,9 @@ import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
-import tools.jackson.databind.JsonNode;
+import io.tokenmeter.billing.calls.ServiceCalls;
+import io.tokenmeter.contracts.rating.RatingApi.Quote;
+import io.tokenmeter.contracts.usage.BillableUsage;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -184,9 +186,9 @@ class InvoiceRunService implements ApplicationRunner {
         return new Reconciliation(runId, run.periodStart(), run.periodEnd(), run.cutoff(), lateSettled ? lateUntil : null, clean, tenants);
     }
 
-    private static Map<String, Long> tokensByClass(JsonNode usage) {
+    private static Map<String, Long> tokensByClass(BillableUsage usage) {
         Map<String, Long> tokens = new TreeMap<>();
-        usage.path("lines").forEach(line -> tokens.merge(line.path("token_class").asString(), line.path("tokens").asLong(), Long::sum));
+        usage.lines().forEach(line -> tokens.merge(line.tokenClass(), line.tokens(), Long::sum));
         return tokens;
     }
 
@@ -253,9 +255,9 @@ class InvoiceRunService implements ApplicationRunner {
                 : issuers.defaultIssuer().orElseThrow(() -> new RunFailure("no default issuer is configured"));
         TaxRule taxRule = taxRules.applicable(issuer.country(), buyer.billingCountry(), buyer.business());
         List<InvoiceLine> lines = new ArrayList<>(lateUsage(run, tenantId, buyer.currency()));
-        JsonNode usage = calls.billableUsage(tenantId, run.periodStart(), run.periodEnd(), null, run.cutoff());
-        if (!usage.path("lines").isEmpty()) {
-            JsonNode quote = calls.quoteUsage(tenantId, run.periodStart(), run.periodEnd(), buyer.currency(), usage.path("lines"), Map.of());
+        BillableUsage usage = calls.billableUsage(tenantId, run.periodStart(), run.periodEnd(), null, run.cutoff());
+        if (!usage.lines().isEmpty()) {
+            Quote quote = calls.quoteUsage(tenantId, run.periodStart(), run.periodEnd(), buyer.currency(), usage.lines(), Map.of());
             lines.addAll(0, QuotedLines.of(quote, buyer.currency(), LineKind.USAGE, null, null, ""));
         }
         if (lines.isEmpty()) { // listed for late usage of a period no run covers: nothing to bill, and never a zero invoice
@@ -275,11 +277,11 @@ class InvoiceRunService implements ApplicationRunner {
         }
         List<InvoiceLine> lines = new ArrayList<>();
         for (InvoiceRunRepository.Run earlier : runs.between(run.firstPeriodStart(), run.periodStart())) {
-            JsonNode late = calls.billableUsage(tenantId, earlier.periodStart(), earlier.periodEnd(), run.previousCutoff(), run.cutoff());
-            if (late.path("lines").isEmpty()) {
+            BillableUsage late = calls.billableUsage(tenantId, earlier.periodStart(), earlier.periodEnd(), run.previousCutoff(), run.cutoff());
+            if (late.lines().isEmpty()) {
                 continue;
             }
-            JsonNode quote = calls.quoteUsage(tenantId, earlier.periodStart(), earlier.periodEnd(), currency, late.path("lines"), runs.invoicedTokens(tenantId, earlier));
+            Quote quote = calls.quoteUsage(tenantId, earlier.periodStart(), earlier.periodEnd(), currency, late.lines(), runs.invoicedTokens(tenantId, earlier));
             lines.addAll(QuotedLines.of(quote, currency, LineKind.ADJUSTMENT, earlier.periodStart(), earlier.periodEnd(),
                     "late usage of " + earlier.periodStart() + " to " + earlier.periodEnd() + ": "));
         }

@@ -1,5 +1,6 @@
 package io.tokenmeter.billing.run;
 
+import io.tokenmeter.billing.calls.ServiceCalls;
 import io.tokenmeter.starter.access.Access;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.billing.invoice.Invoice;

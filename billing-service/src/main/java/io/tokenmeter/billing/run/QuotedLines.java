@@ -3,7 +3,12 @@ package io.tokenmeter.billing.run;
 import io.tokenmeter.billing.invoice.InvoiceLine;
 import io.tokenmeter.billing.invoice.LineKind;
 import io.tokenmeter.contracts.money.MinorUnits;
-import tools.jackson.databind.JsonNode;
+import io.tokenmeter.billing.calls.ServiceCalls;
+import io.tokenmeter.contracts.rating.FxRate;
+import io.tokenmeter.contracts.rating.RatingApi.Converted;
+import io.tokenmeter.contracts.rating.RatingApi.PricedLine;
+import io.tokenmeter.contracts.rating.RatingApi.Quote;
+import io.tokenmeter.contracts.rating.TierCharge;
 
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -25,11 +30,11 @@ final class QuotedLines {
     private QuotedLines() {
     }
 
-    static List<InvoiceLine> of(JsonNode quote, String invoiceCurrency, LineKind kind, Instant usageFrom, Instant usageTo, String prefix) {
+    static List<InvoiceLine> of(Quote quote, String invoiceCurrency, LineKind kind, Instant usageFrom, Instant usageTo, String prefix) {
         Currency currency = MinorUnits.currency(invoiceCurrency);
         List<String> unpriced = new ArrayList<>();
         List<InvoiceLine> lines = new ArrayList<>();
-        for (JsonNode line : quote.path("lines")) {
+        for (PricedLine line : quote.lines()) {
             ServiceCalls.QuotedLine quoted = ServiceCalls.QuotedLine.of(line);
             if (quoted.unpriced() != null) {
                 unpriced.add(quoted.unpriced());
@@ -38,19 +43,19 @@ final class QuotedLines {
             String model = quoted.model();
             String region = quoted.region();
             String tokenClass = quoted.tokenClass();
-            String bookCurrency = line.path("currency").asString();
-            JsonNode converted = line.get("converted");
-            BigDecimal fxRate = converted == null || converted.isNull() ? null : converted.path("rate").decimalValue();
-            LocalDate fxDate = fxRate == null ? null : LocalDate.parse(converted.path("fx_date").asString());
-            String fxSource = fxRate == null ? null : sources(converted.path("rates_used"));
-            JsonNode tiers = line.path("tiers");
-            for (JsonNode tier : tiers) {
-                BigDecimal inBook = tier.path("amount").decimalValue();
+            String bookCurrency = line.currency();
+            Converted converted = line.converted();
+            BigDecimal fxRate = converted == null ? null : converted.rate();
+            LocalDate fxDate = fxRate == null ? null : converted.fxDate();
+            String fxSource = fxRate == null ? null : sources(converted.ratesUsed());
+            List<TierCharge> tiers = line.tiers();
+            for (TierCharge tier : tiers) {
+                BigDecimal inBook = tier.amount();
                 BigDecimal amount = MinorUnits.round(fxRate == null ? inBook : inBook.multiply(fxRate), currency);
                 String description = prefix + model + " " + tokenClass.replace('_', ' ') + " tokens, " + region
-                        + (tiers.size() > 1 ? ", tier " + tier.path("tier").asInt() : "") + (tier.path("off_peak").asBoolean(false) ? ", off-peak" : "");
-                lines.add(InvoiceLine.draft(kind, description, model, region, tokenClass, usageFrom, usageTo, tier.path("tokens").asLong(),
-                        tier.path("rate_per_million").decimalValue(), bookCurrency, inBook, fxRate, fxDate, fxSource, amount));
+                        + (tiers.size() > 1 ? ", tier " + tier.tier() : "") + (tier.offPeak() ? ", off-peak" : "");
+                lines.add(InvoiceLine.draft(kind, description, model, region, tokenClass, usageFrom, usageTo, tier.tokens(),
+                        tier.ratePerMillion(), bookCurrency, inBook, fxRate, fxDate, fxSource, amount));
             }
         }
         if (!unpriced.isEmpty()) {
@@ -59,9 +64,9 @@ final class QuotedLines {
         return lines;
     }
 
-    private static String sources(JsonNode ratesUsed) {
+    private static String sources(List<FxRate> ratesUsed) {
         Set<String> sources = new LinkedHashSet<>();
-        ratesUsed.forEach(rate -> sources.add(rate.path("source").asString("")));
+        (ratesUsed == null ? List.<FxRate>of() : ratesUsed).forEach(rate -> sources.add(rate.source() == null ? "" : rate.source()));
         sources.remove("");
         return String.join(", ", sources);
     }

@@ -3,7 +3,10 @@ package io.tokenmeter.billing.spend;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.billing.profile.BillingProfileRepository;
-import io.tokenmeter.billing.run.ServiceCalls;
+import io.tokenmeter.billing.calls.ServiceCalls;
+import io.tokenmeter.contracts.rating.RatingApi.PricedLine;
+import io.tokenmeter.contracts.rating.RatingApi.Quote;
+import io.tokenmeter.contracts.usage.BillableUsage;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.money.MinorUnits;
@@ -13,7 +16,6 @@ import io.tokenmeter.starter.web.CommonErrors;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import tools.jackson.databind.JsonNode;
 
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -61,21 +63,20 @@ class SpendController {
         if (!end.isAfter(start)) {
             throw ApiException.invalid(InvalidField.parameter("to", "order", "from must be before to"));
         }
-        JsonNode usage = calls.billableUsage(tenant, start, end, null, null);
+        BillableUsage usage = calls.billableUsage(tenant, start, end, null, null);
         List<Line> lines = new ArrayList<>();
         List<String> unpriced = new ArrayList<>();
         BigDecimal total = BigDecimal.ZERO.setScale(MinorUnits.currency(currency).getDefaultFractionDigits());
-        if (!usage.path("lines").isEmpty()) {
-            JsonNode quote = calls.quoteUsage(tenant, start, end, currency, usage.path("lines"), Map.of());
-            for (JsonNode line : quote.path("lines")) {
+        if (!usage.lines().isEmpty()) {
+            Quote quote = calls.quoteUsage(tenant, start, end, currency, usage.lines(), Map.of());
+            for (PricedLine line : quote.lines()) {
                 ServiceCalls.QuotedLine quoted = ServiceCalls.QuotedLine.of(line);
                 if (quoted.unpriced() != null) {
                     unpriced.add(quoted.unpriced());
                     continue;
                 }
-                JsonNode converted = line.get("converted");
-                BigDecimal amount = converted == null || converted.isNull() ? line.path("amount").decimalValue() : converted.path("amount").decimalValue();
-                lines.add(new Line(quoted.model(), quoted.region(), quoted.tokenClass(), line.path("tokens").asLong(), amount));
+                BigDecimal amount = line.converted() == null ? line.amount() : line.converted().amount();
+                lines.add(new Line(quoted.model(), quoted.region(), quoted.tokenClass(), line.tokens(), amount));
                 total = total.add(amount);
             }
         }

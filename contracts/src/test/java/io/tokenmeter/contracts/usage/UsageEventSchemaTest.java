@@ -3,6 +3,7 @@ package io.tokenmeter.contracts.usage;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tokenmeter.contracts.WireSchemas;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
@@ -57,10 +58,10 @@ class UsageEventSchemaTest {
 
         RecordComponent[] components = UsageEvent.class.getRecordComponents();
         Set<String> recordProperties = Arrays.stream(components)
-                .map(c -> c.getAccessor().getAnnotation(JsonProperty.class).value()).collect(Collectors.toCollection(TreeSet::new));
+                .map(WireSchemas::wireName).collect(Collectors.toCollection(TreeSet::new));
         Set<String> recordRequired = Arrays.stream(components)
-                .filter(c -> c.getAccessor().getAnnotation(JsonProperty.class).required())
-                .map(c -> c.getAccessor().getAnnotation(JsonProperty.class).value()).collect(Collectors.toCollection(TreeSet::new));
+                .filter(c -> c.getAccessor().getAnnotation(JsonProperty.class) != null && c.getAccessor().getAnnotation(JsonProperty.class).required())
+                .map(WireSchemas::wireName).collect(Collectors.toCollection(TreeSet::new));
 
         assertThat(recordProperties).isEqualTo(schemaProperties);
         assertThat(recordRequired).isEqualTo(schemaRequired);

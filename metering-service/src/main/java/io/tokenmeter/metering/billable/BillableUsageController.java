@@ -1,5 +1,7 @@
 package io.tokenmeter.metering.billable;
 
+import io.tokenmeter.contracts.usage.BillableUsage;
+
 import io.tokenmeter.starter.access.Access;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
@@ -36,7 +38,7 @@ class BillableUsageController {
         this.properties = properties;
     }
 
-    @GetMapping("/api/v1/usage/billable")
+    @GetMapping(BillableUsage.PATH)
     @Operation(summary = "A tenant's usage that occurred in [from, to) and was ingested before a cut-off, per model, region, "
             + "token class and time bucket (finance, admin). Without ingested_before: everything ingested so far, for live spend "
             + "(it may still grow by events committing now, so never for an invoice)")
@@ -58,7 +60,7 @@ class BillableUsageController {
         return usage.usage(tenantId, start, end, since, cutoff, bucketMinutes);
     }
 
-    @GetMapping("/api/v1/usage/billable/tenants")
+    @GetMapping(BillableUsage.TENANTS_PATH)
     @Operation(summary = "The tenants with usage that occurred in [from, to) and was ingested before a cut-off (finance, admin)")
     List<String> tenants(Caller caller, @RequestParam String from, @RequestParam String to,
                          @RequestParam(name = "ingested_from", required = false) String ingestedFrom,
@@ -73,7 +75,7 @@ class BillableUsageController {
     record EventPage(List<BillableUsageRepository.LineageEvent> events, String next) {
     }
 
-    @GetMapping("/api/v1/usage/billable/events")
+    @GetMapping(BillableUsage.EVENTS_PATH)
     @Operation(summary = "The events behind a billable line, in occurrence order, paged by the cursor 'after' (finance, admin)")
     EventPage events(Caller caller, @RequestParam("tenant_id") String tenantId, @RequestParam String model, @RequestParam String region,
                      @RequestParam("token_class") String tokenClass, @RequestParam String from, @RequestParam String to,

@@ -1,5 +1,7 @@
 package io.tokenmeter.metering.billable;
 
+import io.tokenmeter.contracts.usage.BillableUsage;
+
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 

@@ -1,5 +1,6 @@
 package io.tokenmeter.pricing.fx;
 
+import io.tokenmeter.contracts.rating.FxRate;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;

@@ -1,5 +1,6 @@
 package io.tokenmeter.pricing.fx;
 
+import io.tokenmeter.contracts.rating.FxRate;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.starter.web.ApiException;

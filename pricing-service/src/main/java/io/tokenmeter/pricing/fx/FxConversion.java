@@ -1,5 +1,6 @@
 package io.tokenmeter.pricing.fx;
 
+import io.tokenmeter.contracts.rating.FxRate;
 import java.math.BigDecimal;
 import java.util.List;
 

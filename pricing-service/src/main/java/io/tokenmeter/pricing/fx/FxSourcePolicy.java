@@ -1,5 +1,6 @@
 package io.tokenmeter.pricing.fx;
 
+import io.tokenmeter.contracts.rating.FxRate;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 

@@ -3,7 +3,7 @@ package io.tokenmeter.pricing.pricebook;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.tokenmeter.pricing.rating.TierMode;
-import io.tokenmeter.pricing.rating.TokenClass;
+import io.tokenmeter.contracts.rating.TokenClass;
 
 import java.math.BigDecimal;
 import java.time.Instant;

@@ -5,7 +5,7 @@ import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionContent;
 import io.tokenmeter.pricing.rating.OffPeakWindow;
 import io.tokenmeter.pricing.rating.Tier;
 import io.tokenmeter.pricing.rating.TieredRate;
-import io.tokenmeter.pricing.rating.TokenClass;
+import io.tokenmeter.contracts.rating.TokenClass;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;

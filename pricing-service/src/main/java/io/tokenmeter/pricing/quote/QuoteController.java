@@ -1,9 +1,10 @@
 package io.tokenmeter.pricing.quote;
 
+import io.tokenmeter.contracts.rating.RatingApi;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.pricing.quote.QuoteDtos.Quote;
-import io.tokenmeter.pricing.quote.QuoteDtos.QuoteRequest;
+import io.tokenmeter.contracts.rating.RatingApi.Quote;
+import io.tokenmeter.contracts.rating.RatingApi.QuoteRequest;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -29,15 +30,15 @@ class QuoteController {
         return quotes.prices(caller, tenantId, at == null ? Instant.now() : at);
     }
 
-    @GetMapping("/api/v1/rating/rate-card")
+    @GetMapping(RatingApi.RATE_CARD_PATH)
     @Operation(summary = "The most a token can cost a tenant now, per model, region and class, in a currency (for budget reservations)",
             description = "A tenant key reads its own; finance and admin name the tenant. The currency defaults to the book's.")
-    QuoteDtos.RateCard rateCard(Caller caller, @RequestParam(name = "tenant_id", required = false) String tenantId,
+    RatingApi.RateCard rateCard(Caller caller, @RequestParam(name = "tenant_id", required = false) String tenantId,
                                 @RequestParam(required = false) String currency) {
         return quotes.rateCard(caller, tenantId, currency, Instant.now());
     }
 
-    @PostMapping("/api/v1/rating/quote")
+    @PostMapping(RatingApi.QUOTE_PATH)
     @Operation(summary = "Price quantities for a tenant and period, line by line, explaining book, version, contract, tiers and FX",
             description = "Tenant keys may quote only for their own tenant.")
     Quote quote(Caller caller, @RequestBody QuoteRequest request) {

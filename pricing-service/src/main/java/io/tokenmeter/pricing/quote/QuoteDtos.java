@@ -1,9 +1,9 @@
 package io.tokenmeter.pricing.quote;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.tokenmeter.pricing.fx.FxRate;
-import io.tokenmeter.pricing.rating.TierCharge;
-import io.tokenmeter.pricing.rating.TokenClass;
+import io.tokenmeter.contracts.rating.FxRate;
+import io.tokenmeter.contracts.rating.TierCharge;
+import io.tokenmeter.contracts.rating.TokenClass;
 
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -16,40 +16,6 @@ public final class QuoteDtos {
     private QuoteDtos() {
     }
 
-    public record Period(Instant from, Instant to) {
-    }
-
-    public record Bucket(Instant from, Instant to, long tokens) {
-    }
-
-    /**
-     * {@code tokens} (priced by the version in force at the period's start, as peak except an optional
-     * {@code off_peak_tokens} share of them, which fills the tiers after the peak tokens) or {@code buckets} (each at its own time, off-peak
-     * where it falls in the window). {@code already_counted}: tokens of this model and class already used in
-     * the period, where tiers continue from; by default the earlier lines of the quote for the same model and class.
-     */
-    public record QuoteLine(String model, String region, TokenClass tokenClass, Long tokens,
-                            Long offPeakTokens,
-                            List<Bucket> buckets, Long alreadyCounted) {
-    }
-
-    public record QuoteRequest(String tenantId, Period period, String currency, List<QuoteLine> lines) {
-    }
-
-    public record Converted(String currency, BigDecimal amount, BigDecimal rate, LocalDate fxDate,
-                            List<FxRate> ratesUsed) {
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record PricedLine(String model, String region, TokenClass tokenClass, long tokens,
-                             boolean priced, String reason,
-                             String priceBookId, Integer priceBookVersion,
-                             String contractId, String priceSource,
-                             BigDecimal discountPercent,
-                             String currency, BigDecimal amountExact, BigDecimal amount,
-                             List<TierCharge> tiers, Converted converted) {
-    }
-
     /** The prices in force for a tenant at an instant, with a contract discount already applied to every rate. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record TenantPrices(String tenantId, Instant at, String priceSource,
@@ -58,25 +24,5 @@ public final class QuoteDtos {
                                BigDecimal discountPercent, String currency,
                                io.tokenmeter.pricing.pricebook.PriceBookDtos.OffPeakEntry offPeak,
                                List<io.tokenmeter.pricing.pricebook.PriceBookDtos.RateEntry> rates, String note) {
-    }
-
-    /**
-     * The most a token of each model, region and class can cost a tenant at an instant, in one currency: the highest
-     * tier, the higher of the peak and an off-peak rate, contract discount applied, converted at the FX rate of the
-     * instant's day. What the gateway reserves against budgets; valid until {@code valid_until} (the next version,
-     * contract edge or FX day), never longer.
-     */
-    public record RateCard(String tenantId, Instant at, String currency,
-                           Instant validUntil, String priceBookId,
-                           int priceBookVersion, BigDecimal fxRate,
-                           List<MaxRate> rates) {
-    }
-
-    public record MaxRate(String model, String region, TokenClass tokenClass,
-                          BigDecimal maxRatePerMillion) {
-    }
-
-    public record Quote(String tenantId, Period period, List<PricedLine> lines,
-                        Map<String, BigDecimal> totals, String rounding) {
     }
 }

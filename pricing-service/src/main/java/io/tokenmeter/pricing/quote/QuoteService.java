@@ -1,5 +1,6 @@
 package io.tokenmeter.pricing.quote;
 
+import io.tokenmeter.contracts.rating.RatingApi;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.InvalidField;
@@ -14,13 +15,13 @@ import io.tokenmeter.pricing.fx.MissingFxRateException;
 import io.tokenmeter.contracts.money.MinorUnits;
 import io.tokenmeter.pricing.quote.PriceCatalog.CompiledVersion;
 import io.tokenmeter.pricing.quote.PriceCatalog.RateKey;
-import io.tokenmeter.pricing.quote.QuoteDtos.Converted;
-import io.tokenmeter.pricing.quote.QuoteDtos.PricedLine;
-import io.tokenmeter.pricing.quote.QuoteDtos.Quote;
-import io.tokenmeter.pricing.quote.QuoteDtos.QuoteLine;
-import io.tokenmeter.pricing.quote.QuoteDtos.QuoteRequest;
+import io.tokenmeter.contracts.rating.RatingApi.Converted;
+import io.tokenmeter.contracts.rating.RatingApi.PricedLine;
+import io.tokenmeter.contracts.rating.RatingApi.Quote;
+import io.tokenmeter.contracts.rating.RatingApi.QuoteLine;
+import io.tokenmeter.contracts.rating.RatingApi.QuoteRequest;
 import io.tokenmeter.pricing.rating.LineRater;
-import io.tokenmeter.pricing.rating.TierCharge;
+import io.tokenmeter.contracts.rating.TierCharge;
 import io.tokenmeter.pricing.rating.TieredRate;
 import io.tokenmeter.pricing.rating.UsageBucket;
 import org.springframework.stereotype.Service;
@@ -116,7 +117,7 @@ class QuoteService {
                 rates, v.content().note());
     }
 
-    QuoteDtos.RateCard rateCard(Caller caller, String tenantId, String currency, java.time.Instant at) {
+    RatingApi.RateCard rateCard(Caller caller, String tenantId, String currency, java.time.Instant at) {
         String tenant = tenantOf(caller, tenantId);
         Resolver resolver = new Resolver(tenant, at, at.plus(java.time.Duration.ofDays(3660)));
         Price price = resolver.at(at);
@@ -138,19 +139,19 @@ class QuoteService {
             java.time.Instant nextDay = day.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
             validUntil = validUntil == null || nextDay.isBefore(validUntil) ? nextDay : validUntil;
         }
-        List<QuoteDtos.MaxRate> rates = new ArrayList<>();
+        List<RatingApi.MaxRate> rates = new ArrayList<>();
         for (Map.Entry<RateKey, TieredRate> e : v.rates().entrySet()) {
             BigDecimal max = e.getValue().maxRatePerMillion();
             BigDecimal offPeak = v.offPeakRates().get(e.getKey());
             if (offPeak != null && offPeak.compareTo(max) > 0) {
                 max = offPeak;
             }
-            rates.add(new QuoteDtos.MaxRate(e.getKey().model(), e.getKey().region(), e.getKey().tokenClass(),
+            rates.add(new RatingApi.MaxRate(e.getKey().model(), e.getKey().region(), e.getKey().tokenClass(),
                     max.multiply(factor).multiply(fxRate).stripTrailingZeros()));
         }
-        rates.sort(java.util.Comparator.comparing(QuoteDtos.MaxRate::model).thenComparing(QuoteDtos.MaxRate::region)
-                .thenComparing(QuoteDtos.MaxRate::tokenClass));
-        return new QuoteDtos.RateCard(tenant, at, target, validUntil, v.bookId(), v.version(), fxRate, rates);
+        rates.sort(java.util.Comparator.comparing(RatingApi.MaxRate::model).thenComparing(RatingApi.MaxRate::region)
+                .thenComparing(RatingApi.MaxRate::tokenClass));
+        return new RatingApi.RateCard(tenant, at, target, validUntil, v.bookId(), v.version(), fxRate, rates);
     }
 
     private static String tenantOf(Caller caller, String tenantId) {
@@ -282,12 +283,12 @@ class QuoteService {
     }
 
     private static java.time.Instant earliest(QuoteRequest r) {
-        return r.lines().stream().filter(l -> l.buckets() != null).flatMap(l -> l.buckets().stream()).map(QuoteDtos.Bucket::from)
+        return r.lines().stream().filter(l -> l.buckets() != null).flatMap(l -> l.buckets().stream()).map(RatingApi.Bucket::from)
                 .reduce(r.period().from(), (a, b) -> a.isBefore(b) ? a : b);
     }
 
     private static java.time.Instant latest(QuoteRequest r) {
-        return r.lines().stream().filter(l -> l.buckets() != null).flatMap(l -> l.buckets().stream()).map(QuoteDtos.Bucket::to)
+        return r.lines().stream().filter(l -> l.buckets() != null).flatMap(l -> l.buckets().stream()).map(RatingApi.Bucket::to)
                 .reduce(r.period().to(), (a, b) -> a.isAfter(b) ? a : b);
     }
 
@@ -347,7 +348,7 @@ class QuoteService {
                     problems.add(InvalidField.body(at + "/buckets", "size", "lines[" + i + "] has more than " + MAX_BUCKETS_PER_LINE + " buckets"));
                 } else if (l.buckets() != null) {
                     for (int b = 0; b < l.buckets().size(); b++) {
-                        QuoteDtos.Bucket bucket = l.buckets().get(b);
+                        RatingApi.Bucket bucket = l.buckets().get(b);
                         if (bucket == null || bucket.tokens() < 0 || bucket.from() == null || bucket.to() == null || !bucket.to().isAfter(bucket.from())) {
                             problems.add(InvalidField.body(at + "/buckets/" + b, "order", "lines[" + i + "].buckets[" + b + "] needs from < to and tokens >= 0"));
                             break;

@@ -1,5 +1,6 @@
 package io.tokenmeter.pricing.rating;
 
+import io.tokenmeter.contracts.rating.TierCharge;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;

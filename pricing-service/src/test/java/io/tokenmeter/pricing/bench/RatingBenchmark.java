@@ -1,14 +1,14 @@
 package io.tokenmeter.pricing.bench;
 
 import io.tokenmeter.pricing.fx.FxConversion;
-import io.tokenmeter.pricing.fx.FxRate;
+import io.tokenmeter.contracts.rating.FxRate;
 import io.tokenmeter.pricing.fx.FxRateTable;
 import io.tokenmeter.contracts.money.MinorUnits;
 import io.tokenmeter.pricing.rating.LineRater;
 import io.tokenmeter.pricing.rating.Tier;
 import io.tokenmeter.pricing.rating.TierMode;
 import io.tokenmeter.pricing.rating.TieredRate;
-import io.tokenmeter.pricing.rating.TokenClass;
+import io.tokenmeter.contracts.rating.TokenClass;
 import io.tokenmeter.pricing.rating.UsageBucket;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,5 +1,6 @@
 package io.tokenmeter.pricing.fx;
 
+import io.tokenmeter.contracts.rating.FxRate;
 import io.tokenmeter.contracts.money.MinorUnits;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
 package io.tokenmeter.pricing.rating;
 
+import io.tokenmeter.contracts.rating.TierCharge;
 import org.assertj.core.api.recursive.comparison.RecursiveComparisonConfiguration;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
 package io.tokenmeter.pricing.rating;
 
+import io.tokenmeter.contracts.rating.TierCharge;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;

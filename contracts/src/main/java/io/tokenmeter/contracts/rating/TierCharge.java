@@ -1,4 +1,4 @@
-package io.tokenmeter.pricing.rating;
+package io.tokenmeter.contracts.rating;
 
 
 import java.math.BigDecimal;

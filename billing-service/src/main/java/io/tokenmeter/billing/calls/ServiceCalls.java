@@ -1,6 +1,14 @@
-package io.tokenmeter.billing.run;
+package io.tokenmeter.billing.calls;
 
-import io.tokenmeter.contracts.json.WireJson;
+import io.tokenmeter.contracts.rating.RatingApi;
+import io.tokenmeter.contracts.rating.RatingApi.Bucket;
+import io.tokenmeter.contracts.rating.RatingApi.Period;
+import io.tokenmeter.contracts.rating.RatingApi.PricedLine;
+import io.tokenmeter.contracts.rating.RatingApi.Quote;
+import io.tokenmeter.contracts.rating.RatingApi.QuoteLine;
+import io.tokenmeter.contracts.rating.RatingApi.QuoteRequest;
+import io.tokenmeter.contracts.rating.TokenClass;
+import io.tokenmeter.contracts.usage.BillableUsage;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.CallerHeaders;
 import io.tokenmeter.contracts.identity.Role;
@@ -11,8 +19,6 @@ import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientResponseException;
 import org.springframework.web.util.UriComponentsBuilder;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.net.URI;
@@ -30,15 +36,16 @@ import java.util.Map;
 public class ServiceCalls {
 
     private static final Caller BILLING = new Caller("service:billing-runs", Role.FINANCE, null);
-    private static final JsonMapper JSON = WireJson.MAPPER;
 
-    private final RunProperties properties;
+    private final ServiceCallProperties properties;
     private final CallerHeaders callers;
     private final RestClient http;
+    private final JsonMapper json;
 
-    ServiceCalls(RunProperties properties, CallerHeaders callers) {
+    ServiceCalls(ServiceCallProperties properties, CallerHeaders callers, JsonMapper json) {
         this.properties = properties;
         this.callers = callers;
+        this.json = json;
         JdkClientHttpRequestFactory requests = new JdkClientHttpRequestFactory(
                 java.net.http.HttpClient.newBuilder().connectTimeout(properties.callTimeout()).build());
         requests.setReadTimeout(properties.callTimeout()); // a stalled metering or pricing fails the call, never hangs it
@@ -46,27 +53,25 @@ public class ServiceCalls {
     }
 
     /** The tenants with usage that occurred in [from, to) and was ingested in [ingestedFrom, ingestedBefore). */
-    List<String> tenantsWithUsage(Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
-        List<String> out = new ArrayList<>();
-        get(metering("/api/v1/usage/billable/tenants", null, from, to, ingestedFrom, ingestedBefore)).forEach(t -> out.add(t.asString()));
-        return out;
+    public List<String> tenantsWithUsage(Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
+        return List.of(get(metering(BillableUsage.TENANTS_PATH, null, from, to, ingestedFrom, ingestedBefore), String[].class));
     }
 
     /** A tenant's billable usage, shaped like quote lines; {@code ingestedBefore} null: everything ingested so far (live). */
-    public JsonNode billableUsage(String tenantId, Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
-        return get(metering("/api/v1/usage/billable", tenantId, from, to, ingestedFrom, ingestedBefore));
+    public BillableUsage billableUsage(String tenantId, Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
+        return get(metering(BillableUsage.PATH, tenantId, from, to, ingestedFrom, ingestedBefore), BillableUsage.class);
     }
 
-    /** A page of the events behind a billable line. */
-    JsonNode lineage(String tenantId, String model, String region, String tokenClass, Instant from, Instant to, Instant ingestedFrom,
+    /** A page of the events behind a billable line, as metering answers it (relayed to the caller as it is). */
+    public JsonNode lineage(String tenantId, String model, String region, String tokenClass, Instant from, Instant to, Instant ingestedFrom,
                      Instant ingestedBefore, String after, int limit) {
-        UriComponentsBuilder uri = UriComponentsBuilder.fromUri(metering("/api/v1/usage/billable/events", tenantId, from, to, ingestedFrom,
+        UriComponentsBuilder uri = UriComponentsBuilder.fromUri(metering(BillableUsage.EVENTS_PATH, tenantId, from, to, ingestedFrom,
                 ingestedBefore)).queryParam("model", model).queryParam("region", region).queryParam("token_class", tokenClass)
                 .queryParam("limit", limit);
         if (after != null) {
             uri.queryParam("after", after);
         }
-        return get(uri.encode().build().toUri());
+        return get(uri.encode().build().toUri(), JsonNode.class);
     }
 
     private URI metering(String path, String tenantId, Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
@@ -86,12 +91,10 @@ public class ServiceCalls {
 
     /** A line of a quote as billing reads it: {@code unpriced} says why it has no price, null when it has one. */
     public record QuotedLine(String model, String region, String tokenClass, String unpriced) {
-        public static QuotedLine of(JsonNode line) {
-            String model = line.path("model").asString();
-            String region = line.path("region").asString();
-            String tokenClass = line.path("token_class").asString().toLowerCase();
-            return new QuotedLine(model, region, tokenClass, line.path("priced").asBoolean(false) ? null
-                    : model + " in " + region + ", " + tokenClass + ": " + line.path("reason").asString("no price"));
+        public static QuotedLine of(PricedLine line) {
+            String tokenClass = line.tokenClass().wire();
+            return new QuotedLine(line.model(), line.region(), tokenClass, line.priced() ? null
+                    : line.model() + " in " + line.region() + ", " + tokenClass + ": " + (line.reason() == null ? "no price" : line.reason()));
         }
     }
 
@@ -100,36 +103,31 @@ public class ServiceCalls {
      *
      * @param alreadyInvoiced tokens per model/class already billed for the period; tiers continue after them
      */
-    public JsonNode quoteUsage(String tenantId, Instant from, Instant to, String currency, JsonNode usageLines,
-                               Map<String, Long> alreadyInvoiced) {
-        ObjectNode request = JSON.createObjectNode().put("tenant_id", tenantId).put("currency", currency);
-        request.putObject("period").put("from", from.toString()).put("to", to.toString());
-        ArrayNode lines = request.putArray("lines");
+    public Quote quoteUsage(String tenantId, Instant from, Instant to, String currency, List<BillableUsage.Line> usageLines,
+                            Map<String, Long> alreadyInvoiced) {
+        List<QuoteLine> lines = new ArrayList<>();
         Map<String, Long> counted = new HashMap<>(alreadyInvoiced);
-        for (JsonNode line : usageLines) {
-            String key = line.path("model").asString() + "/" + line.path("token_class").asString();
-            ObjectNode quoted = lines.addObject().put("model", line.path("model").asString()).put("region", line.path("region").asString())
-                    .put("token_class", line.path("token_class").asString());
-            quoted.set("buckets", line.path("buckets"));
-            if (!alreadyInvoiced.isEmpty()) { // explicit, so it must include this quote's earlier lines too
-                quoted.put("already_counted", counted.getOrDefault(key, 0L));
-            }
-            counted.merge(key, line.path("tokens").asLong(), Long::sum);
+        for (BillableUsage.Line line : usageLines) {
+            String key = line.model() + "/" + line.tokenClass();
+            List<Bucket> buckets = line.buckets().stream().map(b -> new Bucket(b.from(), b.to(), b.tokens())).toList();
+            // explicit where anything was invoiced, so it must include this quote's earlier lines too
+            Long alreadyCounted = alreadyInvoiced.isEmpty() ? null : counted.getOrDefault(key, 0L);
+            lines.add(new QuoteLine(line.model(), line.region(), TokenClass.fromWire(line.tokenClass()), null, null, buckets, alreadyCounted));
+            counted.merge(key, line.tokens(), Long::sum);
         }
-        return quote(request);
+        return quote(new QuoteRequest(tenantId, new Period(from, to), currency, lines));
     }
 
-    JsonNode quote(JsonNode request) {
-        URI uri = UriComponentsBuilder.fromUri(properties.pricing()).path("/api/v1/rating/quote").build().toUri();
-        byte[] body = JSON.writeValueAsBytes(request);
+    Quote quote(QuoteRequest request) {
+        URI uri = UriComponentsBuilder.fromUri(properties.pricing()).path(RatingApi.QUOTE_PATH).build().toUri();
+        byte[] body = json.writeValueAsBytes(request);
         return call(() -> http.post().uri(uri).headers(h -> sign(h, "POST", uri, body)).contentType(MediaType.APPLICATION_JSON).body(body)
-                .retrieve().body(byte[].class));
+                .retrieve().body(byte[].class), Quote.class);
     }
 
-    private JsonNode get(URI uri) {
-        return call(() -> http.get().uri(uri).headers(h -> sign(h, "GET", uri, null)).retrieve().body(byte[].class));
+    private <T> T get(URI uri, Class<T> type) {
+        return call(() -> http.get().uri(uri).headers(h -> sign(h, "GET", uri, null)).retrieve().body(byte[].class), type);
     }
-
     /** Billing signs as itself, with its own key, for this request only; the services accept it as finance and nothing more. */
     private void sign(org.springframework.http.HttpHeaders headers, String method, URI uri, byte[] body) {
         CallerHeaders.Signed signed = callers.sign(BILLING, method, uri.getRawPath(), body);
@@ -137,14 +135,14 @@ public class ServiceCalls {
         headers.set(CallerHeaders.SIGNATURE, signed.signature());
     }
 
-    private static JsonNode call(java.util.function.Supplier<byte[]> request) {
+    private <T> T call(java.util.function.Supplier<byte[]> request, Class<T> type) {
         try {
-            return JSON.readTree(request.get());
+            return json.readValue(request.get(), type);
         } catch (RestClientResponseException e) {
             // a problem detail says why (a missing FX rate names the pair and date): that is the tenant's error
             String detail = e.getResponseBodyAsString();
             try {
-                detail = JSON.readTree(detail).path("detail").asString(detail);
+                detail = json.readTree(detail).path("detail").asString(detail);
             } catch (RuntimeException notJson) {
                 // keep the body as it came
             }

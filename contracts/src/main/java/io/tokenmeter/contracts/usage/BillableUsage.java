@@ -1,4 +1,4 @@
-package io.tokenmeter.metering.billable;
+package io.tokenmeter.contracts.usage;
 
 
 import java.time.Instant;
@@ -13,6 +13,15 @@ import java.util.List;
 public record BillableUsage(String tenantId, Instant from, Instant to,
                             Instant ingestedFrom, Instant ingestedBefore, int bucketMinutes,
                             long events, List<Line> lines) {
+
+    /** Where metering answers, {@code GET ?tenant_id=&from=&to=[&ingested_from=][&ingested_before=]}. */
+    public static final String PATH = "/api/v1/usage/billable";
+
+    /** The tenants with billable usage in a period: a JSON array of tenant ids. */
+    public static final String TENANTS_PATH = PATH + "/tenants";
+
+    /** The events behind one line, a page at a time. */
+    public static final String EVENTS_PATH = PATH + "/events";
 
     public record Line(String model, String region, String tokenClass, long tokens, List<Bucket> buckets) {
     }
