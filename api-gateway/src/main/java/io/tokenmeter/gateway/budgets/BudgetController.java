@@ -6,6 +6,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.money.MinorUnits;
+import io.tokenmeter.contracts.money.Money;
 import io.tokenmeter.starter.web.ApiError;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.InvalidField;
@@ -298,9 +299,10 @@ class BudgetController {
         if (amount.signum() < 0 || (positive && amount.signum() == 0)) {
             throw ApiException.invalid(InvalidField.body("/amount", "range", "the amount must be " + (positive ? "positive" : "zero or more")));
         }
-        int digits = MinorUnits.currency(currency).getDefaultFractionDigits();
-        if (amount.stripTrailingZeros().scale() > Math.max(digits, 0)) {
-            throw ApiException.invalid(InvalidField.body("/amount", "minor-units", "an amount in " + currency + " has at most " + digits + " decimals"));
+        Money money = Money.of(amount, currency);
+        if (!money.inMinorUnits()) {
+            throw ApiException.invalid(InvalidField.body("/amount", "minor-units", "an amount in " + currency + " has at most "
+                    + money.currency().getDefaultFractionDigits() + " decimals"));
         }
     }
 

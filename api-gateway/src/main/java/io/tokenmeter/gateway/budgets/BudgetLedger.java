@@ -79,7 +79,7 @@ class BudgetLedger implements SmartLifecycle {
     }
 
     /** A window as locked for the batch; {@code spent} and {@code reserved} change in memory until written back. */
-    private static final class WindowState {
+    static final class WindowState {
         BigDecimal spent;
         BigDecimal reserved;
         final BigDecimal amount;

@@ -6,6 +6,7 @@ import io.tokenmeter.billing.issuer.Issuer;
 import io.tokenmeter.billing.profile.BillingProfile;
 import io.tokenmeter.billing.tax.TaxRule;
 import io.tokenmeter.contracts.money.MinorUnits;
+import io.tokenmeter.contracts.money.Money;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.InvalidField;
 import io.tokenmeter.starter.web.CommonErrors;
@@ -70,20 +71,8 @@ public class InvoiceRepository {
     @Transactional
     public UUID draft(BillingProfile buyer, Issuer issuer, TaxRule taxRule, Instant periodStart, Instant periodEnd,
                       List<InvoiceLine> lines, String createdBy, UUID runId) {
-        Currency currency = MinorUnits.currency(buyer.currency());
-        BigDecimal subtotal = BigDecimal.ZERO;
-        for (InvoiceLine line : lines) {
-            if (line.amount().scale() > currency.getDefaultFractionDigits()) {
-                throw new IllegalArgumentException("line '" + line.description() + "' is not rounded to " + currency + "'s minor units: "
-                        + line.amount());
-            }
-            subtotal = subtotal.add(line.amount());
-        }
-        if (subtotal.signum() < 0) {
-            throw new IllegalArgumentException("an invoice cannot total less than zero; credits are credit notes");
-        }
-        subtotal = subtotal.setScale(currency.getDefaultFractionDigits());
-        BigDecimal tax = MinorUnits.round(subtotal.multiply(taxRule.ratePercent()).divide(HUNDRED), currency);
+        InvoiceTotals totals = InvoiceTotals.of(lines, buyer.currency(), taxRule.ratePercent());
+        Currency currency = totals.subtotal().currency();
         UUID id = UUID.randomUUID();
         jdbc.sql("""
                         INSERT INTO invoice (id, tenant_id, issuer_id, period_start, period_end, currency, status, buyer, issuer, tax_rule,
@@ -93,8 +82,8 @@ public class InvoiceRepository {
                 .param("id", id).param("tenant", buyer.tenantId()).param("issuer", issuer.id())
                 .param("start", Timestamp.from(periodStart)).param("end", Timestamp.from(periodEnd)).param("currency", currency.getCurrencyCode())
                 .param("buyer", JSON.writeValueAsString(buyer)).param("issuerJson", JSON.writeValueAsString(issuer))
-                .param("rule", JSON.writeValueAsString(taxRule)).param("subtotal", subtotal).param("tax", tax).param("total", subtotal.add(tax))
-                .param("by", createdBy).param("run", runId).update();
+                .param("rule", JSON.writeValueAsString(taxRule)).param("subtotal", totals.subtotal().amount()).param("tax", totals.tax().amount())
+                .param("total", totals.total().amount()).param("by", createdBy).param("run", runId).update();
         MapSqlParameterSource[] rows = new MapSqlParameterSource[lines.size()];
         for (int i = 0; i < lines.size(); i++) {
             InvoiceLine line = lines.get(i);
@@ -171,9 +160,9 @@ public class InvoiceRepository {
                     + " is left to credit (before tax)");
         }
         BigDecimal rate = invoice.taxRule().get("rate_percent").decimalValue();
-        BigDecimal tax = MinorUnits.round(subtotal.multiply(rate).divide(HUNDRED), currency)
-                .min(invoice.tax().subtract(credited.tax()));
-        return insertCreditNote(invoice, subtotal.setScale(currency.getDefaultFractionDigits()), tax, false, reason, by);
+        InvoiceTotals totals = InvoiceTotals.of(Money.of(subtotal, invoice.currency()).rounded(), rate,
+                Money.of(invoice.tax().subtract(credited.tax()), invoice.currency()));
+        return insertCreditNote(invoice, totals.subtotal().amount(), totals.tax().amount(), false, reason, by);
     }
 
     public Optional<Invoice> find(UUID id) {

@@ -2,7 +2,7 @@ package io.tokenmeter.billing.run;
 
 import io.tokenmeter.billing.invoice.InvoiceLine;
 import io.tokenmeter.billing.invoice.LineKind;
-import io.tokenmeter.contracts.money.MinorUnits;
+import io.tokenmeter.contracts.money.Money;
 import io.tokenmeter.billing.calls.ServiceCalls;
 import io.tokenmeter.contracts.rating.FxRate;
 import io.tokenmeter.contracts.rating.RatingApi.Converted;
@@ -14,7 +14,6 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Currency;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -31,7 +30,6 @@ final class QuotedLines {
     }
 
     static List<InvoiceLine> of(Quote quote, String invoiceCurrency, LineKind kind, Instant usageFrom, Instant usageTo, String prefix) {
-        Currency currency = MinorUnits.currency(invoiceCurrency);
         List<String> unpriced = new ArrayList<>();
         List<InvoiceLine> lines = new ArrayList<>();
         for (PricedLine line : quote.lines()) {
@@ -51,7 +49,9 @@ final class QuotedLines {
             List<TierCharge> tiers = line.tiers();
             for (TierCharge tier : tiers) {
                 BigDecimal inBook = tier.amount();
-                BigDecimal amount = MinorUnits.round(fxRate == null ? inBook : inBook.multiply(fxRate), currency);
+                // unconverted, the line is in the currency asked for: the book's is the invoice's
+                Money inInvoiceCurrency = fxRate == null ? Money.of(inBook, invoiceCurrency) : Money.of(inBook, bookCurrency).convert(fxRate, invoiceCurrency);
+                BigDecimal amount = inInvoiceCurrency.rounded().amount();
                 String description = prefix + model + " " + tokenClass.replace('_', ' ') + " tokens, " + region
                         + (tiers.size() > 1 ? ", tier " + tier.tier() : "") + (tier.offPeak() ? ", off-peak" : "");
                 lines.add(InvoiceLine.draft(kind, description, model, region, tokenClass, usageFrom, usageTo, tier.tokens(),

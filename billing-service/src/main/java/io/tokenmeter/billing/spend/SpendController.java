@@ -9,7 +9,7 @@ import io.tokenmeter.contracts.rating.RatingApi.Quote;
 import io.tokenmeter.contracts.usage.BillableUsage;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
-import io.tokenmeter.contracts.money.MinorUnits;
+import io.tokenmeter.contracts.money.Money;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.InvalidField;
 import io.tokenmeter.starter.web.CommonErrors;
@@ -66,7 +66,7 @@ class SpendController {
         BillableUsage usage = calls.billableUsage(tenant, start, end, null, null);
         List<Line> lines = new ArrayList<>();
         List<String> unpriced = new ArrayList<>();
-        BigDecimal total = BigDecimal.ZERO.setScale(MinorUnits.currency(currency).getDefaultFractionDigits());
+        Money total = Money.zero(currency);
         if (!usage.lines().isEmpty()) {
             Quote quote = calls.quoteUsage(tenant, start, end, currency, usage.lines(), Map.of());
             for (PricedLine line : quote.lines()) {
@@ -77,10 +77,10 @@ class SpendController {
                 }
                 BigDecimal amount = line.converted() == null ? line.amount() : line.converted().amount();
                 lines.add(new Line(quoted.model(), quoted.region(), quoted.tokenClass(), line.tokens(), amount));
-                total = total.add(amount);
+                total = total.plus(Money.of(amount, currency));
             }
         }
-        return new Spend(tenant, new Period(start, end), currency, total, lines, unpriced, now,
+        return new Spend(tenant, new Period(start, end), currency, total.amount(), lines, unpriced, now,
                 "usage ingested so far (seconds behind the calls), priced as an invoice run would price it; before tax");
     }
 }

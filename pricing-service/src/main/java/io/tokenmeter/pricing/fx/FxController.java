@@ -9,6 +9,7 @@ import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.pricing.PricingErrors;
 import io.tokenmeter.starter.audit.AdminAudit;
 import io.tokenmeter.contracts.money.MinorUnits;
+import io.tokenmeter.contracts.money.Money;
 import org.springframework.format.annotation.DateTimeFormat;
 import org.springframework.http.HttpStatus;
 import org.springframework.transaction.annotation.Transactional;
@@ -113,10 +114,10 @@ class FxController {
     ConversionView convert(Caller caller, @RequestParam String from, @RequestParam String to,
                            @RequestParam @DateTimeFormat(iso = DateTimeFormat.ISO.DATE) LocalDate date, @RequestParam BigDecimal amount) {
         currency(from);
-        var target = currency(to);
+        currency(to);
         try {
             FxConversion c = rates.tableFor(date).conversion(from, to, date);
-            return new ConversionView(from, to, date, amount, MinorUnits.round(amount.multiply(c.rate()), target), c.rate(), c.ratesUsed(), POLICY);
+            return new ConversionView(from, to, date, amount, Money.of(amount, from).convert(c.rate(), to).rounded().amount(), c.rate(), c.ratesUsed(), POLICY);
         } catch (MissingFxRateException e) {
             throw new ApiException(PricingErrors.FX_RATE_MISSING, e.getMessage(), Map.of("pair", from + "/" + to, "date", date.toString()));
         }

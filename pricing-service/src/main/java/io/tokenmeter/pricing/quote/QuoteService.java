@@ -13,6 +13,7 @@ import io.tokenmeter.pricing.fx.FxConversion;
 import io.tokenmeter.pricing.fx.FxRates;
 import io.tokenmeter.pricing.fx.MissingFxRateException;
 import io.tokenmeter.contracts.money.MinorUnits;
+import io.tokenmeter.contracts.money.Money;
 import io.tokenmeter.pricing.quote.PriceCatalog.CompiledVersion;
 import io.tokenmeter.pricing.quote.PriceCatalog.RateKey;
 import io.tokenmeter.contracts.rating.RatingApi.Converted;
@@ -206,7 +207,7 @@ class QuoteService {
                     c = fx.conversion(v.currency(), currency, fxDate);
                     conversions.put(v.currency(), c);
                 }
-                converted = new Converted(currency, MinorUnits.round(exact.multiply(c.rate()), MinorUnits.currency(currency)), c.rate(),
+                converted = new Converted(currency, Money.of(exact, v.currency()).convert(c.rate(), currency).rounded().amount(), c.rate(),
                         fxDate, c.ratesUsed());
             } catch (MissingFxRateException e) {
                 throw new ApiException(PricingErrors.FX_RATE_MISSING, e.getMessage(),
@@ -215,7 +216,7 @@ class QuoteService {
         }
         return new PricedLine(line.model(), line.region(), line.tokenClass(), tokens, true, null, v.bookId(), v.version(),
                 price.contract() == null ? null : price.contract().id(), price.source(), price.discountPercent(), v.currency(), exact,
-                converted == null ? MinorUnits.round(exact, MinorUnits.currency(v.currency())) : null, charges, converted);
+                converted == null ? Money.of(exact, v.currency()).rounded().amount() : null, charges, converted);
     }
 
     /**
