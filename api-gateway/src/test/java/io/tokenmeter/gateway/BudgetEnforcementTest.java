@@ -46,7 +46,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * BudgetRepository on the real database and broker. Pricing is played by a small HTTP server answering its rate-card
+ * Budgets on the real database and broker. Pricing is played by a small HTTP server answering its rate-card
  * endpoint (output 10.00 EUR per 1M tokens; glm-5's input free, so a call's maximum cost equals its actual cost
  * exactly; deepseek's input 1.00, so the byte bound of the prompt is what gets reserved); PlatformIT runs the same
  * against the real pricing-service.

@@ -18,6 +18,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientResponseException;
 import org.springframework.web.util.UriComponentsBuilder;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -45,7 +46,8 @@ public class ServiceCalls {
     ServiceCalls(ServiceCallProperties properties, CallerHeaders callers, JsonMapper json) {
         this.properties = properties;
         this.callers = callers;
-        this.json = json;
+        // a tolerant reader: a field metering or pricing leaves out reads as its default, as the JsonNode reading did
+        this.json = json.rebuild().disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).build();
         JdkClientHttpRequestFactory requests = new JdkClientHttpRequestFactory(
                 java.net.http.HttpClient.newBuilder().connectTimeout(properties.callTimeout()).build());
         requests.setReadTimeout(properties.callTimeout()); // a stalled metering or pricing fails the call, never hangs it

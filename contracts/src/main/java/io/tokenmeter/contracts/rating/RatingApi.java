@@ -66,7 +66,7 @@ public final class RatingApi {
      * contract edge or FX day), never longer.
      */
     public record RateCard(String tenantId, Instant at, String currency, Instant validUntil, String priceBookId,
-                           int priceBookVersion, BigDecimal fxRate, List<MaxRate> rates) {
+                           Integer priceBookVersion, BigDecimal fxRate, List<MaxRate> rates) {
     }
 
     public record MaxRate(String model, String region, TokenClass tokenClass, BigDecimal maxRatePerMillion) {
