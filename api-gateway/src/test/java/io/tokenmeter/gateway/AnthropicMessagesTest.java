@@ -49,7 +49,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * conformance of the Anthropic usage shape, plain and streaming, cut streams, errors in Anthropic's shape, and
  * Anthropic's official Java SDK pointed at the gateway.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "spring.profiles.active=routingtest")
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "spring.profiles.active=routingtest")
 @RealInfrastructure
 class AnthropicMessagesTest {
 
@@ -60,8 +62,10 @@ class AnthropicMessagesTest {
 
     @Autowired
     Environment environment;
+
     @Autowired
     ApiKeys keys;
+
     @Autowired
     JdbcTemplate jdbc;
 
@@ -81,7 +85,9 @@ class AnthropicMessagesTest {
     @BeforeEach
     void tenantWithKey() {
         tenantId = "ten_anthropic_" + System.nanoTime();
-        jdbc.update("INSERT INTO tenant (id, name, billing_country, currency, created_by) VALUES (?, 'Agents', 'SG', 'USD', 'test')", tenantId);
+        jdbc.update(
+                "INSERT INTO tenant (id, name, billing_country, currency, created_by) VALUES (?, 'Agents', 'SG', 'USD', 'test')",
+                tenantId);
         tenantKey = keys.issue(Role.TENANT, tenantId, "agent", "test").key();
     }
 
@@ -96,9 +102,12 @@ class AnthropicMessagesTest {
         JsonNode body = JSON.readTree(response.body());
         assertThat(body.get("type").asString()).isEqualTo("message");
         JsonNode usage = body.get("usage");
-        int prompt = 2 * SimulatedUsage.PER_MESSAGE + SimulatedUsage.words("You are a coding agent.")
+        int prompt = 2 * SimulatedUsage.PER_MESSAGE
+                + SimulatedUsage.words("You are a coding agent.")
                 + SimulatedUsage.words("refactor the billing module now");
-        assertThat(usage.get("input_tokens").asInt()).as("Anthropic's input excludes both cache classes").isEqualTo(prompt - 5 - 3);
+        assertThat(usage.get("input_tokens").asInt())
+                .as("Anthropic's input excludes both cache classes")
+                .isEqualTo(prompt - 5 - 3);
         assertThat(usage.get("cache_read_input_tokens").asInt()).isEqualTo(5);
 
         UsageEvent event = EmittedUsage.await(eventId(response));
@@ -126,7 +135,9 @@ class AnthropicMessagesTest {
         UsageEvent event = EmittedUsage.await(eventId(response));
         assertThat(event.inputTokens()).isEqualTo(SimulatedUsage.PER_MESSAGE + 3 - 2);
         assertThat(event.cachedInputTokens()).isEqualTo(2);
-        assertThat(event.outputTokens()).as("the final count of message_delta, not message_start's").isEqualTo(8);
+        assertThat(event.outputTokens())
+                .as("the final count of message_delta, not message_start's")
+                .isEqualTo(8);
         assertThat(event.estimated()).isFalse();
         assertThat(event.status()).isEqualTo(UsageStatus.SUCCEEDED);
     }
@@ -177,59 +188,105 @@ class AnthropicMessagesTest {
     @Test
     void errorsAreInAnthropicsShape() throws Exception {
         assertAnthropicError(post("tm_wrong", "{}"), 401, "authentication_error");
-        assertAnthropicError(post(tenantKey, "{\"model\":\"glm-5\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"),
-                400, "invalid_request_error");
-        HttpResponse<String> noAnthropicEndpoint = post(tenantKey,
+        assertAnthropicError(
+                post(tenantKey, "{\"model\":\"glm-5\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"),
+                400,
+                "invalid_request_error");
+        HttpResponse<String> noAnthropicEndpoint = post(
+                tenantKey,
                 "{\"model\":\"deepseek-v3.2\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertAnthropicError(noAnthropicEndpoint, 404, "not_found_error");
         assertThat(noAnthropicEndpoint.body()).contains("/v1/chat/completions");
-        HttpResponse<String> upstreamError = post(tenantKey,
+        HttpResponse<String> upstreamError = post(
+                tenantKey,
                 "{\"model\":\"glm-5\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"simulate\":{\"status\":429}}");
         assertAnthropicError(upstreamError, 429, "upstream_error");
-        assertThat(upstreamError.headers().firstValue("x-tokenmeter-usage-event-id")).isEmpty();
+        assertThat(upstreamError.headers().firstValue("x-tokenmeter-usage-event-id"))
+                .isEmpty();
     }
 
     @Test
     void theOfficialSdkSeesTheUsageTheGatewayMeters() {
         AnthropicClient client = sdk(tenantKey);
-        HttpResponseFor<Message> raw = client.messages().withRawResponse().create(MessageCreateParams.builder()
-                .model("glm-5").maxTokens(13).system("Be brief.").addUserMessage("hello from the Anthropic SDK").build());
+        HttpResponseFor<Message> raw = client.messages()
+                .withRawResponse()
+                .create(MessageCreateParams.builder()
+                        .model("glm-5")
+                        .maxTokens(13)
+                        .system("Be brief.")
+                        .addUserMessage("hello from the Anthropic SDK")
+                        .build());
         Message message = raw.parse();
-        UsageEvent event = EmittedUsage.await(UUID.fromString(raw.headers().values("x-tokenmeter-usage-event-id").getFirst()));
+        UsageEvent event = EmittedUsage.await(UUID.fromString(
+                raw.headers().values("x-tokenmeter-usage-event-id").getFirst()));
         assertThat(event.inputTokens()).isEqualTo(message.usage().inputTokens());
-        assertThat(event.outputTokens()).isEqualTo(message.usage().outputTokens()).isEqualTo(13);
-        assertThat(event.cachedInputTokens()).isEqualTo(message.usage().cacheReadInputTokens().orElse(0L));
+        assertThat(event.outputTokens())
+                .isEqualTo(message.usage().outputTokens())
+                .isEqualTo(13);
+        assertThat(event.cachedInputTokens())
+                .isEqualTo(message.usage().cacheReadInputTokens().orElse(0L));
     }
 
     @Test
     void theOfficialSdkStreamsThroughTheGateway() {
         List<RawMessageStreamEvent> events = new ArrayList<>();
-        HttpResponseFor<StreamResponse<RawMessageStreamEvent>> raw = sdk(tenantKey).messages().withRawResponse().createStreaming(
-                MessageCreateParams.builder().model("kimi-k2").maxTokens(5).addUserMessage("stream through the SDK").build());
+        HttpResponseFor<StreamResponse<RawMessageStreamEvent>> raw = sdk(tenantKey)
+                .messages()
+                .withRawResponse()
+                .createStreaming(MessageCreateParams.builder()
+                        .model("kimi-k2")
+                        .maxTokens(5)
+                        .addUserMessage("stream through the SDK")
+                        .build());
         try (StreamResponse<RawMessageStreamEvent> stream = raw.parse()) {
             stream.stream().forEach(events::add);
         }
         assertThat(events.getFirst().isMessageStart()).isTrue();
         assertThat(events.getLast().isMessageStop()).isTrue();
-        long output = events.stream().filter(RawMessageStreamEvent::isMessageDelta).findFirst().orElseThrow().asMessageDelta().usage().outputTokens();
+        long output = events.stream()
+                .filter(RawMessageStreamEvent::isMessageDelta)
+                .findFirst()
+                .orElseThrow()
+                .asMessageDelta()
+                .usage()
+                .outputTokens();
         long input = events.getFirst().asMessageStart().message().usage().inputTokens();
-        UsageEvent event = EmittedUsage.await(UUID.fromString(raw.headers().values("x-tokenmeter-usage-event-id").getFirst()));
+        UsageEvent event = EmittedUsage.await(UUID.fromString(
+                raw.headers().values("x-tokenmeter-usage-event-id").getFirst()));
         assertThat(event.outputTokens()).isEqualTo(output).isEqualTo(5);
         assertThat(event.inputTokens()).isEqualTo(input);
-        assertThat(event.region()).as("kimi-k2 fell back from its dead cn-beijing route").isEqualTo("sg");
+        assertThat(event.region())
+                .as("kimi-k2 fell back from its dead cn-beijing route")
+                .isEqualTo("sg");
     }
 
     @Test
     void theSdkUnderstandsTheGatewaysErrors() {
-        assertThatThrownBy(() -> sdk("tm_wrong").messages().create(MessageCreateParams.builder()
-                .model("glm-5").maxTokens(5).addUserMessage("x").build())).isInstanceOf(UnauthorizedException.class);
-        assertThatThrownBy(() -> sdk(tenantKey).messages().create(MessageCreateParams.builder()
-                .model("no-such-model").maxTokens(5).addUserMessage("x").build())).isInstanceOf(NotFoundException.class)
+        assertThatThrownBy(() -> sdk("tm_wrong")
+                        .messages()
+                        .create(MessageCreateParams.builder()
+                                .model("glm-5")
+                                .maxTokens(5)
+                                .addUserMessage("x")
+                                .build()))
+                .isInstanceOf(UnauthorizedException.class);
+        assertThatThrownBy(() -> sdk(tenantKey)
+                        .messages()
+                        .create(MessageCreateParams.builder()
+                                .model("no-such-model")
+                                .maxTokens(5)
+                                .addUserMessage("x")
+                                .build()))
+                .isInstanceOf(NotFoundException.class)
                 .hasMessageContaining("no-such-model");
     }
 
     private AnthropicClient sdk(String key) {
-        return AnthropicOkHttpClient.builder().baseUrl(gateway()).apiKey(key).maxRetries(0).build();
+        return AnthropicOkHttpClient.builder()
+                .baseUrl(gateway())
+                .apiKey(key)
+                .maxRetries(0)
+                .build();
     }
 
     private String gateway() {
@@ -245,13 +302,16 @@ class AnthropicMessagesTest {
     }
 
     private HttpRequest.Builder request(String key, String body) {
-        return HttpRequest.newBuilder(URI.create(gateway() + "/v1/messages")).header("x-api-key", key)
-                .header("anthropic-version", "2023-06-01").header("Content-Type", "application/json")
+        return HttpRequest.newBuilder(URI.create(gateway() + "/v1/messages"))
+                .header("x-api-key", key)
+                .header("anthropic-version", "2023-06-01")
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
     }
 
     private static UUID eventId(HttpResponse<?> response) {
-        return UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
+        return UUID.fromString(
+                response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
     }
 
     private static List<String> lines(InputStream in) throws IOException {

@@ -23,8 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Reads what the gateway emitted (usage events, tenant profiles) from the test run's real broker. */
 final class EmittedUsage {
 
-    private EmittedUsage() {
-    }
+    private EmittedUsage() {}
 
     /** The event with this id, checking it was keyed by its tenant; fails after 30 s. */
     static UsageEvent await(UUID eventId) {
@@ -54,7 +53,8 @@ final class EmittedUsage {
         return keyed(BudgetThresholdCrossed.TOPIC, tenantId, count, BudgetThresholdCrossed::fromJson);
     }
 
-    private static <T> List<T> keyed(String topic, String key, int count, java.util.function.Function<byte[], T> decode) {
+    private static <T> List<T> keyed(
+            String topic, String key, int count, java.util.function.Function<byte[], T> decode) {
         List<T> found = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = consumer()) {
             consumer.subscribe(List.of(topic));
@@ -73,10 +73,15 @@ final class EmittedUsage {
 
     private static KafkaConsumer<String, byte[]> consumer() {
         return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedInfrastructure.kafkaBootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                SharedInfrastructure.kafkaBootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "test-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class));
     }
 }

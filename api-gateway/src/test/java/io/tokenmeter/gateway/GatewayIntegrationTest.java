@@ -29,9 +29,10 @@ import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "spring.profiles.active=routingtest")
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "spring.profiles.active=routingtest")
 @RealInfrastructure
 class GatewayIntegrationTest {
 
@@ -42,6 +43,7 @@ class GatewayIntegrationTest {
 
     @Autowired
     Environment environment;
+
     @Autowired
     JdbcTemplate jdbc;
 
@@ -60,11 +62,14 @@ class GatewayIntegrationTest {
 
     @BeforeEach
     void tenantWithKey() throws Exception {
-        HttpResponse<String> tenant = post("/api/v1/admin/tenants", ADMIN_KEY,
+        HttpResponse<String> tenant = post(
+                "/api/v1/admin/tenants",
+                ADMIN_KEY,
                 "{\"name\":\"Acme\",\"billing_country\":\"DE\",\"currency\":\"EUR\"}");
         assertThat(tenant.statusCode()).as(tenant.body()).isEqualTo(201);
         tenantId = JSON.readTree(tenant.body()).get("id").asString();
-        HttpResponse<String> key = post("/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY, "{\"name\":\"ci\"}");
+        HttpResponse<String> key =
+                post("/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY, "{\"name\":\"ci\"}");
         assertThat(key.statusCode()).as(key.body()).isEqualTo(201);
         tenantKey = JSON.readTree(key.body()).get("key").asString();
     }
@@ -72,13 +77,21 @@ class GatewayIntegrationTest {
     /** The audit log is append-only, like issued invoices, and the application's role cannot lift that. */
     @Test
     void theAuditLogIsAppendOnlyEvenForTheApplicationsOwnConnection() throws Exception {
-        assertThat(jdbc.queryForObject("SELECT count(*) FROM admin_audit", Long.class)).isPositive();
-        for (String sql : List.of("UPDATE admin_audit SET actor = 'someone else'", "DELETE FROM admin_audit", "TRUNCATE admin_audit")) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> jdbc.execute(sql)).as(sql).satisfies(e -> assertThat(
-                    org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e).getMessage()).containsAnyOf("append-only", "permission denied"));
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM admin_audit", Long.class))
+                .isPositive();
+        for (String sql : List.of(
+                "UPDATE admin_audit SET actor = 'someone else'", "DELETE FROM admin_audit", "TRUNCATE admin_audit")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> jdbc.execute(sql))
+                    .as(sql)
+                    .satisfies(e -> assertThat(org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e)
+                                    .getMessage())
+                            .containsAnyOf("append-only", "permission denied"));
         }
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> jdbc.execute("ALTER TABLE admin_audit DISABLE TRIGGER admin_audit_no_change"))
-                .satisfies(e -> assertThat(org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e).getMessage()).contains("must be owner"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> jdbc.execute("ALTER TABLE admin_audit DISABLE TRIGGER admin_audit_no_change"))
+                .satisfies(e -> assertThat(org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e)
+                                .getMessage())
+                        .contains("must be owner"));
     }
 
     @Test
@@ -94,12 +107,17 @@ class GatewayIntegrationTest {
         int expectedPrompt = 2 * SimulatedUsage.PER_MESSAGE + 3 + SimulatedUsage.words(prompt);
         assertThat(body.get("usage").get("prompt_tokens").asInt()).isEqualTo(expectedPrompt);
         assertThat(body.get("usage").get("completion_tokens").asInt()).isEqualTo(42);
-        assertThat(body.get("model").asString()).as("upstream got the provider's model name").isEqualTo("deepseek-chat");
-        assertThat(body.get("usage").get("prompt_cache_hit_tokens").asInt()).as("DeepSeek's own usage shape").isEqualTo(3);
+        assertThat(body.get("model").asString())
+                .as("upstream got the provider's model name")
+                .isEqualTo("deepseek-chat");
+        assertThat(body.get("usage").get("prompt_cache_hit_tokens").asInt())
+                .as("DeepSeek's own usage shape")
+                .isEqualTo(3);
         assertThat(body.get("usage").has("prompt_tokens_details")).isFalse();
         assertThat(response.headers().firstValue("x-request-id")).isPresent();
 
-        UUID eventId = UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
+        UUID eventId = UUID.fromString(
+                response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
         UsageEvent event = awaitEvent(eventId);
         assertThat(event.tenantId()).isEqualTo(tenantId);
         assertThat(event.model()).isEqualTo("deepseek-v3.2");
@@ -109,20 +127,27 @@ class GatewayIntegrationTest {
         assertThat(event.cachedInputTokens()).isEqualTo(3);
         assertThat(event.outputTokens()).isEqualTo(42);
         assertThat(event.status()).isEqualTo(UsageStatus.SUCCEEDED);
-        assertThat(event.requestId()).isEqualTo(response.headers().firstValue("x-request-id").orElseThrow());
+        assertThat(event.requestId())
+                .isEqualTo(response.headers().firstValue("x-request-id").orElseThrow());
         assertThat(event.eventId().version()).isEqualTo(7);
         assertThat(event.occurredAt()).isBefore(Instant.now().plusSeconds(1));
     }
 
     private HttpResponse<java.io.InputStream> stream(String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + "/v1/chat/completions"))
-                .header("Authorization", "Bearer " + tenantKey).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port")
+                                + "/v1/chat/completions"))
+                        .header("Authorization", "Bearer " + tenantKey)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
     }
 
     private static List<String> dataLines(java.io.InputStream in, int limit) throws Exception {
         List<String> data = new java.util.ArrayList<>();
-        var reader = new java.io.BufferedReader(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8));
+        var reader =
+                new java.io.BufferedReader(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8));
         String line;
         while (data.size() < limit && (line = reader.readLine()) != null) {
             if (line.startsWith("data: ")) {
@@ -139,7 +164,8 @@ class GatewayIntegrationTest {
                  "messages":[{"role":"user","content":"stream me twelve tokens"}]}""");
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("content-type").orElseThrow()).startsWith("text/event-stream");
-        UUID eventId = UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
+        UUID eventId = UUID.fromString(
+                response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
         List<String> data = dataLines(response.body(), 1000);
         assertThat(data.getLast()).isEqualTo("[DONE]");
         JsonNode usageChunk = JSON.readTree(data.get(data.size() - 2));
@@ -160,7 +186,8 @@ class GatewayIntegrationTest {
                  "messages":[{"role":"user","content":"think then answer briefly"}]}""");
         List<String> data = dataLines(response.body(), 1000);
         assertThat(data).noneMatch(d -> d.contains("prompt_cache_hit_tokens"));
-        UsageEvent event = awaitEvent(UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()));
+        UsageEvent event = awaitEvent(UUID.fromString(
+                response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()));
         int prompt = SimulatedUsage.PER_MESSAGE + SimulatedUsage.words("think then answer briefly");
         assertThat(event.cachedInputTokens()).isEqualTo(4);
         assertThat(event.inputTokens()).isEqualTo(prompt - 4);
@@ -176,7 +203,8 @@ class GatewayIntegrationTest {
         List<String> data = dataLines(response.body(), 1000);
         assertThat(data).noneMatch(d -> d.contains("\"usage\":{"));
         assertThat(data.getLast()).isEqualTo("[DONE]");
-        UsageEvent event = awaitEvent(UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()));
+        UsageEvent event = awaitEvent(UUID.fromString(
+                response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()));
         assertThat(event.outputTokens()).isEqualTo(7);
         assertThat(event.estimated()).isFalse();
     }
@@ -190,7 +218,8 @@ class GatewayIntegrationTest {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(JSON.readTree(response.body()).has("usage")).isFalse();
 
-        UsageEvent event = awaitEvent(UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()));
+        UsageEvent event = awaitEvent(UUID.fromString(
+                response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()));
         assertThat(event.estimated()).isTrue();
         assertThat(event.status()).isEqualTo(UsageStatus.SUCCEEDED);
         assertThat(event.inputTokens()).isPositive();
@@ -202,7 +231,8 @@ class GatewayIntegrationTest {
         HttpResponse<java.io.InputStream> response = stream("""
                 {"model":"glm-5","stream":true,"max_tokens":200,"simulate":{"token_delay_ms":20},
                  "messages":[{"role":"user","content":"a long answer please"}]}""");
-        UUID eventId = UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
+        UUID eventId = UUID.fromString(
+                response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
         assertThat(dataLines(response.body(), 5)).hasSize(5);
         response.body().close(); // the client goes away after five chunks
 
@@ -222,7 +252,8 @@ class GatewayIntegrationTest {
         HttpResponse<java.io.InputStream> response = stream("""
                 {"model":"glm-5","stream":true,"max_tokens":50,"simulate":{"die_after_tokens":6,"token_delay_ms":15},
                  "messages":[{"role":"user","content":"crash halfway"}]}""");
-        UUID eventId = UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
+        UUID eventId = UUID.fromString(
+                response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
         try {
             dataLines(response.body(), 1000);
         } catch (java.io.IOException cut) {
@@ -236,8 +267,11 @@ class GatewayIntegrationTest {
 
     @Test
     void listsTheModelsWithProviderAndRegion() throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:"
-                + environment.getProperty("local.server.port") + "/v1/models")).header("Authorization", "Bearer " + tenantKey).build(),
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create(
+                                "http://localhost:" + environment.getProperty("local.server.port") + "/v1/models"))
+                        .header("Authorization", "Bearer " + tenantKey)
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode models = JSON.readTree(response.body()).get("data");
@@ -258,39 +292,51 @@ class GatewayIntegrationTest {
     @Test
     void badRequestsGetOpenAiErrors() throws Exception {
         assertOpenAiError(post("/v1/chat/completions", tenantKey, "{not json"), 400, null);
-        assertOpenAiError(post("/v1/chat/completions", tenantKey, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), 400, null);
+        assertOpenAiError(
+                post("/v1/chat/completions", tenantKey, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"),
+                400,
+                null);
         assertOpenAiError(post("/v1/chat/completions", tenantKey, "{\"model\":\"glm-5\",\"messages\":[]}"), 400, null);
         HttpResponse<String> unknown = post("/v1/chat/completions", tenantKey, chat("no-such-model"));
         assertOpenAiError(unknown, 404, "model_not_found");
-        assertThat(JSON.readTree(unknown.body()).get("error").get("param").asString()).isEqualTo("model");
+        assertThat(JSON.readTree(unknown.body()).get("error").get("param").asString())
+                .isEqualTo("model");
     }
 
     @Test
     void upstreamErrorsPassThroughWithTheirStatusAndEmitNoEvent() throws Exception {
-        HttpResponse<String> limited = post("/v1/chat/completions", tenantKey,
-                chat("glm-5").replace("}]}", "}],\"simulate\":{\"status\":429}}"));
+        HttpResponse<String> limited = post(
+                "/v1/chat/completions", tenantKey, chat("glm-5").replace("}]}", "}],\"simulate\":{\"status\":429}}"));
         assertThat(limited.statusCode()).isEqualTo(429);
-        assertThat(JSON.readTree(limited.body()).get("error").get("message").asString()).isEqualTo("simulated upstream error");
+        assertThat(JSON.readTree(limited.body()).get("error").get("message").asString())
+                .isEqualTo("simulated upstream error");
         assertThat(limited.headers().firstValue("x-tokenmeter-usage-event-id")).isEmpty();
     }
 
     @Test
     void keysAreStoredOnlyAsHashes() {
-        List<Map<String, Object>> rows = jdbc.queryForList("SELECT key_prefix, key_hash FROM api_key WHERE tenant_id = ?", tenantId);
+        List<Map<String, Object>> rows =
+                jdbc.queryForList("SELECT key_prefix, key_hash FROM api_key WHERE tenant_id = ?", tenantId);
         assertThat(rows).hasSize(1);
         assertThat(rows.getFirst().get("key_hash")).isEqualTo(ApiKeys.sha256(tenantKey));
         assertThat(tenantKey).startsWith((String) rows.getFirst().get("key_prefix"));
-        Integer clear = jdbc.queryForObject("SELECT count(*) FROM api_key WHERE key_hash = ? OR key_prefix = ?", Integer.class, tenantKey, tenantKey);
+        Integer clear = jdbc.queryForObject(
+                "SELECT count(*) FROM api_key WHERE key_hash = ? OR key_prefix = ?",
+                Integer.class,
+                tenantKey,
+                tenantKey);
         assertThat(clear).isZero();
     }
 
     @Test
     void onlyAdminsManageTenants() throws Exception {
-        HttpResponse<String> asTenant = post("/api/v1/admin/tenants", tenantKey, "{\"name\":\"x\",\"billing_country\":\"DE\",\"currency\":\"EUR\"}");
+        HttpResponse<String> asTenant = post(
+                "/api/v1/admin/tenants", tenantKey, "{\"name\":\"x\",\"billing_country\":\"DE\",\"currency\":\"EUR\"}");
         assertThat(asTenant.statusCode()).isEqualTo(403);
         assertThat(asTenant.headers().firstValue("content-type")).hasValue("application/problem+json");
 
-        HttpResponse<String> badCurrency = post("/api/v1/admin/tenants", ADMIN_KEY, "{\"name\":\"x\",\"billing_country\":\"DE\",\"currency\":\"XYZ\"}");
+        HttpResponse<String> badCurrency = post(
+                "/api/v1/admin/tenants", ADMIN_KEY, "{\"name\":\"x\",\"billing_country\":\"DE\",\"currency\":\"XYZ\"}");
         assertThat(badCurrency.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(badCurrency.body()).get("detail").asString()).contains("ISO 4217");
 
@@ -301,31 +347,49 @@ class GatewayIntegrationTest {
 
     @Test
     void suspensionAndRevocationTakeEffectOnTheNextCallAndAreAudited() throws Exception {
-        assertThat(post("/v1/chat/completions", tenantKey, chat("glm-5")).statusCode()).isEqualTo(200);
-        assertThat(post("/api/v1/admin/tenants/" + tenantId + "/suspend", tenantKey, "").statusCode()).isEqualTo(403);
+        assertThat(post("/v1/chat/completions", tenantKey, chat("glm-5")).statusCode())
+                .isEqualTo(200);
+        assertThat(post("/api/v1/admin/tenants/" + tenantId + "/suspend", tenantKey, "")
+                        .statusCode())
+                .isEqualTo(403);
 
-        assertThat(post("/api/v1/admin/tenants/" + tenantId + "/suspend", ADMIN_KEY, "").statusCode()).isEqualTo(200);
+        assertThat(post("/api/v1/admin/tenants/" + tenantId + "/suspend", ADMIN_KEY, "")
+                        .statusCode())
+                .isEqualTo(200);
         assertOpenAiError(post("/v1/chat/completions", tenantKey, chat("glm-5")), 403, "tenant_suspended");
-        assertThat(post("/api/v1/admin/tenants/" + tenantId + "/activate", ADMIN_KEY, "").statusCode()).isEqualTo(200);
-        assertThat(post("/v1/chat/completions", tenantKey, chat("glm-5")).statusCode()).isEqualTo(200);
+        assertThat(post("/api/v1/admin/tenants/" + tenantId + "/activate", ADMIN_KEY, "")
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(post("/v1/chat/completions", tenantKey, chat("glm-5")).statusCode())
+                .isEqualTo(200);
 
-        String second = JSON.readTree(post("/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY, "{\"name\":\"second\"}").body())
-                .get("key").asString();
-        JsonNode listed = JSON.readTree(send("GET", "/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY).body());
+        String second = JSON.readTree(
+                        post("/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY, "{\"name\":\"second\"}")
+                                .body())
+                .get("key")
+                .asString();
+        JsonNode listed = JSON.readTree(send("GET", "/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY)
+                .body());
         assertThat(listed).hasSize(2);
         assertThat(listed.get(0).has("key")).isFalse();
         assertThat(listed.toString()).doesNotContain(tenantKey).doesNotContain(ApiKeys.sha256(tenantKey));
         String firstId = listed.get(0).get("id").asString();
 
-        assertThat(send("DELETE", "/api/v1/admin/tenants/" + tenantId + "/api-keys/" + firstId, ADMIN_KEY).statusCode()).isEqualTo(200);
+        assertThat(send("DELETE", "/api/v1/admin/tenants/" + tenantId + "/api-keys/" + firstId, ADMIN_KEY)
+                        .statusCode())
+                .isEqualTo(200);
         assertOpenAiError(post("/v1/chat/completions", tenantKey, chat("glm-5")), 401, "invalid_api_key");
-        assertThat(post("/v1/chat/completions", second, chat("glm-5")).statusCode()).isEqualTo(200);
+        assertThat(post("/v1/chat/completions", second, chat("glm-5")).statusCode())
+                .isEqualTo(200);
 
-        JsonNode audit = JSON.readTree(send("GET", "/api/v1/admin/audit?entity=tenant&entity_id=" + tenantId, ADMIN_KEY).body());
+        JsonNode audit = JSON.readTree(send("GET", "/api/v1/admin/audit?entity=tenant&entity_id=" + tenantId, ADMIN_KEY)
+                .body());
         assertThat(audit).extracting(e -> e.get("action").asString()).containsExactly("activate", "suspend", "create");
         assertThat(audit.get(1).get("before").get("status").asString()).isEqualTo("ACTIVE");
         assertThat(audit.get(1).get("after").get("status").asString()).isEqualTo("SUSPENDED");
-        JsonNode revoked = JSON.readTree(send("GET", "/api/v1/admin/audit?entity=api_key&entity_id=" + firstId, ADMIN_KEY).body());
+        JsonNode revoked =
+                JSON.readTree(send("GET", "/api/v1/admin/audit?entity=api_key&entity_id=" + firstId, ADMIN_KEY)
+                        .body());
         assertThat(revoked.get(0).get("action").asString()).isEqualTo("revoke");
         assertThat(revoked.toString()).doesNotContain(tenantKey);
     }
@@ -336,45 +400,67 @@ class GatewayIntegrationTest {
                 {"name":"Lion City AI","legal_name":"Lion City AI Pte. Ltd.","billing_country":"SG","currency":"SGD","tax_id":"201912345K"}""");
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         String id = JSON.readTree(created.body()).get("id").asString();
-        HttpResponse<String> changed = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port")
-                        + "/api/v1/admin/tenants/" + id + "/billing-identity")).header("Authorization", "Bearer " + ADMIN_KEY)
-                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(
-                        "{\"legal_name\":\"Lion City AI GmbH\",\"billing_country\":\"DE\",\"tax_id\":\"DE123456789\",\"currency\":\"EUR\",\"issuer_id\":\"EU1\"}")).build(),
+        HttpResponse<String> changed = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port")
+                                + "/api/v1/admin/tenants/" + id + "/billing-identity"))
+                        .header("Authorization", "Bearer " + ADMIN_KEY)
+                        .header("Content-Type", "application/json")
+                        .PUT(
+                                HttpRequest.BodyPublishers.ofString(
+                                        "{\"legal_name\":\"Lion City AI GmbH\",\"billing_country\":\"DE\",\"tax_id\":\"DE123456789\",\"currency\":\"EUR\",\"issuer_id\":\"EU1\"}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
-        assertThat(post("/api/v1/admin/tenants/" + id + "/suspend", ADMIN_KEY, "").statusCode()).isEqualTo(200);
+        assertThat(post("/api/v1/admin/tenants/" + id + "/suspend", ADMIN_KEY, "")
+                        .statusCode())
+                .isEqualTo(200);
 
         List<TenantProfileChanged> published = EmittedUsage.tenantProfiles(id, 3);
-        assertThat(published).extracting(TenantProfileChanged::legalName)
+        assertThat(published)
+                .extracting(TenantProfileChanged::legalName)
                 .containsExactly("Lion City AI Pte. Ltd.", "Lion City AI GmbH", "Lion City AI GmbH");
         assertThat(published.getLast().billingCountry()).isEqualTo("DE");
         assertThat(published.getLast().taxId()).isEqualTo("DE123456789");
         assertThat(published.getLast().currency()).isEqualTo("EUR");
         assertThat(published.getLast().issuerId()).isEqualTo("EU1");
-        assertThat(published.getFirst().issuerId()).as("billing's default issuer").isNull();
+        assertThat(published.getFirst().issuerId())
+                .as("billing's default issuer")
+                .isNull();
         assertThat(published.getLast().status()).isEqualTo("SUSPENDED");
-        assertThat(published.get(1).changedAt()).isAfterOrEqualTo(published.get(0).changedAt());
-        assertThat(published.get(2).changedAt()).isAfterOrEqualTo(published.get(1).changedAt());
+        assertThat(published.get(1).changedAt())
+                .isAfterOrEqualTo(published.get(0).changedAt());
+        assertThat(published.get(2).changedAt())
+                .isAfterOrEqualTo(published.get(1).changedAt());
     }
 
     @Test
     void aKeyOverItsRateLimitGets429WithRetryAfter() throws Exception {
-        String limited = JSON.readTree(post("/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY,
-                "{\"name\":\"slow\",\"requests_per_minute\":3}").body()).get("key").asString();
+        String limited = JSON.readTree(post(
+                                "/api/v1/admin/tenants/" + tenantId + "/api-keys",
+                                ADMIN_KEY,
+                                "{\"name\":\"slow\",\"requests_per_minute\":3}")
+                        .body())
+                .get("key")
+                .asString();
         for (int i = 0; i < 3; i++) {
-            assertThat(post("/v1/chat/completions", limited, chat("glm-5")).statusCode()).isEqualTo(200);
+            assertThat(post("/v1/chat/completions", limited, chat("glm-5")).statusCode())
+                    .isEqualTo(200);
         }
         HttpResponse<String> refused = post("/v1/chat/completions", limited, chat("glm-5"));
         assertOpenAiError(refused, 429, "rate_limit_exceeded");
-        assertThat(Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 20L);
-        assertThat(post("/v1/chat/completions", tenantKey, chat("glm-5")).statusCode()).as("other keys are not affected").isEqualTo(200);
+        assertThat(Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow()))
+                .isBetween(1L, 20L);
+        assertThat(post("/v1/chat/completions", tenantKey, chat("glm-5")).statusCode())
+                .as("other keys are not affected")
+                .isEqualTo(200);
     }
 
     @Test
     void aDeadUpstreamFallsBackToTheNextRouteAndTheServingRegionIsBilled() throws Exception {
         HttpResponse<String> response = post("/v1/chat/completions", tenantKey, chat("kimi-k2"));
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        UsageEvent event = awaitEvent(UUID.fromString(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()));
+        UsageEvent event = awaitEvent(UUID.fromString(
+                response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()));
         assertThat(event.region()).isEqualTo("sg");
         assertThat(event.provider()).isEqualTo("moonshot");
 
@@ -386,45 +472,66 @@ class GatewayIntegrationTest {
 
     @Test
     void aTenantRestrictedToSomeRegionsIsServedOnlyThere() throws Exception {
-        HttpResponse<String> restricted = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port")
-                        + "/api/v1/admin/tenants/" + tenantId + "/regions")).header("Authorization", "Bearer " + ADMIN_KEY)
-                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"allowed_regions\":[\"sg\",\"eu\"]}")).build(),
+        HttpResponse<String> restricted = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port")
+                                + "/api/v1/admin/tenants/" + tenantId + "/regions"))
+                        .header("Authorization", "Bearer " + ADMIN_KEY)
+                        .header("Content-Type", "application/json")
+                        .PUT(HttpRequest.BodyPublishers.ofString("{\"allowed_regions\":[\"sg\",\"eu\"]}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(restricted.statusCode()).as(restricted.body()).isEqualTo(200);
 
         HttpResponse<String> refused = post("/v1/chat/completions", tenantKey, chat("glm-5"));
         assertOpenAiError(refused, 403, "region_not_allowed");
-        assertThat(JSON.readTree(refused.body()).get("error").get("message").asString()).contains("cn-beijing").contains("sg, eu");
+        assertThat(JSON.readTree(refused.body()).get("error").get("message").asString())
+                .contains("cn-beijing")
+                .contains("sg, eu");
 
         HttpResponse<String> served = post("/v1/chat/completions", tenantKey, chat("minimax-m2.5"));
         assertThat(served.statusCode()).isEqualTo(200);
-        assertThat(awaitEvent(UUID.fromString(served.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow())).region()).isEqualTo("sg");
+        assertThat(awaitEvent(UUID.fromString(served.headers()
+                                .firstValue("x-tokenmeter-usage-event-id")
+                                .orElseThrow()))
+                        .region())
+                .isEqualTo("sg");
 
-        JsonNode models = JSON.readTree(send("GET", "/v1/models", tenantKey).body()).get("data");
+        JsonNode models =
+                JSON.readTree(send("GET", "/v1/models", tenantKey).body()).get("data");
         assertThat(models).extracting(m -> m.get("id").asString()).containsExactly("kimi-k2", "minimax-m2.5");
         assertThat(models.get(0).get("region").asString()).isEqualTo("sg");
     }
 
     private HttpResponse<String> send(String method, String path, String key) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
-                .header("Authorization", "Bearer " + key).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(
+                                URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
+                        .header("Authorization", "Bearer " + key)
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     /** A leaked finance or admin key needed SQL to stop: staff keys are listed and revoked like tenant keys now. */
     @Test
     void staffKeysAreListedAndRevokedAtOnceAndAudited() throws Exception {
-        JsonNode finance = JSON.readTree(post("/api/v1/admin/api-keys", ADMIN_KEY, "{\"name\":\"leaky\",\"role\":\"FINANCE\"}").body());
+        JsonNode finance =
+                JSON.readTree(post("/api/v1/admin/api-keys", ADMIN_KEY, "{\"name\":\"leaky\",\"role\":\"FINANCE\"}")
+                        .body());
         String financeKey = finance.get("key").asString();
         String financeId = finance.get("id").asString();
-        assertThat(get("/api/v1/billing/runs", financeKey).statusCode()).as("the key works").isNotIn(401, 403);
+        assertThat(get("/api/v1/billing/runs", financeKey).statusCode())
+                .as("the key works")
+                .isNotIn(401, 403);
 
         HttpResponse<String> listed = get("/api/v1/admin/api-keys", ADMIN_KEY);
         assertThat(listed.statusCode()).isEqualTo(200);
         JsonNode mine = null;
         for (JsonNode k : JSON.readTree(listed.body())) {
             assertThat(k.has("key")).isFalse();
-            assertThat(k.toString()).doesNotContain(financeKey).doesNotContain(io.tokenmeter.gateway.keys.ApiKeys.sha256(financeKey));
+            assertThat(k.toString())
+                    .doesNotContain(financeKey)
+                    .doesNotContain(io.tokenmeter.gateway.keys.ApiKeys.sha256(financeKey));
             if (k.get("id").asString().equals(financeId)) {
                 mine = k;
             }
@@ -437,9 +544,15 @@ class GatewayIntegrationTest {
         HttpResponse<String> revoked = send("DELETE", "/api/v1/admin/api-keys/" + financeId, ADMIN_KEY);
         assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
         assertThat(JSON.readTree(revoked.body()).get("revoked_at").isNull()).isFalse();
-        assertThat(get("/api/v1/billing/runs", financeKey).statusCode()).as("refused from the next call").isEqualTo(401);
-        assertThat(send("DELETE", "/api/v1/admin/api-keys/" + tenantId, ADMIN_KEY).statusCode()).isEqualTo(404);
-        assertThat(get("/api/v1/admin/audit?entity=api_key&entity_id=" + financeId, ADMIN_KEY).body()).contains("\"revoke\"");
+        assertThat(get("/api/v1/billing/runs", financeKey).statusCode())
+                .as("refused from the next call")
+                .isEqualTo(401);
+        assertThat(send("DELETE", "/api/v1/admin/api-keys/" + tenantId, ADMIN_KEY)
+                        .statusCode())
+                .isEqualTo(404);
+        assertThat(get("/api/v1/admin/audit?entity=api_key&entity_id=" + financeId, ADMIN_KEY)
+                        .body())
+                .contains("\"revoke\"");
     }
 
     /** Guessing keys: an address that presented too many bad ones is held off, before any lookup; others are not. */
@@ -450,18 +563,31 @@ class GatewayIntegrationTest {
             assertThat(rawGet(guesser, "/v1/models", "tm_guess" + i)).startsWith("HTTP/1.1 401");
         }
         String heldOff = rawGet(guesser, "/v1/models", "tm_guess-again");
-        assertThat(heldOff).startsWith("HTTP/1.1 429").containsIgnoringCase("retry-after").contains("too_many_failed_authentications");
-        assertThat(rawGet(guesser, "/v1/models", tenantKey)).as("a good key from that address waits too").startsWith("HTTP/1.1 429");
-        assertThat(rawGet(java.net.InetAddress.getByName("127.0.0.1"), "/v1/models", tenantKey)).startsWith("HTTP/1.1 200");
+        assertThat(heldOff)
+                .startsWith("HTTP/1.1 429")
+                .containsIgnoringCase("retry-after")
+                .contains("too_many_failed_authentications");
+        assertThat(rawGet(guesser, "/v1/models", tenantKey))
+                .as("a good key from that address waits too")
+                .startsWith("HTTP/1.1 429");
+        assertThat(rawGet(java.net.InetAddress.getByName("127.0.0.1"), "/v1/models", tenantKey))
+                .startsWith("HTTP/1.1 200");
     }
 
-    /** A GET from a chosen local address, so the gateway sees that client address; returns the status line and headers. */
+    /**
+     * A GET from a chosen local address, so the gateway sees that client address; returns the status line and headers.
+     */
     private String rawGet(java.net.InetAddress from, String path, String key) throws Exception {
-        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getByName("127.0.0.1"),
-                Integer.parseInt(environment.getProperty("local.server.port")), from, 0)) {
+        try (java.net.Socket socket = new java.net.Socket(
+                java.net.InetAddress.getByName("127.0.0.1"),
+                Integer.parseInt(environment.getProperty("local.server.port")),
+                from,
+                0)) {
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
-                    + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
+                                    + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
     }
@@ -473,19 +599,30 @@ class GatewayIntegrationTest {
     /** "Invalid request content." said nothing: each broken field is named by JSON pointer, with its rule. */
     @Test
     void aBadRequestNamesEachFieldThatIsWrongAndTheRuleItBreaks() throws Exception {
-        HttpResponse<String> noCurrency = post("/api/v1/admin/tenants", ADMIN_KEY, "{\"name\":\"Acme\",\"billing_country\":\"de\"}");
+        HttpResponse<String> noCurrency =
+                post("/api/v1/admin/tenants", ADMIN_KEY, "{\"name\":\"Acme\",\"billing_country\":\"de\"}");
         assertThat(noCurrency.statusCode()).as(noCurrency.body()).isEqualTo(400);
         JsonNode problem = JSON.readTree(noCurrency.body());
         assertThat(problem.get("type").asString()).isEqualTo("https://tokenmeter.io/problems/invalid-request");
         assertThat(problem.get("request_id").asString()).isNotBlank();
         Map<String, String> rules = new java.util.TreeMap<>();
-        problem.get("errors").forEach(e -> rules.put(e.get("pointer").asString(), e.get("rule").asString()));
+        problem.get("errors")
+                .forEach(e ->
+                        rules.put(e.get("pointer").asString(), e.get("rule").asString()));
         assertThat(rules).containsEntry("/currency", "not-blank").containsEntry("/billing_country", "pattern");
         assertThat(problem.get("detail").asString()).contains("currency").contains("billing_country");
 
-        HttpResponse<String> wrongType = post("/api/v1/admin/tenants", ADMIN_KEY, "{\"name\":\"Acme\",\"billing_country\":\"DE\",\"currency\":\"EUR\",\"allowed_regions\":\"sg\"}");
+        HttpResponse<String> wrongType = post(
+                "/api/v1/admin/tenants",
+                ADMIN_KEY,
+                "{\"name\":\"Acme\",\"billing_country\":\"DE\",\"currency\":\"EUR\",\"allowed_regions\":\"sg\"}");
         assertThat(wrongType.statusCode()).as(wrongType.body()).isEqualTo(400);
-        assertThat(JSON.readTree(wrongType.body()).get("errors").get(0).get("pointer").asString()).isEqualTo("/allowed_regions");
+        assertThat(JSON.readTree(wrongType.body())
+                        .get("errors")
+                        .get(0)
+                        .get("pointer")
+                        .asString())
+                .isEqualTo("/allowed_regions");
     }
 
     /**
@@ -496,16 +633,27 @@ class GatewayIntegrationTest {
     void aBodyFarOverTheCapIsRefusedWith413BeforeItIsReadAndTheNextCallIsServed() throws Exception {
         String openAi = rawRequestHead("/v1/chat/completions", "Authorization: Bearer " + tenantKey, 400_000_000L);
         assertThat(openAi).startsWith("HTTP/1.1 413");
-        assertThat(JSON.readTree(openAi.substring(openAi.indexOf("\r\n\r\n") + 4)).get("error").get("code").asString())
+        assertThat(JSON.readTree(openAi.substring(openAi.indexOf("\r\n\r\n") + 4))
+                        .get("error")
+                        .get("code")
+                        .asString())
                 .isEqualTo("request_too_large");
         String anthropic = rawRequestHead("/v1/messages", "x-api-key: " + tenantKey, 400_000_000L);
         assertThat(anthropic).startsWith("HTTP/1.1 413");
-        assertThat(JSON.readTree(anthropic.substring(anthropic.indexOf("\r\n\r\n") + 4)).get("error").get("type").asString())
+        assertThat(JSON.readTree(anthropic.substring(anthropic.indexOf("\r\n\r\n") + 4))
+                        .get("error")
+                        .get("type")
+                        .asString())
                 .isEqualTo("request_too_large");
         String rest = rawRequestHead("/api/v1/admin/tenants", "Authorization: Bearer " + ADMIN_KEY, 2L << 20);
-        assertThat(rest).startsWith("HTTP/1.1 413").contains("application/problem+json").contains("https://tokenmeter.io/problems/payload-too-large");
+        assertThat(rest)
+                .startsWith("HTTP/1.1 413")
+                .contains("application/problem+json")
+                .contains("https://tokenmeter.io/problems/payload-too-large");
 
-        assertThat(post("/v1/chat/completions", tenantKey, chat("deepseek-v3.2")).statusCode()).isEqualTo(200);
+        assertThat(post("/v1/chat/completions", tenantKey, chat("deepseek-v3.2"))
+                        .statusCode())
+                .isEqualTo(200);
     }
 
     /** A chunked body states no length: it is read up to the cap (32 MB by default), then refused. */
@@ -531,11 +679,18 @@ class GatewayIntegrationTest {
                 return n;
             }
         };
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port")
-                        + "/v1/chat/completions")).header("Authorization", "Bearer " + tenantKey).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port")
+                                + "/v1/chat/completions"))
+                        .header("Authorization", "Bearer " + tenantKey)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertOpenAiError(response, 413, "request_too_large");
-        assertThat(post("/v1/chat/completions", tenantKey, chat("deepseek-v3.2")).statusCode()).isEqualTo(200);
+        assertThat(post("/v1/chat/completions", tenantKey, chat("deepseek-v3.2"))
+                        .statusCode())
+                .isEqualTo(200);
     }
 
     /**
@@ -543,13 +698,17 @@ class GatewayIntegrationTest {
      * de-chunked. The server must answer without the body, or this times out.
      */
     private String rawRequestHead(String path, String authorization, long contentLength) throws Exception {
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", Integer.parseInt(environment.getProperty("local.server.port")))) {
+        try (java.net.Socket socket =
+                new java.net.Socket("127.0.0.1", Integer.parseInt(environment.getProperty("local.server.port")))) {
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n" + authorization
-                    + "\r\nContent-Type: application/json\r\nContent-Length: " + contentLength + "\r\n\r\n")
-                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n" + authorization
+                                    + "\r\nContent-Type: application/json\r\nContent-Length: " + contentLength
+                                    + "\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
-            java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
+            java.io.DataInputStream in =
+                    new java.io.DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
             StringBuilder head = new StringBuilder();
             String line;
             while (!(line = asciiLine(in)).isEmpty()) {
@@ -564,7 +723,8 @@ class GatewayIntegrationTest {
                     asciiLine(in);
                 }
             } else {
-                java.util.regex.Matcher length = java.util.regex.Pattern.compile("content-length: (\\d+)").matcher(headers);
+                java.util.regex.Matcher length = java.util.regex.Pattern.compile("content-length: (\\d+)")
+                        .matcher(headers);
                 body.write(in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0));
             }
             return head + "\r\n" + body.toString(java.nio.charset.StandardCharsets.UTF_8);
@@ -598,8 +758,10 @@ class GatewayIntegrationTest {
     }
 
     private HttpResponse<String> post(String path, String key, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
         if (key != null) {
             request.header("Authorization", "Bearer " + key);
         }

@@ -31,8 +31,10 @@ class GatewayServiceEssentialsTest extends ServiceEssentialsContract {
     void theActuatorButHealthTakesAnAdminKeyOnThePublicPort() throws Exception {
         assertThat(get("/actuator/prometheus", null).statusCode()).isEqualTo(401);
         assertThat(get("/actuator/metrics", null).statusCode()).isEqualTo(401);
-        assertThat(get("/actuator/prometheus", "Bearer tm_not-a-key").statusCode()).isEqualTo(401);
+        assertThat(get("/actuator/prometheus", "Bearer tm_not-a-key").statusCode())
+                .isEqualTo(401);
         assertThat(get("/actuator/health/readiness", null).statusCode()).isEqualTo(200);
-        assertThat(get("/actuator/prometheus", metricsAuthorization()).statusCode()).isEqualTo(200);
+        assertThat(get("/actuator/prometheus", metricsAuthorization()).statusCode())
+                .isEqualTo(200);
     }
 }

@@ -39,8 +39,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** Stop the broker, keep calling, start it again: every call's usage event reaches Kafka. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"spring.profiles.active=routingtest", "tokenmeter.test.own-kafka=true", "tokenmeter.gateway.spool.drain-every=300ms"})
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "spring.profiles.active=routingtest",
+            "tokenmeter.test.own-kafka=true",
+            "tokenmeter.gateway.spool.drain-every=300ms"
+        })
 @RealInfrastructure
 class KafkaOutageTest {
 
@@ -60,7 +65,8 @@ class KafkaOutageTest {
     static void ownBroker(DynamicPropertyRegistry registry) throws Exception {
         ports = StackConfig.Ports.free();
         brokerDir = Files.createTempDirectory("tokenmeter-outage-kafka");
-        broker = KafkaBroker.start(LIB, brokerDir, ports.kafka(), ports.kafkaController(), brokerDir.resolve("kafka.log"));
+        broker = KafkaBroker.start(
+                LIB, brokerDir, ports.kafka(), ports.kafkaController(), brokerDir.resolve("kafka.log"));
         TopicDefinitions.createMissing(broker.bootstrapServers());
         registry.add("spring.kafka.bootstrap-servers", () -> "127.0.0.1:" + ports.kafka());
         simulator = SimulatedUpstreams.start(registry, ADMIN_KEY);
@@ -76,9 +82,17 @@ class KafkaOutageTest {
 
     @Test
     void callsDuringABrokerOutageAreSpooledAndReplayedWhenItReturns() throws Exception {
-        String tenant = JSON.readTree(post("/api/v1/admin/tenants", ADMIN_KEY, "{\"name\":\"Outage\",\"billing_country\":\"SG\",\"currency\":\"SGD\"}").body())
-                .get("id").asString();
-        String key = JSON.readTree(post("/api/v1/admin/tenants/" + tenant + "/api-keys", ADMIN_KEY, "{\"name\":\"k\"}").body()).get("key").asString();
+        String tenant = JSON.readTree(post(
+                                "/api/v1/admin/tenants",
+                                ADMIN_KEY,
+                                "{\"name\":\"Outage\",\"billing_country\":\"SG\",\"currency\":\"SGD\"}")
+                        .body())
+                .get("id")
+                .asString();
+        String key = JSON.readTree(post("/api/v1/admin/tenants/" + tenant + "/api-keys", ADMIN_KEY, "{\"name\":\"k\"}")
+                        .body())
+                .get("key")
+                .asString();
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < 2; i++) {
             ids.add(call(key));
@@ -90,15 +104,21 @@ class KafkaOutageTest {
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> health().contains("\"WARNING\""));
 
-        broker = KafkaBroker.start(LIB, brokerDir, ports.kafka(), ports.kafkaController(), brokerDir.resolve("kafka.log"));
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> health().contains("\"UP\""));
+        broker = KafkaBroker.start(
+                LIB, brokerDir, ports.kafka(), ports.kafkaController(), brokerDir.resolve("kafka.log"));
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> health().contains("\"UP\""));
 
         assertThat(ids).hasSize(7);
         assertThat(eventIdsInKafka(tenant)).containsAll(ids);
     }
 
     private String call(String key) throws Exception {
-        HttpResponse<String> r = post("/v1/chat/completions", key, "{\"model\":\"glm-5\",\"messages\":[{\"role\":\"user\",\"content\":\"during the outage\"}]}");
+        HttpResponse<String> r = post(
+                "/v1/chat/completions",
+                key,
+                "{\"model\":\"glm-5\",\"messages\":[{\"role\":\"user\",\"content\":\"during the outage\"}]}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return r.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow();
     }
@@ -106,11 +126,16 @@ class KafkaOutageTest {
     private Set<String> eventIdsInKafka(String tenant) {
         Set<String> found = new HashSet<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "outage-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "outage-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class))) {
             consumer.subscribe(List.of(UsageTopics.USAGE_EVENTS));
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (System.nanoTime() < deadline && found.size() < 7) {
@@ -126,13 +151,22 @@ class KafkaOutageTest {
     }
 
     private String health() throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + "/actuator/health")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://localhost:"
+                                        + environment.getProperty("local.server.port") + "/actuator/health"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private HttpResponse<String> post(String path, String key, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
-                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(
+                                URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
+                        .header("Authorization", "Bearer " + key)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

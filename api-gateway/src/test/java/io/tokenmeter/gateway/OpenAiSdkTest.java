@@ -28,7 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The official OpenAI Java SDK against the gateway: what it sees as usage is what the gateway emits. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "spring.profiles.active=routingtest")
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "spring.profiles.active=routingtest")
 @RealInfrastructure
 class OpenAiSdkTest {
 
@@ -37,8 +39,10 @@ class OpenAiSdkTest {
 
     @Autowired
     Environment environment;
+
     @Autowired
     ApiKeys keys;
+
     @Autowired
     JdbcTemplate jdbc;
 
@@ -54,16 +58,30 @@ class OpenAiSdkTest {
 
     private OpenAIClient client(String key) {
         String tenant = "ten_sdk_" + System.nanoTime();
-        jdbc.update("INSERT INTO tenant (id, name, billing_country, currency, created_by) VALUES (?, 'SDK', 'US', 'USD', 'test') ON CONFLICT DO NOTHING", tenant);
-        String apiKey = key != null ? key : keys.issue(io.tokenmeter.contracts.identity.Role.TENANT, tenant, "sdk", "test").key();
-        return OpenAIOkHttpClient.builder().baseUrl("http://localhost:" + environment.getProperty("local.server.port") + "/v1")
-                .apiKey(apiKey).maxRetries(0).build();
+        jdbc.update(
+                "INSERT INTO tenant (id, name, billing_country, currency, created_by) VALUES (?, 'SDK', 'US', 'USD', 'test') ON CONFLICT DO NOTHING",
+                tenant);
+        String apiKey = key != null
+                ? key
+                : keys.issue(io.tokenmeter.contracts.identity.Role.TENANT, tenant, "sdk", "test")
+                        .key();
+        return OpenAIOkHttpClient.builder()
+                .baseUrl("http://localhost:" + environment.getProperty("local.server.port") + "/v1")
+                .apiKey(apiKey)
+                .maxRetries(0)
+                .build();
     }
 
     @Test
     void aPlainCallThroughTheSdkReportsTheUsageTheGatewayMeters() {
-        ChatCompletion completion = client(null).chat().completions().create(ChatCompletionCreateParams.builder()
-                .model("glm-5").maxCompletionTokens(11).addUserMessage("hello from the official SDK").build());
+        ChatCompletion completion = client(null)
+                .chat()
+                .completions()
+                .create(ChatCompletionCreateParams.builder()
+                        .model("glm-5")
+                        .maxCompletionTokens(11)
+                        .addUserMessage("hello from the official SDK")
+                        .build());
         assertThat(completion.usage()).isPresent();
         assertThat(completion.usage().get().completionTokens()).isEqualTo(11);
         assertThat(completion.choices().getFirst().message().content()).isPresent();
@@ -72,9 +90,17 @@ class OpenAiSdkTest {
     @Test
     void aStreamThroughTheSdkEndsWithTheUsageWhenAskedFor() {
         List<ChatCompletionChunk> chunks = new ArrayList<>();
-        try (StreamResponse<ChatCompletionChunk> stream = client(null).chat().completions().createStreaming(ChatCompletionCreateParams.builder()
-                .model("deepseek-v3.2").maxCompletionTokens(6).addUserMessage("stream through the SDK")
-                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
+        try (StreamResponse<ChatCompletionChunk> stream = client(null)
+                .chat()
+                .completions()
+                .createStreaming(ChatCompletionCreateParams.builder()
+                        .model("deepseek-v3.2")
+                        .maxCompletionTokens(6)
+                        .addUserMessage("stream through the SDK")
+                        .streamOptions(ChatCompletionStreamOptions.builder()
+                                .includeUsage(true)
+                                .build())
+                        .build())) {
             stream.stream().forEach(chunks::add);
         }
         assertThat(chunks).hasSizeGreaterThan(6);
@@ -84,10 +110,22 @@ class OpenAiSdkTest {
 
     @Test
     void theSdkUnderstandsTheGatewaysErrors() {
-        assertThatThrownBy(() -> client("tm_wrong").chat().completions().create(ChatCompletionCreateParams.builder()
-                .model("glm-5").addUserMessage("x").build())).isInstanceOf(UnauthorizedException.class);
-        assertThatThrownBy(() -> client(null).chat().completions().create(ChatCompletionCreateParams.builder()
-                .model("no-such-model").addUserMessage("x").build())).isInstanceOf(NotFoundException.class)
+        assertThatThrownBy(() -> client("tm_wrong")
+                        .chat()
+                        .completions()
+                        .create(ChatCompletionCreateParams.builder()
+                                .model("glm-5")
+                                .addUserMessage("x")
+                                .build()))
+                .isInstanceOf(UnauthorizedException.class);
+        assertThatThrownBy(() -> client(null)
+                        .chat()
+                        .completions()
+                        .create(ChatCompletionCreateParams.builder()
+                                .model("no-such-model")
+                                .addUserMessage("x")
+                                .build()))
+                .isInstanceOf(NotFoundException.class)
                 .hasMessageContaining("no-such-model");
     }
 }

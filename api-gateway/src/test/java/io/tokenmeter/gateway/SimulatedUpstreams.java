@@ -9,8 +9,7 @@ final class SimulatedUpstreams {
 
     static final String CREDENTIAL = "sim-secret";
 
-    private SimulatedUpstreams() {
-    }
+    private SimulatedUpstreams() {}
 
     static UpstreamSimulator start(DynamicPropertyRegistry registry, String adminKey) throws Exception {
         UpstreamSimulator simulator = UpstreamSimulator.start(0, CREDENTIAL);

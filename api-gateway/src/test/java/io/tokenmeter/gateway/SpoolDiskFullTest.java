@@ -49,9 +49,15 @@ import static org.awaitility.Awaitility.await;
  * call is either refused with 503 before its upstream is called, or served and its usage event reaches Kafka once
  * the broker is back; no event of a refused call exists, and no served call's event is missing.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"spring.profiles.active=routingtest", "tokenmeter.test.own-kafka=true", "tokenmeter.gateway.spool.drain-every=300ms",
-                "tokenmeter.gateway.spool.segment-bytes=64KB", "tokenmeter.gateway.spool.min-free-bytes=0"})
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "spring.profiles.active=routingtest",
+            "tokenmeter.test.own-kafka=true",
+            "tokenmeter.gateway.spool.drain-every=300ms",
+            "tokenmeter.gateway.spool.segment-bytes=64KB",
+            "tokenmeter.gateway.spool.min-free-bytes=0"
+        })
 @RealInfrastructure
 class SpoolDiskFullTest {
 
@@ -72,10 +78,13 @@ class SpoolDiskFullTest {
     static void ownBrokerAndATinyDisk(DynamicPropertyRegistry registry) throws Exception {
         ports = StackConfig.Ports.free();
         brokerDir = Files.createTempDirectory("tokenmeter-diskfull-kafka");
-        broker = KafkaBroker.start(LIB, brokerDir, ports.kafka(), ports.kafkaController(), brokerDir.resolve("kafka.log"));
+        broker = KafkaBroker.start(
+                LIB, brokerDir, ports.kafka(), ports.kafkaController(), brokerDir.resolve("kafka.log"));
         TopicDefinitions.createMissing(broker.bootstrapServers());
         registry.add("spring.kafka.bootstrap-servers", () -> "127.0.0.1:" + ports.kafka());
-        registry.add("tokenmeter.gateway.spool.directory", () -> tiny.resolve("spool").toString()); // mounted before the context starts
+        registry.add(
+                "tokenmeter.gateway.spool.directory",
+                () -> tiny.resolve("spool").toString()); // mounted before the context starts
         simulator = SimulatedUpstreams.start(registry, ADMIN_KEY);
     }
 
@@ -97,14 +106,23 @@ class SpoolDiskFullTest {
 
     @Test
     void onAFullDiskDuringAKafkaOutageEveryCallIsRefusedBeforeItsUpstreamOrMetered() throws Exception {
-        String tenant = JSON.readTree(post("/api/v1/admin/tenants", ADMIN_KEY, "{\"name\":\"Full disk\",\"billing_country\":\"SG\",\"currency\":\"SGD\"}").body())
-                .get("id").asString();
-        String key = JSON.readTree(post("/api/v1/admin/tenants/" + tenant + "/api-keys", ADMIN_KEY, "{\"name\":\"k\"}").body()).get("key").asString();
+        String tenant = JSON.readTree(post(
+                                "/api/v1/admin/tenants",
+                                ADMIN_KEY,
+                                "{\"name\":\"Full disk\",\"billing_country\":\"SG\",\"currency\":\"SGD\"}")
+                        .body())
+                .get("id")
+                .asString();
+        String key = JSON.readTree(post("/api/v1/admin/tenants/" + tenant + "/api-keys", ADMIN_KEY, "{\"name\":\"k\"}")
+                        .body())
+                .get("key")
+                .asString();
         Set<String> served = new HashSet<>();
         served.add(call(key).headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
 
         broker.close();
-        served.add(call(key).headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()); // Kafka will not take it
+        served.add(
+                call(key).headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()); // Kafka will not take it
         await().atMost(Duration.ofSeconds(60)).until(() -> health().contains("\"WARNING\""));
 
         long upstreamBefore = simulator.requests();
@@ -130,38 +148,61 @@ class SpoolDiskFullTest {
         for (Future<HttpResponse<String>> call : calls) {
             HttpResponse<String> response = call.get();
             if (response.statusCode() == 200) {
-                served.add(response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
+                served.add(response.headers()
+                        .firstValue("x-tokenmeter-usage-event-id")
+                        .orElseThrow());
             } else {
                 assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
-                assertThat(JSON.readTree(response.body()).get("error").get("code").asString()).isEqualTo("usage_recording_unavailable");
+                assertThat(JSON.readTree(response.body())
+                                .get("error")
+                                .get("code")
+                                .asString())
+                        .isEqualTo("usage_recording_unavailable");
                 refused++;
             }
         }
         int servedDuringOutage = 400 - refused;
         assertThat(refused).as("the full disk refused calls").isPositive();
-        assertThat(servedDuringOutage).as("calls were served while there was room").isPositive();
-        assertThat(simulator.requests() - upstreamBefore).as("no refused call reached its upstream").isEqualTo(servedDuringOutage);
+        assertThat(servedDuringOutage)
+                .as("calls were served while there was room")
+                .isPositive();
+        assertThat(simulator.requests() - upstreamBefore)
+                .as("no refused call reached its upstream")
+                .isEqualTo(servedDuringOutage);
 
         Files.delete(filler);
-        broker = KafkaBroker.start(LIB, brokerDir, ports.kafka(), ports.kafkaController(), brokerDir.resolve("kafka.log"));
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> health().contains("\"UP\""));
+        broker = KafkaBroker.start(
+                LIB, brokerDir, ports.kafka(), ports.kafkaController(), brokerDir.resolve("kafka.log"));
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> health().contains("\"UP\""));
 
         assertThat(served).hasSize(servedDuringOutage + 2);
-        assertThat(eventIdsInKafka(tenant, served.size())).as("every served call's event, and no other").isEqualTo(served);
+        assertThat(eventIdsInKafka(tenant, served.size()))
+                .as("every served call's event, and no other")
+                .isEqualTo(served);
     }
 
     private HttpResponse<String> call(String key) throws Exception {
-        return post("/v1/chat/completions", key, "{\"model\":\"glm-5\",\"messages\":[{\"role\":\"user\",\"content\":\"while the disk fills\"}]}");
+        return post(
+                "/v1/chat/completions",
+                key,
+                "{\"model\":\"glm-5\",\"messages\":[{\"role\":\"user\",\"content\":\"while the disk fills\"}]}");
     }
 
     private Set<String> eventIdsInKafka(String tenant, int expected) {
         Set<String> found = new HashSet<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "diskfull-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "diskfull-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class))) {
             consumer.subscribe(List.of(UsageTopics.USAGE_EVENTS));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             long quietUntil = 0;
@@ -181,13 +222,22 @@ class SpoolDiskFullTest {
     }
 
     private String health() throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + "/actuator/health")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://localhost:"
+                                        + environment.getProperty("local.server.port") + "/actuator/health"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private HttpResponse<String> post(String path, String key, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
-                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(
+                                URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
+                        .header("Authorization", "Bearer " + key)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -7,7 +7,8 @@ import org.springframework.http.HttpStatus;
 public enum BillingErrors implements ApiError {
     NO_TAX_RULE(HttpStatus.UNPROCESSABLE_CONTENT, "no-tax-rule", "No tax rule applies to the sale"),
     CONFLICT(HttpStatus.CONFLICT, "conflict", "The change conflicts with what exists"),
-    PERIOD_OPEN(HttpStatus.UNPROCESSABLE_CONTENT, "period-open", "The period has not closed yet (grace window included)");
+    PERIOD_OPEN(
+            HttpStatus.UNPROCESSABLE_CONTENT, "period-open", "The period has not closed yet (grace window included)");
 
     private final Kind kind;
 

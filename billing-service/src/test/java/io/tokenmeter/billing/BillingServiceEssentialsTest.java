@@ -7,5 +7,4 @@ import org.springframework.boot.test.context.SpringBootTest;
 /** Same context as {@link BillingSetupTest}, so Spring reuses it. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @RealInfrastructure
-class BillingServiceEssentialsTest extends ServiceEssentialsContract {
-}
+class BillingServiceEssentialsTest extends ServiceEssentialsContract {}

@@ -4,8 +4,8 @@ import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.tenants.TenantProfileChanged;
 import io.tokenmeter.testsupport.RealInfrastructure;
-import io.tokenmeter.testsupport.SignedCalls;
 import io.tokenmeter.testsupport.SharedInfrastructure;
+import io.tokenmeter.testsupport.SignedCalls;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -20,7 +20,6 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,6 +41,7 @@ class BillingSetupTest {
 
     @Autowired
     Environment environment;
+
     @Autowired
     JdbcTemplate jdbc;
 
@@ -49,15 +49,32 @@ class BillingSetupTest {
     void aTenantsProfileArrivesFromTenantsV1AndAnOlderMessageNeverReplacesANewerOne() throws Exception {
         String tenant = "ten_" + UUID.randomUUID();
         Instant t0 = Instant.parse("2026-11-01T00:00:00Z");
-        publish(new TenantProfileChanged(tenant, "Acme", "Acme Robotics GmbH", "DE", "DE123456789", "EUR", "SG", "ACTIVE", t0.plusSeconds(60)));
-        publish(new TenantProfileChanged(tenant, "Acme", "Acme (old name)", "DE", null, "USD", null, "ACTIVE", t0)); // a late replay
-        publish(new TenantProfileChanged(tenant + "-marker", "M", "M", "SG", null, "SGD", null, "ACTIVE", t0)); // same partition or not: wait for it too
+        publish(new TenantProfileChanged(
+                tenant, "Acme", "Acme Robotics GmbH", "DE", "DE123456789", "EUR", "SG", "ACTIVE", t0.plusSeconds(60)));
+        publish(new TenantProfileChanged(
+                tenant, "Acme", "Acme (old name)", "DE", null, "USD", null, "ACTIVE", t0)); // a late replay
+        publish(new TenantProfileChanged(
+                tenant + "-marker",
+                "M",
+                "M",
+                "SG",
+                null,
+                "SGD",
+                null,
+                "ACTIVE",
+                t0)); // same partition or not: wait for it too
 
         Caller own = new Caller("key-t", Role.TENANT, tenant);
-        await().atMost(Duration.ofSeconds(30)).until(() -> send("GET", "/api/v1/billing/profiles/" + tenant + "-marker", FINANCE, null).statusCode() == 200
-                && send("GET", "/api/v1/billing/profiles/" + tenant, own, null).statusCode() == 200);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> send("GET", "/api/v1/billing/profiles/" + tenant + "-marker", FINANCE, null)
+                                        .statusCode()
+                                == 200
+                        && send("GET", "/api/v1/billing/profiles/" + tenant, own, null)
+                                        .statusCode()
+                                == 200);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            JsonNode profile = JSON.readTree(send("GET", "/api/v1/billing/profiles/" + tenant, own, null).body());
+            JsonNode profile = JSON.readTree(
+                    send("GET", "/api/v1/billing/profiles/" + tenant, own, null).body());
             assertThat(profile.get("legal_name").asString()).isEqualTo("Acme Robotics GmbH");
             assertThat(profile.get("tax_id").asString()).isEqualTo("DE123456789");
             assertThat(profile.get("currency").asString()).isEqualTo("EUR");
@@ -72,14 +89,22 @@ class BillingSetupTest {
     @Test
     void aProfileThatCannotBeStoredIsRetriedUntilItIsNotSkipped() throws Exception {
         String tenant = "ten_" + UUID.randomUUID();
-        SharedInfrastructure.asOwner("billing_service", "ALTER TABLE billing_profile RENAME TO billing_profile_away"); // the store fails as if the database were gone
+        SharedInfrastructure.asOwner(
+                "billing_service",
+                "ALTER TABLE billing_profile RENAME TO billing_profile_away"); // the store fails as if the database
+        // were gone
         try {
-            publish(new TenantProfileChanged(tenant, "Late", "Late Ltd", "SG", null, "SGD", null, "ACTIVE", Instant.now()));
+            publish(new TenantProfileChanged(
+                    tenant, "Late", "Late Ltd", "SG", null, "SGD", null, "ACTIVE", Instant.now()));
             Thread.sleep(4000); // many more than ten tries' worth of the old handler
         } finally {
-            SharedInfrastructure.asOwner("billing_service", "ALTER TABLE billing_profile_away RENAME TO billing_profile");
+            SharedInfrastructure.asOwner(
+                    "billing_service", "ALTER TABLE billing_profile_away RENAME TO billing_profile");
         }
-        await().atMost(Duration.ofSeconds(60)).until(() -> send("GET", "/api/v1/billing/profiles/" + tenant, FINANCE, null).statusCode() == 200);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> send("GET", "/api/v1/billing/profiles/" + tenant, FINANCE, null)
+                                .statusCode()
+                        == 200);
     }
 
     @Test
@@ -87,17 +112,36 @@ class BillingSetupTest {
         String country = "SG";
         jdbc.update("DELETE FROM tax_rule WHERE issuer_country = ?", country); // a database kept from an earlier run
         assertThat(rule(country, country, "any", "GST", "9", null).statusCode()).isEqualTo(201);
-        assertThat(rule(country, "*", "any", "Export of services", "0", "Zero-rated: export of services").statusCode()).isEqualTo(201);
-        assertThat(rule(country, "EU", "business", "Reverse charge", "0", "Reverse charge: the recipient accounts for VAT").statusCode()).isEqualTo(201);
+        assertThat(rule(country, "*", "any", "Export of services", "0", "Zero-rated: export of services")
+                        .statusCode())
+                .isEqualTo(201);
+        assertThat(rule(
+                                country,
+                                "EU",
+                                "business",
+                                "Reverse charge",
+                                "0",
+                                "Reverse charge: the recipient accounts for VAT")
+                        .statusCode())
+                .isEqualTo(201);
 
         assertThat(applicable(country, country, false).get("name").asString()).isEqualTo("GST");
-        assertThat(applicable(country, country, false).get("rate_percent").decimalValue()).isEqualByComparingTo("9");
+        assertThat(applicable(country, country, false).get("rate_percent").decimalValue())
+                .isEqualByComparingTo("9");
         assertThat(applicable(country, "US", true).get("name").asString()).isEqualTo("Export of services");
         assertThat(applicable(country, "DE", true).get("legal_note").asString()).contains("Reverse charge");
-        assertThat(applicable(country, "DE", false).get("name").asString()).as("an EU consumer is not reverse-charged").isEqualTo("Export of services");
+        assertThat(applicable(country, "DE", false).get("name").asString())
+                .as("an EU consumer is not reverse-charged")
+                .isEqualTo("Export of services");
 
-        assertProblem(send("GET", "/api/v1/billing/tax-rules/applicable?issuer_country=AQ&buyer_country=DE&business=true", FINANCE, null),
-                422, "no-tax-rule");
+        assertProblem(
+                send(
+                        "GET",
+                        "/api/v1/billing/tax-rules/applicable?issuer_country=AQ&buyer_country=DE&business=true",
+                        FINANCE,
+                        null),
+                422,
+                "no-tax-rule");
         assertProblem(rule(country, "*", "any", "again", "1", null), 409, "conflict");
         assertProblem(rule(country, "XX", "any", "bad", "1", null), 400, "invalid-request");
         assertProblem(rule(country, "FR", "any", "too much", "101", null), 400, null);
@@ -106,27 +150,57 @@ class BillingSetupTest {
     @Test
     void onlyAdminsConfigureAndTenantsReadNeitherRulesNorIssuers() throws Exception {
         Caller tenant = new Caller("key-t", Role.TENANT, "ten_a");
-        String rule = "{\"issuer_country\":\"SG\",\"buyer_country\":\"JP\",\"buyer_type\":\"any\",\"name\":\"x\",\"rate_percent\":0}";
+        String rule =
+                "{\"issuer_country\":\"SG\",\"buyer_country\":\"JP\",\"buyer_type\":\"any\",\"name\":\"x\",\"rate_percent\":0}";
         assertProblem(send("POST", "/api/v1/billing/tax-rules", FINANCE, rule), 403, "forbidden");
         assertProblem(send("POST", "/api/v1/billing/tax-rules", tenant, rule), 403, "forbidden");
         assertProblem(send("GET", "/api/v1/billing/tax-rules", tenant, null), 403, "forbidden");
         assertProblem(send("GET", "/api/v1/billing/issuers", tenant, null), 403, "forbidden");
-        String issuer = "{\"id\":\"T" + (System.nanoTime() % 100_000) + "\",\"legal_name\":\"TokenMeter Demo Pte. Ltd.\",\"country\":\"SG\",\"tax_id\":\"M90000000X\"}";
+        String issuer = "{\"id\":\"T" + (System.nanoTime() % 100_000)
+                + "\",\"legal_name\":\"TokenMeter Demo Pte. Ltd.\",\"country\":\"SG\",\"tax_id\":\"M90000000X\"}";
         assertProblem(send("POST", "/api/v1/billing/issuers", FINANCE, issuer), 403, "forbidden");
-        assertThat(send("POST", "/api/v1/billing/issuers", ADMIN, issuer).statusCode()).isEqualTo(201);
+        assertThat(send("POST", "/api/v1/billing/issuers", ADMIN, issuer).statusCode())
+                .isEqualTo(201);
         assertThat(send("GET", "/api/v1/billing/issuers", FINANCE, null).body()).contains("TokenMeter Demo Pte. Ltd.");
         assertProblem(send("POST", "/api/v1/billing/issuers", ADMIN, issuer), 409, "conflict");
-        assertProblem(send("POST", "/api/v1/billing/issuers", ADMIN, "{\"id\":\"sg lower\",\"legal_name\":\"x\",\"country\":\"SG\"}"), 400, "invalid-request");
+        assertProblem(
+                send(
+                        "POST",
+                        "/api/v1/billing/issuers",
+                        ADMIN,
+                        "{\"id\":\"sg lower\",\"legal_name\":\"x\",\"country\":\"SG\"}"),
+                400,
+                "invalid-request");
     }
 
-    private HttpResponse<String> rule(String issuer, String buyer, String type, String name, String rate, String note) throws Exception {
-        return send("POST", "/api/v1/billing/tax-rules", ADMIN, JSON.writeValueAsString(Map.of("issuer_country", issuer, "buyer_country", buyer,
-                "buyer_type", type, "name", name, "rate_percent", rate, "legal_note", note == null ? "" : note)));
+    private HttpResponse<String> rule(String issuer, String buyer, String type, String name, String rate, String note)
+            throws Exception {
+        return send(
+                "POST",
+                "/api/v1/billing/tax-rules",
+                ADMIN,
+                JSON.writeValueAsString(Map.of(
+                        "issuer_country",
+                        issuer,
+                        "buyer_country",
+                        buyer,
+                        "buyer_type",
+                        type,
+                        "name",
+                        name,
+                        "rate_percent",
+                        rate,
+                        "legal_note",
+                        note == null ? "" : note)));
     }
 
     private JsonNode applicable(String issuer, String buyer, boolean business) throws Exception {
-        HttpResponse<String> r = send("GET", "/api/v1/billing/tax-rules/applicable?issuer_country=" + issuer + "&buyer_country=" + buyer
-                + "&business=" + business, FINANCE, null);
+        HttpResponse<String> r = send(
+                "GET",
+                "/api/v1/billing/tax-rules/applicable?issuer_country=" + issuer + "&buyer_country=" + buyer
+                        + "&business=" + business,
+                FINANCE,
+                null);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
     }
@@ -149,6 +223,9 @@ class BillingSetupTest {
     }
 
     private HttpResponse<String> send(String method, String path, Caller caller, String body) throws Exception {
-        return HTTP.send(SignedCalls.request("http://localhost:" + environment.getProperty("local.server.port"), method, path, caller, body), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                SignedCalls.request(
+                        "http://localhost:" + environment.getProperty("local.server.port"), method, path, caller, body),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -6,8 +6,8 @@ import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.tenants.TenantProfileChanged;
 import io.tokenmeter.testsupport.RealInfrastructure;
-import io.tokenmeter.testsupport.SignedCalls;
 import io.tokenmeter.testsupport.SharedInfrastructure;
+import io.tokenmeter.testsupport.SignedCalls;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -26,7 +26,6 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -48,8 +47,13 @@ import static org.awaitility.Awaitility.await;
  * times out, that tenant fails with the reason and the other is invoiced; and while the call hangs, billing holds no
  * database connection, since usage and quotes are fetched before the tenant's transaction opens.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "tokenmeter.billing.runs.grace=1s", "tokenmeter.billing.runs.settle=1s", "tokenmeter.billing.services.call-timeout=2s"})
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "tokenmeter.billing.runs.grace=1s",
+            "tokenmeter.billing.runs.settle=1s",
+            "tokenmeter.billing.services.call-timeout=2s"
+        })
 @RealInfrastructure
 class InvoiceRunFaultsTest {
 
@@ -68,7 +72,9 @@ class InvoiceRunFaultsTest {
     @DynamicPropertySource
     static void fakeMeteringAndPricing(DynamicPropertyRegistry registry) throws IOException {
         services = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        services.createContext("/api/v1/usage/billable/tenants", exchange -> respond(exchange, "[\"" + OK + "\",\"" + STALLED + "\"]"));
+        services.createContext(
+                "/api/v1/usage/billable/tenants",
+                exchange -> respond(exchange, "[\"" + OK + "\",\"" + STALLED + "\"]"));
         services.createContext("/api/v1/usage/billable", exchange -> {
             if (exchange.getRequestURI().getQuery().contains(STALLED)) {
                 stallStarted.countDown();
@@ -95,28 +101,65 @@ class InvoiceRunFaultsTest {
 
     @Test
     void aStalledServiceFailsItsTenantAtTheTimeoutHoldingNoConnectionAndTheRestIsInvoiced() throws Exception {
-        String issuer = "F" + UUID.randomUUID().toString().substring(0, 6).toUpperCase().replace("-", "0");
-        assertThat(send("POST", "/api/v1/billing/issuers", ADMIN, "{\"id\":\"" + issuer + "\",\"legal_name\":\"Faults Ltd\",\"country\":\"IS\"}")
-                .statusCode()).isEqualTo(201);
-        assertThat(send("POST", "/api/v1/billing/tax-rules", ADMIN, JSON.writeValueAsString(Map.of("issuer_country", "IS", "buyer_country", "*",
-                "buyer_type", "any", "name", "Export", "rate_percent", "0", "legal_note", "zero-rated"))).statusCode()).isIn(201, 409);
+        String issuer =
+                "F" + UUID.randomUUID().toString().substring(0, 6).toUpperCase().replace("-", "0");
+        assertThat(send(
+                                "POST",
+                                "/api/v1/billing/issuers",
+                                ADMIN,
+                                "{\"id\":\"" + issuer + "\",\"legal_name\":\"Faults Ltd\",\"country\":\"IS\"}")
+                        .statusCode())
+                .isEqualTo(201);
+        assertThat(send(
+                                "POST",
+                                "/api/v1/billing/tax-rules",
+                                ADMIN,
+                                JSON.writeValueAsString(Map.of(
+                                        "issuer_country",
+                                        "IS",
+                                        "buyer_country",
+                                        "*",
+                                        "buyer_type",
+                                        "any",
+                                        "name",
+                                        "Export",
+                                        "rate_percent",
+                                        "0",
+                                        "legal_note",
+                                        "zero-rated")))
+                        .statusCode())
+                .isIn(201, 409);
         for (String tenant : List.of(OK, STALLED)) {
-            publish(new TenantProfileChanged(tenant, tenant, tenant + " Pte. Ltd.", "SG", null, "SGD", issuer, "ACTIVE", Instant.now()));
+            publish(new TenantProfileChanged(
+                    tenant, tenant, tenant + " Pte. Ltd.", "SG", null, "SGD", issuer, "ACTIVE", Instant.now()));
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> send("GET", "/api/v1/billing/profiles/" + OK, FINANCE, null).statusCode() == 200
-                && send("GET", "/api/v1/billing/profiles/" + STALLED, FINANCE, null).statusCode() == 200);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> send("GET", "/api/v1/billing/profiles/" + OK, FINANCE, null)
+                                        .statusCode()
+                                == 200
+                        && send("GET", "/api/v1/billing/profiles/" + STALLED, FINANCE, null)
+                                        .statusCode()
+                                == 200);
 
         Instant to = Instant.now().minusSeconds(5).truncatedTo(ChronoUnit.SECONDS);
-        HttpResponse<String> started = send("POST", "/api/v1/billing/runs", FINANCE, "{\"from\":\"" + to.minusSeconds(60) + "\",\"to\":\"" + to + "\"}");
+        HttpResponse<String> started = send(
+                "POST",
+                "/api/v1/billing/runs",
+                FINANCE,
+                "{\"from\":\"" + to.minusSeconds(60) + "\",\"to\":\"" + to + "\"}");
         assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
         String runId = JSON.readTree(started.body()).get("id").asString();
 
-        assertThat(stallStarted.await(20, TimeUnit.SECONDS)).as("the stalled tenant's usage was asked for").isTrue();
-        // while the call hangs: the stalled tenant's run row is not locked, and no billing session idles in a transaction
+        assertThat(stallStarted.await(20, TimeUnit.SECONDS))
+                .as("the stalled tenant's usage was asked for")
+                .isTrue();
+        // while the call hangs: the stalled tenant's run row is not locked, and no billing session idles in a
+        // transaction
         // (before, its transaction stayed open, row locked, for as long as metering took)
         List<String> heldWhileStalled = new ArrayList<>();
         var db = io.tokenmeter.testsupport.SharedInfrastructure.serviceDatabase("billing_service");
-        try (java.sql.Connection owner = java.sql.DriverManager.getConnection(db.url(), db.ownerUser(), db.ownerPassword())) {
+        try (java.sql.Connection owner =
+                java.sql.DriverManager.getConnection(db.url(), db.ownerUser(), db.ownerPassword())) {
             for (int i = 0; i < 10; i++) {
                 owner.setAutoCommit(false);
                 try (var probe = owner.prepareStatement(
@@ -142,11 +185,22 @@ class InvoiceRunFaultsTest {
                 Thread.sleep(100);
             }
         }
-        JsonNode run = await().atMost(Duration.ofSeconds(30)).until(
-                () -> JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId, FINANCE, null).body()), r -> r.get("pending").asInt() == 0);
-        assertThat(run.get("failures").toString()).contains(STALLED).contains("no answer from metering or pricing").doesNotContain(OK);
-        assertThat(JSON.readTree(send("GET", "/api/v1/billing/invoices?tenant_id=" + OK, FINANCE, null).body()).get("items")).hasSize(1);
-        assertThat(heldWhileStalled).as("no lock and no open transaction while metering stalls").isEmpty();
+        JsonNode run = await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId, FINANCE, null)
+                                .body()),
+                        r -> r.get("pending").asInt() == 0);
+        assertThat(run.get("failures").toString())
+                .contains(STALLED)
+                .contains("no answer from metering or pricing")
+                .doesNotContain(OK);
+        assertThat(JSON.readTree(send("GET", "/api/v1/billing/invoices?tenant_id=" + OK, FINANCE, null)
+                                .body())
+                        .get("items"))
+                .hasSize(1);
+        assertThat(heldWhileStalled)
+                .as("no lock and no open transaction while metering stalls")
+                .isEmpty();
     }
 
     private static void respond(HttpExchange exchange, String body) throws IOException {
@@ -180,6 +234,9 @@ class InvoiceRunFaultsTest {
     }
 
     private HttpResponse<String> send(String method, String path, Caller caller, String body) throws Exception {
-        return HTTP.send(SignedCalls.request("http://localhost:" + environment.getProperty("local.server.port"), method, path, caller, body), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                SignedCalls.request(
+                        "http://localhost:" + environment.getProperty("local.server.port"), method, path, caller, body),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

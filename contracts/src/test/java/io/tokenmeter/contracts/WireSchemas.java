@@ -32,12 +32,13 @@ public final class WireSchemas {
 
     private WireSchemas(String resource) {
         try (InputStream in = WireSchemas.class.getResourceAsStream("/schemas/" + resource);
-             InputStream again = WireSchemas.class.getResourceAsStream("/schemas/" + resource)) {
+                InputStream again = WireSchemas.class.getResourceAsStream("/schemas/" + resource)) {
             if (in == null) {
                 throw new IllegalArgumentException("no schema " + resource);
             }
             this.document = JSON2.readTree(in);
-            this.schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(again);
+            this.schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+                    .getSchema(again);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
@@ -47,7 +48,9 @@ public final class WireSchemas {
         return new WireSchemas(resource);
     }
 
-    /** The wire name of a record component: an explicit {@code @JsonProperty} value, else the snake_case of its name. */
+    /**
+     * The wire name of a record component: an explicit {@code @JsonProperty} value, else the snake_case of its name.
+     */
     public static String wireName(RecordComponent component) {
         JsonProperty explicit = component.getAccessor().getAnnotation(JsonProperty.class);
         if (explicit != null && !explicit.value().isEmpty()) {
@@ -62,9 +65,12 @@ public final class WireSchemas {
         assertThat(object.isMissingNode()).as("schema object at '%s'", pointer).isFalse();
         Set<String> schemaProperties = new TreeSet<>();
         object.get("properties").fieldNames().forEachRemaining(schemaProperties::add);
-        Set<String> recordProperties = Arrays.stream(type.getRecordComponents()).map(WireSchemas::wireName)
+        Set<String> recordProperties = Arrays.stream(type.getRecordComponents())
+                .map(WireSchemas::wireName)
                 .collect(Collectors.toCollection(TreeSet::new));
-        assertThat(recordProperties).as("%s against the schema at '%s'", type.getSimpleName(), pointer).isEqualTo(schemaProperties);
+        assertThat(recordProperties)
+                .as("%s against the schema at '%s'", type.getSimpleName(), pointer)
+                .isEqualTo(schemaProperties);
         return this;
     }
 
@@ -83,5 +89,4 @@ public final class WireSchemas {
         assertThat(errors(written)).as("schema errors for %s", written).isEmpty();
         assertThat(WireJson.MAPPER.readValue(written, value.getClass())).isEqualTo(value);
     }
-
 }

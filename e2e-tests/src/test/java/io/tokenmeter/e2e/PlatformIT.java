@@ -47,7 +47,9 @@ class PlatformIT {
 
     @BeforeAll
     static void startPlatform() throws Exception {
-        Path home = Path.of(System.getProperty("tokenmeter.home", "..")).toAbsolutePath().normalize();
+        Path home = Path.of(System.getProperty("tokenmeter.home", ".."))
+                .toAbsolutePath()
+                .normalize();
         Path state = home.resolve("e2e-tests/target/stack");
         if (Files.exists(state)) {
             try (Stream<Path> files = Files.walk(state)) {
@@ -57,8 +59,12 @@ class PlatformIT {
         Path demoEnv = state.resolve("demo.env");
         Thread watcher = Thread.ofVirtual().start(() -> watchDemoEnv(demoEnv));
         try {
-            stack = LocalStack.start(new StackConfig(home, state, StackConfig.Ports.free(),
-                    SharedInfrastructure.kafkaBootstrapServers(), SharedInfrastructure.postgres()));
+            stack = LocalStack.start(new StackConfig(
+                    home,
+                    state,
+                    StackConfig.Ports.free(),
+                    SharedInfrastructure.kafkaBootstrapServers(),
+                    SharedInfrastructure.postgres()));
         } finally {
             watcher.join(Duration.ofSeconds(10));
             watcher.interrupt();
@@ -67,6 +73,7 @@ class PlatformIT {
 
     /** What demo.env held, and what its tenant's first budgeted call would have met, the moment it appeared. */
     private static volatile java.util.Map<String, String> demoEnvAtFirstSight;
+
     private static volatile int rateCardStatusAtFirstSight;
 
     private static void watchDemoEnv(Path file) {
@@ -82,8 +89,12 @@ class PlatformIT {
                 }
             }
             demoEnvAtFirstSight = values;
-            rateCardStatusAtFirstSight = HTTP.send(HttpRequest.newBuilder(URI.create(values.get("GATEWAY_URL") + "/api/v1/rating/rate-card"))
-                    .header("Authorization", "Bearer " + values.get("TENANT_API_KEY")).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+            rateCardStatusAtFirstSight = HTTP.send(
+                            HttpRequest.newBuilder(URI.create(values.get("GATEWAY_URL") + "/api/v1/rating/rate-card"))
+                                    .header("Authorization", "Bearer " + values.get("TENANT_API_KEY"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .statusCode();
         } catch (Exception e) {
             rateCardStatusAtFirstSight = -1;
         }
@@ -93,9 +104,18 @@ class PlatformIT {
     @Test
     void demoEnvAppearsWholeOnlyOnceEverythingItPromisesWorks() {
         assertThat(demoEnvAtFirstSight).as("demo.env was seen").isNotNull();
-        assertThat(demoEnvAtFirstSight).containsKeys("GATEWAY_URL", "ADMIN_API_KEY", "FINANCE_API_KEY", "TENANT_ID", "TENANT_API_KEY",
-                "TENANT_B_ID", "TENANT_B_API_KEY");
-        assertThat(rateCardStatusAtFirstSight).as("the demo prices were in force the moment demo.env appeared").isEqualTo(200);
+        assertThat(demoEnvAtFirstSight)
+                .containsKeys(
+                        "GATEWAY_URL",
+                        "ADMIN_API_KEY",
+                        "FINANCE_API_KEY",
+                        "TENANT_ID",
+                        "TENANT_API_KEY",
+                        "TENANT_B_ID",
+                        "TENANT_B_API_KEY");
+        assertThat(rateCardStatusAtFirstSight)
+                .as("the demo prices were in force the moment demo.env appeared")
+                .isEqualTo(200);
     }
 
     @AfterAll
@@ -110,10 +130,9 @@ class PlatformIT {
         String key = stack.demo("TENANT_API_KEY");
         long prompt = 0;
         long completion = 0;
-        for (String model : new String[]{"deepseek-v3.2", "glm-5", "deepseek-v3.2"}) {
+        for (String model : new String[] {"deepseek-v3.2", "glm-5", "deepseek-v3.2"}) {
             HttpResponse<String> response = send("POST", "/v1/chat/completions", key, """
-                    {"model":"%s","max_tokens":25,"messages":[{"role":"user","content":"How many tokens is this question?"}]}"""
-                    .formatted(model));
+                    {"model":"%s","max_tokens":25,"messages":[{"role":"user","content":"How many tokens is this question?"}]}""".formatted(model));
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
             JsonNode usage = JSON.readTree(response.body()).get("usage");
             prompt += usage.get("prompt_tokens").asLong();
@@ -122,33 +141,40 @@ class PlatformIT {
         long expectedPrompt = prompt;
         long expectedCompletion = completion;
 
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-            JsonNode rows = usage(key, "group_by=model&granularity=month", "").get("data");
-            assertThat(rows).hasSize(2);
-            long input = 0;
-            long output = 0;
-            for (JsonNode row : rows) {
-                input += row.get("input_tokens").asLong();
-                output += row.get("output_tokens").asLong();
-            }
-            assertThat(input).isEqualTo(expectedPrompt);
-            assertThat(output).isEqualTo(expectedCompletion);
-            assertThat(rows.get(0).get("model").asString()).isEqualTo("deepseek-v3.2");
-            assertThat(rows.get(0).get("requests").asLong()).isEqualTo(2);
-        });
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(250))
+                .untilAsserted(() -> {
+                    JsonNode rows =
+                            usage(key, "group_by=model&granularity=month", "").get("data");
+                    assertThat(rows).hasSize(2);
+                    long input = 0;
+                    long output = 0;
+                    for (JsonNode row : rows) {
+                        input += row.get("input_tokens").asLong();
+                        output += row.get("output_tokens").asLong();
+                    }
+                    assertThat(input).isEqualTo(expectedPrompt);
+                    assertThat(output).isEqualTo(expectedCompletion);
+                    assertThat(rows.get(0).get("model").asString()).isEqualTo("deepseek-v3.2");
+                    assertThat(rows.get(0).get("requests").asLong()).isEqualTo(2);
+                });
     }
 
     @Test
     void aTenantCannotReadAnotherTenantsUsageThroughTheGateway() throws Exception {
         String a = stack.demo("TENANT_ID");
         String keyB = stack.demo("TENANT_B_API_KEY");
-        assertThat(send("GET", "/api/v1/usage?tenant_id=" + a, keyB, null).statusCode()).isEqualTo(403);
+        assertThat(send("GET", "/api/v1/usage?tenant_id=" + a, keyB, null).statusCode())
+                .isEqualTo(403);
 
         // a caller header the client forges is replaced by the gateway's own, signed one
-        HttpResponse<String> forged = HTTP.send(HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + "/api/v1/usage"))
-                .header("Authorization", "Bearer " + keyB)
-                .header("X-TokenMeter-Caller", "v1;" + Instant.now().getEpochSecond() + ";TENANT;x;" + a)
-                .header("X-TokenMeter-Caller-Signature", "forged").build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> forged = HTTP.send(
+                HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + "/api/v1/usage"))
+                        .header("Authorization", "Bearer " + keyB)
+                        .header("X-TokenMeter-Caller", "v1;" + Instant.now().getEpochSecond() + ";TENANT;x;" + a)
+                        .header("X-TokenMeter-Caller-Signature", "forged")
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(forged.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(forged.body()).get("tenant_id").asString()).isEqualTo(stack.demo("TENANT_B_ID"));
 
@@ -162,16 +188,37 @@ class PlatformIT {
         Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS);
         CompletableFuture<Void> producing;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.kafkaBootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                ByteArraySerializer.class))) {
             // about 8 s of traffic, so the kill lands in the middle of it
             producing = CompletableFuture.runAsync(() -> {
                 for (int i = 0; i < events; i++) {
-                    UsageEvent e = new UsageEvent(1, EventIds.newEventId(), tenant, "k", "glm-5", "zhipu", "cn-beijing",
-                            i % 7, i % 3, 0, 1, 0, false, null, UsageStatus.SUCCEEDED, 5, hour.plusMillis(i));
+                    UsageEvent e = new UsageEvent(
+                            1,
+                            EventIds.newEventId(),
+                            tenant,
+                            "k",
+                            "glm-5",
+                            "zhipu",
+                            "cn-beijing",
+                            i % 7,
+                            i % 3,
+                            0,
+                            1,
+                            0,
+                            false,
+                            null,
+                            UsageStatus.SUCCEEDED,
+                            5,
+                            hour.plusMillis(i));
                     producer.send(new ProducerRecord<>(UsageTopics.USAGE_EVENTS, tenant, UsageEventCodec.toJson(e)));
                     if (i % 500 == 499) {
                         sleep(100);
@@ -194,7 +241,9 @@ class PlatformIT {
             assertThat(countedBeforeKill).as("the kill came mid-stream").isLessThan(events);
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> meteringCounter("duplicate") > 0);
-        assertThat(meteringCounter("duplicate")).as("the restarted consumer replayed events it had stored").isPositive();
+        assertThat(meteringCounter("duplicate"))
+                .as("the restarted consumer replayed events it had stored")
+                .isPositive();
         long expectedInput = 0;
         long expectedCached = 0;
         for (int i = 0; i < events; i++) {
@@ -203,16 +252,24 @@ class PlatformIT {
         }
         long input = expectedInput;
         long cached = expectedCached;
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            JsonNode row = usage(stack.demo("FINANCE_API_KEY"), "granularity=month", "&tenant_id=" + tenant).get("data").get(0);
-            assertThat(row.get("requests").asLong()).isEqualTo(events);
-            assertThat(row.get("output_tokens").asLong()).isEqualTo(events);
-            assertThat(row.get("input_tokens").asLong()).isEqualTo(input);
-            assertThat(row.get("cached_input_tokens").asLong()).isEqualTo(cached);
-        });
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    JsonNode row = usage(stack.demo("FINANCE_API_KEY"), "granularity=month", "&tenant_id=" + tenant)
+                            .get("data")
+                            .get(0);
+                    assertThat(row.get("requests").asLong()).isEqualTo(events);
+                    assertThat(row.get("output_tokens").asLong()).isEqualTo(events);
+                    assertThat(row.get("input_tokens").asLong()).isEqualTo(input);
+                    assertThat(row.get("cached_input_tokens").asLong()).isEqualTo(cached);
+                });
         sleep(3000); // anything still in flight would now show as a double count
         assertThat(usage(stack.demo("FINANCE_API_KEY"), "granularity=month", "&tenant_id=" + tenant)
-                .get("data").get(0).get("requests").asLong()).isEqualTo(events);
+                        .get("data")
+                        .get(0)
+                        .get("requests")
+                        .asLong())
+                .isEqualTo(events);
     }
 
     /**
@@ -225,11 +282,14 @@ class PlatformIT {
     void anInvoiceRunBillsEveryTenantWithUsageToTheCentAndAFailingTenantAlone() throws Exception {
         String admin = stack.demo("ADMIN_API_KEY");
         String finance = stack.demo("FINANCE_API_KEY");
-        String billed = tenant(admin, "{\"name\":\"Run Co\",\"legal_name\":\"Run Co GmbH\",\"billing_country\":\"DE\",\"currency\":\"EUR\",\"tax_id\":\"DE999999999\"}");
+        String billed = tenant(
+                admin,
+                "{\"name\":\"Run Co\",\"legal_name\":\"Run Co GmbH\",\"billing_country\":\"DE\",\"currency\":\"EUR\",\"tax_id\":\"DE999999999\"}");
         String unpriced = tenant(admin, "{\"name\":\"Odd Co\",\"billing_country\":\"SG\",\"currency\":\"SGD\"}");
 
         Instant from = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
-        while (crossesOffPeakEdge(from, from.plusSeconds(5))) { // a bucket across the window's edge is refused by design
+        while (crossesOffPeakEdge(
+                from, from.plusSeconds(5))) { // a bucket across the window's edge is refused by design
             sleep(1000);
             from = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
         }
@@ -237,64 +297,121 @@ class PlatformIT {
         ingest(admin, billed, "deepseek-v3.2", from.plusSeconds(1), 50_000_000, 0, 10_000_000);
         ingest(admin, billed, "deepseek-v3.2", from.plusSeconds(3), 70_000_000, 5_000_000, 20_000_000);
         ingest(admin, unpriced, "mystery-model", from.plusSeconds(2), 1_000, 0, 1_000);
-        await().atMost(Duration.ofSeconds(30)).until(() -> Instant.now().isAfter(to.plusSeconds(3))); // closed, and cut-off settled
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Instant.now().isAfter(to.plusSeconds(3))); // closed, and cut-off settled
 
-        HttpResponse<String> started = send("POST", "/api/v1/billing/runs", finance, "{\"from\":\"" + from + "\",\"to\":\"" + to + "\"}");
+        HttpResponse<String> started =
+                send("POST", "/api/v1/billing/runs", finance, "{\"from\":\"" + from + "\",\"to\":\"" + to + "\"}");
         assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
         String runId = JSON.readTree(started.body()).get("id").asString();
-        HttpResponse<String> again = send("POST", "/api/v1/billing/runs", finance, "{\"from\":\"" + from + "\",\"to\":\"" + to + "\"}");
-        assertThat(again.statusCode()).as("the same period again creates nothing").isEqualTo(200);
+        HttpResponse<String> again =
+                send("POST", "/api/v1/billing/runs", finance, "{\"from\":\"" + from + "\",\"to\":\"" + to + "\"}");
+        assertThat(again.statusCode())
+                .as("the same period again creates nothing")
+                .isEqualTo(200);
         assertThat(JSON.readTree(again.body()).get("id").asString()).isEqualTo(runId);
-        assertThat(send("POST", "/api/v1/billing/runs", finance, "{\"from\":\"" + from.minusSeconds(1) + "\",\"to\":\"" + to + "\"}")
-                .statusCode()).as("an overlapping period is refused").isEqualTo(409);
-        assertThat(send("POST", "/api/v1/billing/runs", admin, "{\"period\":\"2020-01\"}").statusCode()).isEqualTo(403);
+        assertThat(send(
+                                "POST",
+                                "/api/v1/billing/runs",
+                                finance,
+                                "{\"from\":\"" + from.minusSeconds(1) + "\",\"to\":\"" + to + "\"}")
+                        .statusCode())
+                .as("an overlapping period is refused")
+                .isEqualTo(409);
+        assertThat(send("POST", "/api/v1/billing/runs", admin, "{\"period\":\"2020-01\"}")
+                        .statusCode())
+                .isEqualTo(403);
         assertThat(send("GET", "/api/v1/billing/runs", finance, null).body()).contains(runId);
 
-        JsonNode run = await().atMost(Duration.ofSeconds(30)).until(
-                () -> JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId, finance, null).body()), r -> r.get("pending").asInt() == 0);
-        assertThat(run.get("failures").toString()).contains(unpriced).contains("unpriced").contains("mystery-model");
+        JsonNode run = await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId, finance, null)
+                                .body()),
+                        r -> r.get("pending").asInt() == 0);
+        assertThat(run.get("failures").toString())
+                .contains(unpriced)
+                .contains("unpriced")
+                .contains("mystery-model");
         assertThat(run.get("failures").toString()).doesNotContain(billed);
 
-        JsonNode invoices = JSON.readTree(send("GET", "/api/v1/billing/invoices?tenant_id=" + billed, finance, null).body()).get("items");
+        JsonNode invoices = JSON.readTree(send("GET", "/api/v1/billing/invoices?tenant_id=" + billed, finance, null)
+                        .body())
+                .get("items");
         assertThat(invoices).hasSize(1);
-        JsonNode invoice = JSON.readTree(send("GET", "/api/v1/billing/invoices/" + invoices.get(0).get("id").asString(), finance, null).body());
+        JsonNode invoice = JSON.readTree(send(
+                        "GET",
+                        "/api/v1/billing/invoices/" + invoices.get(0).get("id").asString(),
+                        finance,
+                        null)
+                .body());
         boolean offPeak = inOffPeak(from);
         BigDecimal factor = offPeak ? new BigDecimal("0.5") : BigDecimal.ONE;
         BigDecimal usdToEur = BigDecimal.ONE.divide(new BigDecimal("1.08"), java.math.MathContext.DECIMAL128);
-        BigDecimal input = eur(new BigDecimal("120").multiply(new BigDecimal("0.27")).multiply(factor), usdToEur);
-        BigDecimal cached = eur(new BigDecimal("5").multiply(new BigDecimal("0.07")).multiply(factor), usdToEur);
-        BigDecimal output = eur(new BigDecimal("30").multiply(new BigDecimal("1.10")).multiply(factor), usdToEur);
-        assertThat(invoice.get("lines")).extracting(l -> l.get("token_class").asString() + "=" + l.get("tokens").asLong()
-                + "@" + plain(l.get("amount").decimalValue()))
-                .containsExactlyInAnyOrder("input=120000000@" + plain(input), "cached_input=5000000@" + plain(cached),
+        BigDecimal input =
+                eur(new BigDecimal("120").multiply(new BigDecimal("0.27")).multiply(factor), usdToEur);
+        BigDecimal cached =
+                eur(new BigDecimal("5").multiply(new BigDecimal("0.07")).multiply(factor), usdToEur);
+        BigDecimal output =
+                eur(new BigDecimal("30").multiply(new BigDecimal("1.10")).multiply(factor), usdToEur);
+        assertThat(invoice.get("lines"))
+                .extracting(l -> l.get("token_class").asString() + "="
+                        + l.get("tokens").asLong() + "@" + plain(l.get("amount").decimalValue()))
+                .containsExactlyInAnyOrder(
+                        "input=120000000@" + plain(input),
+                        "cached_input=5000000@" + plain(cached),
                         "output=30000000@" + plain(output));
-        assertThat(invoice.get("subtotal").decimalValue()).isEqualByComparingTo(input.add(cached).add(output));
+        assertThat(invoice.get("subtotal").decimalValue())
+                .isEqualByComparingTo(input.add(cached).add(output));
         assertThat(invoice.get("tax").decimalValue()).isEqualByComparingTo("0");
-        assertThat(invoice.get("total").decimalValue()).isEqualByComparingTo(input.add(cached).add(output));
+        assertThat(invoice.get("total").decimalValue())
+                .isEqualByComparingTo(input.add(cached).add(output));
         assertThat(invoice.get("tax_rule").get("legal_note").asString()).contains("Reverse charge");
-        assertThat(invoice.get("lines").get(0).get("fx_rate").doubleValue()).isCloseTo(usdToEur.doubleValue(), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(invoice.get("lines").get(0).get("fx_rate").doubleValue())
+                .isCloseTo(usdToEur.doubleValue(), org.assertj.core.data.Offset.offset(1e-12));
         assertThat(invoice.get("currency").asString()).isEqualTo("EUR");
-        assertThat(lineageTokens(finance, invoice, "input")).as("the two events behind the input line").containsExactly(50_000_000L, 70_000_000L);
+        assertThat(lineageTokens(finance, invoice, "input"))
+                .as("the two events behind the input line")
+                .containsExactly(50_000_000L, 70_000_000L);
 
-        String csv = send("GET", "/api/v1/billing/exports/invoice-lines.csv?run_id=" + runId + "&tenant_id=" + billed, finance, null).body();
-        assertThat(csv.lines().count()).as("the header and one row per line of the run's invoice").isEqualTo(4);
+        String csv = send(
+                        "GET",
+                        "/api/v1/billing/exports/invoice-lines.csv?run_id=" + runId + "&tenant_id=" + billed,
+                        finance,
+                        null)
+                .body();
+        assertThat(csv.lines().count())
+                .as("the header and one row per line of the run's invoice")
+                .isEqualTo(4);
         assertThat(csv).contains(runId).contains("Run Co GmbH").contains("DE999999999");
 
-        JsonNode reconciliation = JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId + "/reconciliation", finance, null).body());
-        assertThat(reconciliation.get("clean").asBoolean()).as("the unpriced tenant was not invoiced").isFalse();
+        JsonNode reconciliation =
+                JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId + "/reconciliation", finance, null)
+                        .body());
+        assertThat(reconciliation.get("clean").asBoolean())
+                .as("the unpriced tenant was not invoiced")
+                .isFalse();
         JsonNode ofBilled = tenantOf(reconciliation, billed);
-        assertThat(ofBilled.get("classes")).extracting(c -> c.get("token_class").asString() + ":" + c.get("metered").asLong() + "-"
-                + c.get("invoiced").asLong() + "=" + c.get("difference").asLong())
-                .containsExactly("cached_input:5000000-5000000=0", "input:120000000-120000000=0", "output:30000000-30000000=0");
+        assertThat(ofBilled.get("classes"))
+                .extracting(c -> c.get("token_class").asString() + ":"
+                        + c.get("metered").asLong() + "-" + c.get("invoiced").asLong() + "="
+                        + c.get("difference").asLong())
+                .containsExactly(
+                        "cached_input:5000000-5000000=0", "input:120000000-120000000=0", "output:30000000-30000000=0");
         assertThat(ofBilled.get("causes")).isEmpty();
         JsonNode ofUnpriced = tenantOf(reconciliation, unpriced);
         assertThat(ofUnpriced.get("classes").get(0).get("difference").asLong()).isEqualTo(1_000);
         assertThat(ofUnpriced.get("causes").toString()).contains("not invoiced").contains("unpriced");
 
-        HttpResponse<String> retried = send("POST", "/api/v1/billing/runs/" + runId + "/tenants/" + unpriced + "/retry", finance, null);
+        HttpResponse<String> retried =
+                send("POST", "/api/v1/billing/runs/" + runId + "/tenants/" + unpriced + "/retry", finance, null);
         assertThat(retried.statusCode()).isEqualTo(200);
-        assertThat(JSON.readTree(retried.body()).get("failures").toString()).as("still unpriced, still not billed").contains(unpriced);
-        assertThat(JSON.readTree(send("GET", "/api/v1/billing/invoices?tenant_id=" + unpriced, finance, null).body()).get("items")).isEmpty();
+        assertThat(JSON.readTree(retried.body()).get("failures").toString())
+                .as("still unpriced, still not billed")
+                .contains(unpriced);
+        assertThat(JSON.readTree(send("GET", "/api/v1/billing/invoices?tenant_id=" + unpriced, finance, null)
+                                .body())
+                        .get("items"))
+                .isEmpty();
     }
 
     /**
@@ -330,8 +447,11 @@ class PlatformIT {
 
         BigDecimal factor = inOffPeak(a) ? new BigDecimal("0.5") : BigDecimal.ONE;
         JsonNode invoice = invoiceOf(finance, second, onTime);
-        assertThat(invoice.get("lines")).extracting(l -> l.get("kind").asString() + " " + l.get("token_class").asString() + "="
-                        + l.get("tokens").asLong() + "@" + plain(l.get("amount").decimalValue()) + " from " + l.path("usage_period_start").asString(""))
+        assertThat(invoice.get("lines"))
+                .extracting(l -> l.get("kind").asString() + " "
+                        + l.get("token_class").asString() + "="
+                        + l.get("tokens").asLong() + "@" + plain(l.get("amount").decimalValue()) + " from "
+                        + l.path("usage_period_start").asString(""))
                 .containsExactly(
                         "USAGE output=1000000@" + plain(usd("1", "1.10", factor)) + " from ",
                         "ADJUSTMENT input=10000000@" + plain(usd("10", "0.27", factor)) + " from " + a);
@@ -339,20 +459,42 @@ class PlatformIT {
         assertThat(lateInvoice.get("lines")).hasSize(1);
         assertThat(lateInvoice.get("lines").get(0).get("kind").asString()).isEqualTo("ADJUSTMENT");
         assertThat(lateInvoice.get("total").decimalValue()).isEqualByComparingTo(usd("4", "1.10", factor));
-        assertThat(JSON.readTree(send("GET", "/api/v1/billing/invoices/" + firstInvoice.get("id").asString(), finance, null).body())
-                .get("total").decimalValue()).as("the first invoice is as it was").isEqualByComparingTo(firstInvoice.get("total").decimalValue());
-        assertThat(lineageTokens(finance, firstInvoice, "input")).as("the first run's line: the on-time event only").containsExactly(20_000_000L);
-        assertThat(lineageTokens(finance, invoice, "input")).as("the adjustment: the late event only").containsExactly(10_000_000L);
+        assertThat(JSON.readTree(send(
+                                        "GET",
+                                        "/api/v1/billing/invoices/"
+                                                + firstInvoice.get("id").asString(),
+                                        finance,
+                                        null)
+                                .body())
+                        .get("total")
+                        .decimalValue())
+                .as("the first invoice is as it was")
+                .isEqualByComparingTo(firstInvoice.get("total").decimalValue());
+        assertThat(lineageTokens(finance, firstInvoice, "input"))
+                .as("the first run's line: the on-time event only")
+                .containsExactly(20_000_000L);
+        assertThat(lineageTokens(finance, invoice, "input"))
+                .as("the adjustment: the late event only")
+                .containsExactly(10_000_000L);
 
-        JsonNode reconciled = JSON.readTree(send("GET", "/api/v1/billing/runs/" + first + "/reconciliation", finance, null).body());
+        JsonNode reconciled =
+                JSON.readTree(send("GET", "/api/v1/billing/runs/" + first + "/reconciliation", finance, null)
+                        .body());
         JsonNode input = tenantOf(reconciled, onTime).get("classes").get(0);
         assertThat(input.get("metered").asLong()).isEqualTo(20_000_000);
         assertThat(input.get("difference").asLong()).isZero();
         assertThat(input.get("late_after_cutoff").asLong()).isEqualTo(10_000_000);
         assertThat(tenantOf(reconciled, onTime).get("causes").toString()).contains("late events");
         assertThat(tenantOf(reconciled, lateOnly).get("status").asString()).isEqualTo("late_only");
-        assertThat(send("GET", "/api/v1/billing/invoices/" + invoice.get("id").asString() + "/lines/" + invoice.get("lines").get(0).get("id").asString()
-                + "/events", stack.demo("TENANT_API_KEY"), null).statusCode()).as("another tenant's invoice").isEqualTo(404);
+        assertThat(send(
+                                "GET",
+                                "/api/v1/billing/invoices/" + invoice.get("id").asString() + "/lines/"
+                                        + invoice.get("lines").get(0).get("id").asString() + "/events",
+                                stack.demo("TENANT_API_KEY"),
+                                null)
+                        .statusCode())
+                .as("another tenant's invoice")
+                .isEqualTo(404);
     }
 
     private static JsonNode tenantOf(JsonNode reconciliation, String tenant) {
@@ -375,8 +517,12 @@ class PlatformIT {
         List<Long> tokens = new java.util.ArrayList<>();
         String after = null;
         do {
-            HttpResponse<String> page = send("GET", "/api/v1/billing/invoices/" + invoice.get("id").asString() + "/lines/" + lineId
-                    + "/events?limit=1" + (after == null ? "" : "&after=" + after), finance, null);
+            HttpResponse<String> page = send(
+                    "GET",
+                    "/api/v1/billing/invoices/" + invoice.get("id").asString() + "/lines/" + lineId + "/events?limit=1"
+                            + (after == null ? "" : "&after=" + after),
+                    finance,
+                    null);
             assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
             JsonNode body = JSON.readTree(page.body());
             body.get("events").forEach(e -> tokens.add(e.get("tokens").asLong()));
@@ -386,29 +532,45 @@ class PlatformIT {
     }
 
     private static BigDecimal usd(String millions, String rate, BigDecimal factor) {
-        return new BigDecimal(millions).multiply(new BigDecimal(rate)).multiply(factor).setScale(2, java.math.RoundingMode.HALF_EVEN);
+        return new BigDecimal(millions)
+                .multiply(new BigDecimal(rate))
+                .multiply(factor)
+                .setScale(2, java.math.RoundingMode.HALF_EVEN);
     }
 
     private static void awaitClosed(Instant periodEnd) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> Instant.now().isAfter(periodEnd.plusSeconds(3))); // closed, cut-off settled
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Instant.now().isAfter(periodEnd.plusSeconds(3))); // closed, cut-off settled
     }
 
     /** Runs a period and waits until no tenant is pending; returns the run id. */
     private static String run(String finance, Instant from, Instant to) throws Exception {
-        HttpResponse<String> started = send("POST", "/api/v1/billing/runs", finance, "{\"from\":\"" + from + "\",\"to\":\"" + to + "\"}");
+        HttpResponse<String> started =
+                send("POST", "/api/v1/billing/runs", finance, "{\"from\":\"" + from + "\",\"to\":\"" + to + "\"}");
         assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
         String id = JSON.readTree(started.body()).get("id").asString();
-        await().atMost(Duration.ofSeconds(30)).until(
-                () -> JSON.readTree(send("GET", "/api/v1/billing/runs/" + id, finance, null).body()).get("pending").asInt() == 0);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> JSON.readTree(send("GET", "/api/v1/billing/runs/" + id, finance, null)
+                                        .body())
+                                .get("pending")
+                                .asInt()
+                        == 0);
         return id;
     }
 
     private static JsonNode invoiceOf(String finance, String runId, String tenant) throws Exception {
-        JsonNode run = JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId, finance, null).body());
+        JsonNode run = JSON.readTree(
+                send("GET", "/api/v1/billing/runs/" + runId, finance, null).body());
         assertThat(run.get("failures").toString()).doesNotContain(tenant);
-        for (JsonNode item : JSON.readTree(send("GET", "/api/v1/billing/invoices?tenant_id=" + tenant, finance, null).body()).get("items")) {
-            JsonNode invoice = JSON.readTree(send("GET", "/api/v1/billing/invoices/" + item.get("id").asString(), finance, null).body());
-            if (run.get("period_start").asString().equals(invoice.get("period_start").asString())) {
+        for (JsonNode item : JSON.readTree(send("GET", "/api/v1/billing/invoices?tenant_id=" + tenant, finance, null)
+                        .body())
+                .get("items")) {
+            JsonNode invoice = JSON.readTree(
+                    send("GET", "/api/v1/billing/invoices/" + item.get("id").asString(), finance, null)
+                            .body());
+            if (run.get("period_start")
+                    .asString()
+                    .equals(invoice.get("period_start").asString())) {
                 return invoice;
             }
         }
@@ -424,41 +586,69 @@ class PlatformIT {
     void aRunPricesTiersOfAContractAndConvertsThroughACrossRateToAZeroDecimalCurrency() throws Exception {
         String admin = stack.demo("ADMIN_API_KEY");
         String finance = stack.demo("FINANCE_API_KEY");
-        HttpResponse<String> issuer = send("POST", "/api/v1/billing/issuers", admin,
+        HttpResponse<String> issuer = send(
+                "POST",
+                "/api/v1/billing/issuers",
+                admin,
                 "{\"id\":\"SGB\",\"legal_name\":\"TokenMeter Demo B Pte. Ltd.\",\"country\":\"SG\"}");
         assertThat(issuer.statusCode()).as(issuer.body()).isEqualTo(201);
-        String tenant = tenant(admin, "{\"name\":\"Yen KK\",\"billing_country\":\"JP\",\"currency\":\"JPY\",\"issuer_id\":\"SGB\"}");
-        HttpResponse<String> book = send("POST", "/api/v1/pricing/books", admin,
+        String tenant = tenant(
+                admin, "{\"name\":\"Yen KK\",\"billing_country\":\"JP\",\"currency\":\"JPY\",\"issuer_id\":\"SGB\"}");
+        HttpResponse<String> book = send(
+                "POST",
+                "/api/v1/pricing/books",
+                admin,
                 "{\"name\":\"Yen KK contract\",\"currency\":\"USD\",\"purpose\":\"sell\"}");
         assertThat(book.statusCode()).as(book.body()).isEqualTo(201);
         String bookId = JSON.readTree(book.body()).get("id").asString();
         Instant effective = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
-        HttpResponse<String> version = send("POST", "/api/v1/pricing/books/" + bookId + "/versions", admin, """
+        HttpResponse<String> version =
+                send("POST", "/api/v1/pricing/books/" + bookId + "/versions", admin, """
                 {"effective_from":"%s","rates":[
                   {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","mode":"graduated",
                    "tiers":[{"from_tokens":0,"rate_per_million":"1.10"},{"from_tokens":10000000,"rate_per_million":"0.80"}]},
                   {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"input","rate_per_million":"0.27"}]}""".formatted(effective));
         assertThat(version.statusCode()).as(version.body()).isEqualTo(201);
-        HttpResponse<String> contract = send("POST", "/api/v1/pricing/contracts", admin, "{\"tenant_id\":\"" + tenant
-                + "\",\"price_book_id\":\"" + bookId + "\",\"valid_from\":\"" + effective + "\"}");
+        HttpResponse<String> contract = send(
+                "POST",
+                "/api/v1/pricing/contracts",
+                admin,
+                "{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + bookId + "\",\"valid_from\":\"" + effective
+                        + "\"}");
         assertThat(contract.statusCode()).as(contract.body()).isEqualTo(201);
 
         Instant from = effective.plusSeconds(1);
         Instant to = from.plusSeconds(5);
         ingest(admin, tenant, "deepseek-v3.2", from.plusSeconds(1), 1_234_567, 0, 6_000_000);
-        ingest(admin, tenant, "deepseek-v3.2", from.plusSeconds(2), 0, 0, 7_000_000); // crosses 10M: 4M at 1.10, 3M at 0.80
+        ingest(
+                admin,
+                tenant,
+                "deepseek-v3.2",
+                from.plusSeconds(2),
+                0,
+                0,
+                7_000_000); // crosses 10M: 4M at 1.10, 3M at 0.80
         awaitClosed(to);
         JsonNode invoice = invoiceOf(finance, run(finance, from, to), tenant);
 
         assertThat(invoice.get("currency").asString()).isEqualTo("JPY");
-        assertThat(invoice.get("issuer_id").asString()).as("the issuer the tenant's profile names").isEqualTo("SGB");
-        assertThat(invoice.get("lines")).extracting(l -> l.get("token_class").asString() + "=" + l.get("tokens").asLong() + "@"
-                        + l.get("unit_rate_per_million").decimalValue().stripTrailingZeros().toPlainString() + "->" + plain(l.get("amount").decimalValue()))
+        assertThat(invoice.get("issuer_id").asString())
+                .as("the issuer the tenant's profile names")
+                .isEqualTo("SGB");
+        assertThat(invoice.get("lines"))
+                .extracting(l -> l.get("token_class").asString() + "="
+                        + l.get("tokens").asLong() + "@"
+                        + l.get("unit_rate_per_million")
+                                .decimalValue()
+                                .stripTrailingZeros()
+                                .toPlainString() + "->" + plain(l.get("amount").decimalValue()))
                 .containsExactlyInAnyOrder(
-                        "input=1234567@0.27->50",        // 0.33333309 USD x 150 = 49.9999635 -> 50
-                        "output=10000000@1.1->1650",     // 11.00 USD x 150
-                        "output=3000000@0.8->360");      //  2.40 USD x 150
-        assertThat(invoice.get("tax").decimalValue()).as("zero-rated export of services").isEqualByComparingTo("0");
+                        "input=1234567@0.27->50", // 0.33333309 USD x 150 = 49.9999635 -> 50
+                        "output=10000000@1.1->1650", // 11.00 USD x 150
+                        "output=3000000@0.8->360"); //  2.40 USD x 150
+        assertThat(invoice.get("tax").decimalValue())
+                .as("zero-rated export of services")
+                .isEqualByComparingTo("0");
         assertThat(invoice.get("total").decimalValue()).isEqualByComparingTo("2060");
         assertThat(invoice.get("lines").get(0).get("fx_rate").decimalValue()).isEqualByComparingTo("150");
     }
@@ -490,16 +680,21 @@ class PlatformIT {
      */
     @Test
     void twoHundredConcurrentCallsNeverSpendMoreThanTheBudget() throws Exception {
-        while (crossesOffPeakEdge(Instant.now(), Instant.now().plusSeconds(120))) { // the live spend check below prices one side
+        while (crossesOffPeakEdge(
+                Instant.now(), Instant.now().plusSeconds(120))) { // the live spend check below prices one side
             sleep(5000);
         }
         String admin = stack.demo("ADMIN_API_KEY");
         Instant since = Instant.now(); // after the demo prices took effect (the month began before them)
         String tenant = tenant(admin, "{\"name\":\"Capped Co\",\"billing_country\":\"SG\",\"currency\":\"USD\"}");
-        HttpResponse<String> issued = send("POST", "/api/v1/admin/tenants/" + tenant + "/api-keys", admin, "{\"name\":\"agent\"}");
+        HttpResponse<String> issued =
+                send("POST", "/api/v1/admin/tenants/" + tenant + "/api-keys", admin, "{\"name\":\"agent\"}");
         assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
         String key = JSON.readTree(issued.body()).get("key").asString();
-        HttpResponse<String> created = send("POST", "/api/v1/budgets", admin,
+        HttpResponse<String> created = send(
+                "POST",
+                "/api/v1/budgets",
+                admin,
                 "{\"tenant_id\":\"" + tenant + "\",\"kind\":\"monthly\",\"amount\":0.55}");
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         String budgetId = JSON.readTree(created.body()).get("id").asString();
@@ -507,14 +702,16 @@ class PlatformIT {
         List<CompletableFuture<HttpResponse<String>>> calls = new java.util.ArrayList<>();
         try (var pool = java.util.concurrent.Executors.newFixedThreadPool(200)) {
             for (int i = 0; i < 200; i++) { // each call: 10,000 output tokens = 0.011 USD, plus a few prompt tokens
-                calls.add(CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return send("POST", "/v1/chat/completions", key, """
+                calls.add(CompletableFuture.supplyAsync(
+                        () -> {
+                            try {
+                                return send("POST", "/v1/chat/completions", key, """
                                 {"model":"deepseek-v3.2","max_tokens":10000,"messages":[{"role":"user","content":"a costly answer please"}]}""");
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                }, pool));
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        },
+                        pool));
             }
         }
         java.math.BigDecimal cost = java.math.BigDecimal.ZERO;
@@ -529,40 +726,69 @@ class PlatformIT {
                 tokens[0] += usage.get("prompt_tokens").asLong() - cached;
                 tokens[1] += cached;
                 tokens[2] += usage.get("completion_tokens").asLong();
-                cost = cost.add(java.math.BigDecimal.valueOf(usage.get("prompt_tokens").asLong() - cached).multiply(new java.math.BigDecimal("0.27"))
-                        .add(java.math.BigDecimal.valueOf(cached).multiply(new java.math.BigDecimal("0.07")))
-                        .add(java.math.BigDecimal.valueOf(usage.get("completion_tokens").asLong()).multiply(new java.math.BigDecimal("1.10")))
-                        .movePointLeft(6));
+                cost = cost.add(
+                        java.math.BigDecimal.valueOf(usage.get("prompt_tokens").asLong() - cached)
+                                .multiply(new java.math.BigDecimal("0.27"))
+                                .add(java.math.BigDecimal.valueOf(cached).multiply(new java.math.BigDecimal("0.07")))
+                                .add(java.math.BigDecimal.valueOf(
+                                                usage.get("completion_tokens").asLong())
+                                        .multiply(new java.math.BigDecimal("1.10")))
+                                .movePointLeft(6));
             } else {
                 assertThat(response.statusCode()).as(response.body()).isEqualTo(402);
                 assertThat(response.body()).contains(budgetId);
             }
         }
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)) // settlements do not hold up the answers
-                .until(() -> JSON.readTree(send("GET", "/api/v1/budgets/" + budgetId, key, null).body()).get("reserved").decimalValue().signum() == 0);
-        JsonNode budget = JSON.readTree(send("GET", "/api/v1/budgets/" + budgetId, key, null).body());
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100)) // settlements do not hold up the answers
+                .until(() -> JSON.readTree(send("GET", "/api/v1/budgets/" + budgetId, key, null)
+                                        .body())
+                                .get("reserved")
+                                .decimalValue()
+                                .signum()
+                        == 0);
+        JsonNode budget = JSON.readTree(
+                send("GET", "/api/v1/budgets/" + budgetId, key, null).body());
         assertThat(served).isBetween(1, 50);
-        assertThat(budget.get("spent").decimalValue()).isEqualByComparingTo(cost).isLessThanOrEqualTo(new java.math.BigDecimal("0.55"));
+        assertThat(budget.get("spent").decimalValue())
+                .isEqualByComparingTo(cost)
+                .isLessThanOrEqualTo(new java.math.BigDecimal("0.55"));
         assertThat(budget.get("reserved").decimalValue()).isEqualByComparingTo("0");
 
-        java.math.BigDecimal factor = inOffPeak(Instant.now()) ? new java.math.BigDecimal("0.5") : java.math.BigDecimal.ONE;
-        java.math.BigDecimal expected = cents(tokens[0], "0.27", factor).add(cents(tokens[1], "0.07", factor)).add(cents(tokens[2], "1.10", factor));
+        java.math.BigDecimal factor =
+                inOffPeak(Instant.now()) ? new java.math.BigDecimal("0.5") : java.math.BigDecimal.ONE;
+        java.math.BigDecimal expected = cents(tokens[0], "0.27", factor)
+                .add(cents(tokens[1], "0.07", factor))
+                .add(cents(tokens[2], "1.10", factor));
         long outputTokens = tokens[2];
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            JsonNode spend = JSON.readTree(send("GET", "/api/v1/spend?from=" + since, key, null).body());
-            assertThat(spend.get("unpriced")).as(spend.toString()).isEmpty();
-            assertThat(spend.get("lines").toString()).contains("\"tokens\":" + outputTokens);
-            assertThat(spend.get("currency").asString()).isEqualTo("USD");
-            // the ledger prices at the dearest rates, exactly; the spend rounds each line once, by at most half a cent
-            java.math.BigDecimal rounding = new java.math.BigDecimal("0.005").multiply(java.math.BigDecimal.valueOf(spend.get("lines").size()));
-            assertThat(spend.get("total").decimalValue()).isEqualByComparingTo(expected)
-                    .isLessThanOrEqualTo(budget.get("spent").decimalValue().add(rounding));
-        });
-        assertThat(send("GET", "/api/v1/spend?tenant_id=" + stack.demo("TENANT_ID"), key, null).statusCode()).isEqualTo(403);
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    JsonNode spend = JSON.readTree(send("GET", "/api/v1/spend?from=" + since, key, null)
+                            .body());
+                    assertThat(spend.get("unpriced")).as(spend.toString()).isEmpty();
+                    assertThat(spend.get("lines").toString()).contains("\"tokens\":" + outputTokens);
+                    assertThat(spend.get("currency").asString()).isEqualTo("USD");
+                    // the ledger prices at the dearest rates, exactly; the spend rounds each line once, by at most half
+                    // a cent
+                    java.math.BigDecimal rounding = new java.math.BigDecimal("0.005")
+                            .multiply(java.math.BigDecimal.valueOf(
+                                    spend.get("lines").size()));
+                    assertThat(spend.get("total").decimalValue())
+                            .isEqualByComparingTo(expected)
+                            .isLessThanOrEqualTo(
+                                    budget.get("spent").decimalValue().add(rounding));
+                });
+        assertThat(send("GET", "/api/v1/spend?tenant_id=" + stack.demo("TENANT_ID"), key, null)
+                        .statusCode())
+                .isEqualTo(403);
     }
 
     private static java.math.BigDecimal cents(long tokens, String rate, java.math.BigDecimal factor) {
-        return java.math.BigDecimal.valueOf(tokens).multiply(new java.math.BigDecimal(rate)).multiply(factor).movePointLeft(6)
+        return java.math.BigDecimal.valueOf(tokens)
+                .multiply(new java.math.BigDecimal(rate))
+                .multiply(factor)
+                .movePointLeft(6)
                 .setScale(2, java.math.RoundingMode.HALF_EVEN);
     }
 
@@ -570,50 +796,80 @@ class PlatformIT {
         HttpResponse<String> created = send("POST", "/api/v1/admin/tenants", admin, body);
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         String id = JSON.readTree(created.body()).get("id").asString();
-        await().atMost(Duration.ofSeconds(30)).until(() -> send("GET", "/api/v1/billing/profiles/" + id, admin, null).statusCode() == 200);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> send("GET", "/api/v1/billing/profiles/" + id, admin, null)
+                                .statusCode()
+                        == 200);
         return id;
     }
 
-    private static void ingest(String admin, String tenant, String model, Instant at, long input, long cached, long output) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + "/api/v1/events"))
-                .header("Authorization", "Bearer " + admin).header("Content-Type", "application/cloudevents+json")
-                .POST(HttpRequest.BodyPublishers.ofString("""
+    private static void ingest(
+            String admin, String tenant, String model, Instant at, long input, long cached, long output)
+            throws Exception {
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + "/api/v1/events"))
+                        .header("Authorization", "Bearer " + admin)
+                        .header("Content-Type", "application/cloudevents+json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                """
                         {"specversion":"1.0","id":"%s","source":"//e2e","type":"tokenmeter.usage.v1","subject":"%s","time":"%s",
                          "data":{"model":"%s","provider":"deepseek","region":"cn-hangzhou","input_tokens":%d,"cached_input_tokens":%d,
-                                 "output_tokens":%d}}""".formatted(EventIds.newEventId(), tenant, at, model, input, cached, output))).build(),
+                                 "output_tokens":%d}}""".formatted(EventIds.newEventId(), tenant, at, model, input, cached, output)))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(JSON.readTree(r.body()).get("accepted").asInt()).as(r.body()).isEqualTo(1);
     }
 
-    /** Moves metering's committed offsets back by up to {@code events} per partition, once its dead members are gone. */
+    /**
+     * Moves metering's committed offsets back by up to {@code events} per partition, once its dead members are gone.
+     */
     private static void rewindMeteringOffsets(long events) throws Exception {
         Map<String, Object> client = new java.util.HashMap<>(stack.kafkaClient());
         client.put("bootstrap.servers", stack.kafkaBootstrapServers());
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(client)) {
-            admin.removeMembersFromConsumerGroup("metering-service", new org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions())
-                    .all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            admin.removeMembersFromConsumerGroup(
+                            "metering-service",
+                            new org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions())
+                    .all()
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
             Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
-                    admin.listConsumerGroupOffsets("metering-service").partitionsToOffsetAndMetadata().get(30, java.util.concurrent.TimeUnit.SECONDS);
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> rewound = new java.util.HashMap<>();
+                    admin.listConsumerGroupOffsets("metering-service")
+                            .partitionsToOffsetAndMetadata()
+                            .get(30, java.util.concurrent.TimeUnit.SECONDS);
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> rewound =
+                    new java.util.HashMap<>();
             committed.forEach((partition, offset) -> {
                 if (partition.topic().equals(UsageTopics.USAGE_EVENTS) && offset != null) {
-                    rewound.put(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(Math.max(0, offset.offset() - events)));
+                    rewound.put(
+                            partition,
+                            new org.apache.kafka.clients.consumer.OffsetAndMetadata(
+                                    Math.max(0, offset.offset() - events)));
                 }
             });
-            admin.alterConsumerGroupOffsets("metering-service", rewound).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            admin.alterConsumerGroupOffsets("metering-service", rewound)
+                    .all()
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 
     /** A counter of the running metering-service, from its own actuator. */
     private static double meteringCounter(String outcome) throws Exception {
-        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(stack.serviceUrl("metering-service") + "/actuator/prometheus")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        return metrics.lines().filter(l -> l.startsWith("tokenmeter_metering_events_total{") && l.contains("outcome=\"" + outcome + "\""))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        String metrics = HTTP.send(
+                        HttpRequest.newBuilder(
+                                        URI.create(stack.serviceUrl("metering-service") + "/actuator/prometheus"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        return metrics.lines()
+                .filter(l ->
+                        l.startsWith("tokenmeter_metering_events_total{") && l.contains("outcome=\"" + outcome + "\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     private static long requests(String tenant) throws Exception {
-        JsonNode data = usage(stack.demo("FINANCE_API_KEY"), "granularity=month", "&tenant_id=" + tenant).get("data");
+        JsonNode data = usage(stack.demo("FINANCE_API_KEY"), "granularity=month", "&tenant_id=" + tenant)
+                .get("data");
         return data.isEmpty() ? 0 : data.get(0).get("requests").asLong();
     }
 
@@ -625,8 +881,11 @@ class PlatformIT {
 
     private static HttpResponse<String> send(String method, String path, String key, String body) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + path))
-                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json")
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 

@@ -7,5 +7,4 @@ import org.springframework.boot.test.context.SpringBootTest;
 /** Same context as {@link PricingApiTest}, so Spring reuses it. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @RealInfrastructure
-class PricingServiceEssentialsTest extends ServiceEssentialsContract {
-}
+class PricingServiceEssentialsTest extends ServiceEssentialsContract {}

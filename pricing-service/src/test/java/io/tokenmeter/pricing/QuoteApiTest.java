@@ -12,15 +12,14 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.UUID;
 
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The rating API on the real database; prices are set up in the future, where versions may be drafts. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -31,8 +30,13 @@ class QuoteApiTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     // a period well in the future: its versions can still be created now
-    static final Instant MONTH = LocalDate.now(ZoneOffset.UTC).plusMonths(2).withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
-    static final Instant NEXT_MONTH = MONTH.atOffset(ZoneOffset.UTC).plusMonths(1).toInstant();
+    static final Instant MONTH = LocalDate.now(ZoneOffset.UTC)
+            .plusMonths(2)
+            .withDayOfMonth(1)
+            .atStartOfDay()
+            .toInstant(ZoneOffset.UTC);
+    static final Instant NEXT_MONTH =
+            MONTH.atOffset(ZoneOffset.UTC).plusMonths(1).toInstant();
     static volatile String defaultBook;
 
     @Autowired
@@ -45,12 +49,19 @@ class QuoteApiTest {
               "tiers":[{"from_tokens":0,"rate_per_million":1.00},{"from_tokens":1000000,"rate_per_million":0.80}]}]""";
 
     String book(boolean isDefault, String rates, Instant... versionsFrom) throws Exception {
-        JsonNode book = JSON.readTree(send("/api/v1/pricing/books", ADMIN,
-                "{\"name\":\"Book\",\"currency\":\"USD\",\"purpose\":\"sell\",\"default\":" + isDefault + "}").body());
+        JsonNode book = JSON.readTree(send(
+                        "/api/v1/pricing/books",
+                        ADMIN,
+                        "{\"name\":\"Book\",\"currency\":\"USD\",\"purpose\":\"sell\",\"default\":" + isDefault + "}")
+                .body());
         String id = book.get("id").asString();
         for (Instant from : versionsFrom) {
-            HttpResponse<String> v = send("/api/v1/pricing/books/" + id + "/versions", ADMIN, "{\"effective_from\":\"" + from
-                    + "\",\"off_peak\":{\"start\":\"16:30\",\"end\":\"00:30\",\"discount_percent\":50},\"rates\":" + rates + "}");
+            HttpResponse<String> v = send(
+                    "/api/v1/pricing/books/" + id + "/versions",
+                    ADMIN,
+                    "{\"effective_from\":\"" + from
+                            + "\",\"off_peak\":{\"start\":\"16:30\",\"end\":\"00:30\",\"discount_percent\":50},\"rates\":"
+                            + rates + "}");
             assertThat(v.statusCode()).as(v.body()).isEqualTo(201);
         }
         return id;
@@ -64,8 +75,12 @@ class QuoteApiTest {
     }
 
     JsonNode quote(Caller caller, String tenant, String currency, String lines) throws Exception {
-        HttpResponse<String> r = send("/api/v1/rating/quote", caller, "{\"tenant_id\":\"" + tenant + "\",\"period\":{\"from\":\"" + MONTH
-                + "\",\"to\":\"" + NEXT_MONTH + "\"}" + (currency == null ? "" : ",\"currency\":\"" + currency + "\"") + ",\"lines\":" + lines + "}");
+        HttpResponse<String> r = send(
+                "/api/v1/rating/quote",
+                caller,
+                "{\"tenant_id\":\"" + tenant + "\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH
+                        + "\"}" + (currency == null ? "" : ",\"currency\":\"" + currency + "\"") + ",\"lines\":" + lines
+                        + "}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
     }
@@ -82,7 +97,7 @@ class QuoteApiTest {
         assertThat(input.get("price_source").asString()).isEqualTo("default_book");
         assertThat(input.get("price_book_id").asString()).isEqualTo(defaultBook);
         assertThat(input.get("price_book_version").asInt()).isEqualTo(1);
-        assertThat(input.get("amount").decimalValue()).isEqualByComparingTo("0.54");          // 2 x 0.27
+        assertThat(input.get("amount").decimalValue()).isEqualByComparingTo("0.54"); // 2 x 0.27
         JsonNode output = q.get("lines").get(1);
         assertThat(output.get("amount_exact").decimalValue()).isEqualByComparingTo("0.3666663"); // 0.333333 x 1.10
         assertThat(output.get("amount").decimalValue()).isEqualByComparingTo("0.37");
@@ -99,9 +114,12 @@ class QuoteApiTest {
         String own = book(false, RATES.replace("0.27", "0.20"), MONTH.minusSeconds(3600));
         String withBook = "t-" + UUID.randomUUID();
         String withDiscount = "t-" + UUID.randomUUID();
-        contract("{\"tenant_id\":\"" + withBook + "\",\"price_book_id\":\"" + own + "\",\"valid_from\":\"" + MONTH.minusSeconds(7200) + "\"}");
-        contract("{\"tenant_id\":\"" + withDiscount + "\",\"discount_percent\":20,\"valid_from\":\"" + MONTH.minusSeconds(7200) + "\"}");
-        String line = "[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\",\"token_class\":\"input\",\"tokens\":1000000}]";
+        contract("{\"tenant_id\":\"" + withBook + "\",\"price_book_id\":\"" + own + "\",\"valid_from\":\""
+                + MONTH.minusSeconds(7200) + "\"}");
+        contract("{\"tenant_id\":\"" + withDiscount + "\",\"discount_percent\":20,\"valid_from\":\""
+                + MONTH.minusSeconds(7200) + "\"}");
+        String line =
+                "[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\",\"token_class\":\"input\",\"tokens\":1000000}]";
 
         JsonNode byBook = quote(ADMIN, withBook, null, line).get("lines").get(0);
         assertThat(byBook.get("price_source").asString()).isEqualTo("contract_book");
@@ -109,7 +127,8 @@ class QuoteApiTest {
         assertThat(byBook.get("contract_id").asString()).startsWith("ctr_");
         assertThat(byBook.get("amount").decimalValue()).isEqualByComparingTo("0.20");
 
-        JsonNode byDiscount = quote(ADMIN, withDiscount, null, line).get("lines").get(0);
+        JsonNode byDiscount =
+                quote(ADMIN, withDiscount, null, line).get("lines").get(0);
         assertThat(byDiscount.get("price_source").asString()).isEqualTo("contract_discount");
         assertThat(byDiscount.get("amount_exact").decimalValue()).isEqualByComparingTo("0.216"); // 0.27 x 0.8
         assertThat(byDiscount.get("amount").decimalValue()).isEqualByComparingTo("0.22");
@@ -121,17 +140,29 @@ class QuoteApiTest {
         Instant mid = MONTH.plusSeconds(86400 * 10L);
         String own = book(false, RATES, MONTH.minusSeconds(60));
         // a second version from day 10 doubles the glm-5 tier-1 rate
-        assertThat(send("/api/v1/pricing/books/" + own + "/versions", ADMIN, "{\"effective_from\":\"" + mid
-                + "\",\"off_peak\":{\"start\":\"16:30\",\"end\":\"00:30\",\"discount_percent\":50},\"rates\":"
-                + RATES.replace("\"rate_per_million\":1.00", "\"rate_per_million\":2.00") + "}").statusCode()).isEqualTo(201);
-        contract("{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + own + "\",\"valid_from\":\"" + MONTH.minusSeconds(60) + "\"}");
-        Instant dayTime = MONTH.plusSeconds(3600 * 12);       // 12:00, peak
-        Instant night = MONTH.plusSeconds(3600 * 17);         // 17:00, off-peak
-        Instant later = mid.plusSeconds(3600 * 12);           // day 10, 12:00, version 2
+        assertThat(send(
+                                "/api/v1/pricing/books/" + own + "/versions",
+                                ADMIN,
+                                "{\"effective_from\":\"" + mid
+                                        + "\",\"off_peak\":{\"start\":\"16:30\",\"end\":\"00:30\",\"discount_percent\":50},\"rates\":"
+                                        + RATES.replace("\"rate_per_million\":1.00", "\"rate_per_million\":2.00") + "}")
+                        .statusCode())
+                .isEqualTo(201);
+        contract("{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + own + "\",\"valid_from\":\""
+                + MONTH.minusSeconds(60) + "\"}");
+        Instant dayTime = MONTH.plusSeconds(3600 * 12); // 12:00, peak
+        Instant night = MONTH.plusSeconds(3600 * 17); // 17:00, off-peak
+        Instant later = mid.plusSeconds(3600 * 12); // day 10, 12:00, version 2
         JsonNode lines = quote(ADMIN, tenant, null, """
                 [{"model":"glm-5","region":"cn-beijing","token_class":"input","buckets":[
-                  {"from":"%s","to":"%s","tokens":600000},{"from":"%s","to":"%s","tokens":600000},{"from":"%s","to":"%s","tokens":100000}]}]"""
-                .formatted(dayTime, dayTime.plusSeconds(3600), night, night.plusSeconds(3600), later, later.plusSeconds(3600))).get("lines");
+                  {"from":"%s","to":"%s","tokens":600000},{"from":"%s","to":"%s","tokens":600000},{"from":"%s","to":"%s","tokens":100000}]}]""".formatted(
+                                dayTime,
+                                dayTime.plusSeconds(3600),
+                                night,
+                                night.plusSeconds(3600),
+                                later,
+                                later.plusSeconds(3600)))
+                .get("lines");
         assertThat(lines).hasSize(2);
         // version 1: 600k peak at 1.00 = 0.60; 400k off-peak at 0.50 = 0.20; 200k off-peak in tier 2 at 0.40 = 0.08
         assertThat(lines.get(0).get("price_book_version").asInt()).isEqualTo(1);
@@ -149,17 +180,30 @@ class QuoteApiTest {
         LocalDate published = NEXT_MONTH.atOffset(ZoneOffset.UTC).toLocalDate().minusDays(2);
         rate("EUR", "USD", "1.0812", published);
         rate("EUR", "JPY", "162.20", published);
-        JsonNode line = quote(ADMIN, "t-" + UUID.randomUUID(), "JPY",
-                "[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\",\"token_class\":\"output\",\"tokens\":100000000}]").get("lines").get(0);
+        JsonNode line = quote(
+                        ADMIN,
+                        "t-" + UUID.randomUUID(),
+                        "JPY",
+                        "[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\",\"token_class\":\"output\",\"tokens\":100000000}]")
+                .get("lines")
+                .get(0);
         // 100M x 1.10 = 110 USD = 110 / 1.0812 x 162.20 JPY = 16,502.03... -> 16502
         assertThat(line.get("amount_exact").decimalValue()).isEqualByComparingTo("110");
         assertThat(line.get("converted").get("currency").asString()).isEqualTo("JPY");
         assertThat(line.get("converted").get("amount").decimalValue()).isEqualByComparingTo("16502");
         assertThat(line.get("converted").get("rates_used")).hasSize(2);
-        assertThat(line.get("converted").get("fx_date").asString()).isEqualTo(NEXT_MONTH.atOffset(ZoneOffset.UTC).toLocalDate().minusDays(1).toString());
+        assertThat(line.get("converted").get("fx_date").asString())
+                .isEqualTo(NEXT_MONTH
+                        .atOffset(ZoneOffset.UTC)
+                        .toLocalDate()
+                        .minusDays(1)
+                        .toString());
 
-        HttpResponse<String> missing = send("/api/v1/rating/quote", ADMIN, "{\"tenant_id\":\"t\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\""
-                + NEXT_MONTH + "\"},\"currency\":\"BRL\",\"lines\":[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\",\"token_class\":\"input\",\"tokens\":1}]}");
+        HttpResponse<String> missing = send(
+                "/api/v1/rating/quote",
+                ADMIN,
+                "{\"tenant_id\":\"t\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH
+                        + "\"},\"currency\":\"BRL\",\"lines\":[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\",\"token_class\":\"input\",\"tokens\":1}]}");
         assertThat(missing.statusCode()).isEqualTo(422);
         assertThat(JSON.readTree(missing.body()).get("detail").asString()).contains("USD/BRL");
     }
@@ -168,47 +212,70 @@ class QuoteApiTest {
     void aTenantReadsThePricesThatApplyToItWithItsDiscount() throws Exception {
         defaultBook();
         String tenant = "t-" + UUID.randomUUID();
-        contract("{\"tenant_id\":\"" + tenant + "\",\"discount_percent\":10,\"valid_from\":\"" + MONTH.minusSeconds(7200) + "\"}");
+        contract("{\"tenant_id\":\"" + tenant + "\",\"discount_percent\":10,\"valid_from\":\""
+                + MONTH.minusSeconds(7200) + "\"}");
         Caller self = new Caller("k", Role.TENANT, tenant);
         HttpResponse<String> r = get("/api/v1/rating/prices?at=" + MONTH.plusSeconds(60), self);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         JsonNode prices = JSON.readTree(r.body());
         assertThat(prices.get("price_source").asString()).isEqualTo("contract_discount");
-        assertThat(prices.get("rates").get(0).get("rate_per_million").decimalValue()).isEqualByComparingTo("0.243"); // 0.27 x 0.9
-        assertThat(prices.get("rates").get(2).get("tiers").get(1).get("rate_per_million").decimalValue()).isEqualByComparingTo("0.72");
-        assertThat(get("/api/v1/rating/prices?tenant_id=someone-else", self).statusCode()).isEqualTo(403);
+        assertThat(prices.get("rates").get(0).get("rate_per_million").decimalValue())
+                .isEqualByComparingTo("0.243"); // 0.27 x 0.9
+        assertThat(prices.get("rates")
+                        .get(2)
+                        .get("tiers")
+                        .get(1)
+                        .get("rate_per_million")
+                        .decimalValue())
+                .isEqualByComparingTo("0.72");
+        assertThat(get("/api/v1/rating/prices?tenant_id=someone-else", self).statusCode())
+                .isEqualTo(403);
     }
 
     @Test
     void anOffPeakShareIsDiscountedAndTheLineRoundsHalfToEven() throws Exception {
         defaultBook();
-        JsonNode line = quote(ADMIN, "t-" + UUID.randomUUID(), null,
-                "[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\",\"token_class\":\"input\",\"tokens\":2000000,\"off_peak_tokens\":1000000}]")
-                .get("lines").get(0);
+        JsonNode line = quote(
+                        ADMIN,
+                        "t-" + UUID.randomUUID(),
+                        null,
+                        "[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\",\"token_class\":\"input\",\"tokens\":2000000,\"off_peak_tokens\":1000000}]")
+                .get("lines")
+                .get(0);
         assertThat(line.get("amount_exact").decimalValue()).isEqualByComparingTo("0.405"); // 0.27 + 0.27 x 0.5
-        assertThat(line.get("amount").decimalValue()).isEqualByComparingTo("0.40");        // half to even
+        assertThat(line.get("amount").decimalValue()).isEqualByComparingTo("0.40"); // half to even
         assertThat(line.get("tiers").get(1).get("off_peak").asBoolean()).isTrue();
     }
 
     @Test
     void anOffPeakWindowWithItsOwnRatesReplacesTheRegularRateInsideIt() throws Exception {
         String tenant = "t-" + UUID.randomUUID();
-        JsonNode book = JSON.readTree(send("/api/v1/pricing/books", ADMIN, "{\"name\":\"Night\",\"currency\":\"USD\",\"purpose\":\"sell\"}").body());
+        JsonNode book = JSON.readTree(
+                send("/api/v1/pricing/books", ADMIN, "{\"name\":\"Night\",\"currency\":\"USD\",\"purpose\":\"sell\"}")
+                        .body());
         String id = book.get("id").asString();
-        HttpResponse<String> v = send("/api/v1/pricing/books/" + id + "/versions", ADMIN, "{\"effective_from\":\"" + MONTH.minusSeconds(60)
-                + "\",\"off_peak\":{\"start\":\"16:30\",\"end\":\"00:30\",\"rates\":[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\","
-                + "\"token_class\":\"input\",\"rate_per_million\":0.07}]},\"rates\":" + RATES + "}");
+        HttpResponse<String> v = send(
+                "/api/v1/pricing/books/" + id + "/versions",
+                ADMIN,
+                "{\"effective_from\":\"" + MONTH.minusSeconds(60)
+                        + "\",\"off_peak\":{\"start\":\"16:30\",\"end\":\"00:30\",\"rates\":[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\","
+                        + "\"token_class\":\"input\",\"rate_per_million\":0.07}]},\"rates\":" + RATES + "}");
         assertThat(v.statusCode()).as(v.body()).isEqualTo(201);
-        contract("{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + id + "\",\"valid_from\":\"" + MONTH.minusSeconds(60) + "\"}");
+        contract("{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + id + "\",\"valid_from\":\""
+                + MONTH.minusSeconds(60) + "\"}");
         JsonNode lines = quote(ADMIN, tenant, null, """
                 [{"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"input","tokens":2000000,"off_peak_tokens":1000000},
                  {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","tokens":1000000,"off_peak_tokens":1000000}]""").get("lines");
         assertThat(lines.get(0).get("amount_exact").decimalValue()).isEqualByComparingTo("0.34"); // 0.27 + 0.07
-        assertThat(lines.get(1).get("amount_exact").decimalValue()).isEqualByComparingTo("1.10"); // no own rate and no discount
+        assertThat(lines.get(1).get("amount_exact").decimalValue())
+                .isEqualByComparingTo("1.10"); // no own rate and no discount
 
-        HttpResponse<String> unknown = send("/api/v1/pricing/books/" + id + "/versions", ADMIN, "{\"effective_from\":\"" + MONTH.plusSeconds(60)
-                + "\",\"off_peak\":{\"start\":\"16:30\",\"end\":\"00:30\",\"rates\":[{\"model\":\"gpt-5\",\"region\":\"us\","
-                + "\"token_class\":\"input\",\"rate_per_million\":0.5}]},\"rates\":" + RATES + "}");
+        HttpResponse<String> unknown = send(
+                "/api/v1/pricing/books/" + id + "/versions",
+                ADMIN,
+                "{\"effective_from\":\"" + MONTH.plusSeconds(60)
+                        + "\",\"off_peak\":{\"start\":\"16:30\",\"end\":\"00:30\",\"rates\":[{\"model\":\"gpt-5\",\"region\":\"us\","
+                        + "\"token_class\":\"input\",\"rate_per_million\":0.5}]},\"rates\":" + RATES + "}");
         assertThat(unknown.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(unknown.body()).get("detail").asString()).contains("has no regular rate");
     }
@@ -217,18 +284,25 @@ class QuoteApiTest {
     void theRateCardGivesTheMostATokenCanCostNowInTheAskedCurrency() throws Exception {
         String tenant = "t-" + UUID.randomUUID();
         Instant soon = Instant.now().plusSeconds(2);
-        JsonNode book = JSON.readTree(send("/api/v1/pricing/books", ADMIN, "{\"name\":\"Card\",\"currency\":\"USD\",\"purpose\":\"sell\"}").body());
+        JsonNode book = JSON.readTree(
+                send("/api/v1/pricing/books", ADMIN, "{\"name\":\"Card\",\"currency\":\"USD\",\"purpose\":\"sell\"}")
+                        .body());
         String id = book.get("id").asString();
         // off-peak makes input dearer here (0.50 over 0.27): the card must take the higher of the two
-        HttpResponse<String> v = send("/api/v1/pricing/books/" + id + "/versions", ADMIN, "{\"effective_from\":\"" + soon
-                + "\",\"off_peak\":{\"start\":\"00:00\",\"end\":\"00:01\",\"rates\":[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\","
-                + "\"token_class\":\"input\",\"rate_per_million\":0.50}]},\"rates\":" + RATES + "}");
+        HttpResponse<String> v = send(
+                "/api/v1/pricing/books/" + id + "/versions",
+                ADMIN,
+                "{\"effective_from\":\"" + soon
+                        + "\",\"off_peak\":{\"start\":\"00:00\",\"end\":\"00:01\",\"rates\":[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\","
+                        + "\"token_class\":\"input\",\"rate_per_million\":0.50}]},\"rates\":" + RATES + "}");
         assertThat(v.statusCode()).as(v.body()).isEqualTo(201);
-        Instant contractEnd = Instant.now().plus(java.time.Duration.ofHours(3)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        contract("{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + id + "\",\"valid_from\":\"" + soon.minusSeconds(1)
-                + "\",\"valid_to\":\"" + contractEnd + "\"}");
+        Instant contractEnd =
+                Instant.now().plus(java.time.Duration.ofHours(3)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        contract("{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + id + "\",\"valid_from\":\""
+                + soon.minusSeconds(1) + "\",\"valid_to\":\"" + contractEnd + "\"}");
         rate("EUR", "USD", "1.25", LocalDate.now(ZoneOffset.UTC));
-        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> Instant.now().isAfter(soon));
+        await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> Instant.now().isAfter(soon));
 
         Caller self = new Caller("k", Role.TENANT, tenant);
         HttpResponse<String> r = get("/api/v1/rating/rate-card?currency=EUR", self);
@@ -237,40 +311,51 @@ class QuoteApiTest {
         assertThat(card.get("price_book_id").asString()).isEqualTo(id);
         assertThat(card.get("fx_rate").decimalValue()).isEqualByComparingTo("0.8");
         java.util.Map<String, java.math.BigDecimal> rates = new java.util.HashMap<>();
-        card.get("rates").forEach(e -> rates.put(e.get("model").asString() + "/" + e.get("token_class").asString(),
-                e.get("max_rate_per_million").decimalValue()));
-        assertThat(rates.get("deepseek-v3.2/input")).isEqualByComparingTo("0.40");  // off-peak 0.50 USD x 0.8
+        card.get("rates")
+                .forEach(e -> rates.put(
+                        e.get("model").asString() + "/" + e.get("token_class").asString(),
+                        e.get("max_rate_per_million").decimalValue()));
+        assertThat(rates.get("deepseek-v3.2/input")).isEqualByComparingTo("0.40"); // off-peak 0.50 USD x 0.8
         assertThat(rates.get("deepseek-v3.2/output")).isEqualByComparingTo("0.88"); // 1.10 x 0.8
-        assertThat(rates.get("glm-5/input")).isEqualByComparingTo("0.80");          // the dearest tier, 1.00 x 0.8
+        assertThat(rates.get("glm-5/input")).isEqualByComparingTo("0.80"); // the dearest tier, 1.00 x 0.8
         Instant validUntil = Instant.parse(card.get("valid_until").asString());
-        Instant midnight = LocalDate.now(ZoneOffset.UTC).plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        Instant midnight =
+                LocalDate.now(ZoneOffset.UTC).plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
         assertThat(validUntil).isEqualTo(contractEnd.isBefore(midnight) ? contractEnd : midnight);
 
-        assertThat(get("/api/v1/rating/rate-card?tenant_id=someone-else", self).statusCode()).isEqualTo(403);
-        assertThat(get("/api/v1/rating/rate-card?currency=BRL", self).statusCode()).isEqualTo(422);
+        assertThat(get("/api/v1/rating/rate-card?tenant_id=someone-else", self).statusCode())
+                .isEqualTo(403);
+        assertThat(get("/api/v1/rating/rate-card?currency=BRL", self).statusCode())
+                .isEqualTo(422);
     }
 
     /** A quote is bounded in lines, buckets and period, and each refusal names where it is. */
     @Test
     void aQuoteOverItsBoundsIsRefusedNamingTheField() throws Exception {
         String line = "{\"model\":\"glm-5\",\"region\":\"cn-beijing\",\"token_class\":\"input\",\"tokens\":1}";
-        String manyLines = "{\"tenant_id\":\"t\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH + "\"},\"lines\":["
-                + String.join(",", java.util.Collections.nCopies(1001, line)) + "]}";
+        String manyLines = "{\"tenant_id\":\"t\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH
+                + "\"},\"lines\":[" + String.join(",", java.util.Collections.nCopies(1001, line)) + "]}";
         assertField(send("/api/v1/rating/quote", ADMIN, manyLines), "/lines", "size");
-        String longPeriod = "{\"tenant_id\":\"t\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + MONTH.plus(401, java.time.temporal.ChronoUnit.DAYS)
-                + "\"},\"lines\":[" + line + "]}";
+        String longPeriod = "{\"tenant_id\":\"t\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\""
+                + MONTH.plus(401, java.time.temporal.ChronoUnit.DAYS) + "\"},\"lines\":[" + line + "]}";
         assertField(send("/api/v1/rating/quote", ADMIN, longPeriod), "/period/to", "range");
         StringBuilder buckets = new StringBuilder();
         for (int i = 0; i < 20_001; i++) {
             java.time.Instant from = MONTH.plusSeconds(60L * i);
-            buckets.append(i == 0 ? "" : ",").append("{\"from\":\"").append(from).append("\",\"to\":\"").append(from.plusSeconds(60))
+            buckets.append(i == 0 ? "" : ",")
+                    .append("{\"from\":\"")
+                    .append(from)
+                    .append("\",\"to\":\"")
+                    .append(from.plusSeconds(60))
                     .append("\",\"tokens\":1}");
         }
-        String manyBuckets = "{\"tenant_id\":\"t\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH + "\"},\"lines\":["
-                + "{\"model\":\"glm-5\",\"region\":\"cn-beijing\",\"token_class\":\"input\",\"buckets\":[" + buckets + "]}]}";
+        String manyBuckets =
+                "{\"tenant_id\":\"t\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH + "\"},\"lines\":["
+                        + "{\"model\":\"glm-5\",\"region\":\"cn-beijing\",\"token_class\":\"input\",\"buckets\":["
+                        + buckets + "]}]}";
         assertField(send("/api/v1/rating/quote", ADMIN, manyBuckets), "/lines/0/buckets", "size");
-        String noModel = "{\"tenant_id\":\"t\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH + "\"},\"lines\":["
-                + line.replace("\"model\":\"glm-5\",", "") + "]}";
+        String noModel = "{\"tenant_id\":\"t\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH
+                + "\"},\"lines\":[" + line.replace("\"model\":\"glm-5\",", "") + "]}";
         assertField(send("/api/v1/rating/quote", ADMIN, noModel), "/lines/0/model", "required");
     }
 
@@ -287,8 +372,12 @@ class QuoteApiTest {
         Caller tenant = new Caller("k", Role.TENANT, "tenant-x");
         String body = "{\"tenant_id\":\"%s\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\"" + NEXT_MONTH
                 + "\"},\"lines\":[{\"model\":\"glm-5\",\"region\":\"cn-beijing\",\"token_class\":\"input\",\"tokens\":1}]}";
-        assertThat(send("/api/v1/rating/quote", tenant, body.formatted("tenant-y")).statusCode()).isEqualTo(403);
-        assertThat(send("/api/v1/rating/quote", tenant, body.formatted("tenant-x")).statusCode()).isEqualTo(200);
+        assertThat(send("/api/v1/rating/quote", tenant, body.formatted("tenant-y"))
+                        .statusCode())
+                .isEqualTo(403);
+        assertThat(send("/api/v1/rating/quote", tenant, body.formatted("tenant-x"))
+                        .statusCode())
+                .isEqualTo(200);
     }
 
     private void contract(String body) throws Exception {
@@ -297,16 +386,25 @@ class QuoteApiTest {
     }
 
     private void rate(String base, String quote, String rate, LocalDate asOf) throws Exception {
-        HttpResponse<String> r = send("/api/v1/fx/rates", ADMIN, "{\"base\":\"" + base + "\",\"quote\":\"" + quote + "\",\"rate\":" + rate
-                + ",\"as_of\":\"" + asOf + "\",\"source\":\"test-" + UUID.randomUUID() + "\"}");
+        HttpResponse<String> r = send(
+                "/api/v1/fx/rates",
+                ADMIN,
+                "{\"base\":\"" + base + "\",\"quote\":\"" + quote + "\",\"rate\":" + rate + ",\"as_of\":\"" + asOf
+                        + "\",\"source\":\"test-" + UUID.randomUUID() + "\"}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     }
 
     private HttpResponse<String> get(String path, Caller caller) throws Exception {
-        return HTTP.send(SignedCalls.request("http://localhost:" + environment.getProperty("local.server.port"), "GET", path, caller, null), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                SignedCalls.request(
+                        "http://localhost:" + environment.getProperty("local.server.port"), "GET", path, caller, null),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> send(String path, Caller caller, String body) throws Exception {
-        return HTTP.send(SignedCalls.request("http://localhost:" + environment.getProperty("local.server.port"), "POST", path, caller, body), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                SignedCalls.request(
+                        "http://localhost:" + environment.getProperty("local.server.port"), "POST", path, caller, body),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -13,5 +13,4 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Inherited
 @ContextConfiguration(initializers = RealInfrastructureInitializer.class)
-public @interface RealInfrastructure {
-}
+public @interface RealInfrastructure {}

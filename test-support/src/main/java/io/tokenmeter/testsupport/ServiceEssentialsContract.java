@@ -35,7 +35,8 @@ public abstract class ServiceEssentialsContract {
     }
 
     protected HttpResponse<String> get(String path, String authorization) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
                 .header("X-Request-Id", "req-from-the-caller-42");
         if (authorization != null) {
             request.header("Authorization", authorization);

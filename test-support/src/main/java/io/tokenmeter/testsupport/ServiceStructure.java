@@ -28,7 +28,9 @@ public final class ServiceStructure {
 
     private ServiceStructure(String root) {
         this.root = root;
-        this.classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(root);
+        this.classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages(root);
         if (classes.isEmpty()) {
             throw new IllegalStateException("no classes under " + root);
         }
@@ -40,23 +42,43 @@ public final class ServiceStructure {
     }
 
     public void featuresHaveNoCycles() {
-        slices().matching(root + ".(*)..").namingSlices("feature $1").should().beFreeOfCycles().check(classes);
+        slices().matching(root + ".(*)..")
+                .namingSlices("feature $1")
+                .should()
+                .beFreeOfCycles()
+                .check(classes);
     }
 
     public void controllersAreEntryPointsWithoutSql() {
-        noClasses().that().haveSimpleNameNotEndingWith("Controller")
-                .and().areNotAnnotatedWith("org.springframework.web.bind.annotation.RestControllerAdvice") // scoped to them by type
-                .should().dependOnClassesThat(controllersOf(root)).check(classes);
-        noClasses().that().haveSimpleNameEndingWith("Controller").should().dependOnClassesThat()
+        noClasses()
+                .that()
+                .haveSimpleNameNotEndingWith("Controller")
+                .and()
+                .areNotAnnotatedWith(
+                        "org.springframework.web.bind.annotation.RestControllerAdvice") // scoped to them by type
+                .should()
+                .dependOnClassesThat(controllersOf(root))
+                .check(classes);
+        noClasses()
+                .that()
+                .haveSimpleNameEndingWith("Controller")
+                .should()
+                .dependOnClassesThat()
                 .haveFullyQualifiedName("org.springframework.jdbc.core.simple.JdbcClient")
-                .orShould().dependOnClassesThat().haveFullyQualifiedName("org.springframework.jdbc.core.JdbcTemplate")
-                .orShould().dependOnClassesThat().haveFullyQualifiedName("jakarta.persistence.EntityManager")
+                .orShould()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("org.springframework.jdbc.core.JdbcTemplate")
+                .orShould()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("jakarta.persistence.EntityManager")
                 .check(classes);
     }
 
     public void sharesOnlyContractsAndTheStarter() {
-        String[] others = SERVICES.stream().map(s -> "io.tokenmeter." + s + "..")
-                .filter(p -> !p.equals(root + "..")).toArray(String[]::new);
+        String[] others = SERVICES.stream()
+                .map(s -> "io.tokenmeter." + s + "..")
+                .filter(p -> !p.equals(root + ".."))
+                .toArray(String[]::new);
         noClasses().should().dependOnClassesThat().resideInAnyPackage(others).check(classes);
     }
 
@@ -67,7 +89,8 @@ public final class ServiceStructure {
     }
 
     private static DescribedPredicate<JavaClass> controllersOf(String root) {
-        return DescribedPredicate.describe("controllers of " + root,
+        return DescribedPredicate.describe(
+                "controllers of " + root,
                 c -> c.getPackageName().startsWith(root) && c.getSimpleName().endsWith("Controller"));
     }
 }

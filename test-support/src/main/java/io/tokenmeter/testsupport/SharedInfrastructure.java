@@ -30,8 +30,7 @@ public final class SharedInfrastructure {
     private static volatile String kafkaBootstrapServers;
     private static volatile PostgresServer postgres;
 
-    private SharedInfrastructure() {
-    }
+    private SharedInfrastructure() {}
 
     public static synchronized String kafkaBootstrapServers() {
         if (kafkaBootstrapServers == null) {
@@ -48,9 +47,11 @@ public final class SharedInfrastructure {
         return postgres;
     }
 
-    private static final java.util.Map<String, PostgresServer.ServiceDatabase> DATABASES = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.Map<String, PostgresServer.ServiceDatabase> DATABASES =
+            new java.util.concurrent.ConcurrentHashMap<>();
     /** Passwords of this test JVM's database roles: made at random, never written anywhere. */
     private static final String OWNER_PASSWORD = java.util.UUID.randomUUID().toString();
+
     private static final String APP_PASSWORD = java.util.UUID.randomUUID().toString();
 
     /** A service's database on the shared server, with its owner and application roles (see PostgresServer). */
@@ -58,11 +59,14 @@ public final class SharedInfrastructure {
         return DATABASES.computeIfAbsent(name, n -> postgres().ensureServiceDatabase(n, OWNER_PASSWORD, APP_PASSWORD));
     }
 
-    /** Runs DDL as a database's owner role, for a test that breaks a table on purpose (the application's role cannot). */
+    /**
+     * Runs DDL as a database's owner role, for a test that breaks a table on purpose (the application's role cannot).
+     */
     public static void asOwner(String database, String sql) {
         PostgresServer.ServiceDatabase db = serviceDatabase(database);
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.url(), db.ownerUser(), db.ownerPassword());
-             java.sql.Statement s = c.createStatement()) {
+        try (java.sql.Connection c =
+                        java.sql.DriverManager.getConnection(db.url(), db.ownerUser(), db.ownerPassword());
+                java.sql.Statement s = c.createStatement()) {
             s.execute(sql);
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(sql + ": " + e.getMessage(), e);
@@ -98,7 +102,9 @@ public final class SharedInfrastructure {
         String configured = System.getenv("TOKENMETER_TEST_POSTGRES_URL");
         if (configured != null && !configured.isBlank()) {
             log.info("tests use the PostgreSQL server at {}", configured);
-            return PostgresServer.existing(configured, env("TOKENMETER_TEST_POSTGRES_USER", "postgres"),
+            return PostgresServer.existing(
+                    configured,
+                    env("TOKENMETER_TEST_POSTGRES_USER", "postgres"),
                     env("TOKENMETER_TEST_POSTGRES_PASSWORD", ""));
         }
         if (dockerAvailable()) {

@@ -21,8 +21,11 @@ class AuditController {
 
     @GetMapping("/api/v1/admin/audit")
     @Operation(summary = "The audit log of tenant, key and budget changes, newest first (admin)")
-    List<AdminAudit.Entry> auditLog(@RequestParam(required = false) String entity, @RequestParam(name = "entity_id", required = false) String entityId,
-                                    @RequestParam(defaultValue = "100") int limit, Caller caller) {
+    List<AdminAudit.Entry> auditLog(
+            @RequestParam(required = false) String entity,
+            @RequestParam(name = "entity_id", required = false) String entityId,
+            @RequestParam(defaultValue = "100") int limit,
+            Caller caller) {
         Access.admin(caller);
         return audit.find(entity, entityId, Math.max(1, Math.min(limit, 1000)));
     }

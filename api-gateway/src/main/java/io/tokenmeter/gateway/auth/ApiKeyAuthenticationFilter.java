@@ -1,17 +1,16 @@
 package io.tokenmeter.gateway.auth;
 
-import io.tokenmeter.gateway.modelapi.ModelApiError;
-import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.gateway.keys.ActiveKey;
+import io.tokenmeter.gateway.keys.ApiKeys;
+import io.tokenmeter.gateway.modelapi.ModelApiError;
+import io.tokenmeter.gateway.modelapi.ModelApiErrors;
+import io.tokenmeter.gateway.ratelimit.FailedAuthenticationLimiter;
+import io.tokenmeter.gateway.ratelimit.KeyRateLimiter;
 import io.tokenmeter.starter.web.ApiError;
 import io.tokenmeter.starter.web.CallerFilter;
 import io.tokenmeter.starter.web.CommonErrors;
 import io.tokenmeter.starter.web.Problems;
-import io.tokenmeter.gateway.modelapi.ModelApiErrors;
-import io.tokenmeter.gateway.keys.ActiveKey;
-import io.tokenmeter.gateway.keys.ApiKeys;
-import io.tokenmeter.gateway.ratelimit.FailedAuthenticationLimiter;
-import io.tokenmeter.gateway.ratelimit.KeyRateLimiter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -40,8 +39,10 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
     // the caller where contracts' argument resolver reads it (controllers take a Caller parameter), and the key
     private static final String ATTRIBUTE = CallerFilter.ATTRIBUTE;
     private static final String KEY_ATTRIBUTE = ActiveKey.ATTRIBUTE;
-    private static final ApiError TOO_MANY_FAILED_AUTHENTICATIONS = () -> new ApiError.Kind(HttpStatus.TOO_MANY_REQUESTS,
-            "too-many-failed-authentications", "Too many invalid API keys from this address");
+    private static final ApiError TOO_MANY_FAILED_AUTHENTICATIONS = () -> new ApiError.Kind(
+            HttpStatus.TOO_MANY_REQUESTS,
+            "too-many-failed-authentications",
+            "Too many invalid API keys from this address");
 
     private final ApiKeys keys;
     private final KeyRateLimiter rateLimiter;
@@ -78,25 +79,39 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
         if (key.isEmpty()) {
             failures.failed(request.getRemoteAddr());
             if (modelApi) {
-                ModelApiErrors.write(request, response, ModelApiError.INVALID_API_KEY,
+                ModelApiErrors.write(
+                        request,
+                        response,
+                        ModelApiError.INVALID_API_KEY,
                         ModelApiErrors.isAnthropic(request)
                                 ? "Incorrect or missing API key. Send it as 'x-api-key: <key>' or 'Authorization: Bearer <key>'."
                                 : "Incorrect or missing API key. Send it as 'Authorization: Bearer <key>'.");
             } else {
-                Problems.write(request, response, Problems.of(CommonErrors.UNAUTHENTICATED,
-                        "missing or invalid API key; send it as 'Authorization: Bearer <key>'"));
+                Problems.write(
+                        request,
+                        response,
+                        Problems.of(
+                                CommonErrors.UNAUTHENTICATED,
+                                "missing or invalid API key; send it as 'Authorization: Bearer <key>'"));
             }
             return;
         }
         ActiveKey active = key.get();
         if (modelApi && active.role() != Role.TENANT) {
-            ModelApiErrors.write(request, response, ModelApiError.TENANT_KEY_REQUIRED,
-                    "Model calls are billed to a tenant: use a tenant API key, not a " + active.role().name().toLowerCase() + " key.");
+            ModelApiErrors.write(
+                    request,
+                    response,
+                    ModelApiError.TENANT_KEY_REQUIRED,
+                    "Model calls are billed to a tenant: use a tenant API key, not a "
+                            + active.role().name().toLowerCase() + " key.");
             return;
         }
         if (active.suspended()) {
             if (modelApi) {
-                ModelApiErrors.write(request, response, ModelApiError.TENANT_SUSPENDED,
+                ModelApiErrors.write(
+                        request,
+                        response,
+                        ModelApiError.TENANT_SUSPENDED,
                         "This tenant is suspended. Contact your account administrator.");
             } else {
                 Problems.write(request, response, Problems.of(CommonErrors.FORBIDDEN, "this tenant is suspended"));
@@ -107,7 +122,10 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
             OptionalLong wait = rateLimiter.tryAcquire(active.keyId(), active.requestsPerMinute());
             if (wait.isPresent()) {
                 response.setHeader("Retry-After", Long.toString(wait.getAsLong()));
-                ModelApiErrors.write(request, response, ModelApiError.RATE_LIMIT_EXCEEDED,
+                ModelApiErrors.write(
+                        request,
+                        response,
+                        ModelApiError.RATE_LIMIT_EXCEEDED,
                         "This key's request rate limit is reached; retry after " + wait.getAsLong() + " s.");
                 return;
             }
@@ -124,5 +142,4 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
         }
         return modelApi ? request.getHeader("x-api-key") : null;
     }
-
 }

@@ -1,10 +1,10 @@
 package io.tokenmeter.gateway.auth;
 
 import io.tokenmeter.contracts.identity.Role;
-import io.tokenmeter.starter.web.CommonErrors;
-import io.tokenmeter.starter.web.Problems;
 import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.keys.ApiKeys;
+import io.tokenmeter.starter.web.CommonErrors;
+import io.tokenmeter.starter.web.Problems;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -26,7 +26,6 @@ import java.util.Optional;
 @Order(Ordered.HIGHEST_PRECEDENCE + 18)
 class ManagementAccessFilter extends OncePerRequestFilter {
 
-
     private final ApiKeys keys;
 
     ManagementAccessFilter(ApiKeys keys) {
@@ -44,16 +43,22 @@ class ManagementAccessFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String header = request.getHeader("Authorization");
         Optional<ActiveKey> key = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? keys.authenticate(header.substring(7).strip()) : Optional.empty();
+                ? keys.authenticate(header.substring(7).strip())
+                : Optional.empty();
         if (key.isEmpty()) {
-            Problems.write(request, response, Problems.of(CommonErrors.UNAUTHENTICATED, "the gateway's actuator takes an admin key: 'Authorization: Bearer <key>'"));
+            Problems.write(
+                    request,
+                    response,
+                    Problems.of(
+                            CommonErrors.UNAUTHENTICATED,
+                            "the gateway's actuator takes an admin key: 'Authorization: Bearer <key>'"));
             return;
         }
         if (key.get().role() != Role.ADMIN) {
-            Problems.write(request, response, Problems.of(CommonErrors.FORBIDDEN, "the gateway's actuator is for admin keys"));
+            Problems.write(
+                    request, response, Problems.of(CommonErrors.FORBIDDEN, "the gateway's actuator is for admin keys"));
             return;
         }
         chain.doFilter(request, response);
     }
-
 }

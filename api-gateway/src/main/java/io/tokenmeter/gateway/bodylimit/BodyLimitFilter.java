@@ -1,18 +1,17 @@
 package io.tokenmeter.gateway.bodylimit;
 
-import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tokenmeter.gateway.modelapi.ModelApiError;
+import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import io.tokenmeter.starter.web.CachedBodyRequest;
 import io.tokenmeter.starter.web.CommonErrors;
 import io.tokenmeter.starter.web.Problems;
-import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -28,7 +27,6 @@ import java.io.IOException;
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 15)
 class BodyLimitFilter extends OncePerRequestFilter {
-
 
     private final BodyLimitProperties limits;
     private final MeterRegistry meters;
@@ -54,7 +52,8 @@ class BodyLimitFilter extends OncePerRequestFilter {
         }
         boolean restCall = request.getRequestURI().startsWith("/api/");
         if (!restCall && request.getHeader("Transfer-Encoding") == null) {
-            chain.doFilter(request, response); // a model call with no body, or one whose stated length is within the limit
+            chain.doFilter(
+                    request, response); // a model call with no body, or one whose stated length is within the limit
             return;
         }
         // a REST call's body is read here (the gateway signs its hash for the service); a chunked one states no length.
@@ -68,7 +67,11 @@ class BodyLimitFilter extends OncePerRequestFilter {
     }
 
     private void refuse(HttpServletRequest request, HttpServletResponse response, long limit) throws IOException {
-        meters.counter("tokenmeter.gateway.bodies_refused", "api", request.getRequestURI().startsWith("/v1/") ? "model" : "rest").increment();
+        meters.counter(
+                        "tokenmeter.gateway.bodies_refused",
+                        "api",
+                        request.getRequestURI().startsWith("/v1/") ? "model" : "rest")
+                .increment();
         String message = "The request body is larger than this endpoint takes (" + limit + " bytes).";
         response.setHeader("Connection", "close"); // the rest of the body is not read
         if (request.getRequestURI().startsWith("/v1/")) {

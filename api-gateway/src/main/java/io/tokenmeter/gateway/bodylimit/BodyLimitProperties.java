@@ -15,9 +15,11 @@ import java.util.List;
  * @param importPaths path prefixes that take {@code imports}
  */
 @ConfigurationProperties("tokenmeter.gateway.body-limits")
-public record BodyLimitProperties(@DefaultValue("32MB") DataSize modelCalls, @DefaultValue("1MB") DataSize api,
-                                  @DefaultValue("16MB") DataSize imports,
-                                  @DefaultValue({"/api/v1/fx/ecb", "/api/v1/events"}) List<String> importPaths) {
+public record BodyLimitProperties(
+        @DefaultValue("32MB") DataSize modelCalls,
+        @DefaultValue("1MB") DataSize api,
+        @DefaultValue("16MB") DataSize imports,
+        @DefaultValue({"/api/v1/fx/ecb", "/api/v1/events"}) List<String> importPaths) {
 
     /** The limit for a request path, in bytes. */
     long limitFor(String path) {

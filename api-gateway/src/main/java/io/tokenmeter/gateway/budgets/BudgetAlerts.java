@@ -20,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.sql.Timestamp;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -40,10 +39,20 @@ class BudgetAlerts {
     static final String SIGNATURE_HEADER = "X-TokenMeter-Signature";
     private static final Logger log = LoggerFactory.getLogger(BudgetAlerts.class);
 
-    private record Due(UUID id, String budgetId, String apiKeyId, String tenantId, Instant windowStart, int threshold,
-                       java.math.BigDecimal amount, java.math.BigDecimal spent, String currency, Instant crossedAt,
-                       boolean published, String webhookState, int attempts) {
-    }
+    private record Due(
+            UUID id,
+            String budgetId,
+            String apiKeyId,
+            String tenantId,
+            Instant windowStart,
+            int threshold,
+            java.math.BigDecimal amount,
+            java.math.BigDecimal spent,
+            String currency,
+            Instant crossedAt,
+            boolean published,
+            String webhookState,
+            int attempts) {}
 
     private final JdbcClient jdbc;
     private final KafkaTemplate<String, byte[]> kafka;
@@ -57,7 +66,10 @@ class BudgetAlerts {
         this.kafka = kafka;
         this.properties = properties.alerts();
         // no redirects: a public URL answering 302 to a private one would get round the address check
-        this.http = HttpClient.newBuilder().connectTimeout(this.properties.timeout()).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(this.properties.timeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
         this.targets = new WebhookTargets(this.properties.allowedHosts());
         this.secrets = new WebhookSecrets(this.properties.secretKey());
     }
@@ -65,8 +77,18 @@ class BudgetAlerts {
     @Scheduled(fixedDelayString = "${tokenmeter.gateway.budgets.alerts.poll-every:1s}")
     void deliverDue() {
         for (Due due : claim()) {
-            BudgetThresholdCrossed event = new BudgetThresholdCrossed(due.id(), BudgetThresholdCrossed.TYPE, due.tenantId(), due.budgetId(),
-                    due.apiKeyId(), due.threshold(), due.amount(), due.spent(), due.currency(), due.windowStart(), due.crossedAt());
+            BudgetThresholdCrossed event = new BudgetThresholdCrossed(
+                    due.id(),
+                    BudgetThresholdCrossed.TYPE,
+                    due.tenantId(),
+                    due.budgetId(),
+                    due.apiKeyId(),
+                    due.threshold(),
+                    due.amount(),
+                    due.spent(),
+                    due.currency(),
+                    due.windowStart(),
+                    due.crossedAt());
             byte[] body = event.toJson();
             boolean published = due.published() || publish(event, body);
             String webhookState = due.webhookState();
@@ -77,29 +99,51 @@ class BudgetAlerts {
             }
             boolean done = published && !"PENDING".equals(webhookState);
             jdbc.sql("""
-                            UPDATE budget_alert SET published_at = CASE WHEN :published THEN coalesce(published_at, now()) END,
+                            UPDATE budget_alert SET published_at = CASE WHEN :published THEN coalesce(published_at,
+                                now()) END,
                                    webhook_state = :state, attempts = :attempts, next_attempt_at = :next WHERE id = :id""")
-                    .param("published", published).param("state", webhookState).param("attempts", attempts)
-                    .param("next", Timestamp.from(done ? Instant.now() : Instant.now().plusMillis(backoff(Math.max(attempts, 1)))))
-                    .param("id", due.id()).update();
+                    .param("published", published)
+                    .param("state", webhookState)
+                    .param("attempts", attempts)
+                    .param(
+                            "next",
+                            Timestamp.from(
+                                    done ? Instant.now() : Instant.now().plusMillis(backoff(Math.max(attempts, 1)))))
+                    .param("id", due.id())
+                    .update();
         }
     }
 
     /** Alerts due now, each held for a minute so that no other instance takes it meanwhile. */
     private List<Due> claim() {
-        return jdbc.sql("""
+        return jdbc
+                .sql("""
                         UPDATE budget_alert a SET next_attempt_at = now() + interval '1 minute' FROM budget b
                         WHERE b.id = a.budget_id AND a.id IN (
-                            SELECT id FROM budget_alert WHERE (published_at IS NULL OR webhook_state = 'PENDING') AND next_attempt_at <= now()
+                            SELECT id FROM budget_alert WHERE (published_at IS NULL OR webhook_state = 'PENDING') AND
+                                next_attempt_at <= now()
                             ORDER BY next_attempt_at LIMIT 50 FOR UPDATE SKIP LOCKED)
-                        RETURNING a.id, a.budget_id, b.api_key_id, a.tenant_id, a.window_start, a.threshold, a.amount, a.spent, a.currency,
+                        RETURNING a.id, a.budget_id, b.api_key_id, a.tenant_id, a.window_start, a.threshold, a.amount,
+                            a.spent, a.currency,
                                   a.crossed_at, a.published_at IS NOT NULL AS published, a.webhook_state, a.attempts""")
-                .query((rs, i) -> new Due(rs.getObject("id", UUID.class), rs.getString("budget_id"), rs.getString("api_key_id"),
-                        rs.getString("tenant_id"), rs.getTimestamp("window_start").toInstant(), rs.getInt("threshold"),
-                        rs.getBigDecimal("amount"), rs.getBigDecimal("spent"), rs.getString("currency"),
-                        rs.getTimestamp("crossed_at").toInstant(), rs.getBoolean("published"), rs.getString("webhook_state"),
+                .query((rs, i) -> new Due(
+                        rs.getObject("id", UUID.class),
+                        rs.getString("budget_id"),
+                        rs.getString("api_key_id"),
+                        rs.getString("tenant_id"),
+                        rs.getTimestamp("window_start").toInstant(),
+                        rs.getInt("threshold"),
+                        rs.getBigDecimal("amount"),
+                        rs.getBigDecimal("spent"),
+                        rs.getString("currency"),
+                        rs.getTimestamp("crossed_at").toInstant(),
+                        rs.getBoolean("published"),
+                        rs.getString("webhook_state"),
                         rs.getInt("attempts")))
-                .list().stream().sorted(java.util.Comparator.comparing(Due::crossedAt).thenComparing(Due::threshold)).toList(); // in order of crossing
+                .list()
+                .stream()
+                .sorted(java.util.Comparator.comparing(Due::crossedAt).thenComparing(Due::threshold))
+                .toList(); // in order of crossing
     }
 
     private boolean publish(BudgetThresholdCrossed event, byte[] body) {
@@ -110,7 +154,10 @@ class BudgetAlerts {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            log.warn("alert {} not yet published on {}: {}", event.alertId(), BudgetThresholdCrossed.TOPIC,
+            log.warn(
+                    "alert {} not yet published on {}: {}",
+                    event.alertId(),
+                    BudgetThresholdCrossed.TOPIC,
                     NestedExceptionUtils.getMostSpecificCause(e).toString());
             return false;
         }
@@ -118,32 +165,41 @@ class BudgetAlerts {
 
     /** One attempt; the state after it: DELIVERED, PENDING (to retry), FAILED (attempts spent) or NO_WEBHOOK. */
     private String callWebhook(Due due, byte[] body, int attempt) {
-        record Hook(String url, String secret) {
-        }
-        Hook hook = jdbc.sql("SELECT url, secret FROM budget_webhook WHERE tenant_id = ?").param(due.tenantId())
-                .query((rs, i) -> new Hook(rs.getString(1), rs.getString(2))).optional().orElse(null);
+        record Hook(String url, String secret) {}
+        Hook hook = jdbc.sql("SELECT url, secret FROM budget_webhook WHERE tenant_id = ?")
+                .param(due.tenantId())
+                .query((rs, i) -> new Hook(rs.getString(1), rs.getString(2)))
+                .optional()
+                .orElse(null);
         if (hook == null) {
             return "NO_WEBHOOK";
         }
         Integer status = null;
         String outcome;
-        java.util.Optional<String> refusal = targets.refusal(URI.create(hook.url())); // again: the name may resolve elsewhere now
+        java.util.Optional<String> refusal =
+                targets.refusal(URI.create(hook.url())); // again: the name may resolve elsewhere now
         if (refusal.isPresent()) {
             outcome = "refused_target";
             log.warn("webhook of alert {} not called: {}", due.id(), refusal.get());
         } else {
             try {
                 String secret = secrets.open(due.tenantId(), hook.secret());
-                if (!hook.secret().startsWith(WebhookSecrets.PREFIX) && secrets.configured()) { // stored in clear by an earlier version
+                if (!hook.secret().startsWith(WebhookSecrets.PREFIX)
+                        && secrets.configured()) { // stored in clear by an earlier version
                     jdbc.sql("UPDATE budget_webhook SET secret = ? WHERE tenant_id = ? AND secret = ?")
-                            .params(secrets.seal(due.tenantId(), secret), due.tenantId(), hook.secret()).update();
+                            .params(secrets.seal(due.tenantId(), secret), due.tenantId(), hook.secret())
+                            .update();
                 }
                 long timestamp = Instant.now().getEpochSecond();
-                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(hook.url())).timeout(properties.timeout())
-                        .header("Content-Type", "application/json")
-                        .header(SIGNATURE_HEADER, signature(secret, timestamp, body))
-                        .header("X-TokenMeter-Alert-Id", due.id().toString())
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.discarding());
+                HttpResponse<Void> response = http.send(
+                        HttpRequest.newBuilder(URI.create(hook.url()))
+                                .timeout(properties.timeout())
+                                .header("Content-Type", "application/json")
+                                .header(SIGNATURE_HEADER, signature(secret, timestamp, body))
+                                .header("X-TokenMeter-Alert-Id", due.id().toString())
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
                 status = response.statusCode();
                 outcome = status >= 200 && status < 300 ? "delivered" : "http_error";
             } catch (InterruptedException e) {
@@ -151,15 +207,24 @@ class BudgetAlerts {
                 outcome = "interrupted";
             } catch (Exception e) {
                 outcome = outcomeOf(e);
-                log.info("webhook of alert {} attempt {}: {}", due.id(), attempt, NestedExceptionUtils.getMostSpecificCause(e).toString());
+                log.info(
+                        "webhook of alert {} attempt {}: {}",
+                        due.id(),
+                        attempt,
+                        NestedExceptionUtils.getMostSpecificCause(e).toString());
             }
         }
         jdbc.sql("INSERT INTO webhook_delivery (alert_id, attempt, url, status_code, error) VALUES (?, ?, ?, ?, ?)")
-                .params(due.id(), attempt, hook.url(), status, outcome).update();
+                .params(due.id(), attempt, hook.url(), status, outcome)
+                .update();
         if (status != null && status >= 200 && status < 300) {
             return "DELIVERED";
         }
-        log.info("webhook of alert {} attempt {} failed: {}", due.id(), attempt, status != null ? "HTTP " + status : outcome);
+        log.info(
+                "webhook of alert {} attempt {} failed: {}",
+                due.id(),
+                attempt,
+                status != null ? "HTTP " + status : outcome);
         return attempt >= properties.maxAttempts() ? "FAILED" : "PENDING";
     }
 
@@ -195,7 +260,8 @@ class BudgetAlerts {
 
     /** The wait before attempt {@code attempts + 1}: the first retry wait, doubled each time, capped. */
     private long backoff(int attempts) {
-        ExponentialBackOff policy = new ExponentialBackOff(properties.firstRetry().toMillis(), 2.0);
+        ExponentialBackOff policy =
+                new ExponentialBackOff(properties.firstRetry().toMillis(), 2.0);
         policy.setMaxInterval(properties.maxRetryWait().toMillis());
         BackOffExecution execution = policy.start();
         long wait = execution.nextBackOff();

@@ -7,15 +7,15 @@ import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.money.MinorUnits;
 import io.tokenmeter.contracts.money.Money;
-import io.tokenmeter.starter.web.ApiError;
-import io.tokenmeter.starter.web.ApiException;
-import io.tokenmeter.starter.web.InvalidField;
-import io.tokenmeter.starter.web.CommonErrors;
 import io.tokenmeter.gateway.keys.ApiKeys;
 import io.tokenmeter.gateway.tenants.Tenant;
 import io.tokenmeter.gateway.tenants.TenantRepository;
 import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.starter.audit.AdminAudit;
+import io.tokenmeter.starter.web.ApiError;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.CommonErrors;
+import io.tokenmeter.starter.web.InvalidField;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Positive;
@@ -56,23 +56,29 @@ class BudgetController {
      * {@code api_key_id}: absent for the tenant's budget. {@code kind}: monthly (calendar month, UTC), custom
      * ({@code starts_at} to {@code ends_at}) or prepaid ({@code amount} is the opening balance; top-ups add to it).
      */
-    record CreateBudget(String tenantId, String apiKeyId, @NotNull String kind,
-                        @NotNull BigDecimal amount, String currency, Instant startsAt,
-                        Instant endsAt, List<Integer> thresholds) {
-    }
+    record CreateBudget(
+            String tenantId,
+            String apiKeyId,
+            @NotNull String kind,
+            @NotNull BigDecimal amount,
+            String currency,
+            Instant startsAt,
+            Instant endsAt,
+            List<Integer> thresholds) {}
 
-    record ChangeBudget(BigDecimal amount, List<Integer> thresholds) {
-    }
+    record ChangeBudget(BigDecimal amount, List<Integer> thresholds) {}
 
-    record TopUp(@NotNull @Positive BigDecimal amount) {
-    }
+    record TopUp(@NotNull @Positive BigDecimal amount) {}
 
-    record WebhookRequest(String tenantId, @NotNull String url) {
-    }
+    record WebhookRequest(String tenantId, @NotNull String url) {}
 
     /** The secret appears here, when set, and nowhere else. */
-    record WebhookView(String tenantId, String url, String secret,
-                       String signatureHeader, @JsonProperty("signature_scheme") String scheme) {
+    record WebhookView(
+            String tenantId,
+            String url,
+            String secret,
+            String signatureHeader,
+            @JsonProperty("signature_scheme") String scheme) {
         @Override
         public String toString() {
             return "WebhookView[tenant=" + tenantId + ", url=" + url + "]";
@@ -80,30 +86,45 @@ class BudgetController {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record BudgetView(String id, String tenantId, String apiKeyId, String kind,
-                      BigDecimal amount, String currency, Instant startsAt, Instant endsAt,
-                      List<Integer> thresholds, Period period, BigDecimal spent, BigDecimal reserved, BigDecimal remaining,
-                      BigDecimal percentUsed, List<Integer> thresholdsCrossed,
-                      Instant createdAt) {
-    }
+    record BudgetView(
+            String id,
+            String tenantId,
+            String apiKeyId,
+            String kind,
+            BigDecimal amount,
+            String currency,
+            Instant startsAt,
+            Instant endsAt,
+            List<Integer> thresholds,
+            Period period,
+            BigDecimal spent,
+            BigDecimal reserved,
+            BigDecimal remaining,
+            BigDecimal percentUsed,
+            List<Integer> thresholdsCrossed,
+            Instant createdAt) {}
 
-    record Period(Instant start, Instant end) {
-    }
+    record Period(Instant start, Instant end) {}
 
     /**
      * One attempt, as its tenant may see it: the class of the answer ({@code 2xx} ... {@code 5xx}) and an outcome
      * word, never the exact status or the exception's text (which made the webhook a scanner with an oracle).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Delivery(int attempt, Instant at, String statusClass, String outcome) {
-    }
+    record Delivery(int attempt, Instant at, String statusClass, String outcome) {}
 
-    record AlertView(UUID alertId, String budgetId,
-                     @JsonProperty("threshold_percent") int threshold, BigDecimal amount, BigDecimal spent, String currency,
-                     Instant periodStart, Instant crossedAt,
-                     Instant publishedAt, String webhookState,
-                     List<Delivery> deliveries) {
-    }
+    record AlertView(
+            UUID alertId,
+            String budgetId,
+            @JsonProperty("threshold_percent") int threshold,
+            BigDecimal amount,
+            BigDecimal spent,
+            String currency,
+            Instant periodStart,
+            Instant crossedAt,
+            Instant publishedAt,
+            String webhookState,
+            List<Delivery> deliveries) {}
 
     private final BudgetRepository budgets;
     private final TenantRepository tenants;
@@ -112,10 +133,15 @@ class BudgetController {
     private final WebhookTargets targets;
     private final WebhookSecrets secrets;
 
-    private static final ApiError WEBHOOKS_UNAVAILABLE = () -> new ApiError.Kind(HttpStatus.SERVICE_UNAVAILABLE,
-            "webhooks-unavailable", "Webhooks cannot be set on this gateway");
+    private static final ApiError WEBHOOKS_UNAVAILABLE = () -> new ApiError.Kind(
+            HttpStatus.SERVICE_UNAVAILABLE, "webhooks-unavailable", "Webhooks cannot be set on this gateway");
 
-    BudgetController(BudgetRepository budgets, TenantRepository tenants, ApiKeys keys, AdminAudit audit, BudgetProperties properties) {
+    BudgetController(
+            BudgetRepository budgets,
+            TenantRepository tenants,
+            ApiKeys keys,
+            AdminAudit audit,
+            BudgetProperties properties) {
         this.budgets = budgets;
         this.tenants = tenants;
         this.keys = keys;
@@ -126,37 +152,57 @@ class BudgetController {
 
     @PostMapping("/api/v1/budgets")
     @ResponseStatus(HttpStatus.CREATED)
-    @Operation(summary = "Create a budget: the tenant's (finance, admin) or a key's (the tenant itself, finance, admin)")
+    @Operation(
+            summary = "Create a budget: the tenant's (finance, admin) or a key's (the tenant itself, finance, admin)")
     @Transactional
     BudgetView create(@Valid @RequestBody CreateBudget body, Caller caller) {
         String tenantId = tenantOf(caller, body.tenantId());
         mayChange(caller, body.apiKeyId());
-        String tenantCurrency = tenants.findById(tenantId).map(Tenant::getCurrency)
+        String tenantCurrency = tenants.findById(tenantId)
+                .map(Tenant::getCurrency)
                 .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenantId));
         if (body.apiKeyId() != null && !keys.belongsTo(body.apiKeyId(), tenantId)) {
             throw new ApiException(CommonErrors.NOT_FOUND, "tenant " + tenantId + " has no key " + body.apiKeyId());
         }
         String currency = body.currency() == null ? tenantCurrency : body.currency();
         if (!currency.equals(tenantCurrency)) {
-            throw ApiException.invalid(InvalidField.body("/currency", "tenant-currency", "a budget is in the tenant's currency, " + tenantCurrency));
+            throw ApiException.invalid(InvalidField.body(
+                    "/currency", "tenant-currency", "a budget is in the tenant's currency, " + tenantCurrency));
         }
         Budget.Kind kind = kind(body.kind());
         amount(body.amount(), currency, false);
         if ((kind == Budget.Kind.CUSTOM) != (body.startsAt() != null || body.endsAt() != null)) {
-            throw ApiException.invalid(InvalidField.body("/starts_at", "custom-period", "starts_at and ends_at are for a custom period, and a custom period needs both"));
+            throw ApiException.invalid(InvalidField.body(
+                    "/starts_at",
+                    "custom-period",
+                    "starts_at and ends_at are for a custom period, and a custom period needs both"));
         }
-        if (kind == Budget.Kind.CUSTOM && (body.startsAt() == null || body.endsAt() == null || !body.endsAt().isAfter(body.startsAt()))) {
-            throw ApiException.invalid(InvalidField.body("/ends_at", "order", "a custom period needs starts_at before ends_at"));
+        if (kind == Budget.Kind.CUSTOM
+                && (body.startsAt() == null
+                        || body.endsAt() == null
+                        || !body.endsAt().isAfter(body.startsAt()))) {
+            throw ApiException.invalid(
+                    InvalidField.body("/ends_at", "order", "a custom period needs starts_at before ends_at"));
         }
-        Budget created = budgets.create(tenantId, body.apiKeyId(), kind, body.amount(), currency, body.startsAt(), body.endsAt(),
-                thresholds(body.thresholds() == null ? DEFAULT_THRESHOLDS : body.thresholds()), caller.keyId());
+        Budget created = budgets.create(
+                tenantId,
+                body.apiKeyId(),
+                kind,
+                body.amount(),
+                currency,
+                body.startsAt(),
+                body.endsAt(),
+                thresholds(body.thresholds() == null ? DEFAULT_THRESHOLDS : body.thresholds()),
+                caller.keyId());
         BudgetView view = view(created);
         audit.record(caller, "create", "budget", created.id(), null, view);
         return view;
     }
 
     @GetMapping("/api/v1/budgets")
-    @Operation(summary = "BudgetRepository with this period's spend, holds and crossed thresholds (a tenant its own; staff name tenant_id)")
+    @Operation(
+            summary =
+                    "BudgetRepository with this period's spend, holds and crossed thresholds (a tenant its own; staff name tenant_id)")
     List<BudgetView> list(@RequestParam(name = "tenant_id", required = false) String tenantId, Caller caller) {
         String tenant = tenantOf(caller, tenantId);
         return budgets.ofTenant(tenant).stream().map(this::view).toList();
@@ -169,14 +215,17 @@ class BudgetController {
     }
 
     @PatchMapping("/api/v1/budgets/{id}")
-    @Operation(summary = "Change a budget's amount or thresholds (a tenant only its keys' budgets); takes effect on the next call")
+    @Operation(
+            summary =
+                    "Change a budget's amount or thresholds (a tenant only its keys' budgets); takes effect on the next call")
     @Transactional
     BudgetView change(@PathVariable String id, @RequestBody ChangeBudget body, Caller caller) {
         Budget budget = readable(caller, id);
         mayChange(caller, budget.apiKeyId());
         if (body.amount() != null) {
             if (budget.kind() == Budget.Kind.PREPAID) {
-                throw ApiException.invalid(InvalidField.body("/amount", "prepaid", "a prepaid balance changes by top-ups"));
+                throw ApiException.invalid(
+                        InvalidField.body("/amount", "prepaid", "a prepaid balance changes by top-ups"));
             }
             amount(body.amount(), budget.currency(), false);
         }
@@ -206,7 +255,11 @@ class BudgetController {
         Access.staff(caller, "only finance and admin keys top up a prepaid balance");
         Budget budget = readable(caller, id);
         if (budget.kind() != Budget.Kind.PREPAID) {
-            throw ApiException.invalid(InvalidField.body("", "prepaid", "only a prepaid budget is topped up; change the amount of a " + budget.kind().name().toLowerCase() + " one"));
+            throw ApiException.invalid(InvalidField.body(
+                    "",
+                    "prepaid",
+                    "only a prepaid budget is topped up; change the amount of a "
+                            + budget.kind().name().toLowerCase() + " one"));
         }
         amount(body.amount(), budget.currency(), true);
         BudgetView before = view(budget);
@@ -228,21 +281,31 @@ class BudgetController {
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid(InvalidField.body("/url", "format", "url is not a URL: " + body.url()));
         }
-        if (url.getScheme() == null || !List.of("http", "https").contains(url.getScheme().toLowerCase(Locale.ROOT)) || url.getHost() == null) {
-            throw ApiException.invalid(InvalidField.body("/url", "http-url", "the webhook must be an http or https URL with a host"));
+        if (url.getScheme() == null
+                || !List.of("http", "https").contains(url.getScheme().toLowerCase(Locale.ROOT))
+                || url.getHost() == null) {
+            throw ApiException.invalid(
+                    InvalidField.body("/url", "http-url", "the webhook must be an http or https URL with a host"));
         }
         targets.refusal(url).ifPresent(why -> {
-            throw ApiException.invalid(InvalidField.body("/url", "public-address", "the webhook must be reachable on the internet: " + why));
+            throw ApiException.invalid(InvalidField.body(
+                    "/url", "public-address", "the webhook must be reachable on the internet: " + why));
         });
         if (!secrets.configured()) {
-            throw new ApiException(WEBHOOKS_UNAVAILABLE, "webhook signing secrets cannot be stored: the gateway has no TOKENMETER_WEBHOOK_SECRET_KEY");
+            throw new ApiException(
+                    WEBHOOKS_UNAVAILABLE,
+                    "webhook signing secrets cannot be stored: the gateway has no TOKENMETER_WEBHOOK_SECRET_KEY");
         }
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
         String secret = "whsec_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         budgets.setWebhook(tenantId, url.toString(), secrets.seal(tenantId, secret), caller.keyId());
         audit.record(caller, "set_webhook", "budget_webhook", tenantId, null, Map.of("url", url.toString()));
-        return new WebhookView(tenantId, url.toString(), secret, BudgetAlerts.SIGNATURE_HEADER,
+        return new WebhookView(
+                tenantId,
+                url.toString(),
+                secret,
+                BudgetAlerts.SIGNATURE_HEADER,
                 "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" with the secret>");
     }
 
@@ -250,23 +313,57 @@ class BudgetController {
     @Operation(summary = "Thresholds crossed, newest first, with each webhook delivery attempt")
     List<AlertView> alerts(@RequestParam(name = "tenant_id", required = false) String tenantId, Caller caller) {
         String tenant = tenantOf(caller, tenantId);
-        return budgets.alerts(tenant, 200).stream().map(a -> new AlertView(a.alertId(), a.budgetId(), a.threshold(), a.amount(),
-                a.spent(), a.currency(), a.periodStart(), a.crossedAt(), a.publishedAt(), a.webhookState(),
-                a.deliveries().stream().map(d -> new Delivery(d.attempt(), d.at(), d.statusCode() == null ? null : d.statusCode() / 100 + "xx",
-                        d.error())).toList())).toList();
+        return budgets.alerts(tenant, 200).stream()
+                .map(a -> new AlertView(
+                        a.alertId(),
+                        a.budgetId(),
+                        a.threshold(),
+                        a.amount(),
+                        a.spent(),
+                        a.currency(),
+                        a.periodStart(),
+                        a.crossedAt(),
+                        a.publishedAt(),
+                        a.webhookState(),
+                        a.deliveries().stream()
+                                .map(d -> new Delivery(
+                                        d.attempt(),
+                                        d.at(),
+                                        d.statusCode() == null ? null : d.statusCode() / 100 + "xx",
+                                        d.error()))
+                                .toList()))
+                .toList();
     }
-
 
     private BudgetView view(Budget b) {
         Budget.Window window = b.windowAt(Instant.now());
-        BudgetRepository.WindowState state = window == null ? BudgetRepository.WindowState.EMPTY : budgets.state(b, window);
-        BigDecimal remaining = window == null ? null : b.amount().subtract(state.spent()).subtract(state.reserved()).max(BigDecimal.ZERO);
-        BigDecimal percent = window == null || b.amount().signum() == 0 ? null
+        BudgetRepository.WindowState state =
+                window == null ? BudgetRepository.WindowState.EMPTY : budgets.state(b, window);
+        BigDecimal remaining = window == null
+                ? null
+                : b.amount().subtract(state.spent()).subtract(state.reserved()).max(BigDecimal.ZERO);
+        BigDecimal percent = window == null || b.amount().signum() == 0
+                ? null
                 : state.spent().movePointRight(2).divide(b.amount(), 2, MinorUnits.ROUNDING);
-        return new BudgetView(b.id(), b.tenantId(), b.apiKeyId(), b.kind().name().toLowerCase(), b.amount(), b.currency(), b.startsAt(),
-                b.endsAt(), b.thresholds(), window == null ? null : new Period(window.start(), b.kind() == Budget.Kind.PREPAID ? null : window.end()),
-                window == null ? null : state.spent(), window == null ? null : state.reserved(), remaining, percent,
-                window == null ? List.of() : budgets.crossed(b, window), b.createdAt());
+        return new BudgetView(
+                b.id(),
+                b.tenantId(),
+                b.apiKeyId(),
+                b.kind().name().toLowerCase(),
+                b.amount(),
+                b.currency(),
+                b.startsAt(),
+                b.endsAt(),
+                b.thresholds(),
+                window == null
+                        ? null
+                        : new Period(window.start(), b.kind() == Budget.Kind.PREPAID ? null : window.end()),
+                window == null ? null : state.spent(),
+                window == null ? null : state.reserved(),
+                remaining,
+                percent,
+                window == null ? List.of() : budgets.crossed(b, window),
+                b.createdAt());
     }
 
     /** The tenant a caller acts for: a tenant key its own (naming another is refused), staff the one they name. */
@@ -276,7 +373,8 @@ class BudgetController {
 
     /** The budget, if the caller may see it; another tenant's budget is simply not found. */
     private Budget readable(Caller caller, String id) {
-        return budgets.find(id).filter(b -> Access.mayRead(caller, b.tenantId()))
+        return budgets.find(id)
+                .filter(b -> Access.mayRead(caller, b.tenantId()))
                 .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no budget " + id));
     }
 
@@ -297,18 +395,23 @@ class BudgetController {
 
     private static void amount(BigDecimal amount, String currency, boolean positive) {
         if (amount.signum() < 0 || (positive && amount.signum() == 0)) {
-            throw ApiException.invalid(InvalidField.body("/amount", "range", "the amount must be " + (positive ? "positive" : "zero or more")));
+            throw ApiException.invalid(InvalidField.body(
+                    "/amount", "range", "the amount must be " + (positive ? "positive" : "zero or more")));
         }
         Money money = Money.of(amount, currency);
         if (!money.inMinorUnits()) {
-            throw ApiException.invalid(InvalidField.body("/amount", "minor-units", "an amount in " + currency + " has at most "
-                    + money.currency().getDefaultFractionDigits() + " decimals"));
+            throw ApiException.invalid(InvalidField.body(
+                    "/amount",
+                    "minor-units",
+                    "an amount in " + currency + " has at most "
+                            + money.currency().getDefaultFractionDigits() + " decimals"));
         }
     }
 
     private static List<Integer> thresholds(List<Integer> thresholds) {
         if (thresholds.stream().anyMatch(t -> t == null || t < 1 || t > 100)) {
-            throw ApiException.invalid(InvalidField.body("/thresholds", "range", "thresholds are whole percentages from 1 to 100"));
+            throw ApiException.invalid(
+                    InvalidField.body("/thresholds", "range", "thresholds are whole percentages from 1 to 100"));
         }
         return thresholds.stream().distinct().sorted().toList();
     }

@@ -45,8 +45,7 @@ class BudgetLedger implements SmartLifecycle {
     private static final int MAX_BATCH = 2_000;
 
     /** What a call holds on one budget. */
-    record Held(Budget budget, Budget.Window window, BigDecimal amount) {
-    }
+    record Held(Budget budget, Budget.Window window, BigDecimal amount) {}
 
     /** A reservation, or the budget that refused it and what that budget had left. */
     record Reservation(UUID id, List<Held> held, Budget refusedBy, BigDecimal remaining) {
@@ -56,19 +55,17 @@ class BudgetLedger implements SmartLifecycle {
     }
 
     /** A threshold a settlement crossed, now in the outbox. */
-    record Crossing(UUID alertId, Budget budget, int threshold) {
-    }
+    record Crossing(UUID alertId, Budget budget, int threshold) {}
 
-    private sealed interface Op permits Reserve, Settle {
-    }
+    private sealed interface Op permits Reserve, Settle {}
 
-    private record Reserve(List<Budget> budgets, Map<String, BigDecimal> amounts, Instant at, CompletableFuture<Reservation> done)
-            implements Op {
-    }
+    private record Reserve(
+            List<Budget> budgets, Map<String, BigDecimal> amounts, Instant at, CompletableFuture<Reservation> done)
+            implements Op {}
 
-    private record Settle(Reservation reservation, Map<String, BigDecimal> costs, CompletableFuture<List<Crossing>> done)
-            implements Op {
-    }
+    private record Settle(
+            Reservation reservation, Map<String, BigDecimal> costs, CompletableFuture<List<Crossing>> done)
+            implements Op {}
 
     private record WindowKey(String budgetId, Instant start) implements Comparable<WindowKey> {
         @Override
@@ -87,7 +84,13 @@ class BudgetLedger implements SmartLifecycle {
         final Integer[] thresholds;
         final int generation;
 
-        WindowState(BigDecimal spent, BigDecimal reserved, BigDecimal amount, boolean deleted, Integer[] thresholds, int generation) {
+        WindowState(
+                BigDecimal spent,
+                BigDecimal reserved,
+                BigDecimal amount,
+                boolean deleted,
+                Integer[] thresholds,
+                int generation) {
             this.spent = spent;
             this.reserved = reserved;
             this.amount = amount;
@@ -183,18 +186,32 @@ class BudgetLedger implements SmartLifecycle {
                 if (op instanceof Settle s) {
                     List<Crossing> crossed = new ArrayList<>();
                     for (Held h : s.reservation().held()) {
-                        WindowState w = windows.get(new WindowKey(h.budget().id(), h.window().start()));
+                        WindowState w = windows.get(
+                                new WindowKey(h.budget().id(), h.window().start()));
                         BigDecimal cost = s.costs().getOrDefault(h.budget().id(), BigDecimal.ZERO);
                         BigDecimal before = w.spent;
                         w.spent = w.spent.add(cost);
-                        w.reserved = w.reserved.subtract(released.getOrDefault(s.reservation().id(), Map.of())
-                                .getOrDefault(h.budget().id(), BigDecimal.ZERO));
+                        w.reserved = w.reserved.subtract(
+                                released.getOrDefault(s.reservation().id(), Map.of())
+                                        .getOrDefault(h.budget().id(), BigDecimal.ZERO));
                         for (int threshold : w.thresholds) {
-                            BigDecimal line = w.amount.multiply(BigDecimal.valueOf(threshold)).movePointLeft(2);
+                            BigDecimal line = w.amount
+                                    .multiply(BigDecimal.valueOf(threshold))
+                                    .movePointLeft(2);
                             if (cost.signum() > 0 && before.compareTo(line) < 0 && w.spent.compareTo(line) >= 0) {
                                 UUID alertId = EventIds.newEventId();
-                                alerts.add(new Object[]{alertId, h.budget().id(), h.budget().tenantId(), Timestamp.from(h.window().start()),
-                                        w.generation, threshold, w.amount, w.spent, h.budget().currency(), h.budget().tenantId()});
+                                alerts.add(new Object[] {
+                                    alertId,
+                                    h.budget().id(),
+                                    h.budget().tenantId(),
+                                    Timestamp.from(h.window().start()),
+                                    w.generation,
+                                    threshold,
+                                    w.amount,
+                                    w.spent,
+                                    h.budget().currency(),
+                                    h.budget().tenantId()
+                                });
                                 crossed.add(new Crossing(alertId, h.budget(), threshold));
                             }
                         }
@@ -213,17 +230,20 @@ class BudgetLedger implements SmartLifecycle {
             Set<UUID> recorded = new java.util.HashSet<>();
             for (Object[] alert : alerts) {
                 int inserted = jdbc.sql("""
-                                INSERT INTO budget_alert (id, budget_id, tenant_id, window_start, generation, threshold, amount, spent,
+                                INSERT INTO budget_alert (id, budget_id, tenant_id, window_start, generation, threshold,
+                                    amount, spent,
                                                           currency, webhook_state)
                                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,
-                                        CASE WHEN EXISTS (SELECT 1 FROM budget_webhook WHERE tenant_id = ?) THEN 'PENDING' ELSE 'NO_WEBHOOK' END)
-                                ON CONFLICT (budget_id, window_start, generation, threshold) DO NOTHING""")
-                        .params(alert).update();
+                                        CASE WHEN EXISTS (SELECT 1 FROM budget_webhook WHERE tenant_id = ?) THEN
+                                            'PENDING' ELSE 'NO_WEBHOOK' END)
+                                ON CONFLICT (budget_id, window_start, generation, threshold) DO NOTHING""").params(alert).update();
                 if (inserted == 1) {
                     recorded.add((UUID) alert[0]);
                 }
             }
-            crossings.forEach((op, crossed) -> results.put(op, crossed.stream().filter(c -> recorded.contains(c.alertId())).toList()));
+            crossings.forEach((op, crossed) -> results.put(
+                    op,
+                    crossed.stream().filter(c -> recorded.contains(c.alertId())).toList()));
         });
         for (Op op : batch) {
             switch (op) {
@@ -244,12 +264,23 @@ class BudgetLedger implements SmartLifecycle {
         }
         jdbc.sql("""
                         UPDATE budget_window w SET spent = v.spent, reserved = v.reserved
-                        FROM unnest(:ids::text[], :starts::timestamptz[], :spent::numeric[], :reserved::numeric[]) AS v(budget_id, window_start, spent, reserved)
+                        FROM unnest(:ids::text[], :starts::timestamptz[], :spent::numeric[], :reserved::numeric[]) AS
+                            v(budget_id, window_start, spent, reserved)
                         WHERE w.budget_id = v.budget_id AND w.window_start = v.window_start""")
                 .param("ids", windows.keySet().stream().map(WindowKey::budgetId).toArray(String[]::new))
-                .param("starts", windows.keySet().stream().map(k -> k.start().toString()).toArray(String[]::new))
-                .param("spent", windows.values().stream().map(w -> w.spent.toPlainString()).toArray(String[]::new))
-                .param("reserved", windows.values().stream().map(w -> w.reserved.toPlainString()).toArray(String[]::new))
+                .param(
+                        "starts",
+                        windows.keySet().stream().map(k -> k.start().toString()).toArray(String[]::new))
+                .param(
+                        "spent",
+                        windows.values().stream()
+                                .map(w -> w.spent.toPlainString())
+                                .toArray(String[]::new))
+                .param(
+                        "reserved",
+                        windows.values().stream()
+                                .map(w -> w.reserved.toPlainString())
+                                .toArray(String[]::new))
                 .update();
     }
 
@@ -263,7 +294,11 @@ class BudgetLedger implements SmartLifecycle {
                 .param("ids", holds.stream().map(h -> h[0].toString()).toArray(String[]::new))
                 .param("budgets", holds.stream().map(h -> (String) h[1]).toArray(String[]::new))
                 .param("starts", holds.stream().map(h -> h[2].toString()).toArray(String[]::new))
-                .param("amounts", holds.stream().map(h -> ((BigDecimal) h[3]).toPlainString()).toArray(String[]::new))
+                .param(
+                        "amounts",
+                        holds.stream()
+                                .map(h -> ((BigDecimal) h[3]).toPlainString())
+                                .toArray(String[]::new))
                 .param("expires", holds.stream().map(h -> h[4].toString()).toArray(String[]::new))
                 .update();
     }
@@ -279,16 +314,21 @@ class BudgetLedger implements SmartLifecycle {
             WindowState w = windows.get(new WindowKey(budget.id(), window.start()));
             BigDecimal amount = r.amounts().get(budget.id());
             if (!w.fits(amount)) {
-                return new Reservation(null, List.of(), budget, w.amount.subtract(w.spent).subtract(w.reserved).max(BigDecimal.ZERO));
+                return new Reservation(
+                        null,
+                        List.of(),
+                        budget,
+                        w.amount.subtract(w.spent).subtract(w.reserved).max(BigDecimal.ZERO));
             }
             held.add(new Held(budget, window, amount));
         }
         UUID id = EventIds.newEventId();
         Instant expires = Instant.now().plus(expiry);
         for (Held h : held) {
-            WindowState w = windows.get(new WindowKey(h.budget().id(), h.window().start()));
+            WindowState w =
+                    windows.get(new WindowKey(h.budget().id(), h.window().start()));
             w.reserved = w.reserved.add(h.amount());
-            holds.add(new Object[]{id, h.budget().id(), h.window().start(), h.amount(), expires});
+            holds.add(new Object[] {id, h.budget().id(), h.window().start(), h.amount(), expires});
         }
         return new Reservation(id, held, null, null);
     }
@@ -298,13 +338,18 @@ class BudgetLedger implements SmartLifecycle {
         Map<WindowKey, Budget.Window> needed = new java.util.TreeMap<>();
         for (Op op : batch) {
             switch (op) {
-                case Reserve r -> r.budgets().forEach(b -> {
-                    Budget.Window w = b.windowAt(r.at());
-                    if (w != null) {
-                        needed.put(new WindowKey(b.id(), w.start()), w);
-                    }
-                });
-                case Settle s -> s.reservation().held().forEach(h -> needed.put(new WindowKey(h.budget().id(), h.window().start()), h.window()));
+                case Reserve r ->
+                    r.budgets().forEach(b -> {
+                        Budget.Window w = b.windowAt(r.at());
+                        if (w != null) {
+                            needed.put(new WindowKey(b.id(), w.start()), w);
+                        }
+                    });
+                case Settle s ->
+                    s.reservation()
+                            .held()
+                            .forEach(h -> needed.put(
+                                    new WindowKey(h.budget().id(), h.window().start()), h.window()));
             }
         }
         Map<WindowKey, WindowState> locked = select(needed.keySet());
@@ -314,7 +359,11 @@ class BudgetLedger implements SmartLifecycle {
                     jdbc.sql("""
                                     INSERT INTO budget_window (budget_id, window_start, window_end) VALUES (?, ?, ?)
                                     ON CONFLICT (budget_id, window_start) DO NOTHING""")
-                            .params(e.getKey().budgetId(), Timestamp.from(e.getValue().start()), Timestamp.from(e.getValue().end())).update();
+                            .params(
+                                    e.getKey().budgetId(),
+                                    Timestamp.from(e.getValue().start()),
+                                    Timestamp.from(e.getValue().end()))
+                            .update();
                 }
             }
             locked = select(needed.keySet());
@@ -330,24 +379,38 @@ class BudgetLedger implements SmartLifecycle {
         String[] ids = keys.stream().map(WindowKey::budgetId).toArray(String[]::new);
         String[] starts = keys.stream().map(k -> k.start().toString()).toArray(String[]::new); // arrays bind as text[]
         jdbc.sql("""
-                        SELECT w.budget_id, w.window_start, w.spent, w.reserved, b.amount, b.deleted_at IS NOT NULL AS deleted, b.thresholds,
+                        SELECT w.budget_id, w.window_start, w.spent, w.reserved, b.amount, b.deleted_at IS NOT NULL AS
+                            deleted, b.thresholds,
                                CASE WHEN b.kind = 'PREPAID' THEN b.top_ups ELSE 0 END AS generation
                         FROM budget_window w JOIN budget b ON b.id = w.budget_id
-                        WHERE (w.budget_id, w.window_start) IN (SELECT * FROM unnest(:ids::text[], :starts::timestamptz[]))
-                        ORDER BY w.budget_id, w.window_start FOR UPDATE OF w""")
-                .param("ids", ids).param("starts", starts)
-                .query(rs -> {
-                    Array thresholds = rs.getArray("thresholds");
-                    locked.put(new WindowKey(rs.getString("budget_id"), rs.getTimestamp("window_start").toInstant()),
-                            new WindowState(rs.getBigDecimal("spent"), rs.getBigDecimal("reserved"), rs.getBigDecimal("amount"),
-                                    rs.getBoolean("deleted"), (Integer[]) thresholds.getArray(), rs.getInt("generation")));
-                });
+                        WHERE (w.budget_id, w.window_start) IN (SELECT * FROM unnest(:ids::text[],
+                            :starts::timestamptz[]))
+                        ORDER BY w.budget_id, w.window_start FOR UPDATE OF w""").param("ids", ids).param("starts", starts).query(rs -> {
+            Array thresholds = rs.getArray("thresholds");
+            locked.put(
+                    new WindowKey(
+                            rs.getString("budget_id"),
+                            rs.getTimestamp("window_start").toInstant()),
+                    new WindowState(
+                            rs.getBigDecimal("spent"),
+                            rs.getBigDecimal("reserved"),
+                            rs.getBigDecimal("amount"),
+                            rs.getBoolean("deleted"),
+                            (Integer[]) thresholds.getArray(),
+                            rs.getInt("generation")));
+        });
         return locked;
     }
 
-    /** Deletes the reservation rows of the batch's settlements: what each still held, per budget (expiry may have taken some). */
+    /**
+     * Deletes the reservation rows of the batch's settlements: what each still held, per budget (expiry may have taken
+     * some).
+     */
     private Map<UUID, Map<String, BigDecimal>> releasedBy(List<Op> batch) {
-        List<UUID> ids = batch.stream().filter(op -> op instanceof Settle).map(op -> ((Settle) op).reservation().id()).toList();
+        List<UUID> ids = batch.stream()
+                .filter(op -> op instanceof Settle)
+                .map(op -> ((Settle) op).reservation().id())
+                .toList();
         Map<UUID, Map<String, BigDecimal>> released = new HashMap<>();
         if (!ids.isEmpty()) {
             jdbc.sql("DELETE FROM budget_reservation WHERE id = ANY(:ids::uuid[]) RETURNING id, budget_id, amount")
@@ -364,18 +427,25 @@ class BudgetLedger implements SmartLifecycle {
     int releaseExpired() {
         Integer released = transactions.execute(tx -> {
             // lock the windows first, in key order, as the writer does: no deadlock with a batch
-            List<WindowKey> keys = jdbc.sql("SELECT DISTINCT budget_id, window_start FROM budget_reservation WHERE expires_at < now()")
-                    .query((rs, i) -> new WindowKey(rs.getString(1), rs.getTimestamp(2).toInstant())).list();
+            List<WindowKey> keys = jdbc.sql(
+                            "SELECT DISTINCT budget_id, window_start FROM budget_reservation WHERE expires_at < now()")
+                    .query((rs, i) ->
+                            new WindowKey(rs.getString(1), rs.getTimestamp(2).toInstant()))
+                    .list();
             if (keys.isEmpty()) {
                 return 0;
             }
             select(new TreeSet<>(keys));
             return jdbc.sql("""
-                    WITH gone AS (DELETE FROM budget_reservation WHERE expires_at < now() RETURNING budget_id, window_start, amount),
-                         sums AS (SELECT budget_id, window_start, sum(amount) AS amount, count(*) AS n FROM gone GROUP BY budget_id, window_start)
+                    WITH gone AS (DELETE FROM budget_reservation WHERE expires_at < now() RETURNING budget_id,
+                        window_start, amount),
+                         sums AS (SELECT budget_id, window_start, sum(amount) AS amount, count(*) AS n FROM gone GROUP
+                             BY budget_id, window_start)
                     UPDATE budget_window w SET reserved = w.reserved - s.amount FROM sums s
                     WHERE w.budget_id = s.budget_id AND w.window_start = s.window_start
-                    RETURNING s.n""").query(Long.class).list().stream().mapToInt(Long::intValue).sum();
+                    RETURNING s.n""").query(Long.class).list().stream()
+                    .mapToInt(Long::intValue)
+                    .sum();
         });
         return released == null ? 0 : released;
     }

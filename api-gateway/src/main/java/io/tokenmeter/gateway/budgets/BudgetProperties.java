@@ -20,28 +20,37 @@ import java.util.List;
  * @param alerts                 delivery of threshold alerts
  */
 @ConfigurationProperties("tokenmeter.gateway.budgets")
-public record BudgetProperties(@DefaultValue("true") boolean enabled,
-                               @DefaultValue("5s") Duration budgetsCacheTtl,
-                               @DefaultValue("60s") Duration rateCardTtl,
-                               @DefaultValue("15m") Duration reservationExpiry,
-                               @DefaultValue("5s") Duration sweepEvery,
-                               @DefaultValue("32768") long defaultMaxOutputTokens,
-                               @DefaultValue Alerts alerts) {
+public record BudgetProperties(
+        @DefaultValue("true") boolean enabled,
+        @DefaultValue("5s") Duration budgetsCacheTtl,
+        @DefaultValue("60s") Duration rateCardTtl,
+        @DefaultValue("15m") Duration reservationExpiry,
+        @DefaultValue("5s") Duration sweepEvery,
+        @DefaultValue("32768") long defaultMaxOutputTokens,
+        @DefaultValue Alerts alerts) {
 
     /**
      * @param pollEvery    how often alerts due for publishing or delivery are looked for
-     * @param firstRetry   the wait after the first failed webhook delivery; it doubles each time, up to {@code maxRetryWait}
+     * @param firstRetry   the wait after the first failed webhook delivery; it doubles each time, up to {@code
+     * maxRetryWait}
      * @param maxAttempts  webhook attempts before the delivery is given up as FAILED
      * @param timeout      one webhook call's time limit
      * @param allowedHosts webhook hosts exempt from the public-address rule (local development: 127.0.0.1, localhost)
      * @param secretKey    the AES-256 key (32 bytes, base64) that seals webhook signing secrets at rest
      */
-    public record Alerts(@DefaultValue("1s") Duration pollEvery, @DefaultValue("2s") Duration firstRetry,
-                         @DefaultValue("10m") Duration maxRetryWait, @DefaultValue("8") int maxAttempts,
-                         @DefaultValue("5s") Duration timeout, List<String> allowedHosts, String secretKey) {
+    public record Alerts(
+            @DefaultValue("1s") Duration pollEvery,
+            @DefaultValue("2s") Duration firstRetry,
+            @DefaultValue("10m") Duration maxRetryWait,
+            @DefaultValue("8") int maxAttempts,
+            @DefaultValue("5s") Duration timeout,
+            List<String> allowedHosts,
+            String secretKey) {
 
         public Alerts {
-            allowedHosts = allowedHosts == null ? List.of() : allowedHosts.stream().filter(h -> !h.isBlank()).toList();
+            allowedHosts = allowedHosts == null
+                    ? List.of()
+                    : allowedHosts.stream().filter(h -> !h.isBlank()).toList();
         }
     }
 }

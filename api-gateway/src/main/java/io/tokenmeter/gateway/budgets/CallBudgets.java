@@ -1,10 +1,10 @@
 package io.tokenmeter.gateway.budgets;
 
-import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tokenmeter.gateway.keys.ActiveKey;
+import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.usage.TokenUsage;
 import org.slf4j.Logger;
@@ -41,8 +41,7 @@ public class CallBudgets {
     private static final int SETTLE_ATTEMPTS = 4;
 
     /** Why a call was not admitted, said in the model API's own error shape by the caller. */
-    public record Refusal(ModelApiError error, String message) {
-    }
+    public record Refusal(ModelApiError error, String message) {}
 
     public static final class Refused extends Exception {
         private final transient Refusal refusal;
@@ -65,15 +64,23 @@ public class CallBudgets {
     private final Timer reserveTimer;
     private final Counter overruns;
 
-    CallBudgets(BudgetProperties properties, BudgetRepository budgets, BudgetLedger ledger, RateCards rateCards, MeterRegistry meters) {
+    CallBudgets(
+            BudgetProperties properties,
+            BudgetRepository budgets,
+            BudgetLedger ledger,
+            RateCards rateCards,
+            MeterRegistry meters) {
         this.properties = properties;
         this.budgets = budgets;
         this.ledger = ledger;
         this.rateCards = rateCards;
         this.meters = meters;
-        this.reserveTimer = Timer.builder("tokenmeter.budget.reserve").description("time to reserve a call's maximum cost").register(meters);
+        this.reserveTimer = Timer.builder("tokenmeter.budget.reserve")
+                .description("time to reserve a call's maximum cost")
+                .register(meters);
         this.overruns = Counter.builder("tokenmeter.budget.overruns")
-                .description("settlements that cost more than was reserved (the bound's exceptions)").register(meters);
+                .description("settlements that cost more than was reserved (the bound's exceptions)")
+                .register(meters);
     }
 
     /**
@@ -82,12 +89,15 @@ public class CallBudgets {
      * @param promptBound        an upper bound of the prompt's tokens, asked for only when a budget applies
      * @param output      the output the request's own fields let an upstream generate, and how many choices
      */
-    public Hold reserve(ActiveKey key, List<ResolvedRoute> routes, LongSupplier promptBound, OutputBound output) throws Refused {
+    public Hold reserve(ActiveKey key, List<ResolvedRoute> routes, LongSupplier promptBound, OutputBound output)
+            throws Refused {
         if (!properties.enabled()) {
             return Hold.NONE;
         }
         Instant now = Instant.now();
-        List<Budget> applicable = budgets.applicableTo(key.tenantId(), key.keyId()).stream().filter(b -> b.windowAt(now) != null).toList();
+        List<Budget> applicable = budgets.applicableTo(key.tenantId(), key.keyId()).stream()
+                .filter(b -> b.windowAt(now) != null)
+                .toList();
         if (applicable.isEmpty()) {
             return Hold.NONE;
         }
@@ -110,7 +120,8 @@ public class CallBudgets {
             }
         } catch (RateCards.Unpriced e) {
             count("unpriced");
-            throw new Refused(new Refusal(e.unavailable ? ModelApiError.BUDGET_CHECK_UNAVAILABLE : ModelApiError.BUDGET_UNPRICED,
+            throw new Refused(new Refusal(
+                    e.unavailable ? ModelApiError.BUDGET_CHECK_UNAVAILABLE : ModelApiError.BUDGET_UNPRICED,
                     "This key has a budget, and the call cannot be priced against it: " + e.getMessage()
                             + (e.unavailable ? " Retry shortly." : "")));
         }
@@ -129,7 +140,8 @@ public class CallBudgets {
                     ledger.settle(late, Map.of());
                 }
             });
-            throw unavailable(e instanceof InterruptedException ? "interrupted" : "the budget ledger did not answer in time");
+            throw unavailable(
+                    e instanceof InterruptedException ? "interrupted" : "the budget ledger did not answer in time");
         } catch (ExecutionException e) {
             count("unavailable");
             log.warn("budget reservation failed: {}", e.getCause().toString());
@@ -140,8 +152,10 @@ public class CallBudgets {
         if (reservation.refused()) {
             count("refused");
             Budget b = reservation.refusedBy();
-            throw new Refused(new Refusal(ModelApiError.BUDGET_EXCEEDED,
-                    "The " + b.describe() + " cannot cover this call: its maximum cost is " + plain(maxCosts.get(b.id())) + " " + b.currency()
+            throw new Refused(new Refusal(
+                    ModelApiError.BUDGET_EXCEEDED,
+                    "The " + b.describe() + " cannot cover this call: its maximum cost is "
+                            + plain(maxCosts.get(b.id())) + " " + b.currency()
                             + " and " + plain(reservation.remaining()) + " " + b.currency() + " is left"
                             + (b.kind() == Budget.Kind.PREPAID ? "; top up the balance" : " this period")
                             + ". Lower max_tokens or the prompt, or ask for a higher budget."));
@@ -151,7 +165,8 @@ public class CallBudgets {
     }
 
     private Refused unavailable(String why) {
-        return new Refused(new Refusal(ModelApiError.BUDGET_CHECK_UNAVAILABLE,
+        return new Refused(new Refusal(
+                ModelApiError.BUDGET_CHECK_UNAVAILABLE,
                 "This key has a budget, and it cannot be checked right now (" + why + "). Retry shortly."));
     }
 
@@ -164,19 +179,22 @@ public class CallBudgets {
     }
 
     /** The most the call can cost on this route: every prompt token at the dearest input-side rate, plus the output. */
-    static BigDecimal maxCost(RateCards.RateCard card, ResolvedRoute route, long promptTokens, long outputTokens) throws RateCards.Unpriced {
+    static BigDecimal maxCost(RateCards.RateCard card, ResolvedRoute route, long promptTokens, long outputTokens)
+            throws RateCards.Unpriced {
         BigDecimal promptRate = promptRate(card, route);
         BigDecimal outputRate = card.rate(route.model(), route.region(), "output");
         if (outputRate == null) {
             throw new RateCards.Unpriced("no output price for " + route.model() + " in " + route.region() + ".", false);
         }
-        return promptRate.multiply(BigDecimal.valueOf(promptTokens)).add(outputRate.multiply(BigDecimal.valueOf(outputTokens)))
+        return promptRate
+                .multiply(BigDecimal.valueOf(promptTokens))
+                .add(outputRate.multiply(BigDecimal.valueOf(outputTokens)))
                 .divide(MILLION);
     }
 
     private static BigDecimal promptRate(RateCards.RateCard card, ResolvedRoute route) {
         BigDecimal max = null;
-        for (String tokenClass : new String[]{"input", "cached_input", "cache_write"}) {
+        for (String tokenClass : new String[] {"input", "cached_input", "cache_write"}) {
             BigDecimal rate = card.rate(route.model(), route.region(), tokenClass);
             if (rate != null && (max == null || rate.compareTo(max) > 0)) {
                 max = rate;
@@ -191,14 +209,16 @@ public class CallBudgets {
     /** What the tokens cost on the route; a class without its own rate is priced at the dearest prompt rate. */
     static BigDecimal cost(RateCards.RateCard card, ResolvedRoute route, TokenUsage usage) {
         BigDecimal fallback = promptRate(card, route);
-        return rate(card, route, "input", fallback).multiply(BigDecimal.valueOf(usage.input()))
+        return rate(card, route, "input", fallback)
+                .multiply(BigDecimal.valueOf(usage.input()))
                 .add(rate(card, route, "cached_input", fallback).multiply(BigDecimal.valueOf(usage.cachedInput())))
                 .add(rate(card, route, "cache_write", fallback).multiply(BigDecimal.valueOf(usage.cacheWrite())))
                 .add(card.rate(route.model(), route.region(), "output").multiply(BigDecimal.valueOf(usage.output())))
                 .divide(MILLION);
     }
 
-    private static BigDecimal rate(RateCards.RateCard card, ResolvedRoute route, String tokenClass, BigDecimal fallback) {
+    private static BigDecimal rate(
+            RateCards.RateCard card, ResolvedRoute route, String tokenClass, BigDecimal fallback) {
         BigDecimal rate = card.rate(route.model(), route.region(), tokenClass);
         return rate == null ? fallback : rate;
     }
@@ -211,8 +231,12 @@ public class CallBudgets {
         for (BudgetLedger.Held held : reservation.held()) {
             if (costs.getOrDefault(held.budget().id(), BigDecimal.ZERO).compareTo(held.amount()) > 0) {
                 overruns.increment();
-                log.warn("call cost {} {} on {}, more than the {} reserved", costs.get(held.budget().id()), held.budget().currency(),
-                        held.budget().id(), held.amount());
+                log.warn(
+                        "call cost {} {} on {}, more than the {} reserved",
+                        costs.get(held.budget().id()),
+                        held.budget().currency(),
+                        held.budget().id(),
+                        held.amount());
             }
         }
         settle(reservation, costs, 1);
@@ -221,13 +245,19 @@ public class CallBudgets {
     private void settle(BudgetLedger.Reservation reservation, Map<String, BigDecimal> costs, int attempt) {
         ledger.settle(reservation, costs).whenComplete((crossings, error) -> {
             if (error == null) {
-                crossings.forEach(c -> log.info("budget {} crossed {} %", c.budget().id(), c.threshold()));
+                crossings.forEach(
+                        c -> log.info("budget {} crossed {} %", c.budget().id(), c.threshold()));
             } else if (attempt < SETTLE_ATTEMPTS) {
-                CompletableFuture.delayedExecutor(50L << attempt, TimeUnit.MILLISECONDS).execute(() -> settle(reservation, costs, attempt + 1));
+                CompletableFuture.delayedExecutor(50L << attempt, TimeUnit.MILLISECONDS)
+                        .execute(() -> settle(reservation, costs, attempt + 1));
             } else {
                 // the reservation will expire and be released; the spend of this call is then missing from the ledger
                 meters.counter("tokenmeter.budget.settle_failures").increment();
-                log.error("could not settle reservation {} after {} attempts: {}", reservation.id(), attempt, error.toString());
+                log.error(
+                        "could not settle reservation {} after {} attempts: {}",
+                        reservation.id(),
+                        attempt,
+                        error.toString());
             }
         });
     }
@@ -267,7 +297,8 @@ public class CallBudgets {
                 return;
             }
             for (BudgetLedger.Held held : reservation.held()) {
-                costs.merge(held.budget().id(), cost(cards.get(held.budget().currency()), route, usage), BigDecimal::add);
+                costs.merge(
+                        held.budget().id(), cost(cards.get(held.budget().currency()), route, usage), BigDecimal::add);
             }
         }
 

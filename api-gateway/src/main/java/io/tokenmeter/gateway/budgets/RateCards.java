@@ -1,12 +1,12 @@
 package io.tokenmeter.gateway.budgets;
 
-import io.tokenmeter.contracts.json.WireJson;
-import io.tokenmeter.contracts.rating.RatingApi;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.CallerHeaders;
+import io.tokenmeter.contracts.json.WireJson;
+import io.tokenmeter.contracts.rating.RatingApi;
 import io.tokenmeter.gateway.proxy.ServiceProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,17 +54,20 @@ class RateCards {
         }
     }
 
-    private record Key(String tenantId, String currency) {
-    }
+    private record Key(String tenantId, String currency) {}
 
     private static final JsonMapper JSON = WireJson.MAPPER;
 
     private static final Logger log = LoggerFactory.getLogger(RateCards.class);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     // a dropped keep-alive connection or a pricing instance restarting should not refuse a call
-    private final RetryTemplate retry = new RetryTemplate(RetryPolicy.builder().maxRetries(2).delay(Duration.ofMillis(100))
-            .includes(IOException.class).build());
+    private final RetryTemplate retry = new RetryTemplate(RetryPolicy.builder()
+            .maxRetries(2)
+            .delay(Duration.ofMillis(100))
+            .includes(IOException.class)
+            .build());
     private final URI pricing;
     private final CallerHeaders callers;
     private final Cache<Key, RateCard> cache;
@@ -73,9 +76,10 @@ class RateCards {
         this.pricing = services.pricing();
         this.callers = callers;
         Duration ttl = properties.rateCardTtl();
-        this.cache = Caffeine.newBuilder().maximumSize(100_000)
-                .expireAfter(Expiry.<Key, RateCard>creating((key, card) -> card.validUntil() == null ? ttl
-                        : min(ttl, Duration.between(Instant.now(), card.validUntil()))))
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(100_000)
+                .expireAfter(Expiry.<Key, RateCard>creating((key, card) ->
+                        card.validUntil() == null ? ttl : min(ttl, Duration.between(Instant.now(), card.validUntil()))))
                 .build();
     }
 
@@ -89,11 +93,15 @@ class RateCards {
     }
 
     private RateCard fetch(Caller caller, String currency) {
-        URI uri = pricing.resolve(RatingApi.RATE_CARD_PATH + "?currency=" + URLEncoder.encode(currency, StandardCharsets.UTF_8));
+        URI uri = pricing.resolve(
+                RatingApi.RATE_CARD_PATH + "?currency=" + URLEncoder.encode(currency, StandardCharsets.UTF_8));
         CallerHeaders.Signed signed = callers.sign(caller, "GET", uri.getRawPath(), null);
         HttpRequest request = HttpRequest.newBuilder(uri)
                 .timeout(Duration.ofSeconds(5))
-                .header(CallerHeaders.CALLER, signed.caller()).header(CallerHeaders.SIGNATURE, signed.signature()).GET().build();
+                .header(CallerHeaders.CALLER, signed.caller())
+                .header(CallerHeaders.SIGNATURE, signed.signature())
+                .GET()
+                .build();
         HttpResponse<String> response;
         try {
             response = retry.execute(() -> http.send(request, HttpResponse.BodyHandlers.ofString()));
@@ -101,7 +109,11 @@ class RateCards {
             if (e.getCause() instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            log.warn("rate card of {} in {} not fetched: {}", caller.tenantId(), currency, e.getCause() == null ? e : e.getCause().toString());
+            log.warn(
+                    "rate card of {} in {} not fetched: {}",
+                    caller.tenantId(),
+                    currency,
+                    e.getCause() == null ? e : e.getCause().toString());
             throw new Unpriced("pricing could not be reached to price the call against the budget.", true);
         }
         if (response.statusCode() != 200) {
@@ -117,7 +129,8 @@ class RateCards {
         RatingApi.RateCard card = JSON.readValue(response.body(), RatingApi.RateCard.class);
         Map<String, BigDecimal> rates = new HashMap<>();
         for (RatingApi.MaxRate rate : card.rates()) {
-            rates.put(rate.model() + "|" + rate.region() + "|" + rate.tokenClass().wire(), rate.maxRatePerMillion());
+            rates.put(
+                    rate.model() + "|" + rate.region() + "|" + rate.tokenClass().wire(), rate.maxRatePerMillion());
         }
         return new RateCard(card.currency(), card.validUntil(), Map.copyOf(rates));
     }

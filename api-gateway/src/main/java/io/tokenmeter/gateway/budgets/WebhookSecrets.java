@@ -51,7 +51,12 @@ final class WebhookSecrets {
             cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
             cipher.updateAAD(tenantId.getBytes(StandardCharsets.UTF_8));
             byte[] sealed = cipher.doFinal(secret.getBytes(StandardCharsets.UTF_8));
-            return PREFIX + Base64.getEncoder().encodeToString(ByteBuffer.allocate(nonce.length + sealed.length).put(nonce).put(sealed).array());
+            return PREFIX
+                    + Base64.getEncoder()
+                            .encodeToString(ByteBuffer.allocate(nonce.length + sealed.length)
+                                    .put(nonce)
+                                    .put(sealed)
+                                    .array());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
@@ -62,7 +67,8 @@ final class WebhookSecrets {
             return stored; // stored in clear before secrets were sealed
         }
         if (key == null) {
-            throw new IllegalStateException("a sealed webhook secret, and no key to open it (TOKENMETER_WEBHOOK_SECRET_KEY)");
+            throw new IllegalStateException(
+                    "a sealed webhook secret, and no key to open it (TOKENMETER_WEBHOOK_SECRET_KEY)");
         }
         try {
             byte[] data = Base64.getDecoder().decode(stored.substring(PREFIX.length()));

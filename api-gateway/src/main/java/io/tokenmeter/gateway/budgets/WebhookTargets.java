@@ -23,7 +23,9 @@ final class WebhookTargets {
     private final Set<String> allowedHosts;
 
     WebhookTargets(List<String> allowedHosts) {
-        this.allowedHosts = allowedHosts.stream().map(h -> h.strip().toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+        this.allowedHosts = allowedHosts.stream()
+                .map(h -> h.strip().toLowerCase(Locale.ROOT))
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     /** Why the URL may not be called; empty when it may. */
@@ -44,14 +46,19 @@ final class WebhookTargets {
         }
         for (InetAddress address : addresses) {
             if (!isPublic(address)) {
-                return Optional.of(host + " resolves to " + address.getHostAddress() + ", which is not a public address");
+                return Optional.of(
+                        host + " resolves to " + address.getHostAddress() + ", which is not a public address");
             }
         }
         return Optional.empty();
     }
 
     static boolean isPublic(InetAddress a) {
-        if (a.isLoopbackAddress() || a.isAnyLocalAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress() || a.isMulticastAddress()) {
+        if (a.isLoopbackAddress()
+                || a.isAnyLocalAddress()
+                || a.isLinkLocalAddress()
+                || a.isSiteLocalAddress()
+                || a.isMulticastAddress()) {
             return false;
         }
         byte[] b = a.getAddress();

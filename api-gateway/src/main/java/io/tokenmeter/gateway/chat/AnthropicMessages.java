@@ -1,14 +1,13 @@
 package io.tokenmeter.gateway.chat;
 
 import io.tokenmeter.contracts.json.WireJson;
-import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.modelapi.AnthropicError;
+import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.usage.TokenEstimator;
 import io.tokenmeter.gateway.usage.TokenUsage;
 import io.tokenmeter.gateway.usage.UsageNormalizer;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -38,7 +37,8 @@ record AnthropicMessages(String anthropicVersion, String anthropicBeta) implemen
 
     @Override
     public void authenticate(HttpRequest.Builder upstreamRequest, ResolvedRoute route) {
-        upstreamRequest.header("x-api-key", route.apiKey())
+        upstreamRequest
+                .header("x-api-key", route.apiKey())
                 .header("anthropic-version", anthropicVersion == null ? DEFAULT_VERSION : anthropicVersion);
         if (anthropicBeta != null) {
             upstreamRequest.header("anthropic-beta", anthropicBeta);
@@ -59,8 +59,10 @@ record AnthropicMessages(String anthropicVersion, String anthropicBeta) implemen
     @Override
     public long estimatePromptTokens(TokenEstimator estimator, JsonNode request) {
         JsonNode system = request.get("system");
-        long systemTokens = system == null || system.isNull() ? 0 : estimator.promptTokens(JSON.createArrayNode().add(
-                JSON.createObjectNode().set("content", system)));
+        long systemTokens = system == null || system.isNull()
+                ? 0
+                : estimator.promptTokens(
+                        JSON.createArrayNode().add(JSON.createObjectNode().set("content", system)));
         return systemTokens + estimator.promptTokens(request.path("messages"));
     }
 
@@ -69,7 +71,8 @@ record AnthropicMessages(String anthropicVersion, String anthropicBeta) implemen
     public String answerText(JsonNode answer) {
         StringBuilder text = new StringBuilder();
         for (JsonNode block : answer.path("content")) {
-            text.append(block.path("text").asString("")).append(block.path("thinking").asString(""));
+            text.append(block.path("text").asString(""))
+                    .append(block.path("thinking").asString(""));
             if (block.has("input")) {
                 text.append(block.path("name").asString("")).append(JSON.writeValueAsString(block.get("input")));
             }
@@ -84,7 +87,8 @@ record AnthropicMessages(String anthropicVersion, String anthropicBeta) implemen
 
     @Override
     public String notServedHere(String model) {
-        return "The model '" + model + "' is not served through an Anthropic-compatible endpoint; call it on /v1/chat/completions.";
+        return "The model '" + model
+                + "' is not served through an Anthropic-compatible endpoint; call it on /v1/chat/completions.";
     }
 
     private static final class Watcher implements StreamWatcher {
@@ -101,18 +105,20 @@ record AnthropicMessages(String anthropicVersion, String anthropicBeta) implemen
                 return data;
             }
             switch (event.path("type").asString("")) {
-                case "message_start" -> usageSoFar = merge(JSON.createObjectNode(), event.path("message").path("usage"));
+                case "message_start" ->
+                    usageSoFar =
+                            merge(JSON.createObjectNode(), event.path("message").path("usage"));
                 case "content_block_delta" -> {
                     JsonNode delta = event.path("delta");
-                    text.append(delta.path("text").asString("")).append(delta.path("thinking").asString(""));
+                    text.append(delta.path("text").asString(""))
+                            .append(delta.path("thinking").asString(""));
                 }
                 case "message_delta" -> {
                     usageSoFar = merge(usageSoFar == null ? JSON.createObjectNode() : usageSoFar, event.path("usage"));
                     finalUsage = UsageNormalizer.fromAnthropic(usageSoFar);
                 }
                 case "message_stop" -> completed = true;
-                default -> {
-                }
+                default -> {}
             }
             return data;
         }

@@ -1,15 +1,14 @@
 package io.tokenmeter.gateway.chat;
 
-import io.tokenmeter.contracts.json.WireJson;
-import io.tokenmeter.gateway.modelapi.ModelApiErrors;
-import io.tokenmeter.gateway.modelapi.ModelApiError;
-import io.tokenmeter.gateway.modelapi.OpenAiError;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.gateway.keys.ActiveKey;
+import io.tokenmeter.gateway.modelapi.ModelApiError;
+import io.tokenmeter.gateway.modelapi.ModelApiErrors;
+import io.tokenmeter.gateway.modelapi.OpenAiError;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestAttribute;
@@ -38,9 +37,12 @@ class ChatCompletionsController {
 
     @PostMapping(path = "/v1/chat/completions")
     @Operation(summary = "OpenAI-compatible chat completion, metered per call")
-    ResponseEntity<?> complete(Caller caller, @RequestAttribute(ActiveKey.ATTRIBUTE) ActiveKey key,
-                               @RequestBody(required = false) byte[] body, HttpServletRequest servletRequest,
-                               HttpServletResponse servletResponse) {
+    ResponseEntity<?> complete(
+            Caller caller,
+            @RequestAttribute(ActiveKey.ATTRIBUTE) ActiveKey key,
+            @RequestBody(required = false) byte[] body,
+            HttpServletRequest servletRequest,
+            HttpServletResponse servletResponse) {
         ObjectNode request;
         try {
             JsonNode parsed = body == null ? null : JSON.readTree(body);
@@ -60,12 +62,23 @@ class ChatCompletionsController {
             return invalid("messages", "messages must be a non-empty array");
         }
         boolean streaming = request.path("stream").asBoolean(false);
-        boolean clientAskedForUsage = request.path("stream_options").path("include_usage").asBoolean(false);
+        boolean clientAskedForUsage =
+                request.path("stream_options").path("include_usage").asBoolean(false);
         if (streaming) {
-            ObjectNode streamOptions = request.get("stream_options") instanceof ObjectNode options ? options : request.putObject("stream_options");
+            ObjectNode streamOptions = request.get("stream_options") instanceof ObjectNode options
+                    ? options
+                    : request.putObject("stream_options");
             streamOptions.put("include_usage", true); // always: a stream without usage could only be estimated
         }
-        return calls.forward(new OpenAiChat(clientAskedForUsage), caller, key, model.asString(), request, streaming, servletRequest, servletResponse);
+        return calls.forward(
+                new OpenAiChat(clientAskedForUsage),
+                caller,
+                key,
+                model.asString(),
+                request,
+                streaming,
+                servletRequest,
+                servletResponse);
     }
 
     private static ResponseEntity<OpenAiError> invalid(String param, String message) {

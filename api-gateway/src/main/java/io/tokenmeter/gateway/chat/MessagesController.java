@@ -1,15 +1,14 @@
 package io.tokenmeter.gateway.chat;
 
-import io.tokenmeter.contracts.json.WireJson;
-import io.tokenmeter.gateway.modelapi.ModelApiErrors;
-import io.tokenmeter.gateway.modelapi.ModelApiError;
-import io.tokenmeter.gateway.modelapi.AnthropicError;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.gateway.keys.ActiveKey;
+import io.tokenmeter.gateway.modelapi.AnthropicError;
+import io.tokenmeter.gateway.modelapi.ModelApiError;
+import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestAttribute;
@@ -38,9 +37,12 @@ class MessagesController {
 
     @PostMapping(path = AnthropicMessages.PATH)
     @Operation(summary = "Anthropic-compatible Messages API, metered per call")
-    ResponseEntity<?> create(Caller caller, @RequestAttribute(ActiveKey.ATTRIBUTE) ActiveKey key,
-                               @RequestBody(required = false) byte[] body, HttpServletRequest servletRequest,
-                           HttpServletResponse servletResponse) {
+    ResponseEntity<?> create(
+            Caller caller,
+            @RequestAttribute(ActiveKey.ATTRIBUTE) ActiveKey key,
+            @RequestBody(required = false) byte[] body,
+            HttpServletRequest servletRequest,
+            HttpServletResponse servletResponse) {
         ObjectNode request;
         try {
             JsonNode parsed = body == null ? null : JSON.readTree(body);
@@ -60,11 +62,23 @@ class MessagesController {
             return invalid("messages: must be a non-empty array");
         }
         JsonNode maxTokens = request.get("max_tokens");
-        if (maxTokens == null || !maxTokens.isIntegralNumber() || !maxTokens.canConvertToLong() || maxTokens.asLong() < 1) {
+        if (maxTokens == null
+                || !maxTokens.isIntegralNumber()
+                || !maxTokens.canConvertToLong()
+                || maxTokens.asLong() < 1) {
             return invalid("max_tokens: Field required (an integer of at least 1)");
         }
-        ModelApi api = new AnthropicMessages(servletRequest.getHeader("anthropic-version"), servletRequest.getHeader("anthropic-beta"));
-        return calls.forward(api, caller, key, model.asString(), request, request.path("stream").asBoolean(false), servletRequest, servletResponse);
+        ModelApi api = new AnthropicMessages(
+                servletRequest.getHeader("anthropic-version"), servletRequest.getHeader("anthropic-beta"));
+        return calls.forward(
+                api,
+                caller,
+                key,
+                model.asString(),
+                request,
+                request.path("stream").asBoolean(false),
+                servletRequest,
+                servletResponse);
     }
 
     private static ResponseEntity<AnthropicError> invalid(String message) {

@@ -3,7 +3,6 @@ package io.tokenmeter.gateway.chat;
 import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.usage.TokenEstimator;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import tools.jackson.databind.JsonNode;
 

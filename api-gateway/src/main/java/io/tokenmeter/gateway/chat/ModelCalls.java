@@ -1,16 +1,15 @@
 package io.tokenmeter.gateway.chat;
 
-import io.tokenmeter.contracts.json.WireJson;
-import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.contracts.usage.UsageStatus;
-import io.tokenmeter.starter.web.RequestIdFilter;
 import io.tokenmeter.gateway.budgets.CallBudgets;
 import io.tokenmeter.gateway.budgets.OutputBound;
 import io.tokenmeter.gateway.keys.ActiveKey;
+import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.routing.ModelRouter;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.spool.SpoolingSender;
@@ -18,11 +17,11 @@ import io.tokenmeter.gateway.usage.TokenEstimator;
 import io.tokenmeter.gateway.usage.TokenUsage;
 import io.tokenmeter.gateway.usage.UsageNormalizer;
 import io.tokenmeter.gateway.usage.UsagePublisher;
+import io.tokenmeter.starter.web.RequestIdFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
@@ -62,8 +61,14 @@ class ModelCalls {
     private final SpoolingSender spooling;
     private final CallBudgets budgets;
 
-    ModelCalls(ModelRouter router, UpstreamClient upstream, UsagePublisher usage, MeterRegistry meters,
-               TokenEstimator estimator, SpoolingSender spooling, CallBudgets budgets) {
+    ModelCalls(
+            ModelRouter router,
+            UpstreamClient upstream,
+            UsagePublisher usage,
+            MeterRegistry meters,
+            TokenEstimator estimator,
+            SpoolingSender spooling,
+            CallBudgets budgets) {
         this.router = router;
         this.upstream = upstream;
         this.usage = usage;
@@ -74,8 +79,15 @@ class ModelCalls {
     }
 
     /** Forwards a validated request; returns the response to give, or {@code null} when a stream has been written. */
-    ResponseEntity<?> forward(ModelApi api, Caller caller, ActiveKey key, String model, ObjectNode request, boolean streaming,
-                              HttpServletRequest servletRequest, HttpServletResponse servletResponse) {
+    ResponseEntity<?> forward(
+            ModelApi api,
+            Caller caller,
+            ActiveKey key,
+            String model,
+            ObjectNode request,
+            boolean streaming,
+            HttpServletRequest servletRequest,
+            HttpServletResponse servletResponse) {
         String requestId = RequestIdFilter.of(servletRequest);
         OutputBound output;
         try {
@@ -85,33 +97,54 @@ class ModelCalls {
         }
         List<ResolvedRoute> routes = router.routes(model);
         if (routes.isEmpty()) {
-            return api.error(ModelApiError.MODEL_NOT_FOUND, "model",
+            return api.error(
+                    ModelApiError.MODEL_NOT_FOUND,
+                    "model",
                     "The model '" + model + "' does not exist or you do not have access to it.");
         }
-        List<ResolvedRoute> speaking = routes.stream().filter(r -> api.endpoint(r) != null).toList();
+        List<ResolvedRoute> speaking =
+                routes.stream().filter(r -> api.endpoint(r) != null).toList();
         if (speaking.isEmpty()) {
             return api.error(ModelApiError.MODEL_NOT_FOUND, "model", api.notServedHere(model));
         }
-        List<ResolvedRoute> allowed = speaking.stream().filter(r -> key.allowsRegion(r.region())).toList();
+        List<ResolvedRoute> allowed =
+                speaking.stream().filter(r -> key.allowsRegion(r.region())).toList();
         if (allowed.isEmpty()) {
-            return api.error(ModelApiError.REGION_NOT_ALLOWED, "model",
-                    "The model '" + model + "' is served only in " + speaking.stream().map(ResolvedRoute::region).distinct().toList()
-                            + ", and this tenant allows only " + key.allowedRegions().replace(",", ", ") + ".");
+            return api.error(
+                    ModelApiError.REGION_NOT_ALLOWED,
+                    "model",
+                    "The model '" + model + "' is served only in "
+                            + speaking.stream()
+                                    .map(ResolvedRoute::region)
+                                    .distinct()
+                                    .toList() + ", and this tenant allows only "
+                            + key.allowedRegions().replace(",", ", ") + ".");
         }
         SpoolingSender.Admission recording = spooling.admit();
         if (recording == null) {
-            return api.error(ModelApiError.USAGE_RECORDING_UNAVAILABLE, null,
+            return api.error(
+                    ModelApiError.USAGE_RECORDING_UNAVAILABLE,
+                    null,
                     "Usage cannot be recorded right now, so the call is refused rather than served unmetered; retry shortly.");
         }
         try (recording) {
-            return admitted(api, request, streaming, caller, requestId, key, allowed, output, recording, servletResponse);
+            return admitted(
+                    api, request, streaming, caller, requestId, key, allowed, output, recording, servletResponse);
         }
     }
 
     /** A call whose usage can be recorded: its budgets are held, then its routes called. */
-    private ResponseEntity<?> admitted(ModelApi api, ObjectNode request, boolean streaming, Caller caller, String requestId, ActiveKey key,
-                                       List<ResolvedRoute> allowed, OutputBound output, SpoolingSender.Admission recording,
-                                       HttpServletResponse servletResponse) {
+    private ResponseEntity<?> admitted(
+            ModelApi api,
+            ObjectNode request,
+            boolean streaming,
+            Caller caller,
+            String requestId,
+            ActiveKey key,
+            List<ResolvedRoute> allowed,
+            OutputBound output,
+            SpoolingSender.Admission recording,
+            HttpServletResponse servletResponse) {
         CallBudgets.Hold hold;
         try {
             // an upper bound of the prompt's tokens: each token of the providers' byte-level tokenizers covers at
@@ -122,7 +155,13 @@ class ModelCalls {
             return api.error(r.error(), null, r.message());
         }
         try {
-            return callRoutes(api, request, streaming, new Metering(caller, requestId, hold, recording), allowed, servletResponse);
+            return callRoutes(
+                    api,
+                    request,
+                    streaming,
+                    new Metering(caller, requestId, hold, recording),
+                    allowed,
+                    servletResponse);
         } finally {
             hold.settle();
         }
@@ -130,21 +169,27 @@ class ModelCalls {
 
     /** The admitted call itself: the first allowed route that answers, its answer relayed and every attempt metered. */
     /** Who a call's usage is billed to, and where its tokens are held and recorded: one per call, for every attempt. */
-    private record Metering(Caller caller, String requestId, CallBudgets.Hold hold, SpoolingSender.Admission recording) {
-    }
+    private record Metering(
+            Caller caller, String requestId, CallBudgets.Hold hold, SpoolingSender.Admission recording) {}
 
-    private ResponseEntity<?> callRoutes(ModelApi api, ObjectNode request, boolean streaming, Metering metering,
-                                         List<ResolvedRoute> allowed, HttpServletResponse servletResponse) {
+    private ResponseEntity<?> callRoutes(
+            ModelApi api,
+            ObjectNode request,
+            boolean streaming,
+            Metering metering,
+            List<ResolvedRoute> allowed,
+            HttpServletResponse servletResponse) {
         String requestId = metering.requestId();
         long started = System.nanoTime();
         if (streaming) {
-            Attempt<InputStream> attempt = firstAnswer(api, allowed, request, metering,
-                    (route, body) -> upstream.stream(api, route, body, requestId));
-            return attempt.response() == null ? attempt.failure()
+            Attempt<InputStream> attempt = firstAnswer(
+                    api, allowed, request, metering, (route, body) -> upstream.stream(api, route, body, requestId));
+            return attempt.response() == null
+                    ? attempt.failure()
                     : stream(api, metering, attempt.route(), request, attempt.response(), started, servletResponse);
         }
-        Attempt<byte[]> attempt = firstAnswer(api, allowed, request, metering,
-                (route, body) -> upstream.send(api, route, body, requestId));
+        Attempt<byte[]> attempt = firstAnswer(
+                api, allowed, request, metering, (route, body) -> upstream.send(api, route, body, requestId));
         if (attempt.response() == null) {
             return attempt.failure();
         }
@@ -154,16 +199,26 @@ class ModelCalls {
         recordLatency(route, Integer.toString(answer.statusCode()), latency);
         boolean ok = answer.statusCode() >= 200 && answer.statusCode() < 300;
         TokenUsage tokens = reportedUsage(answer.body());
-        boolean estimated = ok && tokens == null; // an answer served is billed: counted here when the upstream did not say
+        boolean estimated =
+                ok && tokens == null; // an answer served is billed: counted here when the upstream did not say
         if (estimated) {
             tokens = estimatePlain(api, request, answer.body());
-            meters.counter("tokenmeter.gateway.usage_estimated", "model", route.model(), "reason", "no_usage_reported").increment();
+            meters.counter("tokenmeter.gateway.usage_estimated", "model", route.model(), "reason", "no_usage_reported")
+                    .increment();
         }
-        UUID eventId = meter(metering, route, tokens == null ? TokenUsage.NONE : tokens, estimated,
-                ok ? UsageStatus.SUCCEEDED : UsageStatus.FAILED, latency);
+        UUID eventId = meter(
+                metering,
+                route,
+                tokens == null ? TokenUsage.NONE : tokens,
+                estimated,
+                ok ? UsageStatus.SUCCEEDED : UsageStatus.FAILED,
+                latency);
 
         ResponseEntity.BodyBuilder response = ResponseEntity.status(answer.statusCode())
-                .contentType(answer.headers().firstValue("Content-Type").map(MediaType::parseMediaType).orElse(MediaType.APPLICATION_JSON));
+                .contentType(answer.headers()
+                        .firstValue("Content-Type")
+                        .map(MediaType::parseMediaType)
+                        .orElse(MediaType.APPLICATION_JSON));
         if (eventId != null) {
             response.header(USAGE_EVENT_HEADER, eventId.toString());
         }
@@ -176,22 +231,23 @@ class ModelCalls {
     }
 
     /** The route that answered and its answer, or, when none did, the error to give the client. */
-    private record Attempt<T>(ResolvedRoute route, HttpResponse<T> response, ResponseEntity<?> failure) {
-    }
+    private record Attempt<T>(ResolvedRoute route, HttpResponse<T> response, ResponseEntity<?> failure) {}
 
     /**
      * Tries the allowed routes in priority order and returns the first answer that is not a server error;
      * moves on after a connect error, a timeout or a 5xx, which happen before any token reaches the client. A
      * failed attempt that reports tokens is metered too: the provider charges for it.
      */
-    private <T> Attempt<T> firstAnswer(ModelApi api, List<ResolvedRoute> routes, ObjectNode request, Metering metering,
-                                       UpstreamCall<T> call) {
+    private <T> Attempt<T> firstAnswer(
+            ModelApi api, List<ResolvedRoute> routes, ObjectNode request, Metering metering, UpstreamCall<T> call) {
         String requestId = metering.requestId();
         ResponseEntity<?> failure = null;
         for (int i = 0; i < routes.size(); i++) {
             ResolvedRoute route = routes.get(i);
             boolean last = i == routes.size() - 1;
-            request.put("model", route.upstreamModel()); // only the model differs per route: no copy of the whole body per call
+            request.put(
+                    "model",
+                    route.upstreamModel()); // only the model differs per route: no copy of the whole body per call
             long started = System.nanoTime();
             try {
                 HttpResponse<T> answer = call.send(route, JSON.writeValueAsBytes(request));
@@ -200,25 +256,33 @@ class ModelCalls {
                 }
                 upstreamError(route, "5xx");
                 discard(answer, route, metering, Duration.ofNanos(System.nanoTime() - started));
-                failure = api.error(ModelApiError.UPSTREAM_ERROR, null,
+                failure = api.error(
+                        ModelApiError.UPSTREAM_ERROR,
+                        null,
                         "The provider serving " + route.model() + " in " + route.region() + " failed to answer.");
             } catch (HttpConnectTimeoutException | ConnectException e) {
                 upstreamError(route, "connect");
-                failure = api.error(ModelApiError.UPSTREAM_UNAVAILABLE, null,
+                failure = api.error(
+                        ModelApiError.UPSTREAM_UNAVAILABLE,
+                        null,
                         "The provider serving " + route.model() + " in " + route.region() + " could not be reached.");
             } catch (HttpTimeoutException e) {
                 upstreamError(route, "timeout");
-                failure = api.error(ModelApiError.UPSTREAM_TIMEOUT, null,
+                failure = api.error(
+                        ModelApiError.UPSTREAM_TIMEOUT,
+                        null,
                         "The provider serving " + route.model() + " in " + route.region() + " did not answer in time.");
             } catch (IOException e) {
                 upstreamError(route, "io");
                 log.warn("upstream {} failed: {}", route, e.toString());
-                failure = api.error(ModelApiError.UPSTREAM_ERROR, null,
+                failure = api.error(
+                        ModelApiError.UPSTREAM_ERROR,
+                        null,
                         "The provider serving " + route.model() + " in " + route.region() + " failed to answer.");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return new Attempt<>(route, null, api.error(ModelApiError.SHUTTING_DOWN,
-                        null, "The gateway is shutting down."));
+                return new Attempt<>(
+                        route, null, api.error(ModelApiError.SHUTTING_DOWN, null, "The gateway is shutting down."));
             }
             if (!last) {
                 log.info("falling back from {} to {} for request {}", route, routes.get(i + 1), requestId);
@@ -244,16 +308,32 @@ class ModelCalls {
      * usage the upstream reports, or, when the stream is cut short before it, an estimate (what the upstream
      * reported of the prompt, else the prompt counted, plus the text streamed so far), marked estimated.
      */
-    private ResponseEntity<?> stream(ModelApi api, Metering metering, ResolvedRoute route, ObjectNode request,
-                                     HttpResponse<InputStream> answer, long started, HttpServletResponse response) {
+    private ResponseEntity<?> stream(
+            ModelApi api,
+            Metering metering,
+            ResolvedRoute route,
+            ObjectNode request,
+            HttpResponse<InputStream> answer,
+            long started,
+            HttpServletResponse response) {
         if (answer.statusCode() < 200 || answer.statusCode() >= 300) {
             try (InputStream error = answer.body()) {
                 byte[] bytes = error.readAllBytes();
-                meter(metering, route, tokensOf(bytes), false, UsageStatus.FAILED, Duration.ofNanos(System.nanoTime() - started));
-                return ResponseEntity.status(answer.statusCode()).contentType(MediaType.APPLICATION_JSON).body(bytes);
+                meter(
+                        metering,
+                        route,
+                        tokensOf(bytes),
+                        false,
+                        UsageStatus.FAILED,
+                        Duration.ofNanos(System.nanoTime() - started));
+                return ResponseEntity.status(answer.statusCode())
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .body(bytes);
             } catch (IOException e) {
                 upstreamError(route, "io");
-                return api.error(ModelApiError.UPSTREAM_ERROR, null,
+                return api.error(
+                        ModelApiError.UPSTREAM_ERROR,
+                        null,
                         "The provider serving " + route.model() + " failed to answer.");
             }
         }
@@ -276,21 +356,50 @@ class ModelCalls {
         boolean estimated = tokens == null;
         if (estimated) {
             tokens = estimate(api, request, watcher);
-            meters.counter("tokenmeter.gateway.usage_estimated", "model", route.model(), "reason",
-                    outcome.clientGone() ? "client_gone" : "no_usage_reported").increment();
+            meters.counter(
+                            "tokenmeter.gateway.usage_estimated",
+                            "model",
+                            route.model(),
+                            "reason",
+                            outcome.clientGone() ? "client_gone" : "no_usage_reported")
+                    .increment();
         }
-        UsageStatus status = outcome.clientGone() ? UsageStatus.CANCELLED
+        UsageStatus status = outcome.clientGone()
+                ? UsageStatus.CANCELLED
                 : outcome.upstreamFailed() || !watcher.completed() ? UsageStatus.FAILED : UsageStatus.SUCCEEDED;
         metering.hold().charge(route, tokens);
-        usage.publish(eventId, metering.caller(), route, tokens, estimated, status, metering.requestId(), latency, metering.recording());
+        usage.publish(
+                eventId,
+                metering.caller(),
+                route,
+                tokens,
+                estimated,
+                status,
+                metering.requestId(),
+                latency,
+                metering.recording());
         recordLatency(route, "stream", latency);
         return null; // the response has been written
     }
 
     /** One attempt's usage: emitted as a usage event and charged to the call's budget hold. */
-    private UUID meter(Metering metering, ResolvedRoute route, TokenUsage tokens, boolean estimated, UsageStatus status, Duration latency) {
+    private UUID meter(
+            Metering metering,
+            ResolvedRoute route,
+            TokenUsage tokens,
+            boolean estimated,
+            UsageStatus status,
+            Duration latency) {
         metering.hold().charge(route, tokens);
-        return usage.publish(EventIds.newEventId(), metering.caller(), route, tokens, estimated, status, metering.requestId(), latency,
+        return usage.publish(
+                EventIds.newEventId(),
+                metering.caller(),
+                route,
+                tokens,
+                estimated,
+                status,
+                metering.requestId(),
+                latency,
                 metering.recording());
     }
 
@@ -302,7 +411,9 @@ class ModelCalls {
         String text;
         try {
             JsonNode answer = JSON.readTree(body);
-            text = answer != null && answer.isObject() ? api.answerText(answer) : new String(body, java.nio.charset.StandardCharsets.UTF_8);
+            text = answer != null && answer.isObject()
+                    ? api.answerText(answer)
+                    : new String(body, java.nio.charset.StandardCharsets.UTF_8);
         } catch (JacksonException notJson) {
             text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
         }
@@ -320,8 +431,13 @@ class ModelCalls {
     }
 
     private void recordLatency(ResolvedRoute route, String status, Duration latency) {
-        Timer.builder("tokenmeter.gateway.upstream.latency").tag("model", route.model()).tag("provider", route.provider())
-                .tag("region", route.region()).tag("status", status).register(meters).record(latency);
+        Timer.builder("tokenmeter.gateway.upstream.latency")
+                .tag("model", route.model())
+                .tag("provider", route.provider())
+                .tag("region", route.region())
+                .tag("status", status)
+                .register(meters)
+                .record(latency);
     }
 
     /** The usage the answer reports; null when it has none (not JSON, or no usage object). */
@@ -344,7 +460,16 @@ class ModelCalls {
     }
 
     private void upstreamError(ResolvedRoute route, String kind) {
-        meters.counter("tokenmeter.gateway.upstream.errors", "model", route.model(), "provider", route.provider(),
-                "region", route.region(), "kind", kind).increment();
+        meters.counter(
+                        "tokenmeter.gateway.upstream.errors",
+                        "model",
+                        route.model(),
+                        "provider",
+                        route.provider(),
+                        "region",
+                        route.region(),
+                        "kind",
+                        kind)
+                .increment();
     }
 }

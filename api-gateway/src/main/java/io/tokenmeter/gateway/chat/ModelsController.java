@@ -1,8 +1,7 @@
 package io.tokenmeter.gateway.chat;
 
-import io.tokenmeter.gateway.keys.ActiveKey;
-
 import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.routing.ModelRouter;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -14,13 +13,9 @@ import java.util.List;
 @RestController
 class ModelsController {
 
-    record ModelList(String object, List<Model> data) {
-    }
+    record ModelList(String object, List<Model> data) {}
 
-    record Model(String id, String object, long created,
-                 String ownedBy, String provider,
-                 String region) {
-    }
+    record Model(String id, String object, long created, String ownedBy, String provider, String region) {}
 
     private final ModelRouter router;
 
@@ -32,7 +27,9 @@ class ModelsController {
     @Operation(summary = "The models this tenant can call, with the provider and serving region that would serve them")
     ModelList models(@org.springframework.web.bind.annotation.RequestAttribute(ActiveKey.ATTRIBUTE) ActiveKey key) {
         List<Model> models = router.all().values().stream()
-                .flatMap(routes -> routes.stream().filter(r -> key.allowsRegion(r.region())).limit(1))
+                .flatMap(routes -> routes.stream()
+                        .filter(r -> key.allowsRegion(r.region()))
+                        .limit(1))
                 .map(r -> new Model(r.model(), "model", 0, r.provider(), r.provider(), r.region()))
                 .sorted(Comparator.comparing(Model::id))
                 .toList();

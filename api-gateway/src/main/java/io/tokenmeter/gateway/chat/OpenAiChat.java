@@ -8,7 +8,6 @@ import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.usage.TokenEstimator;
 import io.tokenmeter.gateway.usage.TokenUsage;
 import io.tokenmeter.gateway.usage.UsageNormalizer;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -66,7 +65,8 @@ record OpenAiChat(boolean clientAskedForUsage) implements ModelApi {
             }
             text.append(message.path("reasoning_content").asString(""));
             for (JsonNode call : message.path("tool_calls")) {
-                text.append(call.path("function").path("name").asString("")).append(call.path("function").path("arguments").asString(""));
+                text.append(call.path("function").path("name").asString(""))
+                        .append(call.path("function").path("arguments").asString(""));
             }
         }
         return text.toString();

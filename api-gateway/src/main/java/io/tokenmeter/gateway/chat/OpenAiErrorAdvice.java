@@ -1,13 +1,12 @@
 package io.tokenmeter.gateway.chat;
 
-import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import io.tokenmeter.gateway.modelapi.ModelApiError;
+import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import io.tokenmeter.gateway.modelapi.OpenAiError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -22,7 +21,6 @@ class OpenAiErrorAdvice {
     @ExceptionHandler(Exception.class)
     ResponseEntity<OpenAiError> onError(Exception e) {
         log.error("model API request failed", e);
-        return ModelApiErrors.openAi(ModelApiError.INTERNAL_ERROR, null,
-                "The gateway failed to process the request.");
+        return ModelApiErrors.openAi(ModelApiError.INTERNAL_ERROR, null, "The gateway failed to process the request.");
     }
 }

@@ -19,7 +19,9 @@ record OutputFields(List<String> limits, List<String> additive, String choices) 
 
     /** OpenAI's, the older and the Responses-style names, Hugging Face's, and Qwen's reasoning budget; {@code n}. */
     static final OutputFields OPENAI = new OutputFields(
-            List.of("max_completion_tokens", "max_tokens", "max_output_tokens", "max_new_tokens"), List.of("thinking_budget"), "n");
+            List.of("max_completion_tokens", "max_tokens", "max_output_tokens", "max_new_tokens"),
+            List.of("thinking_budget"),
+            "n");
     /** Anthropic's {@code max_tokens} includes the thinking budget; there is one choice. */
     static final OutputFields ANTHROPIC = new OutputFields(List.of("max_tokens"), List.of(), null);
 

@@ -16,11 +16,9 @@ final class StreamRelay {
     private static final byte[] NEWLINE = "\n".getBytes(StandardCharsets.UTF_8);
 
     /** How the stream ended. */
-    record Outcome(boolean clientGone, boolean upstreamFailed) {
-    }
+    record Outcome(boolean clientGone, boolean upstreamFailed) {}
 
-    private StreamRelay() {
-    }
+    private StreamRelay() {}
 
     static Outcome relay(InputStream upstream, OutputStream client, StreamWatcher watcher) {
         boolean clientGone = false;

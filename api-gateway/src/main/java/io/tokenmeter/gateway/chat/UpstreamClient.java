@@ -1,7 +1,7 @@
 package io.tokenmeter.gateway.chat;
 
-import io.tokenmeter.starter.web.RequestIds;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
+import io.tokenmeter.starter.web.RequestIds;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
@@ -20,18 +20,25 @@ class UpstreamClient {
     /** One client per connect timeout; clients pool connections, so they are shared. */
     private final ConcurrentHashMap<Duration, HttpClient> clients = new ConcurrentHashMap<>();
 
-    HttpResponse<byte[]> send(ModelApi api, ResolvedRoute route, byte[] body, String requestId) throws IOException, InterruptedException {
-        return client(route.connectTimeout()).send(request(api, route, body, requestId, "application/json"),
-                HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> send(ModelApi api, ResolvedRoute route, byte[] body, String requestId)
+            throws IOException, InterruptedException {
+        return client(route.connectTimeout())
+                .send(
+                        request(api, route, body, requestId, "application/json"),
+                        HttpResponse.BodyHandlers.ofByteArray());
     }
 
     /** Returns once the upstream's status and headers are in; the body is read as it streams. */
-    HttpResponse<InputStream> stream(ModelApi api, ResolvedRoute route, byte[] body, String requestId) throws IOException, InterruptedException {
-        return client(route.connectTimeout()).send(request(api, route, body, requestId, "text/event-stream"),
-                HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> stream(ModelApi api, ResolvedRoute route, byte[] body, String requestId)
+            throws IOException, InterruptedException {
+        return client(route.connectTimeout())
+                .send(
+                        request(api, route, body, requestId, "text/event-stream"),
+                        HttpResponse.BodyHandlers.ofInputStream());
     }
 
-    private static HttpRequest request(ModelApi api, ResolvedRoute route, byte[] body, String requestId, String accept) {
+    private static HttpRequest request(
+            ModelApi api, ResolvedRoute route, byte[] body, String requestId, String accept) {
         HttpRequest.Builder request = HttpRequest.newBuilder(api.endpoint(route))
                 .timeout(route.timeout())
                 .header("Content-Type", "application/json")
@@ -43,10 +50,12 @@ class UpstreamClient {
     }
 
     private HttpClient client(Duration connectTimeout) {
-        return clients.computeIfAbsent(connectTimeout, t -> HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(t)
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
-                .build());
+        return clients.computeIfAbsent(
+                connectTimeout,
+                t -> HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(t)
+                        .executor(Executors.newVirtualThreadPerTaskExecutor())
+                        .build());
     }
 }

@@ -16,28 +16,44 @@ public class ApiKey {
 
     @Id
     private String id;
+
     @Column(name = "tenant_id")
     private String tenantId;
+
     @Enumerated(EnumType.STRING)
     private Role role;
+
     private String name;
+
     @Column(name = "key_prefix")
     private String keyPrefix;
+
     @Column(name = "key_hash")
     private String keyHash;
+
     @Column(name = "created_at")
     private Instant createdAt;
+
     @Column(name = "created_by")
     private String createdBy;
+
     @Column(name = "revoked_at")
     private Instant revokedAt;
+
     @Column(name = "requests_per_minute")
     private Integer requestsPerMinute;
 
-    protected ApiKey() {
-    }
+    protected ApiKey() {}
 
-    ApiKey(String id, String tenantId, Role role, String name, String keyPrefix, String keyHash, String createdBy, Integer requestsPerMinute) {
+    ApiKey(
+            String id,
+            String tenantId,
+            Role role,
+            String name,
+            String keyPrefix,
+            String keyHash,
+            String createdBy,
+            Integer requestsPerMinute) {
         this.requestsPerMinute = requestsPerMinute;
         this.id = id;
         this.tenantId = tenantId;

@@ -36,12 +36,16 @@ public class ApiKeys {
 
     ApiKeys(ApiKeyRepository keys, KeyProperties properties) {
         this.keys = keys;
-        this.cache = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(properties.cacheTtl()).build();
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(100_000)
+                .expireAfterWrite(properties.cacheTtl())
+                .build();
     }
 
     public static String sha256(String key) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -120,7 +124,9 @@ public class ApiKeys {
     public Optional<ApiKey> revokeStaffKey(String keyId) {
         Optional<ApiKey> key = keys.findByIdAndTenantIdIsNull(keyId);
         key.ifPresent(k -> {
-            if (k.getRevokedAt() == null && k.getRole() == Role.ADMIN && keys.countByRoleAndTenantIdIsNullAndRevokedAtIsNull(Role.ADMIN) <= 1) {
+            if (k.getRevokedAt() == null
+                    && k.getRole() == Role.ADMIN
+                    && keys.countByRoleAndTenantIdIsNullAndRevokedAtIsNull(Role.ADMIN) <= 1) {
                 throw new LastAdminKey();
             }
             k.revoke();
@@ -152,7 +158,8 @@ public class ApiKeys {
     @Transactional
     public void ensureByHash(Role role, String name, String sha256Hex, String issuedBy) {
         if (!keys.existsByKeyHash(sha256Hex)) {
-            keys.save(new ApiKey("key_" + EventIds.newEventId(), null, role, name, "(bootstrap)", sha256Hex, issuedBy, null));
+            keys.save(new ApiKey(
+                    "key_" + EventIds.newEventId(), null, role, name, "(bootstrap)", sha256Hex, issuedBy, null));
         }
     }
 }

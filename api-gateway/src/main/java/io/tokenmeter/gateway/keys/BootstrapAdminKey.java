@@ -31,7 +31,8 @@ class BootstrapAdminKey implements ApplicationRunner {
             return;
         }
         if (!SHA256_HEX.matcher(hash).matches()) {
-            throw new IllegalStateException("tokenmeter.gateway.keys.bootstrap-admin-key-sha256 must be 64 lowercase hex digits");
+            throw new IllegalStateException(
+                    "tokenmeter.gateway.keys.bootstrap-admin-key-sha256 must be 64 lowercase hex digits");
         }
         keys.ensureByHash(Role.ADMIN, "bootstrap admin", hash, "bootstrap");
         log.info("bootstrap admin key is registered");

@@ -3,12 +3,12 @@ package io.tokenmeter.gateway.keys;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.gateway.tenants.TenantRepository;
 import io.tokenmeter.starter.access.Access;
+import io.tokenmeter.starter.audit.AdminAudit;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.CommonErrors;
 import io.tokenmeter.starter.web.InvalidField;
-import io.tokenmeter.starter.audit.AdminAudit;
-import io.tokenmeter.gateway.tenants.TenantRepository;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Size;
@@ -30,9 +30,10 @@ import java.util.Map;
 @RestController
 class KeyAdminController {
 
-    record CreateKey(@NotBlank @Size(max = 200) String name, Role role,
-                     @jakarta.validation.constraints.Positive Integer requestsPerMinute) {
-    }
+    record CreateKey(
+            @NotBlank @Size(max = 200) String name,
+            Role role,
+            @jakarta.validation.constraints.Positive Integer requestsPerMinute) {}
 
     /** The clear key appears here once and nowhere else. */
     record IssuedKeyView(String id, String key, String prefix, Role role, String tenantId, String name) {
@@ -47,10 +48,10 @@ class KeyAdminController {
     }
 
     /** A key as admins see it: never the hash or the clear value. */
-    record KeyView(String id, String prefix, String name, Role role, Instant createdAt,
-                   Instant revokedAt) {
+    record KeyView(String id, String prefix, String name, Role role, Instant createdAt, Instant revokedAt) {
         static KeyView of(ApiKey k) {
-            return new KeyView(k.getId(), k.getKeyPrefix(), k.getName(), k.getRole(), k.getCreatedAt(), k.getRevokedAt());
+            return new KeyView(
+                    k.getId(), k.getKeyPrefix(), k.getName(), k.getRole(), k.getCreatedAt(), k.getRevokedAt());
         }
     }
 
@@ -75,8 +76,15 @@ class KeyAdminController {
         if (body.role() != null && body.role() != Role.TENANT) {
             throw ApiException.invalid(InvalidField.body("/role", "enum", "keys under a tenant have the tenant role"));
         }
-        IssuedKeyView issued = IssuedKeyView.of(keys.issue(Role.TENANT, tenantId, body.name(), admin.keyId(), body.requestsPerMinute()));
-        audit.record(admin, "create", "api_key", issued.id(), null, Map.of("tenant_id", tenantId, "prefix", issued.prefix(), "name", issued.name()));
+        IssuedKeyView issued = IssuedKeyView.of(
+                keys.issue(Role.TENANT, tenantId, body.name(), admin.keyId(), body.requestsPerMinute()));
+        audit.record(
+                admin,
+                "create",
+                "api_key",
+                issued.id(),
+                null,
+                Map.of("tenant_id", tenantId, "prefix", issued.prefix(), "name", issued.name()));
         return issued;
     }
 
@@ -96,7 +104,8 @@ class KeyAdminController {
     KeyView revoke(@PathVariable String tenantId, @PathVariable String keyId, Caller caller) {
         Caller admin = Access.admin(caller);
         var key = keys.revoke(tenantId, keyId)
-                .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "tenant " + tenantId + " has no key " + keyId));
+                .orElseThrow(
+                        () -> new ApiException(CommonErrors.NOT_FOUND, "tenant " + tenantId + " has no key " + keyId));
         KeyView revoked = KeyView.of(key);
         audit.record(admin, "revoke", "api_key", keyId, null, revoked);
         return revoked;
@@ -108,10 +117,18 @@ class KeyAdminController {
     IssuedKeyView issueStaffKey(@Valid @RequestBody CreateKey body, Caller caller) {
         Caller admin = Access.admin(caller);
         if (body.role() != Role.FINANCE && body.role() != Role.ADMIN) {
-            throw ApiException.invalid(InvalidField.body("/role", "enum", "role must be FINANCE or ADMIN; tenant keys are issued under a tenant"));
+            throw ApiException.invalid(InvalidField.body(
+                    "/role", "enum", "role must be FINANCE or ADMIN; tenant keys are issued under a tenant"));
         }
-        IssuedKeyView issued = IssuedKeyView.of(keys.issue(body.role(), null, body.name(), admin.keyId(), body.requestsPerMinute()));
-        audit.record(admin, "create", "api_key", issued.id(), null, Map.of("role", issued.role().name(), "prefix", issued.prefix(), "name", issued.name()));
+        IssuedKeyView issued =
+                IssuedKeyView.of(keys.issue(body.role(), null, body.name(), admin.keyId(), body.requestsPerMinute()));
+        audit.record(
+                admin,
+                "create",
+                "api_key",
+                issued.id(),
+                null,
+                Map.of("role", issued.role().name(), "prefix", issued.prefix(), "name", issued.name()));
         return issued;
     }
 
@@ -123,13 +140,16 @@ class KeyAdminController {
     }
 
     @DeleteMapping("/api/v1/admin/api-keys/{keyId}")
-    @Operation(summary = "Revoke a finance or admin key (admin): refused from the next call here, within the cache TTL elsewhere")
+    @Operation(
+            summary =
+                    "Revoke a finance or admin key (admin): refused from the next call here, within the cache TTL elsewhere")
     @Transactional
     KeyView revokeStaffKey(@PathVariable String keyId, Caller caller) {
         Caller admin = Access.admin(caller);
         ApiKey key;
         try {
-            key = keys.revokeStaffKey(keyId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no finance or admin key " + keyId));
+            key = keys.revokeStaffKey(keyId)
+                    .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no finance or admin key " + keyId));
         } catch (ApiKeys.LastAdminKey last) {
             throw new ApiException(CommonErrors.CONFLICT, last.getMessage());
         }

@@ -11,5 +11,5 @@ import java.time.Duration;
  * @param cacheTtl                how long a looked-up key is trusted without asking the database again
  */
 @ConfigurationProperties("tokenmeter.gateway.keys")
-public record KeyProperties(String bootstrapAdminKeySha256, @DefaultValue("30s") Duration cacheTtl) {
-}
+public record KeyProperties(
+        String bootstrapAdminKeySha256, @DefaultValue("30s") Duration cacheTtl) {}

@@ -1,13 +1,8 @@
 package io.tokenmeter.gateway.modelapi;
 
 import io.tokenmeter.contracts.json.WireJson;
-import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ResponseEntity;
 import tools.jackson.databind.json.JsonMapper;
-
-import java.io.IOException;
 
 /**
  * Anthropic's error body, which its SDKs and agent tools parse: {@code {"type": "error", "error": {"type",
@@ -17,8 +12,7 @@ public record AnthropicError(String type, Body error) {
 
     private static final JsonMapper JSON = WireJson.MAPPER;
 
-    public record Body(String type, String message) {
-    }
+    public record Body(String type, String message) {}
 
     public static AnthropicError of(ModelApiError error, String message) {
         return new AnthropicError("error", new Body(typeOf(error.status()), message));

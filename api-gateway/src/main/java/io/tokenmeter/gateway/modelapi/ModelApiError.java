@@ -19,7 +19,8 @@ public enum ModelApiError {
     MODEL_NOT_FOUND(HttpStatus.NOT_FOUND, "invalid_request_error", "model_not_found"),
     REQUEST_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "invalid_request_error", "request_too_large"),
     RATE_LIMIT_EXCEEDED(HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", "rate_limit_exceeded"),
-    TOO_MANY_FAILED_AUTHENTICATIONS(HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", "too_many_failed_authentications"),
+    TOO_MANY_FAILED_AUTHENTICATIONS(
+            HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", "too_many_failed_authentications"),
     INTERNAL_ERROR(HttpStatus.INTERNAL_SERVER_ERROR, "api_error", "internal_error"),
     UPSTREAM_ERROR(HttpStatus.BAD_GATEWAY, "api_error", "upstream_error"),
     UPSTREAM_UNAVAILABLE(HttpStatus.BAD_GATEWAY, "api_error", "upstream_unavailable"),

@@ -6,5 +6,4 @@ import java.net.URI;
 
 /** Where each service behind the gateway listens. */
 @ConfigurationProperties("tokenmeter.gateway.services")
-public record ServiceProperties(URI metering, URI pricing, URI billing) {
-}
+public record ServiceProperties(URI metering, URI pricing, URI billing) {}

@@ -31,30 +31,48 @@ class ServiceRoutes {
 
     @Bean
     RouterFunction<ServerResponse> meteringRoutes(ServiceProperties services, CallerHeaders callers) {
-        return service("metering", services.metering(), callers, path("/api/v1/usage/**").or(path("/api/v1/events/**")));
+        return service(
+                "metering",
+                services.metering(),
+                callers,
+                path("/api/v1/usage/**").or(path("/api/v1/events/**")));
     }
 
     @Bean
     RouterFunction<ServerResponse> pricingRoutes(ServiceProperties services, CallerHeaders callers) {
-        return service("pricing", services.pricing(), callers,
+        return service(
+                "pricing",
+                services.pricing(),
+                callers,
                 path("/api/v1/pricing/**").or(path("/api/v1/fx/**")).or(path("/api/v1/rating/**")));
     }
 
     @Bean
     RouterFunction<ServerResponse> billingRoutes(ServiceProperties services, CallerHeaders callers) {
-        return service("billing", services.billing(), callers,
+        return service(
+                "billing",
+                services.billing(),
+                callers,
                 path("/api/v1/billing/**").or(path("/api/v1/spend/**")));
     }
 
-    private static RouterFunction<ServerResponse> service(String id, URI target, CallerHeaders callers, RequestPredicate paths) {
-        return route(id).route(paths, http()).before(uri(target)).before(signCaller(callers)).build();
+    private static RouterFunction<ServerResponse> service(
+            String id, URI target, CallerHeaders callers, RequestPredicate paths) {
+        return route(id)
+                .route(paths, http())
+                .before(uri(target))
+                .before(signCaller(callers))
+                .build();
     }
 
     private static Function<ServerRequest, ServerRequest> signCaller(CallerHeaders callers) {
         return request -> {
             Caller caller = CallerFilter.callerOf(request.servletRequest());
             // signed for this request only: its method, path and body (read and bounded by the body-limit filter)
-            CallerHeaders.Signed signed = callers.sign(caller, request.method().name(), request.servletRequest().getRequestURI(),
+            CallerHeaders.Signed signed = callers.sign(
+                    caller,
+                    request.method().name(),
+                    request.servletRequest().getRequestURI(),
                     CachedBodyRequest.bodyOf(request.servletRequest()));
             return ServerRequest.from(request)
                     .headers(h -> {

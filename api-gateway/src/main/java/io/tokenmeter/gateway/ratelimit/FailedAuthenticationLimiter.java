@@ -19,7 +19,10 @@ import java.util.OptionalLong;
 public class FailedAuthenticationLimiter {
 
     private final RateLimitProperties properties;
-    private final Cache<String, Bucket> buckets = Caffeine.newBuilder().maximumSize(100_000).expireAfterAccess(Duration.ofMinutes(10)).build();
+    private final Cache<String, Bucket> buckets = Caffeine.newBuilder()
+            .maximumSize(100_000)
+            .expireAfterAccess(Duration.ofMinutes(10))
+            .build();
 
     FailedAuthenticationLimiter(RateLimitProperties properties) {
         this.properties = properties;
@@ -37,7 +40,14 @@ public class FailedAuthenticationLimiter {
 
     public void failed(String address) {
         int limit = properties.failedAuthenticationsPerMinute();
-        buckets.get(address, a -> Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(limit).refillGreedy(limit, Duration.ofMinutes(1)).build()).build()).tryConsume(1);
+        buckets.get(
+                        address,
+                        a -> Bucket.builder()
+                                .addLimit(Bandwidth.builder()
+                                        .capacity(limit)
+                                        .refillGreedy(limit, Duration.ofMinutes(1))
+                                        .build())
+                                .build())
+                .tryConsume(1);
     }
 }

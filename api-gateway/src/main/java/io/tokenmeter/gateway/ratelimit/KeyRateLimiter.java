@@ -18,7 +18,10 @@ import java.util.OptionalLong;
 public class KeyRateLimiter {
 
     private final RateLimitProperties properties;
-    private final Cache<String, Bucket> buckets = Caffeine.newBuilder().maximumSize(1_000_000).expireAfterAccess(Duration.ofMinutes(10)).build();
+    private final Cache<String, Bucket> buckets = Caffeine.newBuilder()
+            .maximumSize(1_000_000)
+            .expireAfterAccess(Duration.ofMinutes(10))
+            .build();
 
     KeyRateLimiter(RateLimitProperties properties) {
         this.properties = properties;
@@ -27,8 +30,14 @@ public class KeyRateLimiter {
     /** Empty when the call may go ahead; otherwise the seconds to wait before the next one can. */
     public OptionalLong tryAcquire(String keyId, Integer ownLimitPerMinute) {
         int limit = ownLimitPerMinute != null ? ownLimitPerMinute : properties.requestsPerMinute();
-        Bucket bucket = buckets.get(keyId + "@" + limit, k -> Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(limit).refillGreedy(limit, Duration.ofMinutes(1)).build()).build());
+        Bucket bucket = buckets.get(
+                keyId + "@" + limit,
+                k -> Bucket.builder()
+                        .addLimit(Bandwidth.builder()
+                                .capacity(limit)
+                                .refillGreedy(limit, Duration.ofMinutes(1))
+                                .build())
+                        .build());
         ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
         if (probe.isConsumed()) {
             return OptionalLong.empty();

@@ -16,9 +16,17 @@ public class ModelRouter {
      * One way to serve a model: where to send it, and what to bill it as. {@code messagesUri} is the upstream's
      * Anthropic Messages endpoint, {@code null} when it has none.
      */
-    public record ResolvedRoute(String model, String provider, String region, String upstreamModel,
-                                URI chatCompletionsUri, URI messagesUri, String apiKey, Duration connectTimeout,
-                                Duration timeout, Long maxOutputTokens) {
+    public record ResolvedRoute(
+            String model,
+            String provider,
+            String region,
+            String upstreamModel,
+            URI chatCompletionsUri,
+            URI messagesUri,
+            String apiKey,
+            Duration connectTimeout,
+            Duration timeout,
+            Long maxOutputTokens) {
         @Override
         public String toString() {
             return "ResolvedRoute[" + model + " via " + provider + " in " + region + "]";
@@ -29,17 +37,29 @@ public class ModelRouter {
 
     ModelRouter(RoutingProperties properties) {
         for (RoutingProperties.Model model : properties.models()) {
-            List<ResolvedRoute> resolved = model.routes().stream().map(r -> {
-                RoutingProperties.Upstream upstream = properties.upstreams().get(r.upstream());
-                if (upstream == null) {
-                    throw new IllegalStateException("model " + model.name() + " names unknown upstream " + r.upstream());
-                }
-                return new ResolvedRoute(model.name(), r.provider(), r.region(),
-                        r.upstreamModel() == null ? model.name() : r.upstreamModel(),
-                        under(upstream.baseUrl(), "/chat/completions"),
-                        upstream.anthropicBaseUrl() == null ? null : under(upstream.anthropicBaseUrl(), "/v1/messages"),
-                        upstream.apiKey(), upstream.connectTimeout(), upstream.timeout(), model.maxOutputTokens());
-            }).toList();
+            List<ResolvedRoute> resolved = model.routes().stream()
+                    .map(r -> {
+                        RoutingProperties.Upstream upstream =
+                                properties.upstreams().get(r.upstream());
+                        if (upstream == null) {
+                            throw new IllegalStateException(
+                                    "model " + model.name() + " names unknown upstream " + r.upstream());
+                        }
+                        return new ResolvedRoute(
+                                model.name(),
+                                r.provider(),
+                                r.region(),
+                                r.upstreamModel() == null ? model.name() : r.upstreamModel(),
+                                under(upstream.baseUrl(), "/chat/completions"),
+                                upstream.anthropicBaseUrl() == null
+                                        ? null
+                                        : under(upstream.anthropicBaseUrl(), "/v1/messages"),
+                                upstream.apiKey(),
+                                upstream.connectTimeout(),
+                                upstream.timeout(),
+                                model.maxOutputTokens());
+                    })
+                    .toList();
             if (resolved.isEmpty()) {
                 throw new IllegalStateException("model " + model.name() + " has no routes");
             }

@@ -22,9 +22,12 @@ class SpoolHealthIndicator implements HealthIndicator {
     @Override
     public Health health() {
         UsageSpool spool = sender.spool();
-        Health.Builder health = sender.cannotRecord() ? Health.outOfService()
+        Health.Builder health = sender.cannotRecord()
+                ? Health.outOfService()
                 : sender.brokerDown() || spool.depthRecords() > 0 ? Health.status(WARNING) : Health.up();
-        return health.withDetail("spooled_events", spool.depthRecords()).withDetail("spooled_bytes", spool.depthBytes())
-                .withDetail("kafka_reachable", !sender.brokerDown()).build();
+        return health.withDetail("spooled_events", spool.depthRecords())
+                .withDetail("spooled_bytes", spool.depthBytes())
+                .withDetail("kafka_reachable", !sender.brokerDown())
+                .build();
     }
 }

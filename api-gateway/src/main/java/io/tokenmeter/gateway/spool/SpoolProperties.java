@@ -2,10 +2,10 @@ package io.tokenmeter.gateway.spool;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import org.springframework.util.unit.DataSize;
 
 /**
  * @param directory    where the segments live; must survive a restart of the gateway
@@ -17,10 +17,10 @@ import org.springframework.util.unit.DataSize;
  * @param minFreeBytes the free space a new segment must leave on the spool's filesystem
  */
 @ConfigurationProperties("tokenmeter.gateway.spool")
-public record SpoolProperties(@DefaultValue(".tokenmeter/spool") Path directory,
-                              @DefaultValue("1073741824") long maxBytes,
-                              @DefaultValue("10ms") Duration fsyncEvery,
-                              @DefaultValue("1s") Duration drainEvery,
-                              @DefaultValue("16MB") DataSize segmentBytes,
-                              @DefaultValue("64MB") DataSize minFreeBytes) {
-}
+public record SpoolProperties(
+        @DefaultValue(".tokenmeter/spool") Path directory,
+        @DefaultValue("1073741824") long maxBytes,
+        @DefaultValue("10ms") Duration fsyncEvery,
+        @DefaultValue("1s") Duration drainEvery,
+        @DefaultValue("16MB") DataSize segmentBytes,
+        @DefaultValue("64MB") DataSize minFreeBytes) {}

@@ -46,13 +46,22 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
     private volatile boolean brokerDown;
     private volatile String lastRefusal;
 
-    SpoolingSender(KafkaTemplate<String, byte[]> kafka, SpoolProperties properties, MeterRegistry meters) throws IOException {
+    SpoolingSender(KafkaTemplate<String, byte[]> kafka, SpoolProperties properties, MeterRegistry meters)
+            throws IOException {
         this.kafka = kafka;
         this.meters = meters;
-        this.spool = new UsageSpool(properties.directory(), properties.maxBytes(), properties.fsyncEvery().toNanos(),
-                properties.segmentBytes().toBytes(), properties.minFreeBytes().toBytes());
-        Gauge.builder("tokenmeter.gateway.spool.depth", spool, UsageSpool::depthRecords).description("usage events waiting in the local spool").register(meters);
-        Gauge.builder("tokenmeter.gateway.spool.bytes", spool, UsageSpool::depthBytes).baseUnit("bytes").register(meters);
+        this.spool = new UsageSpool(
+                properties.directory(),
+                properties.maxBytes(),
+                properties.fsyncEvery().toNanos(),
+                properties.segmentBytes().toBytes(),
+                properties.minFreeBytes().toBytes());
+        Gauge.builder("tokenmeter.gateway.spool.depth", spool, UsageSpool::depthRecords)
+                .description("usage events waiting in the local spool")
+                .register(meters);
+        Gauge.builder("tokenmeter.gateway.spool.bytes", spool, UsageSpool::depthBytes)
+                .baseUnit("bytes")
+                .register(meters);
         this.brokerDown = spool.depthRecords() > 0;
     }
 
@@ -66,8 +75,10 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
         try {
             kafka.partitionsFor(UsageTopics.USAGE_EVENTS);
         } catch (RuntimeException e) {
-            log.warn("Kafka has no metadata for {} yet ({}); the first usage events may be spooled",
-                    UsageTopics.USAGE_EVENTS, NestedExceptionUtils.getMostSpecificCause(e).toString());
+            log.warn(
+                    "Kafka has no metadata for {} yet ({}); the first usage events may be spooled",
+                    UsageTopics.USAGE_EVENTS,
+                    NestedExceptionUtils.getMostSpecificCause(e).toString());
         }
     }
 
@@ -110,7 +121,8 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
         if (spool.tryReserve()) {
             return new Admission(spool);
         }
-        meters.counter("tokenmeter.gateway.usage_events", "outcome", "refused_unrecordable").increment();
+        meters.counter("tokenmeter.gateway.usage_events", "outcome", "refused_unrecordable")
+                .increment();
         String why = spool.unwritable();
         if (why != null && !why.equals(lastRefusal)) {
             log.error("refusing model calls: Kafka is unreachable and the spool cannot take their usage ({})", why);
@@ -135,7 +147,8 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
         }
         sent.whenComplete((result, error) -> {
             if (error == null) {
-                meters.counter("tokenmeter.gateway.usage_events", "outcome", "sent").increment();
+                meters.counter("tokenmeter.gateway.usage_events", "outcome", "sent")
+                        .increment();
                 return;
             }
             outage(error);
@@ -146,7 +159,8 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
 
     private void outage(Throwable error) {
         if (!brokerDown) {
-            log.warn("Kafka did not take a usage event ({}); spooling events locally until it does",
+            log.warn(
+                    "Kafka did not take a usage event ({}); spooling events locally until it does",
                     NestedExceptionUtils.getMostSpecificCause(error).toString());
         }
         brokerDown = true;
@@ -155,7 +169,8 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
     private void toSpool(byte[] event, boolean reserved) {
         try {
             spool.append(event, reserved);
-            meters.counter("tokenmeter.gateway.usage_events", "outcome", "spooled").increment();
+            meters.counter("tokenmeter.gateway.usage_events", "outcome", "spooled")
+                    .increment();
         } catch (IOException e) {
             meters.counter("tokenmeter.gateway.usage_events", "outcome", "lost").increment();
             log.error("a usage event could neither be sent nor spooled: {}", e.getMessage());
@@ -192,8 +207,10 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
                 UsageSpool.Segment content = UsageSpool.read(segment);
                 if (content.torn()) {
                     meters.counter("tokenmeter.gateway.spool.torn_segments").increment();
-                    log.warn("spool segment {} ends in a torn record (a crash or a failed write mid-record); its {} whole records are replayed",
-                            segment.getFileName(), content.records().size());
+                    log.warn(
+                            "spool segment {} ends in a torn record (a crash or a failed write mid-record); its {} whole records are replayed",
+                            segment.getFileName(),
+                            content.records().size());
                 }
                 List<byte[]> records = content.records();
                 List<CompletableFuture<SendResult<String, byte[]>>> sends = new ArrayList<>(records.size());
@@ -205,7 +222,8 @@ public class SpoolingSender implements DisposableBean, ApplicationRunner {
                 kafka.flush();
                 CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
                 spool.delete(segment, content);
-                meters.counter("tokenmeter.gateway.usage_events", "outcome", "replayed").increment(records.size());
+                meters.counter("tokenmeter.gateway.usage_events", "outcome", "replayed")
+                        .increment(records.size());
             }
             if (brokerDown) {
                 log.info("Kafka takes usage events again; the spool is drained");

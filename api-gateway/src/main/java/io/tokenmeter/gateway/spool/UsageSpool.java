@@ -36,11 +36,11 @@ public final class UsageSpool implements Closeable {
 
     /** What one call may need: a usage event is well under 2 KB, and a call with fallbacks writes a few. */
     public static final int SLOT_BYTES = 4096;
+
     private static final int HEADER = 8;
 
     /** A closed segment's records and whether bytes after them were torn (not zeros, not a whole record). */
-    public record Segment(List<byte[]> records, boolean torn) {
-    }
+    public record Segment(List<byte[]> records, boolean torn) {}
 
     private final Path directory;
     private final long maxBytes;
@@ -50,6 +50,7 @@ public final class UsageSpool implements Closeable {
     private final Object lock = new Object();
     /** Held while the channel is forced or closed, so that a roll never closes it under the flusher. */
     private final ReentrantLock channelLock = new ReentrantLock();
+
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong records = new AtomicLong();
     private final Thread flusher;
@@ -65,9 +66,11 @@ public final class UsageSpool implements Closeable {
     private long durablePosition;
     /** Bytes promised to admitted calls and not yet released; guarded by {@code lock}. */
     private long reserved;
+
     private long nextSegment;
     /** Completed by the first fsync that starts after the records appended with it. */
     private CompletableFuture<Void> nextForce = new CompletableFuture<>();
+
     private boolean dirty;
     private boolean closed;
     /** Why the spool cannot take records now; null while it can. Cleared by the next segment created. */
@@ -81,7 +84,8 @@ public final class UsageSpool implements Closeable {
      * @param segmentBytes the size of a segment, written (and so taken from the disk) when it is created
      * @param minFreeBytes the free space a new segment must leave on the filesystem
      */
-    public UsageSpool(Path directory, long maxBytes, long fsyncEveryNanos, long segmentBytes, long minFreeBytes) throws IOException {
+    public UsageSpool(Path directory, long maxBytes, long fsyncEveryNanos, long segmentBytes, long minFreeBytes)
+            throws IOException {
         if (segmentBytes < SLOT_BYTES * 2L) {
             throw new IllegalArgumentException("a segment holds at least two slots of " + SLOT_BYTES + " bytes");
         }
@@ -93,7 +97,8 @@ public final class UsageSpool implements Closeable {
         Files.createDirectories(directory);
         for (Path segment : segments()) {
             Segment content = read(segment);
-            bytes.addAndGet(content.records().stream().mapToLong(r -> HEADER + r.length).sum());
+            bytes.addAndGet(
+                    content.records().stream().mapToLong(r -> HEADER + r.length).sum());
             records.addAndGet(content.records().size());
             nextSegment = Math.max(nextSegment, number(segment) + 1);
         }
@@ -167,7 +172,11 @@ public final class UsageSpool implements Closeable {
         }
         CRC32C crc = new CRC32C();
         crc.update(record);
-        ByteBuffer buffer = ByteBuffer.allocate(HEADER + record.length).putInt(record.length).putInt((int) crc.getValue()).put(record).flip();
+        ByteBuffer buffer = ByteBuffer.allocate(HEADER + record.length)
+                .putInt(record.length)
+                .putInt((int) crc.getValue())
+                .put(record)
+                .flip();
         CompletableFuture<Void> force;
         synchronized (lock) {
             if (closed) {
@@ -192,7 +201,7 @@ public final class UsageSpool implements Closeable {
                 throw e;
             }
             writePosition += buffer.limit();
-            pending.addLast(new long[]{writePosition, buffer.limit()});
+            pending.addLast(new long[] {writePosition, buffer.limit()});
             bytes.addAndGet(buffer.limit());
             records.incrementAndGet();
             force = nextForce;
@@ -217,8 +226,8 @@ public final class UsageSpool implements Closeable {
     private void openSegment() throws IOException {
         long usable = Files.getFileStore(directory).getUsableSpace();
         if (usable < segmentBytes + minFreeBytes) {
-            unwritable = "the disk holding " + directory + " has " + usable + " bytes free, less than a segment (" + segmentBytes
-                    + ") and the " + minFreeBytes + " bytes to leave free";
+            unwritable = "the disk holding " + directory + " has " + usable + " bytes free, less than a segment ("
+                    + segmentBytes + ") and the " + minFreeBytes + " bytes to leave free";
             throw new IOException(unwritable);
         }
         Path path = directory.resolve(String.format("segment-%012d.spool", nextSegment++));
@@ -240,7 +249,8 @@ public final class UsageSpool implements Closeable {
             throw new IOException(unwritable, e);
         }
         try {
-            closeCurrent(); // only once the new one exists: a full disk leaves the current segment, and its promised space, in use
+            closeCurrent(); // only once the new one exists: a full disk leaves the current segment, and its promised
+            // space, in use
         } catch (IOException e) {
             channel.close();
             Files.deleteIfExists(path);
@@ -326,7 +336,8 @@ public final class UsageSpool implements Closeable {
                 if (channel != null && channel.isOpen()) {
                     channel.force(false);
                 } else if (channel != null && channel == cut) {
-                    failed = new IOException(unwritable); // cut back after a failure, not closed by a roll that forced it
+                    failed = new IOException(
+                            unwritable); // cut back after a failure, not closed by a roll that forced it
                 } // else a roll has closed it, after forcing it
             } catch (IOException e) {
                 failed = e;
@@ -443,13 +454,16 @@ public final class UsageSpool implements Closeable {
     /** Removes a drained segment. */
     public void delete(Path segment, Segment drained) throws IOException {
         Files.delete(segment);
-        bytes.addAndGet(-drained.records().stream().mapToLong(r -> HEADER + r.length).sum());
+        bytes.addAndGet(
+                -drained.records().stream().mapToLong(r -> HEADER + r.length).sum());
         records.addAndGet(-drained.records().size());
     }
 
     private List<Path> segments() throws IOException {
         try (Stream<Path> files = Files.list(directory)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".spool")).sorted().toList();
+            return files.filter(p -> p.getFileName().toString().endsWith(".spool"))
+                    .sorted()
+                    .toList();
         }
     }
 

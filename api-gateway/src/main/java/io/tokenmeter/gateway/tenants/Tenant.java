@@ -15,29 +15,39 @@ public class Tenant {
 
     @Id
     private String id;
+
     private String name;
+
     @Column(name = "billing_country")
     private String billingCountry;
+
     private String currency;
+
     @Enumerated(EnumType.STRING)
     private TenantStatus status;
+
     @Column(name = "created_at")
     private Instant createdAt;
+
     @Column(name = "created_by")
     private String createdBy;
+
     @Column(name = "allowed_regions")
     private String allowedRegions;
+
     @Column(name = "legal_name")
     private String legalName;
+
     @Column(name = "tax_id")
     private String taxId;
+
     @Column(name = "updated_at")
     private Instant updatedAt;
+
     @Column(name = "issuer_id")
     private String issuerId;
 
-    protected Tenant() {
-    }
+    protected Tenant() {}
 
     public Tenant(String id, String name, String billingCountry, String currency, String createdBy) {
         this.id = id;
@@ -51,7 +61,8 @@ public class Tenant {
     }
 
     /** Who is invoiced: the legal name (the display name when none was given), country, tax id and currency. */
-    public void setBillingIdentity(String legalName, String billingCountry, String taxId, String currency, String issuerId) {
+    public void setBillingIdentity(
+            String legalName, String billingCountry, String taxId, String currency, String issuerId) {
         this.issuerId = issuerId;
         this.legalName = legalName;
         this.billingCountry = billingCountry;

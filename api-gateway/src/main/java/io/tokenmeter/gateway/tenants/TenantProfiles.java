@@ -50,21 +50,37 @@ class TenantProfiles implements ApplicationRunner {
     }
 
     static TenantProfileChanged profileOf(Tenant t) {
-        return new TenantProfileChanged(t.getId(), t.getName(), t.getLegalName(), t.getBillingCountry(), t.getTaxId(),
-                t.getCurrency(), t.getIssuerId(), t.getStatus().name(), t.getUpdatedAt());
+        return new TenantProfileChanged(
+                t.getId(),
+                t.getName(),
+                t.getLegalName(),
+                t.getBillingCountry(),
+                t.getTaxId(),
+                t.getCurrency(),
+                t.getIssuerId(),
+                t.getStatus().name(),
+                t.getUpdatedAt());
     }
 
     private void publish(TenantProfileChanged profile) {
         try {
-            kafka.send(TenantProfileChanged.TOPIC, profile.tenantId(), profile.toJson()).whenComplete((sent, error) -> {
-                if (error != null) {
-                    log.warn("tenant {} not published on {} ({}); the next start republishes it", profile.tenantId(),
-                            TenantProfileChanged.TOPIC, NestedExceptionUtils.getMostSpecificCause(error).toString());
-                }
-            });
+            kafka.send(TenantProfileChanged.TOPIC, profile.tenantId(), profile.toJson())
+                    .whenComplete((sent, error) -> {
+                        if (error != null) {
+                            log.warn(
+                                    "tenant {} not published on {} ({}); the next start republishes it",
+                                    profile.tenantId(),
+                                    TenantProfileChanged.TOPIC,
+                                    NestedExceptionUtils.getMostSpecificCause(error)
+                                            .toString());
+                        }
+                    });
         } catch (RuntimeException e) {
-            log.warn("tenant {} not published on {} ({}); the next start republishes it", profile.tenantId(),
-                    TenantProfileChanged.TOPIC, NestedExceptionUtils.getMostSpecificCause(e).toString());
+            log.warn(
+                    "tenant {} not published on {} ({}); the next start republishes it",
+                    profile.tenantId(),
+                    TenantProfileChanged.TOPIC,
+                    NestedExceptionUtils.getMostSpecificCause(e).toString());
         }
     }
 }

@@ -1,3 +1,6 @@
 package io.tokenmeter.gateway.tenants;
 
-public enum TenantStatus { ACTIVE, SUSPENDED }
+public enum TenantStatus {
+    ACTIVE,
+    SUSPENDED
+}

@@ -2,7 +2,6 @@ package io.tokenmeter.gateway.usage;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.contracts.usage.UsageEvent;
 import io.tokenmeter.contracts.usage.UsageEventCodec;
 import io.tokenmeter.contracts.usage.UsageStatus;
@@ -31,20 +30,51 @@ public class UsagePublisher {
     }
 
     /**
-     * Publishes the event and returns its id; {@code null} when the call consumed no tokens. With an id chosen in advance (a stream names its event in the response headers, before the tokens are
+     * Publishes the event and returns its id; {@code null} when the call consumed no tokens. With an id chosen in
+     * advance (a stream names its event in the response headers, before the tokens are
      * known) and {@code estimated} when the upstream did not report the usage. {@code recording} is the call's
      * admission, whose spool space the event may take while Kafka is down.
      */
-    public UUID publish(UUID eventId, Caller caller, ResolvedRoute route, TokenUsage usage, boolean estimated, UsageStatus status,
-                        String requestId, Duration latency, SpoolingSender.Admission recording) {
+    public UUID publish(
+            UUID eventId,
+            Caller caller,
+            ResolvedRoute route,
+            TokenUsage usage,
+            boolean estimated,
+            UsageStatus status,
+            String requestId,
+            Duration latency,
+            SpoolingSender.Admission recording) {
         if (!usage.consumedTokens()) {
             return null;
         }
-        UsageEvent event = new UsageEvent(UsageEvent.SCHEMA_VERSION, eventId, caller.tenantId(), caller.keyId(),
-                route.model(), route.provider(), route.region(), usage.input(), usage.cachedInput(), usage.cacheWrite(),
-                usage.output(), usage.reasoning(), estimated, requestId, status, latency.toMillis(), Instant.now());
+        UsageEvent event = new UsageEvent(
+                UsageEvent.SCHEMA_VERSION,
+                eventId,
+                caller.tenantId(),
+                caller.keyId(),
+                route.model(),
+                route.provider(),
+                route.region(),
+                usage.input(),
+                usage.cachedInput(),
+                usage.cacheWrite(),
+                usage.output(),
+                usage.reasoning(),
+                estimated,
+                requestId,
+                status,
+                latency.toMillis(),
+                Instant.now());
         sender.send(event.tenantId(), UsageEventCodec.toJson(event), recording);
-        meters.counter("tokenmeter.gateway.tokens", "model", route.model(), "provider", route.provider(), "region", route.region())
+        meters.counter(
+                        "tokenmeter.gateway.tokens",
+                        "model",
+                        route.model(),
+                        "provider",
+                        route.provider(),
+                        "region",
+                        route.region())
                 .increment(usage.input() + usage.cachedInput() + usage.cacheWrite() + usage.output());
         return event.eventId();
     }

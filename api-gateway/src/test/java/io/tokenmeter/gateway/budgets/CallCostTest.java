@@ -15,8 +15,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** What a call may cost before it runs (its reservation) and what it did cost, and whether a budget admits it. */
 class CallCostTest {
 
-    private static final ResolvedRoute ROUTE = new ResolvedRoute("deepseek-v3.2", "deepseek", "cn-hangzhou", "deepseek-chat",
-            URI.create("http://upstream/v1/chat/completions"), null, "key", Duration.ofSeconds(1), Duration.ofSeconds(5), 8192L);
+    private static final ResolvedRoute ROUTE = new ResolvedRoute(
+            "deepseek-v3.2",
+            "deepseek",
+            "cn-hangzhou",
+            "deepseek-chat",
+            URI.create("http://upstream/v1/chat/completions"),
+            null,
+            "key",
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(5),
+            8192L);
 
     private static RateCards.RateCard card(Map<String, String> rates) {
         Map<String, BigDecimal> byKey = new java.util.HashMap<>();
@@ -26,7 +35,8 @@ class CallCostTest {
 
     @Test
     void theMaximumCostPricesEveryPromptTokenAtTheDearestInputSideRate() throws Exception {
-        RateCards.RateCard card = card(Map.of("input", "0.28", "cached_input", "0.028", "cache_write", "0.35", "output", "0.42"));
+        RateCards.RateCard card =
+                card(Map.of("input", "0.28", "cached_input", "0.028", "cache_write", "0.35", "output", "0.42"));
         // 10,000 prompt tokens at 0.35 (cache writes are dearest here) + 2,000 output at 0.42, per million
         assertThat(CallBudgets.maxCost(card, ROUTE, 10_000, 2_000)).isEqualByComparingTo("0.00434");
     }
@@ -35,26 +45,30 @@ class CallCostTest {
     void theActualCostPricesEachClassAtItsOwnRate() {
         RateCards.RateCard card = card(Map.of("input", "0.28", "cached_input", "0.028", "output", "0.42"));
         // no cache-write rate: priced at the dearest prompt rate (0.28), never free
-        BigDecimal cost = CallBudgets.cost(card, ROUTE, new TokenUsage(1_000_000, 1_000_000, 1_000_000, 1_000_000, 500_000));
+        BigDecimal cost =
+                CallBudgets.cost(card, ROUTE, new TokenUsage(1_000_000, 1_000_000, 1_000_000, 1_000_000, 500_000));
         assertThat(cost).isEqualByComparingTo("1.008");
     }
 
     @Test
     void aRouteWithoutInputOrOutputPriceCannotBeReserved() {
         assertThatThrownBy(() -> CallBudgets.maxCost(card(Map.of("input", "0.28")), ROUTE, 1, 1))
-                .isInstanceOf(RateCards.Unpriced.class).hasMessageContaining("no output price");
-        assertThatThrownBy(() -> CallBudgets.maxCost(card(Map.of("cached_input", "0.1", "output", "0.42")), ROUTE, 1, 1))
-                .isInstanceOf(RateCards.Unpriced.class).hasMessageContaining("no input price");
+                .isInstanceOf(RateCards.Unpriced.class)
+                .hasMessageContaining("no output price");
+        assertThatThrownBy(
+                        () -> CallBudgets.maxCost(card(Map.of("cached_input", "0.1", "output", "0.42")), ROUTE, 1, 1))
+                .isInstanceOf(RateCards.Unpriced.class)
+                .hasMessageContaining("no input price");
     }
 
     @Test
     void aBudgetAdmitsACallWhileSpentPlusHeldPlusItsMaximumFitsTheAmount() {
-        BudgetLedger.WindowState window = new BudgetLedger.WindowState(new BigDecimal("6.00"), new BigDecimal("3.50"),
-                new BigDecimal("10.00"), false, new Integer[]{80}, 0);
+        BudgetLedger.WindowState window = new BudgetLedger.WindowState(
+                new BigDecimal("6.00"), new BigDecimal("3.50"), new BigDecimal("10.00"), false, new Integer[] {80}, 0);
         assertThat(window.fits(new BigDecimal("0.50"))).isTrue(); // exactly the amount
         assertThat(window.fits(new BigDecimal("0.51"))).isFalse();
-        BudgetLedger.WindowState removed = new BudgetLedger.WindowState(new BigDecimal("10.00"), BigDecimal.ZERO,
-                new BigDecimal("10.00"), true, new Integer[]{}, 0);
+        BudgetLedger.WindowState removed = new BudgetLedger.WindowState(
+                new BigDecimal("10.00"), BigDecimal.ZERO, new BigDecimal("10.00"), true, new Integer[] {}, 0);
         assertThat(removed.fits(new BigDecimal("100"))).isTrue(); // a removed budget no longer limits
     }
 }

@@ -12,8 +12,7 @@ import java.util.List;
  */
 public final class TinyFilesystem {
 
-    private TinyFilesystem() {
-    }
+    private TinyFilesystem() {}
 
     public static Path mount(Path at, String size) throws IOException, InterruptedException {
         Files.createDirectories(at);
@@ -30,10 +29,14 @@ public final class TinyFilesystem {
         String output = new String(process.getInputStream().readAllBytes());
         if (process.waitFor() != 0) {
             String lower = output.toLowerCase(java.util.Locale.ROOT);
-            if (lower.contains("permission denied") || lower.contains("not permitted") || lower.contains("only root")
+            if (lower.contains("permission denied")
+                    || lower.contains("not permitted")
+                    || lower.contains("only root")
                     || lower.contains("must be superuser")) {
-                System.err.println("TINY FILESYSTEM UNAVAILABLE, TEST ABORTED: " + String.join(" ", command) + ": " + output);
-                throw new org.opentest4j.TestAbortedException("this machine does not let the tests mount a tmpfs: " + output);
+                System.err.println(
+                        "TINY FILESYSTEM UNAVAILABLE, TEST ABORTED: " + String.join(" ", command) + ": " + output);
+                throw new org.opentest4j.TestAbortedException(
+                        "this machine does not let the tests mount a tmpfs: " + output);
             }
             throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
         }

@@ -42,7 +42,8 @@ class UsageSpoolTest {
 
     @Test
     void concurrentAppendsAreAllKeptOnce() throws Exception {
-        try (UsageSpool spool = new UsageSpool(dir, 1 << 24, 5_000_000); var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (UsageSpool spool = new UsageSpool(dir, 1 << 24, 5_000_000);
+                var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> writes = new ArrayList<>();
             for (int i = 0; i < 2_000; i++) {
                 int n = i;
@@ -72,12 +73,18 @@ class UsageSpoolTest {
         try (var files = Files.list(dir)) {
             segment = files.findFirst().orElseThrow();
         }
-        assertThat(UsageSpool.read(segment).torn()).as("the zero-filled rest of a segment is not torn").isFalse();
+        assertThat(UsageSpool.read(segment).torn())
+                .as("the zero-filled rest of a segment is not torn")
+                .isFalse();
         try (var channel = java.nio.channels.FileChannel.open(segment, StandardOpenOption.WRITE)) { // a crash mid-write
-            channel.write(java.nio.ByteBuffer.wrap(new byte[]{0, 0, 0, 50, 1, 2, 3, 4, 'p', 'a', 'r'}), 8 + "complete".length());
+            channel.write(
+                    java.nio.ByteBuffer.wrap(new byte[] {0, 0, 0, 50, 1, 2, 3, 4, 'p', 'a', 'r'}),
+                    8 + "complete".length());
         }
         UsageSpool.Segment content = UsageSpool.read(segment);
-        assertThat(content.records()).extracting(b -> new String(b, StandardCharsets.UTF_8)).containsExactly("complete");
+        assertThat(content.records())
+                .extracting(b -> new String(b, StandardCharsets.UTF_8))
+                .containsExactly("complete");
         assertThat(content.torn()).isTrue();
     }
 

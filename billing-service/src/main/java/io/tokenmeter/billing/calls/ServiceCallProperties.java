@@ -13,6 +13,7 @@ import java.time.Duration;
  *                    the tenant being drafted (retried alone later), not the run
  */
 @ConfigurationProperties("tokenmeter.billing.services")
-record ServiceCallProperties(@DefaultValue("http://127.0.0.1:8081") URI metering, @DefaultValue("http://127.0.0.1:8082") URI pricing,
-                             @DefaultValue("30s") Duration callTimeout) {
-}
+record ServiceCallProperties(
+        @DefaultValue("http://127.0.0.1:8081") URI metering,
+        @DefaultValue("http://127.0.0.1:8082") URI pricing,
+        @DefaultValue("30s") Duration callTimeout) {}

@@ -1,5 +1,8 @@
 package io.tokenmeter.billing.calls;
 
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.CallerHeaders;
+import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.rating.RatingApi;
 import io.tokenmeter.contracts.rating.RatingApi.Bucket;
 import io.tokenmeter.contracts.rating.RatingApi.Period;
@@ -9,9 +12,6 @@ import io.tokenmeter.contracts.rating.RatingApi.QuoteLine;
 import io.tokenmeter.contracts.rating.RatingApi.QuoteRequest;
 import io.tokenmeter.contracts.rating.TokenClass;
 import io.tokenmeter.contracts.usage.BillableUsage;
-import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.identity.CallerHeaders;
-import io.tokenmeter.contracts.identity.Role;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.stereotype.Component;
@@ -47,28 +47,49 @@ public class ServiceCalls {
         this.properties = properties;
         this.callers = callers;
         // a tolerant reader: a field metering or pricing leaves out reads as its default, as the JsonNode reading did
-        this.json = json.rebuild().disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).build();
-        JdkClientHttpRequestFactory requests = new JdkClientHttpRequestFactory(
-                java.net.http.HttpClient.newBuilder().connectTimeout(properties.callTimeout()).build());
-        requests.setReadTimeout(properties.callTimeout()); // a stalled metering or pricing fails the call, never hangs it
+        this.json = json.rebuild()
+                .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .build();
+        JdkClientHttpRequestFactory requests = new JdkClientHttpRequestFactory(java.net.http.HttpClient.newBuilder()
+                .connectTimeout(properties.callTimeout())
+                .build());
+        requests.setReadTimeout(
+                properties.callTimeout()); // a stalled metering or pricing fails the call, never hangs it
         this.http = RestClient.builder().requestFactory(requests).build();
     }
 
     /** The tenants with usage that occurred in [from, to) and was ingested in [ingestedFrom, ingestedBefore). */
     public List<String> tenantsWithUsage(Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
-        return List.of(get(metering(BillableUsage.TENANTS_PATH, null, from, to, ingestedFrom, ingestedBefore), String[].class));
+        return List.of(get(
+                metering(BillableUsage.TENANTS_PATH, null, from, to, ingestedFrom, ingestedBefore), String[].class));
     }
 
-    /** A tenant's billable usage, shaped like quote lines; {@code ingestedBefore} null: everything ingested so far (live). */
-    public BillableUsage billableUsage(String tenantId, Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
+    /**
+     * A tenant's billable usage, shaped like quote lines; {@code ingestedBefore} null: everything ingested so far
+     * (live).
+     */
+    public BillableUsage billableUsage(
+            String tenantId, Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
         return get(metering(BillableUsage.PATH, tenantId, from, to, ingestedFrom, ingestedBefore), BillableUsage.class);
     }
 
     /** A page of the events behind a billable line, as metering answers it (relayed to the caller as it is). */
-    public JsonNode lineage(String tenantId, String model, String region, String tokenClass, Instant from, Instant to, Instant ingestedFrom,
-                     Instant ingestedBefore, String after, int limit) {
-        UriComponentsBuilder uri = UriComponentsBuilder.fromUri(metering(BillableUsage.EVENTS_PATH, tenantId, from, to, ingestedFrom,
-                ingestedBefore)).queryParam("model", model).queryParam("region", region).queryParam("token_class", tokenClass)
+    public JsonNode lineage(
+            String tenantId,
+            String model,
+            String region,
+            String tokenClass,
+            Instant from,
+            Instant to,
+            Instant ingestedFrom,
+            Instant ingestedBefore,
+            String after,
+            int limit) {
+        UriComponentsBuilder uri = UriComponentsBuilder.fromUri(
+                        metering(BillableUsage.EVENTS_PATH, tenantId, from, to, ingestedFrom, ingestedBefore))
+                .queryParam("model", model)
+                .queryParam("region", region)
+                .queryParam("token_class", tokenClass)
                 .queryParam("limit", limit);
         if (after != null) {
             uri.queryParam("after", after);
@@ -76,9 +97,12 @@ public class ServiceCalls {
         return get(uri.encode().build().toUri(), JsonNode.class);
     }
 
-    private URI metering(String path, String tenantId, Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
-        UriComponentsBuilder uri = UriComponentsBuilder.fromUri(properties.metering()).path(path)
-                .queryParam("from", from).queryParam("to", to);
+    private URI metering(
+            String path, String tenantId, Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
+        UriComponentsBuilder uri = UriComponentsBuilder.fromUri(properties.metering())
+                .path(path)
+                .queryParam("from", from)
+                .queryParam("to", to);
         if (ingestedBefore != null) {
             uri.queryParam("ingested_before", ingestedBefore);
         }
@@ -95,8 +119,14 @@ public class ServiceCalls {
     public record QuotedLine(String model, String region, String tokenClass, String unpriced) {
         public static QuotedLine of(PricedLine line) {
             String tokenClass = line.tokenClass().wire();
-            return new QuotedLine(line.model(), line.region(), tokenClass, line.priced() ? null
-                    : line.model() + " in " + line.region() + ", " + tokenClass + ": " + (line.reason() == null ? "no price" : line.reason()));
+            return new QuotedLine(
+                    line.model(),
+                    line.region(),
+                    tokenClass,
+                    line.priced()
+                            ? null
+                            : line.model() + " in " + line.region() + ", " + tokenClass + ": "
+                                    + (line.reason() == null ? "no price" : line.reason()));
         }
     }
 
@@ -105,32 +135,65 @@ public class ServiceCalls {
      *
      * @param alreadyInvoiced tokens per model/class already billed for the period; tiers continue after them
      */
-    public Quote quoteUsage(String tenantId, Instant from, Instant to, String currency, List<BillableUsage.Line> usageLines,
-                            Map<String, Long> alreadyInvoiced) {
+    public Quote quoteUsage(
+            String tenantId,
+            Instant from,
+            Instant to,
+            String currency,
+            List<BillableUsage.Line> usageLines,
+            Map<String, Long> alreadyInvoiced) {
         List<QuoteLine> lines = new ArrayList<>();
         Map<String, Long> counted = new HashMap<>(alreadyInvoiced);
         for (BillableUsage.Line line : usageLines) {
             String key = line.model() + "/" + line.tokenClass();
-            List<Bucket> buckets = line.buckets().stream().map(b -> new Bucket(b.from(), b.to(), b.tokens())).toList();
+            List<Bucket> buckets = line.buckets().stream()
+                    .map(b -> new Bucket(b.from(), b.to(), b.tokens()))
+                    .toList();
             // explicit where anything was invoiced, so it must include this quote's earlier lines too
             Long alreadyCounted = alreadyInvoiced.isEmpty() ? null : counted.getOrDefault(key, 0L);
-            lines.add(new QuoteLine(line.model(), line.region(), TokenClass.fromWire(line.tokenClass()), null, null, buckets, alreadyCounted));
+            lines.add(new QuoteLine(
+                    line.model(),
+                    line.region(),
+                    TokenClass.fromWire(line.tokenClass()),
+                    null,
+                    null,
+                    buckets,
+                    alreadyCounted));
             counted.merge(key, line.tokens(), Long::sum);
         }
         return quote(new QuoteRequest(tenantId, new Period(from, to), currency, lines));
     }
 
     Quote quote(QuoteRequest request) {
-        URI uri = UriComponentsBuilder.fromUri(properties.pricing()).path(RatingApi.QUOTE_PATH).build().toUri();
+        URI uri = UriComponentsBuilder.fromUri(properties.pricing())
+                .path(RatingApi.QUOTE_PATH)
+                .build()
+                .toUri();
         byte[] body = json.writeValueAsBytes(request);
-        return call(() -> http.post().uri(uri).headers(h -> sign(h, "POST", uri, body)).contentType(MediaType.APPLICATION_JSON).body(body)
-                .retrieve().body(byte[].class), Quote.class);
+        return call(
+                () -> http.post()
+                        .uri(uri)
+                        .headers(h -> sign(h, "POST", uri, body))
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .body(body)
+                        .retrieve()
+                        .body(byte[].class),
+                Quote.class);
     }
 
     private <T> T get(URI uri, Class<T> type) {
-        return call(() -> http.get().uri(uri).headers(h -> sign(h, "GET", uri, null)).retrieve().body(byte[].class), type);
+        return call(
+                () -> http.get()
+                        .uri(uri)
+                        .headers(h -> sign(h, "GET", uri, null))
+                        .retrieve()
+                        .body(byte[].class),
+                type);
     }
-    /** Billing signs as itself, with its own key, for this request only; the services accept it as finance and nothing more. */
+    /**
+     * Billing signs as itself, with its own key, for this request only; the services accept it as finance and nothing
+     * more.
+     */
     private void sign(org.springframework.http.HttpHeaders headers, String method, URI uri, byte[] body) {
         CallerHeaders.Signed signed = callers.sign(BILLING, method, uri.getRawPath(), body);
         headers.set(CallerHeaders.CALLER, signed.caller());
@@ -151,7 +214,8 @@ public class ServiceCalls {
             throw new ServiceCallException(e.getStatusCode().value() + " " + detail);
         } catch (org.springframework.web.client.ResourceAccessException e) {
             // unreachable or stalled past the call timeout: the tenant fails and is retried alone later
-            throw new ServiceCallException("no answer from metering or pricing: " + org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e));
+            throw new ServiceCallException("no answer from metering or pricing: "
+                    + org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e));
         }
     }
 

@@ -1,13 +1,12 @@
 package io.tokenmeter.billing.export;
 
 import io.swagger.v3.oas.annotations.Operation;
-import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.billing.Page;
 import io.tokenmeter.billing.invoice.Invoice;
 import io.tokenmeter.billing.invoice.InvoiceRepository;
 import io.tokenmeter.billing.invoice.InvoiceStatus;
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.CommonErrors;
 import org.springframework.http.ContentDisposition;
@@ -43,21 +42,30 @@ class ExportController {
     @GetMapping("/api/v1/billing/invoices/{id}/pdf")
     @Operation(summary = "An invoice as PDF (tenants: their own only)")
     ResponseEntity<byte[]> pdf(Caller caller, @PathVariable UUID id) {
-        Invoice invoice = ledger.find(id).filter(i -> Access.mayRead(caller, i.tenantId()))
+        Invoice invoice = ledger.find(id)
+                .filter(i -> Access.mayRead(caller, i.tenantId()))
                 .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no invoice " + id));
         String name = (invoice.number() == null ? "draft-" + invoice.id() : invoice.number()) + ".pdf";
-        return ResponseEntity.ok().contentType(MediaType.APPLICATION_PDF)
-                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.inline().filename(name).build().toString())
+        return ResponseEntity.ok()
+                .contentType(MediaType.APPLICATION_PDF)
+                .header(
+                        HttpHeaders.CONTENT_DISPOSITION,
+                        ContentDisposition.inline().filename(name).build().toString())
                 .body(pdf.render(invoice));
     }
 
     @GetMapping(path = "/api/v1/billing/exports/invoice-lines.csv", produces = "text/csv")
-    @Operation(summary = "Invoice lines as CSV, one row per line, filtered like the invoice list; run_id gives a run's CSV (finance)")
-    ResponseEntity<byte[]> invoiceLines(Caller caller, @RequestParam(name = "tenant_id", required = false) String tenantId,
-                                        @RequestParam(required = false) InvoiceStatus status, @RequestParam(required = false) String currency,
-                                        @RequestParam(name = "period_from", required = false) Instant periodFrom,
-                                        @RequestParam(name = "period_to", required = false) Instant periodTo,
-                                        @RequestParam(name = "run_id", required = false) UUID runId) {
+    @Operation(
+            summary =
+                    "Invoice lines as CSV, one row per line, filtered like the invoice list; run_id gives a run's CSV (finance)")
+    ResponseEntity<byte[]> invoiceLines(
+            Caller caller,
+            @RequestParam(name = "tenant_id", required = false) String tenantId,
+            @RequestParam(required = false) InvoiceStatus status,
+            @RequestParam(required = false) String currency,
+            @RequestParam(name = "period_from", required = false) Instant periodFrom,
+            @RequestParam(name = "period_to", required = false) Instant periodTo,
+            @RequestParam(name = "run_id", required = false) UUID runId) {
         Access.finance(caller);
         List<Invoice> invoices = new ArrayList<>();
         for (int page = 0; ; page++) {
@@ -69,8 +77,14 @@ class ExportController {
         }
         StringWriter csv = new StringWriter();
         InvoiceCsv.write(invoices, csv);
-        return ResponseEntity.ok().contentType(new MediaType("text", "csv", StandardCharsets.UTF_8))
-                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment().filename("invoice-lines.csv").build().toString())
+        return ResponseEntity.ok()
+                .contentType(new MediaType("text", "csv", StandardCharsets.UTF_8))
+                .header(
+                        HttpHeaders.CONTENT_DISPOSITION,
+                        ContentDisposition.attachment()
+                                .filename("invoice-lines.csv")
+                                .build()
+                                .toString())
                 .body(csv.toString().getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -32,7 +32,8 @@ import java.util.Map;
 public class InvoicePdf {
 
     private static final DateTimeFormatter DATE = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DATE_TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
 
     private final TemplateEngine templates;
 
@@ -49,7 +50,11 @@ public class InvoicePdf {
     public byte[] render(Invoice invoice) {
         String xhtml = templates.process("invoice", new Context(Locale.ROOT, model(invoice)));
         try (ByteArrayOutputStream pdf = new ByteArrayOutputStream()) {
-            new PdfRendererBuilder().withHtmlContent(xhtml, null).toStream(pdf).useFastMode().run();
+            new PdfRendererBuilder()
+                    .withHtmlContent(xhtml, null)
+                    .toStream(pdf)
+                    .useFastMode()
+                    .run();
             return pdf.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -60,14 +65,20 @@ public class InvoicePdf {
         String currency = invoice.currency();
         Map<String, Object> model = new HashMap<>();
         model.put("title", invoice.status() == InvoiceStatus.DRAFT ? "Draft invoice" : "Invoice");
-        model.put("numberLine", switch (invoice.status()) {
-            case DRAFT -> "DRAFT - not a valid invoice until issued";
-            case VOID -> "No. " + invoice.number() + " - VOID (fully credited)";
-            default -> "No. " + invoice.number() + (invoice.issuedAt() == null ? "" : " | Issued " + DATE.format(invoice.issuedAt()));
-        });
+        model.put(
+                "numberLine",
+                switch (invoice.status()) {
+                    case DRAFT -> "DRAFT - not a valid invoice until issued";
+                    case VOID -> "No. " + invoice.number() + " - VOID (fully credited)";
+                    default ->
+                        "No. " + invoice.number()
+                                + (invoice.issuedAt() == null ? "" : " | Issued " + DATE.format(invoice.issuedAt()));
+                });
         model.put("warning", invoice.status() == InvoiceStatus.DRAFT || invoice.status() == InvoiceStatus.VOID);
-        model.put("periodLine", "Billing period " + DATE_TIME.format(invoice.periodStart()) + " to " + DATE_TIME.format(invoice.periodEnd())
-                + " UTC (end exclusive)");
+        model.put(
+                "periodLine",
+                "Billing period " + DATE_TIME.format(invoice.periodStart()) + " to "
+                        + DATE_TIME.format(invoice.periodEnd()) + " UTC (end exclusive)");
         model.put("issuer", party(invoice.issuer(), "country"));
         List<String> buyer = party(invoice.buyer(), "billing_country");
         buyer.add("Tenant " + invoice.tenantId());
@@ -80,16 +91,32 @@ public class InvoicePdf {
             row.put("position", Integer.toString(line.position()));
             row.put("description", line.description());
             row.put("tokens", line.tokens() == null ? "" : tokens.format(line.tokens()));
-            row.put("rate", line.unitRatePerMillion() == null ? "" : line.unitRatePerMillion().toPlainString() + " " + line.bookCurrency());
-            row.put("inBook", line.amountInBook() == null ? "" : line.amountInBook().toPlainString() + " " + line.bookCurrency());
-            row.put("fx", line.fxRate() == null ? "" : line.fxRate().toPlainString() + " (" + line.fxDate() + ", " + line.fxSource() + ")");
+            row.put(
+                    "rate",
+                    line.unitRatePerMillion() == null
+                            ? ""
+                            : line.unitRatePerMillion().toPlainString() + " " + line.bookCurrency());
+            row.put(
+                    "inBook",
+                    line.amountInBook() == null ? "" : line.amountInBook().toPlainString() + " " + line.bookCurrency());
+            row.put(
+                    "fx",
+                    line.fxRate() == null
+                            ? ""
+                            : line.fxRate().toPlainString() + " (" + line.fxDate() + ", " + line.fxSource() + ")");
             row.put("amount", line.amount().toPlainString());
             lines.add(row);
         }
         model.put("lines", lines);
         model.put("subtotal", invoice.subtotal().toPlainString() + " " + currency);
         JsonNode rule = invoice.taxRule();
-        model.put("taxLabel", rule.path("name").asString("Tax") + " (" + rule.path("rate_percent").decimalValue().stripTrailingZeros().toPlainString() + " %)");
+        model.put(
+                "taxLabel",
+                rule.path("name").asString("Tax") + " ("
+                        + rule.path("rate_percent")
+                                .decimalValue()
+                                .stripTrailingZeros()
+                                .toPlainString() + " %)");
         model.put("tax", invoice.tax().toPlainString() + " " + currency);
         model.put("total", invoice.total().toPlainString() + " " + currency);
         String note = rule.path("legal_note").asString("");

@@ -14,7 +14,8 @@ import org.springframework.transaction.annotation.Transactional;
 class DocumentNumbers {
 
     enum Series {
-        INVOICE(""), CREDIT_NOTE("CN-");
+        INVOICE(""),
+        CREDIT_NOTE("CN-");
 
         private final String infix;
 
@@ -35,8 +36,11 @@ class DocumentNumbers {
                         INSERT INTO document_number (issuer_id, series, year, last) VALUES (:issuer, :series, :year, 1)
                         ON CONFLICT (issuer_id, series, year) DO UPDATE SET last = document_number.last + 1
                         RETURNING last""")
-                .param("issuer", issuerId).param("series", series.name().toLowerCase()).param("year", year)
-                .query(Long.class).single();
+                .param("issuer", issuerId)
+                .param("series", series.name().toLowerCase())
+                .param("year", year)
+                .query(Long.class)
+                .single();
         return "%s-%s%d-%06d".formatted(issuerId, series.infix, year, number);
     }
 }

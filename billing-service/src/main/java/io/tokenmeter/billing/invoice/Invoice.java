@@ -13,16 +13,49 @@ import java.util.UUID;
  * tax rule, as they were when it was drafted, and the run that made it. {@code lines} is absent in listings.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Invoice(UUID id, String number, String tenantId, String issuerId,
-                      Instant periodStart, Instant periodEnd,
-                      String currency, InvoiceStatus status, JsonNode buyer, JsonNode issuer, JsonNode taxRule,
-                      BigDecimal subtotal, BigDecimal tax, BigDecimal total,
-                      Instant createdAt, Instant issuedAt,
-                      Instant paidAt, Instant voidedAt,
-                      UUID runId, List<InvoiceLine> lines) {
+public record Invoice(
+        UUID id,
+        String number,
+        String tenantId,
+        String issuerId,
+        Instant periodStart,
+        Instant periodEnd,
+        String currency,
+        InvoiceStatus status,
+        JsonNode buyer,
+        JsonNode issuer,
+        JsonNode taxRule,
+        BigDecimal subtotal,
+        BigDecimal tax,
+        BigDecimal total,
+        Instant createdAt,
+        Instant issuedAt,
+        Instant paidAt,
+        Instant voidedAt,
+        UUID runId,
+        List<InvoiceLine> lines) {
 
     Invoice withLines(List<InvoiceLine> lines) {
-        return new Invoice(id, number, tenantId, issuerId, periodStart, periodEnd, currency, status, buyer, issuer, taxRule, subtotal, tax,
-                total, createdAt, issuedAt, paidAt, voidedAt, runId, lines);
+        return new Invoice(
+                id,
+                number,
+                tenantId,
+                issuerId,
+                periodStart,
+                periodEnd,
+                currency,
+                status,
+                buyer,
+                issuer,
+                taxRule,
+                subtotal,
+                tax,
+                total,
+                createdAt,
+                issuedAt,
+                paidAt,
+                voidedAt,
+                runId,
+                lines);
     }
 }

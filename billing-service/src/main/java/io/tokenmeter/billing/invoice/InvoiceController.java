@@ -1,10 +1,9 @@
 package io.tokenmeter.billing.invoice;
 
 import io.swagger.v3.oas.annotations.Operation;
-import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.billing.Page;
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.CommonErrors;
 import org.springframework.http.HttpStatus;
@@ -28,11 +27,9 @@ import java.util.UUID;
 @RestController
 class InvoiceController {
 
-    record CreditRequest(BigDecimal amount, String reason) {
-    }
+    record CreditRequest(BigDecimal amount, String reason) {}
 
-    record VoidRequest(String reason) {
-    }
+    record VoidRequest(String reason) {}
 
     private final InvoiceRepository ledger;
 
@@ -42,12 +39,16 @@ class InvoiceController {
 
     @GetMapping("/api/v1/billing/invoices")
     @Operation(summary = "Invoices, newest period first, paged and filtered (tenants: their own only)")
-    Page<Invoice> list(Caller caller, @RequestParam(name = "tenant_id", required = false) String tenantId,
-                       @RequestParam(required = false) InvoiceStatus status, @RequestParam(required = false) String currency,
-                       @RequestParam(name = "period_from", required = false) Instant periodFrom,
-                       @RequestParam(name = "period_to", required = false) Instant periodTo,
-                       @RequestParam(name = "run_id", required = false) UUID runId,
-                       @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
+    Page<Invoice> list(
+            Caller caller,
+            @RequestParam(name = "tenant_id", required = false) String tenantId,
+            @RequestParam(required = false) InvoiceStatus status,
+            @RequestParam(required = false) String currency,
+            @RequestParam(name = "period_from", required = false) Instant periodFrom,
+            @RequestParam(name = "period_to", required = false) Instant periodTo,
+            @RequestParam(name = "run_id", required = false) UUID runId,
+            @RequestParam(defaultValue = "0") int page,
+            @RequestParam(defaultValue = "50") int size) {
         String tenant = ownTenant(caller, tenantId);
         Page.check(page, size);
         return new Page<>(ledger.list(tenant, status, currency, periodFrom, periodTo, runId, page, size), page, size);
@@ -58,14 +59,16 @@ class InvoiceController {
         return Access.tenantOrAll(caller, requested, "a tenant key can only list its own invoices and credit notes");
     }
 
-
     @GetMapping("/api/v1/billing/credit-notes")
     @Operation(summary = "Credit notes, newest first, paged and filtered (tenants: their own only)")
-    Page<CreditNote> creditNotes(Caller caller, @RequestParam(name = "tenant_id", required = false) String tenantId,
-                                 @RequestParam(required = false) String currency,
-                                 @RequestParam(name = "created_from", required = false) Instant createdFrom,
-                                 @RequestParam(name = "created_to", required = false) Instant createdTo,
-                                 @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
+    Page<CreditNote> creditNotes(
+            Caller caller,
+            @RequestParam(name = "tenant_id", required = false) String tenantId,
+            @RequestParam(required = false) String currency,
+            @RequestParam(name = "created_from", required = false) Instant createdFrom,
+            @RequestParam(name = "created_to", required = false) Instant createdTo,
+            @RequestParam(defaultValue = "0") int page,
+            @RequestParam(defaultValue = "50") int size) {
         String tenant = ownTenant(caller, tenantId);
         Page.check(page, size);
         return new Page<>(ledger.creditNotes(tenant, currency, createdFrom, createdTo, page, size), page, size);
@@ -115,7 +118,8 @@ class InvoiceController {
     }
 
     private Invoice readable(Caller caller, UUID id) {
-        Invoice invoice = ledger.find(id).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no invoice " + id));
+        Invoice invoice =
+                ledger.find(id).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no invoice " + id));
         if (!Access.mayRead(caller, invoice.tenantId())) {
             throw new ApiException(CommonErrors.NOT_FOUND, "no invoice " + id);
         }

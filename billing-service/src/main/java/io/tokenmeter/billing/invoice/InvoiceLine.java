@@ -13,21 +13,59 @@ import java.util.UUID;
  * rounded to its minor units. An adjustment names the earlier period its late usage belongs to.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record InvoiceLine(UUID id, int position, LineKind kind, String description, String model, String region,
-                          String tokenClass,
-                          Instant usagePeriodStart,
-                          Instant usagePeriodEnd,
-                          Long tokens, BigDecimal unitRatePerMillion,
-                          String bookCurrency, BigDecimal amountInBook,
-                          BigDecimal fxRate, LocalDate fxDate,
-                          String fxSource, BigDecimal amount) {
+public record InvoiceLine(
+        UUID id,
+        int position,
+        LineKind kind,
+        String description,
+        String model,
+        String region,
+        String tokenClass,
+        Instant usagePeriodStart,
+        Instant usagePeriodEnd,
+        Long tokens,
+        BigDecimal unitRatePerMillion,
+        String bookCurrency,
+        BigDecimal amountInBook,
+        BigDecimal fxRate,
+        LocalDate fxDate,
+        String fxSource,
+        BigDecimal amount) {
 
     /** A line as an invoice run prices it, before it has an id and a place on an invoice. */
-    public static InvoiceLine draft(LineKind kind, String description, String model, String region, String tokenClass,
-                                    Instant usagePeriodStart, Instant usagePeriodEnd, Long tokens, BigDecimal unitRatePerMillion,
-                                    String bookCurrency, BigDecimal amountInBook, BigDecimal fxRate, LocalDate fxDate, String fxSource,
-                                    BigDecimal amount) {
-        return new InvoiceLine(null, 0, kind, description, model, region, tokenClass, usagePeriodStart, usagePeriodEnd, tokens,
-                unitRatePerMillion, bookCurrency, amountInBook, fxRate, fxDate, fxSource, amount);
+    public static InvoiceLine draft(
+            LineKind kind,
+            String description,
+            String model,
+            String region,
+            String tokenClass,
+            Instant usagePeriodStart,
+            Instant usagePeriodEnd,
+            Long tokens,
+            BigDecimal unitRatePerMillion,
+            String bookCurrency,
+            BigDecimal amountInBook,
+            BigDecimal fxRate,
+            LocalDate fxDate,
+            String fxSource,
+            BigDecimal amount) {
+        return new InvoiceLine(
+                null,
+                0,
+                kind,
+                description,
+                model,
+                region,
+                tokenClass,
+                usagePeriodStart,
+                usagePeriodEnd,
+                tokens,
+                unitRatePerMillion,
+                bookCurrency,
+                amountInBook,
+                fxRate,
+                fxDate,
+                fxSource,
+                amount);
     }
 }

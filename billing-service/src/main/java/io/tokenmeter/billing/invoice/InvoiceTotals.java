@@ -18,8 +18,8 @@ public record InvoiceTotals(Money subtotal, Money tax, Money total) {
         for (InvoiceLine line : lines) {
             Money amount = Money.of(line.amount(), currency);
             if (!amount.inMinorUnits()) {
-                throw new IllegalArgumentException("line '" + line.description() + "' is not rounded to " + currency + "'s minor units: "
-                        + line.amount());
+                throw new IllegalArgumentException("line '" + line.description() + "' is not rounded to " + currency
+                        + "'s minor units: " + line.amount());
             }
             subtotal = subtotal.plus(amount);
         }
@@ -30,7 +30,8 @@ public record InvoiceTotals(Money subtotal, Money tax, Money total) {
     }
 
     /**
-     * The totals of a subtotal already in minor units; the tax never more than {@code taxCap} where one is given (what is
+     * The totals of a subtotal already in minor units; the tax never more than {@code taxCap} where one is given (what
+     * is
      * left to credit of an invoice's tax).
      */
     public static InvoiceTotals of(Money subtotal, BigDecimal taxPercent, Money taxCap) {

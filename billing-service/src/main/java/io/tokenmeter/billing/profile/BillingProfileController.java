@@ -1,8 +1,8 @@
 package io.tokenmeter.billing.profile;
 
 import io.swagger.v3.oas.annotations.Operation;
-import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.CommonErrors;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -23,7 +23,10 @@ class BillingProfileController {
     @Operation(summary = "A tenant's billing profile (tenants: their own; finance, admin: any)")
     BillingProfile profile(Caller caller, @PathVariable String tenantId) {
         Access.ownTenant(caller, tenantId, "a tenant key can only see its own tenant's billing");
-        return profiles.find(tenantId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND,
-                "no billing profile for " + tenantId + " (yet: profiles arrive from the gateway on tenants.v1)"));
+        return profiles.find(tenantId)
+                .orElseThrow(() -> new ApiException(
+                        CommonErrors.NOT_FOUND,
+                        "no billing profile for " + tenantId
+                                + " (yet: profiles arrive from the gateway on tenants.v1)"));
     }
 }

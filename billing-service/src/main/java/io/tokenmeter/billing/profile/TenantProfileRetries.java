@@ -33,8 +33,13 @@ class TenantProfileRetries {
                 while (root.getCause() != null && root.getCause() != root) {
                     root = root.getCause();
                 }
-                log.warn("tenant profile {}-{}@{} not stored (attempt {}): {}; retrying, the partition waits until it is",
-                        record.topic(), record.partition(), record.offset(), deliveryAttempt, root.toString());
+                log.warn(
+                        "tenant profile {}-{}@{} not stored (attempt {}): {}; retrying, the partition waits until it is",
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        deliveryAttempt,
+                        root.toString());
             }
         });
         return handler;

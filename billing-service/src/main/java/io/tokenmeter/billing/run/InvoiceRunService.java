@@ -1,9 +1,9 @@
 package io.tokenmeter.billing.run;
 
 import io.tokenmeter.billing.BillingErrors;
-import io.tokenmeter.billing.invoice.Invoice;
-import io.tokenmeter.billing.invoice.InvoiceRepository;
+import io.tokenmeter.billing.calls.ServiceCalls;
 import io.tokenmeter.billing.invoice.InvoiceLine;
+import io.tokenmeter.billing.invoice.InvoiceRepository;
 import io.tokenmeter.billing.invoice.LineKind;
 import io.tokenmeter.billing.issuer.Issuer;
 import io.tokenmeter.billing.issuer.IssuerRepository;
@@ -11,6 +11,8 @@ import io.tokenmeter.billing.profile.BillingProfile;
 import io.tokenmeter.billing.profile.BillingProfileRepository;
 import io.tokenmeter.billing.tax.TaxRule;
 import io.tokenmeter.billing.tax.TaxRuleRepository;
+import io.tokenmeter.contracts.rating.RatingApi.Quote;
+import io.tokenmeter.contracts.usage.BillableUsage;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.CommonErrors;
 import org.slf4j.Logger;
@@ -19,9 +21,6 @@ import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
-import io.tokenmeter.billing.calls.ServiceCalls;
-import io.tokenmeter.contracts.rating.RatingApi.Quote;
-import io.tokenmeter.contracts.usage.BillableUsage;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -49,8 +48,7 @@ class InvoiceRunService implements ApplicationRunner {
     private static final Logger log = LoggerFactory.getLogger(InvoiceRunService.class);
 
     /** A run, and whether this request made it (false: the period had been run already, nothing new was made). */
-    record Started(InvoiceRun run, boolean created) {
-    }
+    record Started(InvoiceRun run, boolean created) {}
 
     private final InvoiceRunRepository runs;
     private final ServiceCalls calls;
@@ -63,8 +61,15 @@ class InvoiceRunService implements ApplicationRunner {
     private final Clock clock = Clock.systemUTC();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
 
-    InvoiceRunService(InvoiceRunRepository runs, ServiceCalls calls, BillingProfileRepository profiles, IssuerRepository issuers, TaxRuleRepository taxRules,
-                      InvoiceRepository ledger, TransactionTemplate tx, RunProperties properties) {
+    InvoiceRunService(
+            InvoiceRunRepository runs,
+            ServiceCalls calls,
+            BillingProfileRepository profiles,
+            IssuerRepository issuers,
+            TaxRuleRepository taxRules,
+            InvoiceRepository ledger,
+            TransactionTemplate tx,
+            RunProperties properties) {
         this.runs = runs;
         this.calls = calls;
         this.profiles = profiles;
@@ -82,16 +87,26 @@ class InvoiceRunService implements ApplicationRunner {
         }
         Instant now = clock.instant();
         if (now.isBefore(to.plus(properties.grace()))) {
-            throw new ApiException(BillingErrors.PERIOD_OPEN, "the period ends at " + to + "; with the grace window of "
-                    + properties.grace().toMinutes() + " min it can be run from " + to.plus(properties.grace()));
+            throw new ApiException(
+                    BillingErrors.PERIOD_OPEN,
+                    "the period ends at " + to + "; with the grace window of "
+                            + properties.grace().toMinutes() + " min it can be run from "
+                            + to.plus(properties.grace()));
         }
         var latest = runs.latest();
         if (latest.isPresent() && from.isBefore(latest.get().periodEnd())) {
-            throw new ApiException(BillingErrors.CONFLICT, "runs follow each other in time: the last run's period ended at "
-                    + latest.get().periodEnd() + ", so a new one starts there or later");
+            throw new ApiException(
+                    BillingErrors.CONFLICT,
+                    "runs follow each other in time: the last run's period ended at "
+                            + latest.get().periodEnd() + ", so a new one starts there or later");
         }
         Instant cutoff = now.minus(properties.settle());
-        InvoiceRunRepository.Run run = new InvoiceRunRepository.Run(UUID.randomUUID(), from, to, cutoff, latest.map(InvoiceRunRepository.Run::cutoff).orElse(null),
+        InvoiceRunRepository.Run run = new InvoiceRunRepository.Run(
+                UUID.randomUUID(),
+                from,
+                to,
+                cutoff,
+                latest.map(InvoiceRunRepository.Run::cutoff).orElse(null),
                 latest.map(InvoiceRunRepository.Run::firstPeriodStart).orElse(from));
         Set<String> tenants = new TreeSet<>(calls.tenantsWithUsage(from, to, null, cutoff));
         if (run.previousCutoff() != null) { // and those with only late usage of earlier periods
@@ -103,7 +118,8 @@ class InvoiceRunService implements ApplicationRunner {
                 return false;
             }
             if (!runs.latest().map(InvoiceRunRepository.Run::id).equals(latest.map(InvoiceRunRepository.Run::id))) {
-                throw new ApiException(BillingErrors.CONFLICT, "another run was started meanwhile; start this one again");
+                throw new ApiException(
+                        BillingErrors.CONFLICT, "another run was started meanwhile; start this one again");
             }
             runs.insert(run, List.copyOf(tenants), by);
             return true;
@@ -139,8 +155,8 @@ class InvoiceRunService implements ApplicationRunner {
      * an invoiced tenant, none known, which would be a bug and says so.
      */
     Reconciliation reconcile(UUID runId) {
-        InvoiceRunRepository.Run run = runs.find(runId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND,
-                "no run " + runId));
+        InvoiceRunRepository.Run run =
+                runs.find(runId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no run " + runId));
         Instant lateUntil = clock.instant().minus(properties.settle());
         boolean lateSettled = lateUntil.isAfter(run.cutoff());
         var invoiced = runs.invoicedUsage(runId);
@@ -150,13 +166,18 @@ class InvoiceRunService implements ApplicationRunner {
         if (lateSettled) { // tenants whose only usage of the period arrived after the cut-off
             Set<String> known = new HashSet<>();
             states.forEach(t -> known.add(t.tenantId()));
-            calls.tenantsWithUsage(run.periodStart(), run.periodEnd(), run.cutoff(), lateUntil).stream().filter(t -> !known.contains(t))
+            calls.tenantsWithUsage(run.periodStart(), run.periodEnd(), run.cutoff(), lateUntil).stream()
+                    .filter(t -> !known.contains(t))
                     .forEach(t -> states.add(new InvoiceRunRepository.TenantState(t, "late_only", null)));
         }
         for (InvoiceRunRepository.TenantState tenant : states) {
-            var metered = tenant.status().equals("late_only") ? Map.<String, Long>of()
-                    : tokensByClass(calls.billableUsage(tenant.tenantId(), run.periodStart(), run.periodEnd(), null, run.cutoff()));
-            var late = lateSettled ? tokensByClass(calls.billableUsage(tenant.tenantId(), run.periodStart(), run.periodEnd(), run.cutoff(), lateUntil))
+            var metered = tenant.status().equals("late_only")
+                    ? Map.<String, Long>of()
+                    : tokensByClass(calls.billableUsage(
+                            tenant.tenantId(), run.periodStart(), run.periodEnd(), null, run.cutoff()));
+            var late = lateSettled
+                    ? tokensByClass(calls.billableUsage(
+                            tenant.tenantId(), run.periodStart(), run.periodEnd(), run.cutoff(), lateUntil))
                     : Map.<String, Long>of();
             var billed = invoiced.getOrDefault(tenant.tenantId(), Map.of());
             Set<String> classes = new TreeSet<>(metered.keySet());
@@ -170,20 +191,33 @@ class InvoiceRunService implements ApplicationRunner {
                 long l = late.getOrDefault(tokenClass, 0L);
                 rows.add(new Reconciliation.ClassReconciliation(tokenClass, m, b, m - b, l));
                 if (l > 0) {
-                    causes.add(l + " " + tokenClass + " tokens arrived after the cut-off (late events): the next run bills them as adjustments");
+                    causes.add(
+                            l + " " + tokenClass
+                                    + " tokens arrived after the cut-off (late events): the next run bills them as adjustments");
                 }
                 if (m != b) {
                     clean = false;
-                    causes.add(switch (tenant.status()) {
-                        case "failed" -> (m - b) + " " + tokenClass + " tokens not invoiced: " + tenant.error();
-                        case "pending" -> (m - b) + " " + tokenClass + " tokens not invoiced yet: the tenant is pending";
-                        default -> (m - b) + " " + tokenClass + " tokens differ with no known cause: a defect to investigate";
-                    });
+                    causes.add(
+                            switch (tenant.status()) {
+                                case "failed" -> (m - b) + " " + tokenClass + " tokens not invoiced: " + tenant.error();
+                                case "pending" ->
+                                    (m - b) + " " + tokenClass + " tokens not invoiced yet: the tenant is pending";
+                                default ->
+                                    (m - b) + " " + tokenClass
+                                            + " tokens differ with no known cause: a defect to investigate";
+                            });
                 }
             }
             tenants.add(new Reconciliation.TenantReconciliation(tenant.tenantId(), tenant.status(), rows, causes));
         }
-        return new Reconciliation(runId, run.periodStart(), run.periodEnd(), run.cutoff(), lateSettled ? lateUntil : null, clean, tenants);
+        return new Reconciliation(
+                runId,
+                run.periodStart(),
+                run.periodEnd(),
+                run.cutoff(),
+                lateSettled ? lateUntil : null,
+                clean,
+                tenants);
     }
 
     private static Map<String, Long> tokensByClass(BillableUsage usage) {
@@ -231,36 +265,53 @@ class InvoiceRunService implements ApplicationRunner {
             Draft draft = prepare(run, tenantId);
             tx.executeWithoutResult(status -> {
                 if (runs.lockPending(run.id(), tenantId)) {
-                    runs.invoiced(run.id(), tenantId, ledger.draft(draft.buyer(), draft.issuer(), draft.taxRule(), run.periodStart(),
-                            run.periodEnd(), draft.lines(), "run " + run.id(), run.id()));
+                    runs.invoiced(
+                            run.id(),
+                            tenantId,
+                            ledger.draft(
+                                    draft.buyer(),
+                                    draft.issuer(),
+                                    draft.taxRule(),
+                                    run.periodStart(),
+                                    run.periodEnd(),
+                                    draft.lines(),
+                                    "run " + run.id(),
+                                    run.id()));
                 }
             });
         } catch (RuntimeException e) {
-            String reason = e instanceof RunFailure || e instanceof ApiException || e instanceof ServiceCalls.ServiceCallException
-                    ? e.getMessage() : e.toString();
+            String reason = e instanceof RunFailure
+                            || e instanceof ApiException
+                            || e instanceof ServiceCalls.ServiceCallException
+                    ? e.getMessage()
+                    : e.toString();
             log.warn("run {}: tenant {} not invoiced: {}", run.id(), tenantId, reason);
             tx.executeWithoutResult(status -> runs.failed(run.id(), tenantId, reason));
         }
     }
 
     /** What a tenant's draft invoice is made of, gathered before its transaction. */
-    private record Draft(BillingProfile buyer, Issuer issuer, TaxRule taxRule, List<InvoiceLine> lines) {
-    }
+    private record Draft(BillingProfile buyer, Issuer issuer, TaxRule taxRule, List<InvoiceLine> lines) {}
 
     private Draft prepare(InvoiceRunRepository.Run run, String tenantId) {
         BillingProfile buyer = profiles.find(tenantId)
-                .orElseThrow(() -> new RunFailure("no billing profile: the gateway has not published tenant " + tenantId + " on tenants.v1"));
+                .orElseThrow(() -> new RunFailure(
+                        "no billing profile: the gateway has not published tenant " + tenantId + " on tenants.v1"));
         Issuer issuer = buyer.issuerId() != null
-                ? issuers.find(buyer.issuerId()).orElseThrow(() -> new RunFailure("the tenant's issuer " + buyer.issuerId() + " is not configured"))
+                ? issuers.find(buyer.issuerId())
+                        .orElseThrow(
+                                () -> new RunFailure("the tenant's issuer " + buyer.issuerId() + " is not configured"))
                 : issuers.defaultIssuer().orElseThrow(() -> new RunFailure("no default issuer is configured"));
         TaxRule taxRule = taxRules.applicable(issuer.country(), buyer.billingCountry(), buyer.business());
         List<InvoiceLine> lines = new ArrayList<>(lateUsage(run, tenantId, buyer.currency()));
         BillableUsage usage = calls.billableUsage(tenantId, run.periodStart(), run.periodEnd(), null, run.cutoff());
         if (!usage.lines().isEmpty()) {
-            Quote quote = calls.quoteUsage(tenantId, run.periodStart(), run.periodEnd(), buyer.currency(), usage.lines(), Map.of());
+            Quote quote = calls.quoteUsage(
+                    tenantId, run.periodStart(), run.periodEnd(), buyer.currency(), usage.lines(), Map.of());
             lines.addAll(0, QuotedLines.of(quote, buyer.currency(), LineKind.USAGE, null, null, ""));
         }
-        if (lines.isEmpty()) { // listed for late usage of a period no run covers: nothing to bill, and never a zero invoice
+        if (lines.isEmpty()) { // listed for late usage of a period no run covers: nothing to bill, and never a zero
+            // invoice
             throw new RunFailure("no billable usage in any run's period as of the cut-off");
         }
         return new Draft(buyer, issuer, taxRule, lines);
@@ -277,15 +328,26 @@ class InvoiceRunService implements ApplicationRunner {
         }
         List<InvoiceLine> lines = new ArrayList<>();
         for (InvoiceRunRepository.Run earlier : runs.between(run.firstPeriodStart(), run.periodStart())) {
-            BillableUsage late = calls.billableUsage(tenantId, earlier.periodStart(), earlier.periodEnd(), run.previousCutoff(), run.cutoff());
+            BillableUsage late = calls.billableUsage(
+                    tenantId, earlier.periodStart(), earlier.periodEnd(), run.previousCutoff(), run.cutoff());
             if (late.lines().isEmpty()) {
                 continue;
             }
-            Quote quote = calls.quoteUsage(tenantId, earlier.periodStart(), earlier.periodEnd(), currency, late.lines(), runs.invoicedTokens(tenantId, earlier));
-            lines.addAll(QuotedLines.of(quote, currency, LineKind.ADJUSTMENT, earlier.periodStart(), earlier.periodEnd(),
+            Quote quote = calls.quoteUsage(
+                    tenantId,
+                    earlier.periodStart(),
+                    earlier.periodEnd(),
+                    currency,
+                    late.lines(),
+                    runs.invoicedTokens(tenantId, earlier));
+            lines.addAll(QuotedLines.of(
+                    quote,
+                    currency,
+                    LineKind.ADJUSTMENT,
+                    earlier.periodStart(),
+                    earlier.periodEnd(),
                     "late usage of " + earlier.periodStart() + " to " + earlier.periodEnd() + ": "));
         }
         return lines;
     }
-
 }

@@ -1,9 +1,9 @@
 package io.tokenmeter.billing.run;
 
+import io.tokenmeter.billing.calls.ServiceCalls;
 import io.tokenmeter.billing.invoice.InvoiceLine;
 import io.tokenmeter.billing.invoice.LineKind;
 import io.tokenmeter.contracts.money.Money;
-import io.tokenmeter.billing.calls.ServiceCalls;
 import io.tokenmeter.contracts.rating.FxRate;
 import io.tokenmeter.contracts.rating.RatingApi.Converted;
 import io.tokenmeter.contracts.rating.RatingApi.PricedLine;
@@ -26,10 +26,10 @@ import java.util.Set;
  */
 final class QuotedLines {
 
-    private QuotedLines() {
-    }
+    private QuotedLines() {}
 
-    static List<InvoiceLine> of(Quote quote, String invoiceCurrency, LineKind kind, Instant usageFrom, Instant usageTo, String prefix) {
+    static List<InvoiceLine> of(
+            Quote quote, String invoiceCurrency, LineKind kind, Instant usageFrom, Instant usageTo, String prefix) {
         List<String> unpriced = new ArrayList<>();
         List<InvoiceLine> lines = new ArrayList<>();
         for (PricedLine line : quote.lines()) {
@@ -50,23 +50,41 @@ final class QuotedLines {
             for (TierCharge tier : tiers) {
                 BigDecimal inBook = tier.amount();
                 // unconverted, the line is in the currency asked for: the book's is the invoice's
-                Money inInvoiceCurrency = fxRate == null ? Money.of(inBook, invoiceCurrency) : Money.of(inBook, bookCurrency).convert(fxRate, invoiceCurrency);
+                Money inInvoiceCurrency = fxRate == null
+                        ? Money.of(inBook, invoiceCurrency)
+                        : Money.of(inBook, bookCurrency).convert(fxRate, invoiceCurrency);
                 BigDecimal amount = inInvoiceCurrency.rounded().amount();
                 String description = prefix + model + " " + tokenClass.replace('_', ' ') + " tokens, " + region
                         + (tiers.size() > 1 ? ", tier " + tier.tier() : "") + (tier.offPeak() ? ", off-peak" : "");
-                lines.add(InvoiceLine.draft(kind, description, model, region, tokenClass, usageFrom, usageTo, tier.tokens(),
-                        tier.ratePerMillion(), bookCurrency, inBook, fxRate, fxDate, fxSource, amount));
+                lines.add(InvoiceLine.draft(
+                        kind,
+                        description,
+                        model,
+                        region,
+                        tokenClass,
+                        usageFrom,
+                        usageTo,
+                        tier.tokens(),
+                        tier.ratePerMillion(),
+                        bookCurrency,
+                        inBook,
+                        fxRate,
+                        fxDate,
+                        fxSource,
+                        amount));
             }
         }
         if (!unpriced.isEmpty()) {
-            throw new RunFailure("unpriced usage, so no invoice rather than one at zero: " + String.join("; ", unpriced));
+            throw new RunFailure(
+                    "unpriced usage, so no invoice rather than one at zero: " + String.join("; ", unpriced));
         }
         return lines;
     }
 
     private static String sources(List<FxRate> ratesUsed) {
         Set<String> sources = new LinkedHashSet<>();
-        (ratesUsed == null ? List.<FxRate>of() : ratesUsed).forEach(rate -> sources.add(rate.source() == null ? "" : rate.source()));
+        (ratesUsed == null ? List.<FxRate>of() : ratesUsed)
+                .forEach(rate -> sources.add(rate.source() == null ? "" : rate.source()));
         sources.remove("");
         return String.join(", ", sources);
     }

@@ -12,15 +12,18 @@ import java.util.UUID;
  * the cut-off: the next run bills it as adjustments). {@code clean}: no difference anywhere.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Reconciliation(UUID runId, Instant periodStart,
-                             Instant periodEnd, Instant cutoff, Instant lateCheckedUntil,
-                             boolean clean, List<TenantReconciliation> tenants) {
+public record Reconciliation(
+        UUID runId,
+        Instant periodStart,
+        Instant periodEnd,
+        Instant cutoff,
+        Instant lateCheckedUntil,
+        boolean clean,
+        List<TenantReconciliation> tenants) {
 
-    public record TenantReconciliation(String tenantId, String status, List<ClassReconciliation> classes,
-                                       List<String> causes) {
-    }
+    public record TenantReconciliation(
+            String tenantId, String status, List<ClassReconciliation> classes, List<String> causes) {}
 
-    public record ClassReconciliation(String tokenClass, long metered, long invoiced, long difference,
-                                      long lateAfterCutoff) {
-    }
+    public record ClassReconciliation(
+            String tokenClass, long metered, long invoiced, long difference, long lateAfterCutoff) {}
 }

@@ -13,5 +13,7 @@ import java.time.Duration;
  *                 connection held meanwhile: usage and quotes are fetched before the tenant's transaction opens)
  */
 @ConfigurationProperties("tokenmeter.billing.runs")
-record RunProperties(@DefaultValue("1h") Duration grace, @DefaultValue("5m") Duration settle, @DefaultValue("8") int parallelism) {
-}
+record RunProperties(
+        @DefaultValue("1h") Duration grace,
+        @DefaultValue("5m") Duration settle,
+        @DefaultValue("8") int parallelism) {}

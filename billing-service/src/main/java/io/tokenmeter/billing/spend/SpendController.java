@@ -1,18 +1,17 @@
 package io.tokenmeter.billing.spend;
 
 import io.swagger.v3.oas.annotations.Operation;
-import io.tokenmeter.starter.access.Access;
-import io.tokenmeter.billing.profile.BillingProfileRepository;
 import io.tokenmeter.billing.calls.ServiceCalls;
+import io.tokenmeter.billing.profile.BillingProfileRepository;
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.money.Money;
 import io.tokenmeter.contracts.rating.RatingApi.PricedLine;
 import io.tokenmeter.contracts.rating.RatingApi.Quote;
 import io.tokenmeter.contracts.usage.BillableUsage;
-import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.identity.Role;
-import io.tokenmeter.contracts.money.Money;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.starter.web.ApiException;
-import io.tokenmeter.starter.web.InvalidField;
 import io.tokenmeter.starter.web.CommonErrors;
+import io.tokenmeter.starter.web.InvalidField;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -33,15 +32,19 @@ import java.util.Map;
 @RestController
 class SpendController {
 
-    record Period(Instant from, Instant to) {
-    }
+    record Period(Instant from, Instant to) {}
 
-    record Line(String model, String region, String tokenClass, long tokens, BigDecimal amount) {
-    }
+    record Line(String model, String region, String tokenClass, long tokens, BigDecimal amount) {}
 
-    record Spend(String tenantId, Period period, String currency, BigDecimal total, List<Line> lines,
-                 List<String> unpriced, Instant asOf, String note) {
-    }
+    record Spend(
+            String tenantId,
+            Period period,
+            String currency,
+            BigDecimal total,
+            List<Line> lines,
+            List<String> unpriced,
+            Instant asOf,
+            String note) {}
 
     private final ServiceCalls calls;
     private final BillingProfileRepository profiles;
@@ -52,13 +55,26 @@ class SpendController {
     }
 
     @GetMapping("/api/v1/spend")
-    @Operation(summary = "Live spend in a period (default: this month so far) in the tenant's currency, priced as the invoice would be")
-    Spend spend(Caller caller, @RequestParam(name = "tenant_id", required = false) String tenantId,
-                @RequestParam(required = false) Instant from, @RequestParam(required = false) Instant to) {
+    @Operation(
+            summary =
+                    "Live spend in a period (default: this month so far) in the tenant's currency, priced as the invoice would be")
+    Spend spend(
+            Caller caller,
+            @RequestParam(name = "tenant_id", required = false) String tenantId,
+            @RequestParam(required = false) Instant from,
+            @RequestParam(required = false) Instant to) {
         String tenant = Access.tenantOf(caller, tenantId, "a tenant key can only see its own tenant's billing");
-        String currency = profiles.find(tenant).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenant)).currency();
+        String currency = profiles.find(tenant)
+                .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenant))
+                .currency();
         Instant now = Instant.now();
-        Instant start = from != null ? from : now.atOffset(ZoneOffset.UTC).toLocalDate().withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        Instant start = from != null
+                ? from
+                : now.atOffset(ZoneOffset.UTC)
+                        .toLocalDate()
+                        .withDayOfMonth(1)
+                        .atStartOfDay()
+                        .toInstant(ZoneOffset.UTC);
         Instant end = to != null ? to : now;
         if (!end.isAfter(start)) {
             throw ApiException.invalid(InvalidField.parameter("to", "order", "from must be before to"));
@@ -75,12 +91,21 @@ class SpendController {
                     unpriced.add(quoted.unpriced());
                     continue;
                 }
-                BigDecimal amount = line.converted() == null ? line.amount() : line.converted().amount();
+                BigDecimal amount = line.converted() == null
+                        ? line.amount()
+                        : line.converted().amount();
                 lines.add(new Line(quoted.model(), quoted.region(), quoted.tokenClass(), line.tokens(), amount));
                 total = total.plus(Money.of(amount, currency));
             }
         }
-        return new Spend(tenant, new Period(start, end), currency, total.amount(), lines, unpriced, now,
+        return new Spend(
+                tenant,
+                new Period(start, end),
+                currency,
+                total.amount(),
+                lines,
+                unpriced,
+                now,
                 "usage ingested so far (seconds behind the calls), priced as an invoice run would price it; before tax");
     }
 }

@@ -1,9 +1,9 @@
 package io.tokenmeter.billing.tax;
 
 import io.swagger.v3.oas.annotations.Operation;
-import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.billing.BillingErrors;
 import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.InvalidField;
 import jakarta.validation.Valid;
@@ -31,13 +31,15 @@ class TaxRuleController {
 
     private static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
 
-    record NewTaxRule(@NotBlank @Pattern(regexp = "[A-Z]{2}") String issuerCountry,
-                      @NotBlank String buyerCountry,
-                      @NotBlank @Pattern(regexp = "business|consumer|any") String buyerType,
-                      @NotBlank String name,
-                      @NotNull @DecimalMin("0") @DecimalMax("100") BigDecimal ratePercent,
-                      String legalNote) {
-    }
+    record NewTaxRule(
+            @NotBlank @Pattern(regexp = "[A-Z]{2}") String issuerCountry,
+            @NotBlank String buyerCountry,
+
+            @NotBlank @Pattern(regexp = "business|consumer|any") String buyerType,
+
+            @NotBlank String name,
+            @NotNull @DecimalMin("0") @DecimalMax("100") BigDecimal ratePercent,
+            String legalNote) {}
 
     private final TaxRuleRepository rules;
 
@@ -51,17 +53,32 @@ class TaxRuleController {
     TaxRule add(Caller caller, @Valid @RequestBody NewTaxRule rule) {
         Access.admin(caller);
         if (!COUNTRIES.contains(rule.issuerCountry())) {
-            throw ApiException.invalid(InvalidField.body("/issuer_country", "iso-3166", "issuer_country is not an ISO 3166 country: " + rule.issuerCountry()));
+            throw ApiException.invalid(InvalidField.body(
+                    "/issuer_country",
+                    "iso-3166",
+                    "issuer_country is not an ISO 3166 country: " + rule.issuerCountry()));
         }
         String buyer = rule.buyerCountry();
         if (!TaxRule.ANY_COUNTRY.equals(buyer) && !COUNTRIES.contains(buyer) && !rules.isCountryGroup(buyer)) {
-            throw ApiException.invalid(InvalidField.body("/buyer_country", "iso-3166", "buyer_country must be an ISO 3166 country, a country group (EU) or *: " + buyer));
+            throw ApiException.invalid(InvalidField.body(
+                    "/buyer_country",
+                    "iso-3166",
+                    "buyer_country must be an ISO 3166 country, a country group (EU) or *: " + buyer));
         }
         if (rules.find(rule.issuerCountry(), buyer, rule.buyerType()).isPresent()) {
-            throw new ApiException(BillingErrors.CONFLICT, "a rule for " + rule.issuerCountry() + " -> " + buyer + " (" + rule.buyerType()
-                    + ") exists; rules are kept as invoices used them, add a more specific one instead");
+            throw new ApiException(
+                    BillingErrors.CONFLICT,
+                    "a rule for " + rule.issuerCountry() + " -> " + buyer + " (" + rule.buyerType()
+                            + ") exists; rules are kept as invoices used them, add a more specific one instead");
         }
-        return rules.add(rule.issuerCountry(), buyer, rule.buyerType(), rule.name(), rule.ratePercent(), rule.legalNote(), caller.keyId());
+        return rules.add(
+                rule.issuerCountry(),
+                buyer,
+                rule.buyerType(),
+                rule.name(),
+                rule.ratePercent(),
+                rule.legalNote(),
+                caller.keyId());
     }
 
     @GetMapping("/api/v1/billing/tax-rules")
@@ -73,8 +90,11 @@ class TaxRuleController {
 
     @GetMapping("/api/v1/billing/tax-rules/applicable")
     @Operation(summary = "The rule that applies to a sale (finance, admin); a buyer with a tax id is a business")
-    TaxRule applicable(Caller caller, @RequestParam("issuer_country") String issuerCountry,
-                       @RequestParam("buyer_country") String buyerCountry, @RequestParam(name = "business", defaultValue = "false") boolean business) {
+    TaxRule applicable(
+            Caller caller,
+            @RequestParam("issuer_country") String issuerCountry,
+            @RequestParam("buyer_country") String buyerCountry,
+            @RequestParam(name = "business", defaultValue = "false") boolean business) {
         Access.staff(caller);
         return rules.applicable(issuerCountry, buyerCountry, business);
     }

@@ -26,7 +26,8 @@ public class TaxRuleRepository {
      */
     public TaxRule applicable(String issuerCountry, String buyerCountry, boolean business) {
         return jdbc.sql("""
-                        SELECT r.id, r.issuer_country, r.buyer_country, r.buyer_type, r.name, r.rate_percent, r.legal_note
+                        SELECT r.id, r.issuer_country, r.buyer_country, r.buyer_type, r.name, r.rate_percent,
+                            r.legal_note
                         FROM tax_rule r
                         WHERE r.issuer_country = :issuer
                           AND (r.buyer_country = :buyer OR r.buyer_country = '*'
@@ -35,43 +36,75 @@ public class TaxRuleRepository {
                         ORDER BY CASE WHEN r.buyer_country = :buyer THEN 0 WHEN r.buyer_country = '*' THEN 2 ELSE 1 END,
                                  CASE WHEN r.buyer_type = 'any' THEN 1 ELSE 0 END
                         LIMIT 1""")
-                .param("issuer", issuerCountry).param("buyer", buyerCountry).param("type", business ? "business" : "consumer")
-                .query(TaxRuleRepository::row).optional()
-                .orElseThrow(() -> new ApiException(BillingErrors.NO_TAX_RULE, "no tax rule for a sale from " + issuerCountry
-                        + " to a " + (business ? "business" : "consumer") + " in " + buyerCountry));
+                .param("issuer", issuerCountry)
+                .param("buyer", buyerCountry)
+                .param("type", business ? "business" : "consumer")
+                .query(TaxRuleRepository::row)
+                .optional()
+                .orElseThrow(() -> new ApiException(
+                        BillingErrors.NO_TAX_RULE,
+                        "no tax rule for a sale from " + issuerCountry + " to a " + (business ? "business" : "consumer")
+                                + " in " + buyerCountry));
     }
 
-    TaxRule add(String issuerCountry, String buyerCountry, String buyerType, String name, BigDecimal ratePercent, String legalNote,
-                String createdBy) {
+    TaxRule add(
+            String issuerCountry,
+            String buyerCountry,
+            String buyerType,
+            String name,
+            BigDecimal ratePercent,
+            String legalNote,
+            String createdBy) {
         return jdbc.sql("""
-                        INSERT INTO tax_rule (issuer_country, buyer_country, buyer_type, name, rate_percent, legal_note, created_by)
+                        INSERT INTO tax_rule (issuer_country, buyer_country, buyer_type, name, rate_percent, legal_note,
+                            created_by)
                         VALUES (:issuer, :buyer, :type, :name, :rate, :note, :by)
                         RETURNING id, issuer_country, buyer_country, buyer_type, name, rate_percent, legal_note""")
-                .param("issuer", issuerCountry).param("buyer", buyerCountry).param("type", buyerType).param("name", name)
-                .param("rate", ratePercent).param("note", legalNote).param("by", createdBy)
-                .query(TaxRuleRepository::row).single();
+                .param("issuer", issuerCountry)
+                .param("buyer", buyerCountry)
+                .param("type", buyerType)
+                .param("name", name)
+                .param("rate", ratePercent)
+                .param("note", legalNote)
+                .param("by", createdBy)
+                .query(TaxRuleRepository::row)
+                .single();
     }
 
     Optional<TaxRule> find(String issuerCountry, String buyerCountry, String buyerType) {
         return jdbc.sql("""
-                        SELECT id, issuer_country, buyer_country, buyer_type, name, rate_percent, legal_note FROM tax_rule
+                        SELECT id, issuer_country, buyer_country, buyer_type, name, rate_percent, legal_note FROM
+                            tax_rule
                         WHERE issuer_country = :issuer AND buyer_country = :buyer AND buyer_type = :type""")
-                .param("issuer", issuerCountry).param("buyer", buyerCountry).param("type", buyerType)
-                .query(TaxRuleRepository::row).optional();
+                .param("issuer", issuerCountry)
+                .param("buyer", buyerCountry)
+                .param("type", buyerType)
+                .query(TaxRuleRepository::row)
+                .optional();
     }
 
     List<TaxRule> all() {
-        return jdbc.sql("SELECT id, issuer_country, buyer_country, buyer_type, name, rate_percent, legal_note FROM tax_rule ORDER BY id")
-                .query(TaxRuleRepository::row).list();
+        return jdbc.sql(
+                        "SELECT id, issuer_country, buyer_country, buyer_type, name, rate_percent, legal_note FROM tax_rule ORDER BY id")
+                .query(TaxRuleRepository::row)
+                .list();
     }
 
     boolean isCountryGroup(String code) {
-        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM country_group WHERE group_code = :code)").param("code", code)
-                .query(Boolean.class).single();
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM country_group WHERE group_code = :code)")
+                .param("code", code)
+                .query(Boolean.class)
+                .single();
     }
 
     private static TaxRule row(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
-        return new TaxRule(rs.getLong("id"), rs.getString("issuer_country"), rs.getString("buyer_country"), rs.getString("buyer_type"),
-                rs.getString("name"), rs.getBigDecimal("rate_percent"), rs.getString("legal_note"));
+        return new TaxRule(
+                rs.getLong("id"),
+                rs.getString("issuer_country"),
+                rs.getString("buyer_country"),
+                rs.getString("buyer_type"),
+                rs.getString("name"),
+                rs.getBigDecimal("rate_percent"),
+                rs.getString("legal_note"));
     }
 }

@@ -28,7 +28,8 @@ import java.util.Set;
  * signature covers the caller, the time, the HTTP method, the path and a SHA-256 of the body, and is valid for
  * {@link #MAX_AGE}: a captured header cannot be replayed on another endpoint or with another body, and not for long.
  * <p>
- * Value: {@code v2;<caller name>;<epoch-seconds>;<role>;<key-id>;<tenant-id or empty>}; signature: base64url Ed25519 over
+ * Value: {@code v2;<caller name>;<epoch-seconds>;<role>;<key-id>;<tenant-id or empty>}; signature: base64url Ed25519
+ * over
  * {@code <value>\n<METHOD>\n<path>\n<base64url SHA-256 of the body>}.
  */
 public final class CallerHeaders {
@@ -39,12 +40,10 @@ public final class CallerHeaders {
     public static final Duration MAX_AGE = Duration.ofSeconds(60);
 
     /** A caller a service accepts: its public key and the roles it may claim. */
-    public record Trusted(PublicKey key, Set<Role> roles) {
-    }
+    public record Trusted(PublicKey key, Set<Role> roles) {}
 
     /** The two headers of one signed request. */
-    public record Signed(String caller, String signature) {
-    }
+    public record Signed(String caller, String signature) {}
 
     private final String name;
     private final PrivateKey signingKey;
@@ -67,8 +66,14 @@ public final class CallerHeaders {
         if (signingKey == null) {
             throw new IllegalStateException("this process has no key to sign calls to other services with");
         }
-        String value = String.join(";", "v2", name, Long.toString(clock.instant().getEpochSecond()), caller.role().name(),
-                caller.keyId(), caller.tenantId() == null ? "" : caller.tenantId());
+        String value = String.join(
+                ";",
+                "v2",
+                name,
+                Long.toString(clock.instant().getEpochSecond()),
+                caller.role().name(),
+                caller.keyId(),
+                caller.tenantId() == null ? "" : caller.tenantId());
         try {
             Signature ed25519 = Signature.getInstance("Ed25519");
             ed25519.initSign(signingKey);
@@ -79,7 +84,10 @@ public final class CallerHeaders {
         }
     }
 
-    /** The caller, if the value is well formed, signed by a caller this process trusts for that role, for this request, and fresh. */
+    /**
+     * The caller, if the value is well formed, signed by a caller this process trusts for that role, for this request,
+     * and fresh.
+     */
     public Optional<Caller> verify(String value, String signature, String method, String path, byte[] body) {
         if (value == null || signature == null) {
             return Optional.empty();
@@ -114,24 +122,31 @@ public final class CallerHeaders {
     }
 
     private static byte[] signedBytes(String value, String method, String path, byte[] body) {
-        return (value + "\n" + method.toUpperCase(java.util.Locale.ROOT) + "\n" + path + "\n" + bodyHash(body)).getBytes(StandardCharsets.UTF_8);
+        return (value + "\n" + method.toUpperCase(java.util.Locale.ROOT) + "\n" + path + "\n" + bodyHash(body))
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /** base64url SHA-256 of the body; an absent body hashes as an empty one. */
     public static String bodyHash(byte[] body) {
         try {
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(MessageDigest.getInstance("SHA-256").digest(body == null ? new byte[0] : body));
+            return Base64.getUrlEncoder()
+                    .withoutPadding()
+                    .encodeToString(MessageDigest.getInstance("SHA-256").digest(body == null ? new byte[0] : body));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** A new key pair, as the local stack makes one per calling process: private key PKCS#8, public X.509, both base64. */
+    /**
+     * A new key pair, as the local stack makes one per calling process: private key PKCS#8, public X.509, both base64.
+     */
     public static String[] newKeyPair() {
         try {
             KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-            return new String[]{Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()),
-                    Base64.getEncoder().encodeToString(pair.getPublic().getEncoded())};
+            return new String[] {
+                Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()),
+                Base64.getEncoder().encodeToString(pair.getPublic().getEncoded())
+            };
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
@@ -139,7 +154,8 @@ public final class CallerHeaders {
 
     public static PrivateKey privateKey(String base64) {
         try {
-            return KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64.strip())));
+            return KeyFactory.getInstance("Ed25519")
+                    .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64.strip())));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new IllegalArgumentException("not an Ed25519 private key (PKCS#8, base64)", e);
         }
@@ -147,7 +163,8 @@ public final class CallerHeaders {
 
     public static PublicKey publicKey(String base64) {
         try {
-            return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64.strip())));
+            return KeyFactory.getInstance("Ed25519")
+                    .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64.strip())));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new IllegalArgumentException("not an Ed25519 public key (X.509, base64)", e);
         }

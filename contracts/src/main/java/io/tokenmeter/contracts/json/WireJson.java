@@ -16,8 +16,7 @@ public final class WireJson {
     /** A mapper with the wire settings, for code that is not a Spring bean. */
     public static final JsonMapper MAPPER = configure(JsonMapper.builder()).build();
 
-    private WireJson() {
-    }
+    private WireJson() {}
 
     /** Applies the wire settings to a builder (Boot's, through the starter, or a codec's own stricter one). */
     public static JsonMapper.Builder configure(JsonMapper.Builder builder) {

@@ -15,8 +15,7 @@ public final class MinorUnits {
 
     public static final RoundingMode ROUNDING = RoundingMode.HALF_EVEN;
 
-    private MinorUnits() {
-    }
+    private MinorUnits() {}
 
     public static Currency currency(String code) {
         Currency currency;

@@ -1,6 +1,5 @@
 package io.tokenmeter.contracts.rating;
 
-
 import java.math.BigDecimal;
 import java.time.LocalDate;
 

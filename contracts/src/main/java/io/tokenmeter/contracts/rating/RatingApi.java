@@ -21,14 +21,11 @@ public final class RatingApi {
     /** Where pricing answers: {@code GET ?tenant_id=&at=}, get a {@link RateCard}. */
     public static final String RATE_CARD_PATH = "/api/v1/rating/rate-card";
 
-    private RatingApi() {
-    }
+    private RatingApi() {}
 
-    public record Period(Instant from, Instant to) {
-    }
+    public record Period(Instant from, Instant to) {}
 
-    public record Bucket(Instant from, Instant to, long tokens) {
-    }
+    public record Bucket(Instant from, Instant to, long tokens) {}
 
     /**
      * {@code tokens} (priced by the version in force at the period's start, as peak except an optional
@@ -38,26 +35,44 @@ public final class RatingApi {
      * model and class.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record QuoteLine(String model, String region, TokenClass tokenClass, Long tokens, Long offPeakTokens,
-                            List<Bucket> buckets, Long alreadyCounted) {
-    }
+    public record QuoteLine(
+            String model,
+            String region,
+            TokenClass tokenClass,
+            Long tokens,
+            Long offPeakTokens,
+            List<Bucket> buckets,
+            Long alreadyCounted) {}
 
-    public record QuoteRequest(String tenantId, Period period, String currency, List<QuoteLine> lines) {
-    }
+    public record QuoteRequest(String tenantId, Period period, String currency, List<QuoteLine> lines) {}
 
-    public record Converted(String currency, BigDecimal amount, BigDecimal rate, LocalDate fxDate, List<FxRate> ratesUsed) {
-    }
+    public record Converted(
+            String currency, BigDecimal amount, BigDecimal rate, LocalDate fxDate, List<FxRate> ratesUsed) {}
 
-    /** A line priced: in the price book's currency, exact and rounded, and {@code converted} where asked for another. */
+    /**
+     * A line priced: in the price book's currency, exact and rounded, and {@code converted} where asked for another.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record PricedLine(String model, String region, TokenClass tokenClass, long tokens, boolean priced, String reason,
-                             String priceBookId, Integer priceBookVersion, String contractId, String priceSource,
-                             BigDecimal discountPercent, String currency, BigDecimal amountExact, BigDecimal amount,
-                             List<TierCharge> tiers, Converted converted) {
-    }
+    public record PricedLine(
+            String model,
+            String region,
+            TokenClass tokenClass,
+            long tokens,
+            boolean priced,
+            String reason,
+            String priceBookId,
+            Integer priceBookVersion,
+            String contractId,
+            String priceSource,
+            BigDecimal discountPercent,
+            String currency,
+            BigDecimal amountExact,
+            BigDecimal amount,
+            List<TierCharge> tiers,
+            Converted converted) {}
 
-    public record Quote(String tenantId, Period period, List<PricedLine> lines, Map<String, BigDecimal> totals, String rounding) {
-    }
+    public record Quote(
+            String tenantId, Period period, List<PricedLine> lines, Map<String, BigDecimal> totals, String rounding) {}
 
     /**
      * The most a token of each model, region and class can cost a tenant at an instant, in one currency: the highest
@@ -65,10 +80,15 @@ public final class RatingApi {
      * instant's day. What the gateway reserves against budgets; valid until {@code valid_until} (the next version,
      * contract edge or FX day), never longer.
      */
-    public record RateCard(String tenantId, Instant at, String currency, Instant validUntil, String priceBookId,
-                           Integer priceBookVersion, BigDecimal fxRate, List<MaxRate> rates) {
-    }
+    public record RateCard(
+            String tenantId,
+            Instant at,
+            String currency,
+            Instant validUntil,
+            String priceBookId,
+            Integer priceBookVersion,
+            BigDecimal fxRate,
+            List<MaxRate> rates) {}
 
-    public record MaxRate(String model, String region, TokenClass tokenClass, BigDecimal maxRatePerMillion) {
-    }
+    public record MaxRate(String model, String region, TokenClass tokenClass, BigDecimal maxRatePerMillion) {}
 }

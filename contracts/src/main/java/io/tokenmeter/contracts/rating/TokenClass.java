@@ -6,12 +6,18 @@ import java.util.Locale;
 
 /** The priced token classes; the same names as the usage event's fields (reasoning is part of output). */
 public enum TokenClass {
-    @JsonProperty("input") INPUT,
-    @JsonProperty("cached_input") CACHED_INPUT,
-    @JsonProperty("cache_write") CACHE_WRITE,
-    @JsonProperty("output") OUTPUT;
+    @JsonProperty("input")
+    INPUT,
+    @JsonProperty("cached_input")
+    CACHED_INPUT,
+    @JsonProperty("cache_write")
+    CACHE_WRITE,
+    @JsonProperty("output")
+    OUTPUT;
 
-    /** The wire name, as the annotations say: {@code input}, {@code cached_input}, {@code cache_write}, {@code output}. */
+    /**
+     * The wire name, as the annotations say: {@code input}, {@code cached_input}, {@code cache_write}, {@code output}.
+     */
     public String wire() {
         return name().toLowerCase(Locale.ROOT);
     }
@@ -23,6 +29,7 @@ public enum TokenClass {
                 return c;
             }
         }
-        throw new IllegalArgumentException("no token class '" + wire + "'; one of input, cached_input, cache_write, output");
+        throw new IllegalArgumentException(
+                "no token class '" + wire + "'; one of input, cached_input, cache_write, output");
     }
 }

@@ -1,6 +1,5 @@
 package io.tokenmeter.contracts.usage;
 
-
 import java.time.Instant;
 import java.util.List;
 
@@ -10,9 +9,15 @@ import java.util.List;
  * and price versions can be applied by event time). Shaped like the lines of a rating quote. Reasoning tokens are
  * part of output and not listed apart.
  */
-public record BillableUsage(String tenantId, Instant from, Instant to,
-                            Instant ingestedFrom, Instant ingestedBefore, int bucketMinutes,
-                            long events, List<Line> lines) {
+public record BillableUsage(
+        String tenantId,
+        Instant from,
+        Instant to,
+        Instant ingestedFrom,
+        Instant ingestedBefore,
+        int bucketMinutes,
+        long events,
+        List<Line> lines) {
 
     /** Where metering answers, {@code GET ?tenant_id=&from=&to=[&ingested_from=][&ingested_before=]}. */
     public static final String PATH = "/api/v1/usage/billable";
@@ -23,9 +28,7 @@ public record BillableUsage(String tenantId, Instant from, Instant to,
     /** The events behind one line, a page at a time. */
     public static final String EVENTS_PATH = PATH + "/events";
 
-    public record Line(String model, String region, String tokenClass, long tokens, List<Bucket> buckets) {
-    }
+    public record Line(String model, String region, String tokenClass, long tokens, List<Bucket> buckets) {}
 
-    public record Bucket(Instant from, Instant to, long tokens) {
-    }
+    public record Bucket(Instant from, Instant to, long tokens) {}
 }

@@ -10,11 +10,10 @@ import java.util.UUID;
 public final class EventIds {
 
     private static final TimeBasedEpochGenerator V7 = Generators.timeBasedEpochGenerator();
-    private static final NameBasedGenerator V5 = Generators.nameBasedGenerator(
-            UUID.fromString("4f7d3c1e-9b0a-4e7b-8f4e-2d1c6a5b9e10"));
+    private static final NameBasedGenerator V5 =
+            Generators.nameBasedGenerator(UUID.fromString("4f7d3c1e-9b0a-4e7b-8f4e-2d1c6a5b9e10"));
 
-    private EventIds() {
-    }
+    private EventIds() {}
 
     public static UUID newEventId() {
         return V7.generate();

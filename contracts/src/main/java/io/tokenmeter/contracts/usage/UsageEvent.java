@@ -17,17 +17,27 @@ import java.util.UUID;
  * {@code output_tokens}, kept for reporting.
  */
 public record UsageEvent(
-        @JsonProperty(required = true) @JsonSetter(nulls = Nulls.FAIL) int schemaVersion,
+        @JsonProperty(required = true) @JsonSetter(nulls = Nulls.FAIL)
+        int schemaVersion,
+
         @JsonProperty(required = true) UUID eventId,
         @JsonProperty(required = true) String tenantId,
         String apiKeyId,
         @JsonProperty(required = true) String model,
         @JsonProperty(required = true) String provider,
         @JsonProperty(required = true) String region,
-        @JsonProperty(required = true) @JsonSetter(nulls = Nulls.FAIL) long inputTokens,
-        @JsonProperty(required = true) @JsonSetter(nulls = Nulls.FAIL) long cachedInputTokens,
+
+        @JsonProperty(required = true) @JsonSetter(nulls = Nulls.FAIL)
+        long inputTokens,
+
+        @JsonProperty(required = true) @JsonSetter(nulls = Nulls.FAIL)
+        long cachedInputTokens,
+
         long cacheWriteTokens,
-        @JsonProperty(required = true) @JsonSetter(nulls = Nulls.FAIL) long outputTokens,
+
+        @JsonProperty(required = true) @JsonSetter(nulls = Nulls.FAIL)
+        long outputTokens,
+
         long reasoningTokens,
         boolean estimated,
         String requestId,

@@ -9,7 +9,9 @@ import java.util.regex.Pattern;
 /** The rules an event must meet beyond its JSON types; the schema states the same ones. */
 public final class UsageEventValidator {
 
-    /** Identifiers: tenant, key, model, provider, region. The schema's {@code identifier}; see {@link #isIdentifier}. */
+    /**
+     * Identifiers: tenant, key, model, provider, region. The schema's {@code identifier}; see {@link #isIdentifier}.
+     */
     public static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}");
     /** No single call consumes more; a larger figure is a bug upstream, not usage. */
     public static final long MAX_TOKENS_PER_CLASS = 1_000_000_000L;
@@ -20,10 +22,10 @@ public final class UsageEventValidator {
      * year 0 (a partition for it cannot even be named), so such an event could never be stored.
      */
     public static final Instant EARLIEST_OCCURRED_AT = Instant.parse("2000-01-01T00:00:00Z");
+
     public static final int MAX_REQUEST_ID_LENGTH = 128;
 
-    private UsageEventValidator() {
-    }
+    private UsageEventValidator() {}
 
     public static List<String> violations(UsageEvent e) {
         List<String> v = new ArrayList<>();
@@ -55,14 +57,16 @@ public final class UsageEventValidator {
         if (e.requestId() != null && e.requestId().length() > MAX_REQUEST_ID_LENGTH) {
             v.add("request_id is longer than " + MAX_REQUEST_ID_LENGTH + " characters");
         } else if (e.requestId() != null && hasControlCharacter(e.requestId())) {
-            v.add("request_id contains a control character (PostgreSQL text cannot hold NUL, and logs should not hold any)");
+            v.add(
+                    "request_id contains a control character (PostgreSQL text cannot hold NUL, and logs should not hold any)");
         }
         if (e.occurredAt() == null) {
             v.add("occurred_at is missing");
         } else if (e.occurredAt().isBefore(EARLIEST_OCCURRED_AT)) {
             v.add("occurred_at " + e.occurredAt() + " is before " + EARLIEST_OCCURRED_AT);
         } else if (e.occurredAt().isAfter(Instant.now().plus(MAX_CLOCK_SKEW))) {
-            v.add("occurred_at " + e.occurredAt() + " is more than " + MAX_CLOCK_SKEW.toMinutes() + " minutes in the future");
+            v.add("occurred_at " + e.occurredAt() + " is more than " + MAX_CLOCK_SKEW.toMinutes()
+                    + " minutes in the future");
         }
         return v;
     }

@@ -12,6 +12,5 @@ public final class UsageTopics {
     public static final String REASON_HEADER = "tokenmeter-dlt-reason";
     public static final String SOURCE_TOPIC_HEADER = "tokenmeter-dlt-source";
 
-    private UsageTopics() {
-    }
+    private UsageTopics() {}
 }

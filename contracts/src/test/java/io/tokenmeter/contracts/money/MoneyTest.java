@@ -21,7 +21,8 @@ class MoneyTest {
         assertThat(usd("0.125").rounded().amount()).isEqualTo(new BigDecimal("0.12")); // half to even, not half up
         assertThat(usd("0.135").rounded().amount()).isEqualTo(new BigDecimal("0.14"));
         assertThat(Money.of(new BigDecimal("1234.5"), "JPY").rounded().amount()).isEqualTo(new BigDecimal("1234"));
-        assertThat(Money.of(new BigDecimal("1.23456"), "KWD").rounded().amount()).isEqualTo(new BigDecimal("1.235"));
+        assertThat(Money.of(new BigDecimal("1.23456"), "KWD").rounded().amount())
+                .isEqualTo(new BigDecimal("1.235"));
     }
 
     @Test
@@ -43,7 +44,9 @@ class MoneyTest {
     @Test
     void amountsOfDifferentCurrenciesAreNeverAddedOrCompared() {
         Money eur = Money.of(BigDecimal.ONE, "EUR");
-        assertThatThrownBy(() -> usd("1").plus(eur)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("USD and EUR");
+        assertThatThrownBy(() -> usd("1").plus(eur))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("USD and EUR");
         assertThatThrownBy(() -> usd("1").exceeds(eur)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> usd("1").min(eur)).isInstanceOf(IllegalArgumentException.class);
     }

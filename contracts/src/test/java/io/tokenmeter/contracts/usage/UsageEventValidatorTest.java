@@ -19,7 +19,8 @@ class UsageEventValidatorTest {
                 s.append(alphabet.charAt(random.nextInt(alphabet.length())));
             }
             String value = s.toString();
-            assertThat(UsageEventValidator.isIdentifier(value)).as("'%s'", value)
+            assertThat(UsageEventValidator.isIdentifier(value))
+                    .as("'%s'", value)
                     .isEqualTo(UsageEventValidator.IDENTIFIER.matcher(value).matches());
         }
     }

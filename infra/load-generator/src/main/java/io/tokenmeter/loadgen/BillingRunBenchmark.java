@@ -44,12 +44,16 @@ import java.util.concurrent.Semaphore;
 public final class BillingRunBenchmark {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
-    private static final String[][] USAGE = { // model, region, provider, then which of input/cached/cache-write/output it uses
-            {"deepseek-v3.2", "cn-hangzhou", "deepseek", "icO"}, {"deepseek-r1", "cn-hangzhou", "deepseek", "icO"},
-            {"glm-5", "cn-beijing", "zhipu", "icO"}, {"kimi-k2", "cn-beijing", "moonshot", "icO"},
-            {"qwen3-max", "cn-hangzhou", "alibaba", "iO"}, {"minimax-m2.5", "sg", "minimax", "iO"},
-            {"gpt-5", "us", "openai", "iO"}, {"claude-opus-4.5", "us", "anthropic", "iwO"}};
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .executor(Executors.newVirtualThreadPerTaskExecutor())
+            .build();
+    private static final String[][]
+            USAGE = { // model, region, provider, then which of input/cached/cache-write/output it uses
+        {"deepseek-v3.2", "cn-hangzhou", "deepseek", "icO"}, {"deepseek-r1", "cn-hangzhou", "deepseek", "icO"},
+        {"glm-5", "cn-beijing", "zhipu", "icO"}, {"kimi-k2", "cn-beijing", "moonshot", "icO"},
+        {"qwen3-max", "cn-hangzhou", "alibaba", "iO"}, {"minimax-m2.5", "sg", "minimax", "iO"},
+        {"gpt-5", "us", "openai", "iO"}, {"claude-opus-4.5", "us", "anthropic", "iwO"}
+    };
     private static final int PARALLELISM = 8;
 
     public static void main(String[] args) throws Exception {
@@ -57,19 +61,22 @@ public final class BillingRunBenchmark {
         int tenants = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
         Path state = Files.createTempDirectory("tokenmeter-bench-billing");
         try (LocalStack stack = LocalStack.start(new StackConfig(home, state, StackConfig.Ports.free(), null, null))) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stack::close)); // Ctrl-C must not leave the platform running
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(stack::close)); // Ctrl-C must not leave the platform running
             String gateway = stack.gatewayUrl();
             String finance = stack.demo("FINANCE_API_KEY");
             Thread.sleep(3_000); // the demo prices take effect 2 s after they were loaded
             Instant from = Instant.now().plusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
             Instant to = from.plusSeconds(60);
-            while (crossesOffPeakEdge(from, to)) { // the demo book's 16:30-00:30 window: a bucket across its edge is refused
+            while (crossesOffPeakEdge(
+                    from, to)) { // the demo book's 16:30-00:30 window: a bucket across its edge is refused
                 Thread.sleep(10_000);
                 from = Instant.now().plusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
                 to = from.plusSeconds(60);
             }
             long events = publish(stack.kafkaBootstrapServers(), stack.kafkaClient(), tenants, from);
-            System.out.printf("%npublished %,d tenant profiles and %,d usage events; waiting for metering and billing to have them%n",
+            System.out.printf(
+                    "%npublished %,d tenant profiles and %,d usage events; waiting for metering and billing to have them%n",
                     tenants, events);
             awaitMetered(gateway, finance, "t-" + (tenants - 1), from, to);
             awaitProfile(gateway, finance, "t-" + (tenants - 1));
@@ -80,7 +87,11 @@ public final class BillingRunBenchmark {
 
             Map<String, Long> cpuBefore = cpu(stack);
             long started = System.nanoTime();
-            HttpResponse<String> run = send("POST", gateway + "/api/v1/billing/runs", finance, "{\"from\":\"" + from + "\",\"to\":\"" + to + "\"}");
+            HttpResponse<String> run = send(
+                    "POST",
+                    gateway + "/api/v1/billing/runs",
+                    finance,
+                    "{\"from\":\"" + from + "\",\"to\":\"" + to + "\"}");
             if (run.statusCode() != 202) {
                 throw new IllegalStateException("run refused: " + run.statusCode() + " " + run.body());
             }
@@ -88,7 +99,8 @@ public final class BillingRunBenchmark {
             JsonNode progress;
             do {
                 Thread.sleep(250);
-                progress = JSON.readTree(send("GET", gateway + "/api/v1/billing/runs/" + runId, finance, null).body());
+                progress = JSON.readTree(send("GET", gateway + "/api/v1/billing/runs/" + runId, finance, null)
+                        .body());
             } while (progress.get("pending").asInt() > 0);
             double runSeconds = (System.nanoTime() - started) / 1e9;
             Map<String, Long> cpuAfter = cpu(stack);
@@ -118,18 +130,28 @@ public final class BillingRunBenchmark {
 
             int invoiced = progress.get("invoiced").asInt();
             System.out.println();
-            System.out.printf("== invoice run: %,d tenants x 21 lines, parallelism %d, 2 cores shared by everything ==%n", tenants, PARALLELISM);
-            System.out.printf("run wall time                         %8.1f s   (%,d invoiced, %d failed)%n", runSeconds, invoiced,
-                    progress.get("failed").asInt());
+            System.out.printf(
+                    "== invoice run: %,d tenants x 21 lines, parallelism %d, 2 cores shared by everything ==%n",
+                    tenants, PARALLELISM);
+            System.out.printf(
+                    "run wall time                         %8.1f s   (%,d invoiced, %d failed)%n",
+                    runSeconds, invoiced, progress.get("failed").asInt());
             System.out.printf("invoices/s                            %8.0f%n", invoiced / runSeconds);
-            System.out.printf("baseline: usage + quote per tenant    %8.1f s   (the remote calls alone, from the benchmark)%n", baselineSeconds);
+            System.out.printf(
+                    "baseline: usage + quote per tenant    %8.1f s   (the remote calls alone, from the benchmark)%n",
+                    baselineSeconds);
             System.out.printf("ratio run / baseline                  %8.2f%n", runSeconds / baselineSeconds);
-            long total = cpuAfter.keySet().stream().mapToLong(k -> cpuAfter.get(k) - cpuBefore.getOrDefault(k, 0L)).sum();
+            long total = cpuAfter.keySet().stream()
+                    .mapToLong(k -> cpuAfter.get(k) - cpuBefore.getOrDefault(k, 0L))
+                    .sum();
             for (String service : cpuAfter.keySet()) {
                 long used = cpuAfter.get(service) - cpuBefore.getOrDefault(service, 0L);
-                System.out.printf("CPU during the run: %-17s %8.1f s   (%.0f %% of the services' CPU)%n", service, used / 1e9, 100.0 * used / Math.max(1, total));
+                System.out.printf(
+                        "CPU during the run: %-17s %8.1f s   (%.0f %% of the services' CPU)%n",
+                        service, used / 1e9, 100.0 * used / Math.max(1, total));
             }
-            System.out.printf("billing-service peak resident memory  %8.0f MiB%n",
+            System.out.printf(
+                    "billing-service peak resident memory  %8.0f MiB%n",
                     stack.peakResidentBytes("billing-service").orElse(0L) / 1024.0 / 1024.0);
             if (progress.get("failed").asInt() > 0) {
                 System.out.println("failures: " + progress.get("failures"));
@@ -137,45 +159,83 @@ public final class BillingRunBenchmark {
         }
     }
 
-    private static void baseline(String gateway, String finance, String tenant, Instant from, Instant to, Instant cutoff) throws Exception {
-        JsonNode usage = JSON.readTree(send("GET", gateway + "/api/v1/usage/billable?tenant_id=" + tenant + "&from=" + from + "&to=" + to
-                + "&ingested_before=" + cutoff, finance, null).body());
+    private static void baseline(
+            String gateway, String finance, String tenant, Instant from, Instant to, Instant cutoff) throws Exception {
+        JsonNode usage = JSON.readTree(send(
+                        "GET",
+                        gateway + "/api/v1/usage/billable?tenant_id=" + tenant + "&from=" + from + "&to=" + to
+                                + "&ingested_before=" + cutoff,
+                        finance,
+                        null)
+                .body());
         var request = JSON.createObjectNode().put("tenant_id", tenant).put("currency", "USD");
         request.putObject("period").put("from", from.toString()).put("to", to.toString());
         var lines = request.putArray("lines");
         for (JsonNode line : usage.path("lines")) {
-            lines.addObject().put("model", line.get("model").asString()).put("region", line.get("region").asString())
-                    .put("token_class", line.get("token_class").asString()).set("buckets", line.get("buckets"));
+            lines.addObject()
+                    .put("model", line.get("model").asString())
+                    .put("region", line.get("region").asString())
+                    .put("token_class", line.get("token_class").asString())
+                    .set("buckets", line.get("buckets"));
         }
-        HttpResponse<String> quote = send("POST", gateway + "/api/v1/rating/quote", finance, JSON.writeValueAsString(request));
+        HttpResponse<String> quote =
+                send("POST", gateway + "/api/v1/rating/quote", finance, JSON.writeValueAsString(request));
         if (quote.statusCode() != 200) {
             throw new IllegalStateException("quote: " + quote.statusCode() + " " + quote.body());
         }
     }
 
     /** @param client the broker's security settings (the local stack's broker has SASL: the super user's) */
-    private static long publish(String bootstrap, Map<String, Object> client, int tenants, Instant from) throws Exception {
+    private static long publish(String bootstrap, Map<String, Object> client, int tenants, Instant from)
+            throws Exception {
         long events = 0;
         Map<String, Object> config = new java.util.HashMap<>(client);
         config.putAll(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
-                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 131072,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                "lz4",
+                ProducerConfig.LINGER_MS_CONFIG,
+                20,
+                ProducerConfig.BATCH_SIZE_CONFIG,
+                131072,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                ByteArraySerializer.class));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config)) {
             for (int i = 0; i < tenants; i++) {
                 String tenant = "t-" + i;
-                TenantProfileChanged profile = new TenantProfileChanged(tenant, tenant, "Tenant " + i + " Pte. Ltd.", "SG", null, "USD", null,
-                        "ACTIVE", Instant.now());
+                TenantProfileChanged profile = new TenantProfileChanged(
+                        tenant, tenant, "Tenant " + i + " Pte. Ltd.", "SG", null, "USD", null, "ACTIVE", Instant.now());
                 producer.send(new ProducerRecord<>(TenantProfileChanged.TOPIC, tenant, profile.toJson()));
                 for (int u = 0; u < USAGE.length; u++) {
                     String[] m = USAGE[u];
                     long base = 1_000_000L + (i * 7919L + u * 104_729L) % 5_000_000L;
-                    UsageEvent event = new UsageEvent(1, EventIds.newEventId(), tenant, "key-" + tenant, m[0], m[2], m[1],
-                            base, m[3].contains("c") ? base / 4 : 0, m[3].contains("w") ? base / 8 : 0, base / 3, 0, false, null,
-                            UsageStatus.SUCCEEDED, 100, from.plusMillis((i * 13L + u * 997L) % 50_000));
-                    producer.send(new ProducerRecord<>(UsageTopics.USAGE_EVENTS, tenant, UsageEventCodec.toJson(event)));
+                    UsageEvent event = new UsageEvent(
+                            1,
+                            EventIds.newEventId(),
+                            tenant,
+                            "key-" + tenant,
+                            m[0],
+                            m[2],
+                            m[1],
+                            base,
+                            m[3].contains("c") ? base / 4 : 0,
+                            m[3].contains("w") ? base / 8 : 0,
+                            base / 3,
+                            0,
+                            false,
+                            null,
+                            UsageStatus.SUCCEEDED,
+                            100,
+                            from.plusMillis((i * 13L + u * 997L) % 50_000));
+                    producer.send(
+                            new ProducerRecord<>(UsageTopics.USAGE_EVENTS, tenant, UsageEventCodec.toJson(event)));
                     events++;
                 }
             }
@@ -184,13 +244,25 @@ public final class BillingRunBenchmark {
         return events;
     }
 
-    private static void awaitMetered(String gateway, String finance, String lastTenant, Instant from, Instant to) throws Exception {
+    private static void awaitMetered(String gateway, String finance, String lastTenant, Instant from, Instant to)
+            throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> usage = send("GET", gateway + "/api/v1/usage?tenant_id=" + lastTenant + "&granularity=month&from="
-                    + from.truncatedTo(ChronoUnit.HOURS) + "&to=" + to.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS), finance, null);
-            if (usage.statusCode() == 200 && JSON.readTree(usage.body()).path("data").size() > 0
-                    && JSON.readTree(usage.body()).path("data").get(0).path("requests").asLong() == USAGE.length) {
+            HttpResponse<String> usage = send(
+                    "GET",
+                    gateway + "/api/v1/usage?tenant_id=" + lastTenant + "&granularity=month&from="
+                            + from.truncatedTo(ChronoUnit.HOURS) + "&to="
+                            + to.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS),
+                    finance,
+                    null);
+            if (usage.statusCode() == 200
+                    && JSON.readTree(usage.body()).path("data").size() > 0
+                    && JSON.readTree(usage.body())
+                                    .path("data")
+                                    .get(0)
+                                    .path("requests")
+                                    .asLong()
+                            == USAGE.length) {
                 return;
             }
             Thread.sleep(500);
@@ -200,7 +272,9 @@ public final class BillingRunBenchmark {
 
     private static void awaitProfile(String gateway, String finance, String lastTenant) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (send("GET", gateway + "/api/v1/billing/profiles/" + lastTenant, finance, null).statusCode() != 200) {
+        while (send("GET", gateway + "/api/v1/billing/profiles/" + lastTenant, finance, null)
+                        .statusCode()
+                != 200) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("billing did not get the profile of " + lastTenant);
             }
@@ -227,8 +301,16 @@ public final class BillingRunBenchmark {
     }
 
     private static HttpResponse<String> send(String method, String url, String key, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .header("Authorization", "Bearer " + key)
+                        .header("Content-Type", "application/json")
+                        .method(
+                                method,
+                                body == null
+                                        ? HttpRequest.BodyPublishers.noBody()
+                                        : HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

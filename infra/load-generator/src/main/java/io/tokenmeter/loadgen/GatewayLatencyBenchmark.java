@@ -11,7 +11,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -30,30 +29,46 @@ import java.util.concurrent.locks.LockSupport;
 public final class GatewayLatencyBenchmark {
 
     private static final int WARM_UP_SECONDS = 20;
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .executor(Executors.newVirtualThreadPerTaskExecutor())
+            .build();
 
     public static void main(String[] args) throws Exception {
         Path home = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-        int[] rates = java.util.Arrays.stream((args.length > 2 ? args[2] : "500,2000").split(",")).mapToInt(Integer::parseInt).toArray();
+        int[] rates = java.util.Arrays.stream((args.length > 2 ? args[2] : "500,2000").split(","))
+                .mapToInt(Integer::parseInt)
+                .toArray();
         StackConfig.Ports ports = StackConfig.Ports.free();
         Path state = Files.createTempDirectory("tokenmeter-bench-gateway");
         try (LocalStack stack = LocalStack.start(new StackConfig(home, state, ports, null, null))) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stack::close)); // Ctrl-C must not leave the platform running
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(stack::close)); // Ctrl-C must not leave the platform running
             String admin = stack.demo("ADMIN_API_KEY");
             // two tenants alike but for a budget: the first has none (its calls cost one cache lookup), the second
             // a monthly budget it never reaches, so every call reserves and settles in PostgreSQL
             String key = benchKey(stack, admin, stack.demo("TENANT_ID"));
-            String budgeted = post(stack, admin, "/api/v1/admin/tenants",
-                    "{\"name\":\"Bench Budgeted\",\"billing_country\":\"SG\",\"currency\":\"USD\"}").get("id").asString();
+            String budgeted = post(
+                            stack,
+                            admin,
+                            "/api/v1/admin/tenants",
+                            "{\"name\":\"Bench Budgeted\",\"billing_country\":\"SG\",\"currency\":\"USD\"}")
+                    .get("id")
+                    .asString();
             String budgetedKey = benchKey(stack, admin, budgeted);
-            post(stack, admin, "/api/v1/budgets", "{\"tenant_id\":\"" + budgeted + "\",\"kind\":\"monthly\",\"amount\":100000000}");
+            post(
+                    stack,
+                    admin,
+                    "/api/v1/budgets",
+                    "{\"tenant_id\":\"" + budgeted + "\",\"kind\":\"monthly\",\"amount\":100000000}");
             String direct = "http://127.0.0.1:" + ports.simulator() + "/v1/chat/completions";
             String gateway = stack.gatewayUrl() + "/v1/chat/completions";
             String simulatorKey = "simulator-" + sha256(admin).substring(0, 16);
-            String plain = "{\"model\":\"glm-5\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"measure the gateway\"}]}";
-            String streamed = "{\"model\":\"glm-5\",\"stream\":true,\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"measure the gateway\"}]}";
+            String plain =
+                    "{\"model\":\"glm-5\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"measure the gateway\"}]}";
+            String streamed =
+                    "{\"model\":\"glm-5\",\"stream\":true,\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"measure the gateway\"}]}";
 
             // a gateway runs for days: measure it with its code compiled, not while the JIT is still at work. The
             // rate ramps up: at full rate on a cold platform (every service still compiling) requests pile up faster
@@ -65,15 +80,20 @@ public final class GatewayLatencyBenchmark {
             load(gateway, key, streamed, 500, WARM_UP_SECONDS / 2, new Recorder(3));
             load(gateway, budgetedKey, plain, 500, WARM_UP_SECONDS / 2, new Recorder(3));
             System.out.println();
-            System.out.printf("== gateway added latency, %d s per run after a %d s warm-up of the gateway, 2 cores shared by everything ==%n",
+            System.out.printf(
+                    "== gateway added latency, %d s per run after a %d s warm-up of the gateway, 2 cores shared by everything ==%n",
                     seconds, WARM_UP_SECONDS * 2 + 20);
-            System.out.println("(gateway: a tenant without a budget; +budget: a tenant with one, every call reserved and settled)");
-            System.out.printf("%-7s %-10s %-9s %10s %10s %10s %10s %8s%n", "rate", "mode", "target", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors");
+            System.out.println(
+                    "(gateway: a tenant without a budget; +budget: a tenant with one, every call reserved and settled)");
+            System.out.printf(
+                    "%-7s %-10s %-9s %10s %10s %10s %10s %8s%n",
+                    "rate", "mode", "target", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors");
             java.util.List<String> cpu = new java.util.ArrayList<>();
             for (int rate : rates) {
-                for (String mode : new String[]{"plain", "streaming"}) {
+                for (String mode : new String[] {"plain", "streaming"}) {
                     String body = mode.equals("plain") ? plain : streamed;
-                    Result d = run(direct, simulatorKey, body, rate, seconds, () -> stack.cpuTime("upstream-simulator"));
+                    Result d =
+                            run(direct, simulatorKey, body, rate, seconds, () -> stack.cpuTime("upstream-simulator"));
                     Result g = run(gateway, key, body, rate, seconds, () -> stack.cpuTime("api-gateway"));
                     Result b = run(gateway, budgetedKey, body, rate, seconds, () -> stack.cpuTime("api-gateway"));
                     print(rate, mode, "direct", d);
@@ -81,31 +101,48 @@ public final class GatewayLatencyBenchmark {
                     print(rate, mode, "+budget", b);
                     added(rate, mode, "added", g, d);
                     added(rate, mode, "+budget", b, d);
-                    System.out.printf("%-7s %-10s %-9s %10.2f %10.2f %10.2f   (p50, p99, p99.9 with a budget / without)%n", rate, mode, "ratio",
-                            ratio(b, g, 50), ratio(b, g, 99), ratio(b, g, 99.9));
-                    cpu.add(String.format("%-7s %-10s CPU ms per call: gateway %.3f, with a budget %.3f, simulator %.3f, load generator %.3f (direct) / %.3f (via gateway)",
-                            rate, mode, g.targetCpuMsPerCall, b.targetCpuMsPerCall, d.targetCpuMsPerCall, d.generatorCpuMsPerCall, g.generatorCpuMsPerCall));
+                    System.out.printf(
+                            "%-7s %-10s %-9s %10.2f %10.2f %10.2f   (p50, p99, p99.9 with a budget / without)%n",
+                            rate, mode, "ratio", ratio(b, g, 50), ratio(b, g, 99), ratio(b, g, 99.9));
+                    cpu.add(String.format(
+                            "%-7s %-10s CPU ms per call: gateway %.3f, with a budget %.3f, simulator %.3f, load generator %.3f (direct) / %.3f (via gateway)",
+                            rate,
+                            mode,
+                            g.targetCpuMsPerCall,
+                            b.targetCpuMsPerCall,
+                            d.targetCpuMsPerCall,
+                            d.generatorCpuMsPerCall,
+                            g.generatorCpuMsPerCall));
                 }
             }
             System.out.println();
-            System.out.println("What each call cost in CPU (the machine has 2 cores, so 1 ms per call is 1/2 of it at 1,000 calls/s):");
+            System.out.println(
+                    "What each call cost in CPU (the machine has 2 cores, so 1 ms per call is 1/2 of it at 1,000 calls/s):");
             cpu.forEach(System.out::println);
         }
     }
 
-    record Result(Histogram h, long errors, double targetCpuMsPerCall, double generatorCpuMsPerCall) {
-    }
+    record Result(Histogram h, long errors, double targetCpuMsPerCall, double generatorCpuMsPerCall) {}
 
     /** @param targetCpu the CPU time used so far by the process answering (the simulator or the gateway) */
-    private static Result run(String url, String key, String body, int rate, int seconds,
-                              java.util.function.Supplier<java.util.Optional<java.time.Duration>> targetCpu) throws Exception {
-        load(url, key, body, rate, 3, new Recorder(3));        // warm-up, discarded
+    private static Result run(
+            String url,
+            String key,
+            String body,
+            int rate,
+            int seconds,
+            java.util.function.Supplier<java.util.Optional<java.time.Duration>> targetCpu)
+            throws Exception {
+        load(url, key, body, rate, 3, new Recorder(3)); // warm-up, discarded
         Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
         long targetBefore = cpuNanos(targetCpu.get());
         long generatorBefore = cpuNanos(ProcessHandle.current().info().totalCpuDuration());
         long errors = load(url, key, body, rate, seconds, recorder);
         long calls = (long) rate * seconds;
-        return new Result(recorder.getIntervalHistogram(), errors, (cpuNanos(targetCpu.get()) - targetBefore) / 1e6 / calls,
+        return new Result(
+                recorder.getIntervalHistogram(),
+                errors,
+                (cpuNanos(targetCpu.get()) - targetBefore) / 1e6 / calls,
                 (cpuNanos(ProcessHandle.current().info().totalCpuDuration()) - generatorBefore) / 1e6 / calls);
     }
 
@@ -114,9 +151,13 @@ public final class GatewayLatencyBenchmark {
     }
 
     /** Sends {@code rate} requests per second for {@code seconds}, each timed from when it was due. */
-    private static long load(String url, String key, String body, int rate, int seconds, Recorder recorder) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    private static long load(String url, String key, String body, int rate, int seconds, Recorder recorder)
+            throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
         long interval = TimeUnit.SECONDS.toNanos(1) / rate;
         long total = (long) rate * seconds;
         AtomicLong errors = new AtomicLong();
@@ -129,16 +170,17 @@ public final class GatewayLatencyBenchmark {
             while ((now = System.nanoTime()) < due) {
                 LockSupport.parkNanos(Math.min(due - now, 200_000));
             }
-            pending[(int) i] = HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handle((r, e) -> {
-                if (gaveUp.get()) {
-                    return null; // already counted as unanswered
-                }
-                recorder.recordValue(Math.max(1, System.nanoTime() - due)); // a failure took this long too
-                if (e != null || r.statusCode() != 200) {
-                    errors.incrementAndGet();
-                }
-                return null;
-            });
+            pending[(int) i] = HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+                    .handle((r, e) -> {
+                        if (gaveUp.get()) {
+                            return null; // already counted as unanswered
+                        }
+                        recorder.recordValue(Math.max(1, System.nanoTime() - due)); // a failure took this long too
+                        if (e != null || r.statusCode() != 200) {
+                            errors.incrementAndGet();
+                        }
+                        return null;
+                    });
         }
         try {
             CompletableFuture.allOf(pending).get(60, TimeUnit.SECONDS);
@@ -146,7 +188,8 @@ public final class GatewayLatencyBenchmark {
             gaveUp.set(true);
             for (CompletableFuture<?> p : pending) {
                 if (!p.isDone()) {
-                    recorder.recordValue(TimeUnit.SECONDS.toNanos(60)); // unanswered: counted, at the longest time we waited
+                    recorder.recordValue(
+                            TimeUnit.SECONDS.toNanos(60)); // unanswered: counted, at the longest time we waited
                     errors.incrementAndGet();
                     p.cancel(true);
                 }
@@ -156,7 +199,11 @@ public final class GatewayLatencyBenchmark {
     }
 
     private static void added(int rate, String mode, String label, Result g, Result d) {
-        System.out.printf("%-7s %-10s %-9s %10.3f %10.3f %10.3f%n", rate, mode, label,
+        System.out.printf(
+                "%-7s %-10s %-9s %10.3f %10.3f %10.3f%n",
+                rate,
+                mode,
+                label,
                 ms(g.h.getValueAtPercentile(50)) - ms(d.h.getValueAtPercentile(50)),
                 ms(g.h.getValueAtPercentile(99)) - ms(d.h.getValueAtPercentile(99)),
                 ms(g.h.getValueAtPercentile(99.9)) - ms(d.h.getValueAtPercentile(99.9)));
@@ -166,10 +213,15 @@ public final class GatewayLatencyBenchmark {
         return (double) a.h.getValueAtPercentile(percentile) / b.h.getValueAtPercentile(percentile);
     }
 
-    private static tools.jackson.databind.JsonNode post(LocalStack stack, String admin, String path, String body) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + path))
-                .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    private static tools.jackson.databind.JsonNode post(LocalStack stack, String admin, String path, String body)
+            throws Exception {
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + path))
+                        .header("Authorization", "Bearer " + admin)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 201) {
             throw new IllegalStateException(path + " answered " + response.statusCode() + ": " + response.body());
         }
@@ -178,13 +230,26 @@ public final class GatewayLatencyBenchmark {
 
     /** A key of the tenant whose rate limit the benchmark never reaches. */
     private static String benchKey(LocalStack stack, String admin, String tenant) throws Exception {
-        return post(stack, admin, "/api/v1/admin/tenants/" + tenant + "/api-keys", "{\"name\":\"bench\",\"requests_per_minute\":100000000}")
-                .get("key").asString();
+        return post(
+                        stack,
+                        admin,
+                        "/api/v1/admin/tenants/" + tenant + "/api-keys",
+                        "{\"name\":\"bench\",\"requests_per_minute\":100000000}")
+                .get("key")
+                .asString();
     }
 
     private static void print(int rate, String mode, String target, Result r) {
-        System.out.printf("%-7s %-10s %-9s %10.3f %10.3f %10.3f %10.3f %8d%n", rate, mode, target, ms(r.h.getValueAtPercentile(50)),
-                ms(r.h.getValueAtPercentile(99)), ms(r.h.getValueAtPercentile(99.9)), ms(r.h.getMaxValue()), r.errors);
+        System.out.printf(
+                "%-7s %-10s %-9s %10.3f %10.3f %10.3f %10.3f %8d%n",
+                rate,
+                mode,
+                target,
+                ms(r.h.getValueAtPercentile(50)),
+                ms(r.h.getValueAtPercentile(99)),
+                ms(r.h.getValueAtPercentile(99.9)),
+                ms(r.h.getMaxValue()),
+                r.errors);
     }
 
     private static double ms(long nanos) {
@@ -192,6 +257,8 @@ public final class GatewayLatencyBenchmark {
     }
 
     private static String sha256(String value) throws Exception {
-        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 }

@@ -12,7 +12,6 @@ import io.tokenmeter.localstack.StackConfig;
 import io.tokenmeter.localstack.TopicDefinitions;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -52,7 +51,9 @@ import java.util.stream.Stream;
  */
 public final class MeteringBenchmark {
 
-    private static final String[] MODELS = {"deepseek-v3.2", "deepseek-r1", "glm-5", "kimi-k2", "qwen3-max", "minimax-m2.5"};
+    private static final String[] MODELS = {
+        "deepseek-v3.2", "deepseek-r1", "glm-5", "kimi-k2", "qwen3-max", "minimax-m2.5"
+    };
     private static final String[] REGIONS = {"cn-hangzhou", "cn-beijing", "sg"};
 
     public static void main(String[] args) throws Exception {
@@ -61,12 +62,17 @@ public final class MeteringBenchmark {
         int tenants = 1_000;
         Path state = Files.createTempDirectory("tokenmeter-bench");
         StackConfig.Ports ports = StackConfig.Ports.free();
-        say("events: " + n + ", tenants: " + tenants + ", cores: " + Runtime.getRuntime().availableProcessors()
+        say("events: " + n + ", tenants: " + tenants + ", cores: "
+                + Runtime.getRuntime().availableProcessors()
                 + " (broker, database, metering and this generator share them)");
 
         try (PostgresServer postgres = PostgresServer.start(state.resolve("postgres"), ports.postgres(), true);
-             KafkaBroker kafka = KafkaBroker.start(home.resolve("infra/kafka-broker/target/lib"), state.resolve("kafka"),
-                     ports.kafka(), ports.kafkaController(), state.resolve("kafka.log"))) {
+                KafkaBroker kafka = KafkaBroker.start(
+                        home.resolve("infra/kafka-broker/target/lib"),
+                        state.resolve("kafka"),
+                        ports.kafka(),
+                        ports.kafkaController(),
+                        state.resolve("kafka.log"))) {
             TopicDefinitions.createMissing(kafka.bootstrapServers());
             String meteringDb = postgres.ensureDatabase("metering");
             say("generating events ...");
@@ -78,13 +84,30 @@ public final class MeteringBenchmark {
 
             List<String> command = new ArrayList<>(List.of(ManagedProcess.javaExecutable(), "-Xms1g", "-Xmx1g"));
             command.addAll(ManagedProcess.jvmFlags());
-            command.addAll(List.of("-jar", home.resolve("metering-service/target/metering-service.jar").toString()));
-            try (ManagedProcess metering = ManagedProcess.start("metering-service", command, Map.of(
-                    "PORT", Integer.toString(ports.metering()), "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                    "METERING_DB_URL", meteringDb, "METERING_DB_USER", postgres.user(), "METERING_DB_PASSWORD", postgres.password(),
-                    "LOG_FORMAT", "logstash",
-                    "SPRING_KAFKA_CONSUMER_MAX_POLL_RECORDS", System.getenv().getOrDefault("BENCH_MAX_POLL_RECORDS", "10000")), state.resolve("metering.log"))) {
-                metering.awaitHttpOk("http://127.0.0.1:" + ports.metering() + "/actuator/health", Duration.ofSeconds(120));
+            command.addAll(List.of(
+                    "-jar",
+                    home.resolve("metering-service/target/metering-service.jar").toString()));
+            try (ManagedProcess metering = ManagedProcess.start(
+                    "metering-service",
+                    command,
+                    Map.of(
+                            "PORT",
+                            Integer.toString(ports.metering()),
+                            "KAFKA_BOOTSTRAP_SERVERS",
+                            kafka.bootstrapServers(),
+                            "METERING_DB_URL",
+                            meteringDb,
+                            "METERING_DB_USER",
+                            postgres.user(),
+                            "METERING_DB_PASSWORD",
+                            postgres.password(),
+                            "LOG_FORMAT",
+                            "logstash",
+                            "SPRING_KAFKA_CONSUMER_MAX_POLL_RECORDS",
+                            System.getenv().getOrDefault("BENCH_MAX_POLL_RECORDS", "10000")),
+                    state.resolve("metering.log"))) {
+                metering.awaitHttpOk(
+                        "http://127.0.0.1:" + ports.metering() + "/actuator/health", Duration.ofSeconds(120));
                 say("metering-service is up (log " + state.resolve("metering.log") + ")");
 
                 // 1. end to end, deduplication on: first send until every event is in the rollups
@@ -109,19 +132,22 @@ public final class MeteringBenchmark {
                 System.out.println();
                 System.out.println("== metering benchmark: " + n + " events ==");
                 System.out.printf("producer (acks=all, idempotent, lz4)      %,12.0f events/s%n", n / produceSeconds);
-                System.out.printf("metering end to end (dedup on)           %,12.0f events/s   %.1f s%n", e2e, e2eSeconds);
+                System.out.printf(
+                        "metering end to end (dedup on)           %,12.0f events/s   %.1f s%n", e2e, e2eSeconds);
                 System.out.printf("metering replay (all duplicates)         %,12.0f events/s%n", replay);
                 System.out.printf("baseline: plain Kafka consumer           %,12.0f events/s%n", consumer);
                 System.out.printf("baseline: plain batched INSERT (1000)    %,12.0f rows/s%n", insert);
                 System.out.printf("ratio end to end / plain consumer        %12.2f%n", e2e / consumer);
                 System.out.printf("ratio end to end / plain INSERT          %12.2f%n", e2e / insert);
                 double batches = metric(metrics, "tokenmeter_metering_batch_size_events_count");
-                System.out.printf("metering batches: mean size %,.0f events, mean database transaction %.1f ms%n",
+                System.out.printf(
+                        "metering batches: mean size %,.0f events, mean database transaction %.1f ms%n",
                         metric(metrics, "tokenmeter_metering_batch_size_events_sum") / batches,
                         1000 * metric(metrics, "tokenmeter_metering_batch_store_seconds_sum") / batches);
                 System.out.printf("events counted after the replay          %,12d (expected %,d)%n", counted, n);
                 if (counted != n) {
-                    throw new IllegalStateException("counted " + counted + " events, expected " + n + "; logs in " + state);
+                    throw new IllegalStateException(
+                            "counted " + counted + " events, expected " + n + "; logs in " + state);
                 }
             }
         }
@@ -137,10 +163,24 @@ public final class MeteringBenchmark {
         List<byte[]> events = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             long output = 50 + random.nextInt(4000);
-            events.add(UsageEventCodec.toJson(new UsageEvent(1, EventIds.newEventId(), "t-" + (i % tenants), "key-" + (i % tenants),
-                    MODELS[random.nextInt(MODELS.length)], "provider", REGIONS[random.nextInt(REGIONS.length)],
-                    random.nextInt(20_000), random.nextInt(5_000), 0, output, random.nextInt((int) output), false,
-                    "req_" + i, UsageStatus.SUCCEEDED, 200 + random.nextInt(5_000), hour.plusMillis(i % 21_600_000L))));
+            events.add(UsageEventCodec.toJson(new UsageEvent(
+                    1,
+                    EventIds.newEventId(),
+                    "t-" + (i % tenants),
+                    "key-" + (i % tenants),
+                    MODELS[random.nextInt(MODELS.length)],
+                    "provider",
+                    REGIONS[random.nextInt(REGIONS.length)],
+                    random.nextInt(20_000),
+                    random.nextInt(5_000),
+                    0,
+                    output,
+                    random.nextInt((int) output),
+                    false,
+                    "req_" + i,
+                    UsageStatus.SUCCEEDED,
+                    200 + random.nextInt(5_000),
+                    hour.plusMillis(i % 21_600_000L))));
         }
         return events;
     }
@@ -148,14 +188,22 @@ public final class MeteringBenchmark {
     private static double produce(String bootstrap, List<String> keys, List<byte[]> events) {
         long start = System.nanoTime();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
-                ProducerConfig.BATCH_SIZE_CONFIG, 131072,
-                ProducerConfig.LINGER_MS_CONFIG, 20,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                "lz4",
+                ProducerConfig.BATCH_SIZE_CONFIG,
+                131072,
+                ProducerConfig.LINGER_MS_CONFIG,
+                20,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                ByteArraySerializer.class))) {
             for (int i = 0; i < events.size(); i++) {
                 producer.send(new ProducerRecord<>(UsageTopics.USAGE_EVENTS, keys.get(i), events.get(i)));
             }
@@ -184,7 +232,8 @@ public final class MeteringBenchmark {
 
     private static long rollupRequests(String url, PostgresServer postgres) throws Exception {
         try (Connection c = DriverManager.getConnection(url, postgres.user(), postgres.password());
-             Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(sum(requests), 0) FROM usage_rollup_hourly")) {
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT coalesce(sum(requests), 0) FROM usage_rollup_hourly")) {
             rs.next();
             return rs.getLong(1);
         }
@@ -195,9 +244,12 @@ public final class MeteringBenchmark {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             while (true) {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("metering-service")
-                        .partitionsToOffsetAndMetadata().get();
-                long sum = committed.entrySet().stream().filter(e -> e.getKey().topic().equals(UsageTopics.USAGE_EVENTS))
-                        .mapToLong(e -> e.getValue().offset()).sum();
+                        .partitionsToOffsetAndMetadata()
+                        .get();
+                long sum = committed.entrySet().stream()
+                        .filter(e -> e.getKey().topic().equals(UsageTopics.USAGE_EVENTS))
+                        .mapToLong(e -> e.getValue().offset())
+                        .sum();
                 if (sum >= total) {
                     return;
                 }
@@ -208,12 +260,18 @@ public final class MeteringBenchmark {
 
     private static double plainConsumer(String bootstrap, long records) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "baseline-" + System.nanoTime(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "baseline-" + System.nanoTime(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                5000,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class))) {
             consumer.subscribe(List.of(UsageTopics.USAGE_EVENTS));
             long read = 0;
             long start = 0;
@@ -230,18 +288,23 @@ public final class MeteringBenchmark {
 
     /** The same rows as the raw event table, batched INSERTs of 1000 with reWriteBatchedInserts, no dedup. */
     private static double plainInsert(String url, PostgresServer postgres, List<byte[]> json) throws Exception {
-        List<UsageEvent> events = json.stream().map(b -> UsageEventCodec.decode(b).event()).collect(Collectors.toList());
-        try (Connection c = DriverManager.getConnection(url + "?reWriteBatchedInserts=true", postgres.user(), postgres.password())) {
+        List<UsageEvent> events =
+                json.stream().map(b -> UsageEventCodec.decode(b).event()).collect(Collectors.toList());
+        try (Connection c = DriverManager.getConnection(
+                url + "?reWriteBatchedInserts=true", postgres.user(), postgres.password())) {
             try (Statement s = c.createStatement()) {
                 s.execute("""
-                        CREATE TABLE baseline_event (event_id uuid, tenant_id text, api_key_id text, model text, provider text,
+                        CREATE TABLE baseline_event (event_id uuid, tenant_id text, api_key_id text, model text,
+                            provider text,
                           region text, input_tokens bigint, cached_input_tokens bigint, cache_write_tokens bigint,
-                          output_tokens bigint, reasoning_tokens bigint, estimated boolean, request_id text, status text,
+                          output_tokens bigint, reasoning_tokens bigint, estimated boolean, request_id text, status
+                              text,
                           latency_ms bigint, occurred_at timestamptz)""");
             }
             c.setAutoCommit(false);
             long start = System.nanoTime();
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO baseline_event VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("INSERT INTO baseline_event VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
                 int i = 0;
                 for (UsageEvent e : events) {
                     ps.setObject(1, e.eventId());
@@ -275,8 +338,11 @@ public final class MeteringBenchmark {
 
     private static String scrape(String url) throws Exception {
         var http = java.net.http.HttpClient.newHttpClient();
-        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        return http.send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private static double metric(String prometheus, String name) {

@@ -32,34 +32,42 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /** @param security who may connect and what each may do; null for an open broker (benchmarks) */
-    public static KafkaBroker start(Path libDirectory, Path dataDirectory, int port, int controllerPort, Path log, KafkaSecurity security)
+    public static KafkaBroker start(
+            Path libDirectory, Path dataDirectory, int port, int controllerPort, Path log, KafkaSecurity security)
             throws IOException, InterruptedException {
         if (!Files.isDirectory(libDirectory)) {
-            throw new IllegalStateException("Kafka jars are missing at " + libDirectory + "; build with ./mvnw package first");
+            throw new IllegalStateException(
+                    "Kafka jars are missing at " + libDirectory + "; build with ./mvnw package first");
         }
         Files.createDirectories(dataDirectory);
         Path config = dataDirectory.resolve("server.properties");
         Path logDirs = dataDirectory.resolve("data");
-        List<String> listeners = security != null ? security.brokerConfig(port, controllerPort) : List.of(
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        Files.writeString(config, String.join("\n", listeners) + "\n" + String.join("\n",
-                "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-                "controller.listener.names=CONTROLLER",
-                "log.dirs=" + logDirs,
-                "num.partitions=4",
-                "auto.create.topics.enable=false",
-                "offsets.topic.replication.factor=1",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "share.coordinator.state.topic.replication.factor=1",
-                "share.coordinator.state.topic.min.isr=1",
-                "group.initial.rebalance.delay.ms=0",
-                "") );
+        List<String> listeners = security != null
+                ? security.brokerConfig(port, controllerPort)
+                : List.of(
+                        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                        "inter.broker.listener.name=PLAINTEXT",
+                        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        Files.writeString(
+                config,
+                String.join("\n", listeners) + "\n"
+                        + String.join(
+                                "\n",
+                                "process.roles=broker,controller",
+                                "node.id=1",
+                                "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
+                                "controller.listener.names=CONTROLLER",
+                                "log.dirs=" + logDirs,
+                                "num.partitions=4",
+                                "auto.create.topics.enable=false",
+                                "offsets.topic.replication.factor=1",
+                                "transaction.state.log.replication.factor=1",
+                                "transaction.state.log.min.isr=1",
+                                "share.coordinator.state.topic.replication.factor=1",
+                                "share.coordinator.state.topic.min.isr=1",
+                                "group.initial.rebalance.delay.ms=0",
+                                ""));
         String classpath = libDirectory.toAbsolutePath() + "/*";
         List<String> java = new ArrayList<>(List.of(ManagedProcess.javaExecutable(), "-Xms256m", "-Xmx768m"));
         java.addAll(ManagedProcess.jvmFlags());
@@ -67,10 +75,18 @@ public final class KafkaBroker implements AutoCloseable {
 
         if (!Files.exists(logDirs.resolve("meta.properties"))) {
             List<String> format = new ArrayList<>(java);
-            format.addAll(List.of("kafka.tools.StorageTool", "format", "--standalone",
-                    "-t", Uuid.randomUuid().toString(), "-c", config.toString()));
-            Process p = new ProcessBuilder(format).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            format.addAll(List.of(
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "--standalone",
+                    "-t",
+                    Uuid.randomUuid().toString(),
+                    "-c",
+                    config.toString()));
+            Process p = new ProcessBuilder(format)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
             if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 throw new IllegalStateException("formatting Kafka storage failed; see " + log);
             }
@@ -84,11 +100,19 @@ public final class KafkaBroker implements AutoCloseable {
 
     private static Path writeLog4jConfig(Path dir) throws IOException {
         Path file = dir.resolve("log4j2.properties");
-        Files.writeString(file, String.join("\n",
-                "appender.out.type=Console", "appender.out.name=out",
-                "appender.out.layout.type=PatternLayout", "appender.out.layout.pattern=%d{ISO8601} %p [%c] %m%n",
-                "rootLogger.level=WARN", "rootLogger.appenderRef.out.ref=out",
-                "logger.server.name=kafka.server.KafkaRaftServer", "logger.server.level=INFO", ""));
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "appender.out.type=Console",
+                        "appender.out.name=out",
+                        "appender.out.layout.type=PatternLayout",
+                        "appender.out.layout.pattern=%d{ISO8601} %p [%c] %m%n",
+                        "rootLogger.level=WARN",
+                        "rootLogger.appenderRef.out.ref=out",
+                        "logger.server.name=kafka.server.KafkaRaftServer",
+                        "logger.server.level=INFO",
+                        ""));
         return file;
     }
 
@@ -104,7 +128,8 @@ public final class KafkaBroker implements AutoCloseable {
                 ManagedProcess.sleep(200);
             }
         }
-        throw new IllegalStateException("Kafka did not listen on " + port + " within " + timeout.toSeconds() + " s; see " + process.log());
+        throw new IllegalStateException(
+                "Kafka did not listen on " + port + " within " + timeout.toSeconds() + " s; see " + process.log());
     }
 
     public String bootstrapServers() {

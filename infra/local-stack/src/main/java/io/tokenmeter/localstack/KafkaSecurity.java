@@ -32,10 +32,10 @@ public record KafkaSecurity(String adminPassword, Map<String, String> passwords)
 
     public static final String SCRAM = "SCRAM-SHA-256";
     /** The users of the services, by the service they run in. */
-    public static final Map<String, String> USERS = Map.of("api-gateway", "gateway", "metering-service", "metering", "billing-service", "billing");
+    public static final Map<String, String> USERS =
+            Map.of("api-gateway", "gateway", "metering-service", "metering", "billing-service", "billing");
 
-    private record Grant(String user, ResourceType type, String name, AclOperation operation) {
-    }
+    private record Grant(String user, ResourceType type, String name, AclOperation operation) {}
 
     /** What each service may do, and nothing else. */
     private static final List<Grant> GRANTS = List.of(
@@ -50,13 +50,19 @@ public record KafkaSecurity(String adminPassword, Map<String, String> passwords)
 
     /** The super user's client settings, for the launcher's topics, users and ACLs and for tools and tests. */
     public Map<String, Object> adminClient() {
-        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
-                "sasl.jaas.config", plainJaas("admin", adminPassword) + ";");
+        return Map.of(
+                "security.protocol",
+                "SASL_PLAINTEXT",
+                "sasl.mechanism",
+                "PLAIN",
+                "sasl.jaas.config",
+                plainJaas("admin", adminPassword) + ";");
     }
 
     /** A service user's client settings. */
     public Map<String, Object> client(String user) {
-        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", SCRAM, "sasl.jaas.config", scramJaas(user));
+        return Map.of(
+                "security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", SCRAM, "sasl.jaas.config", scramJaas(user));
     }
 
     public String scramJaas(String user) {
@@ -65,10 +71,14 @@ public record KafkaSecurity(String adminPassword, Map<String, String> passwords)
     }
 
     static String plainJaas(String user, String password) {
-        return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user + "\" password=\"" + password + "\"";
+        return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user + "\" password=\""
+                + password + "\"";
     }
 
-    /** The broker's listener settings: SASL on both listeners, PLAIN for the super user, SCRAM for the services, ACLs on. */
+    /**
+     * The broker's listener settings: SASL on both listeners, PLAIN for the super user, SCRAM for the services, ACLs
+     * on.
+     */
     List<String> brokerConfig(int port, int controllerPort) {
         String adminJaas = plainJaas("admin", adminPassword) + " user_admin=\"" + adminPassword + "\";";
         return List.of(
@@ -94,20 +104,23 @@ public record KafkaSecurity(String adminPassword, Map<String, String> passwords)
         config.put("bootstrap.servers", bootstrapServers);
         try (Admin admin = Admin.create(config)) {
             List<org.apache.kafka.clients.admin.UserScramCredentialAlteration> users = new ArrayList<>();
-            passwords.forEach((user, password) -> users.add(new UserScramCredentialUpsertion(user,
-                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 8192), password)));
+            passwords.forEach((user, password) -> users.add(new UserScramCredentialUpsertion(
+                    user, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 8192), password)));
             admin.alterUserScramCredentials(users).all().get(60, TimeUnit.SECONDS);
             List<AclBinding> acls = new ArrayList<>();
             for (Grant grant : GRANTS) {
-                acls.add(new AclBinding(new ResourcePattern(grant.type(), grant.name(), PatternType.LITERAL),
-                        new AccessControlEntry("User:" + grant.user(), "*", grant.operation(), AclPermissionType.ALLOW)));
+                acls.add(new AclBinding(
+                        new ResourcePattern(grant.type(), grant.name(), PatternType.LITERAL),
+                        new AccessControlEntry(
+                                "User:" + grant.user(), "*", grant.operation(), AclPermissionType.ALLOW)));
             }
             admin.createAcls(acls).all().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw new IllegalStateException("cannot provision Kafka users and ACLs at " + bootstrapServers + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot provision Kafka users and ACLs at " + bootstrapServers + ": " + e.getMessage(), e);
         }
     }
 }

@@ -19,7 +19,9 @@ import java.util.concurrent.CountDownLatch;
 public final class LocalStack implements AutoCloseable {
 
     /** The services in start order; the gateway last, since it fronts the others. */
-    public static final List<String> SERVICES = List.of("metering-service", "pricing-service", "billing-service", "api-gateway");
+    public static final List<String> SERVICES =
+            List.of("metering-service", "pricing-service", "billing-service", "api-gateway");
+
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
 
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -40,9 +42,12 @@ public final class LocalStack implements AutoCloseable {
         Path state = home.resolve(".tokenmeter");
         String kafka = blankToNull(System.getenv("KAFKA_BOOTSTRAP_SERVERS"));
         String pgUrl = blankToNull(System.getenv("TOKENMETER_POSTGRES_URL"));
-        PostgresServer postgres = pgUrl == null ? null : PostgresServer.existing(pgUrl,
-                System.getenv().getOrDefault("TOKENMETER_POSTGRES_USER", "postgres"),
-                System.getenv().getOrDefault("TOKENMETER_POSTGRES_PASSWORD", ""));
+        PostgresServer postgres = pgUrl == null
+                ? null
+                : PostgresServer.existing(
+                        pgUrl,
+                        System.getenv().getOrDefault("TOKENMETER_POSTGRES_USER", "postgres"),
+                        System.getenv().getOrDefault("TOKENMETER_POSTGRES_PASSWORD", ""));
         LocalStack stack = new LocalStack(new StackConfig(home, state, StackConfig.Ports.standard(), kafka, postgres));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -61,7 +66,9 @@ public final class LocalStack implements AutoCloseable {
         stopped.await();
     }
 
-    /** Starts everything and returns when the gateway answers, the demo tenants exist and the demo prices are in force. */
+    /**
+     * Starts everything and returns when the gateway answers, the demo tenants exist and the demo prices are in force.
+     */
     public static LocalStack start(StackConfig config) throws Exception {
         LocalStack stack = new LocalStack(config);
         try {
@@ -82,19 +89,27 @@ public final class LocalStack implements AutoCloseable {
             postgres = config.postgres();
             say("PostgreSQL: using " + postgres.baseUrl());
         } else {
-            say("PostgreSQL: starting on port " + ports.postgres() + " (data in " + config.state().resolve("postgres") + ") ...");
+            say("PostgreSQL: starting on port " + ports.postgres() + " (data in "
+                    + config.state().resolve("postgres") + ") ...");
             postgres = PostgresServer.start(config.state().resolve("postgres"), ports.postgres(), true);
             infrastructure.add(postgres);
         }
         if (config.kafka() != null) {
             kafka = config.kafka();
             kafkaSecurity = config.kafkaSecurity();
-            say("Kafka: using " + kafka + (kafkaSecurity == null ? " (no SASL: as it is configured)" : " (SASL and ACLs)"));
+            say("Kafka: using " + kafka
+                    + (kafkaSecurity == null ? " (no SASL: as it is configured)" : " (SASL and ACLs)"));
         } else {
             kafkaSecurity = demo.kafkaSecurity();
-            say("Kafka: starting a KRaft broker on port " + ports.kafka() + ", SASL and ACLs on (log " + log("kafka") + ") ...");
-            KafkaBroker broker = KafkaBroker.start(config.home().resolve("infra/kafka-broker/target/lib"),
-                    config.state().resolve("kafka"), ports.kafka(), ports.kafkaController(), log("kafka"), kafkaSecurity);
+            say("Kafka: starting a KRaft broker on port " + ports.kafka() + ", SASL and ACLs on (log " + log("kafka")
+                    + ") ...");
+            KafkaBroker broker = KafkaBroker.start(
+                    config.home().resolve("infra/kafka-broker/target/lib"),
+                    config.state().resolve("kafka"),
+                    ports.kafka(),
+                    ports.kafkaController(),
+                    log("kafka"),
+                    kafkaSecurity);
             infrastructure.add(broker);
             kafka = broker.bootstrapServers();
         }
@@ -107,10 +122,17 @@ public final class LocalStack implements AutoCloseable {
         String simulatorKey = simulatorKey();
         Path simulatorTarget = config.home().resolve("infra/upstream-simulator/target");
         requireFile(simulatorTarget.resolve("upstream-simulator-0.1.0-SNAPSHOT.jar"));
-        List<String> simulator = new ArrayList<>(List.of(ManagedProcess.javaExecutable(), "-Xmx256m", "-cp",
-                simulatorTarget.resolve("upstream-simulator-0.1.0-SNAPSHOT.jar") + ":" + simulatorTarget.resolve("lib") + "/*",
+        List<String> simulator = new ArrayList<>(List.of(
+                ManagedProcess.javaExecutable(),
+                "-Xmx256m",
+                "-cp",
+                simulatorTarget.resolve("upstream-simulator-0.1.0-SNAPSHOT.jar") + ":" + simulatorTarget.resolve("lib")
+                        + "/*",
                 "io.tokenmeter.simulator.UpstreamSimulator"));
-        start("upstream-simulator", simulator, Map.of("PORT", Integer.toString(ports.simulator()), "SIMULATOR_API_KEY", simulatorKey))
+        start(
+                        "upstream-simulator",
+                        simulator,
+                        Map.of("PORT", Integer.toString(ports.simulator()), "SIMULATOR_API_KEY", simulatorKey))
                 .awaitHttpOk("http://127.0.0.1:" + ports.simulator() + "/health", READY_TIMEOUT);
 
         for (String service : SERVICES) {
@@ -163,12 +185,15 @@ public final class LocalStack implements AutoCloseable {
                 env.put("UPSTREAM_SIMULATOR_ANTHROPIC_URL", "http://127.0.0.1:" + ports.simulator() + "/anthropic");
                 env.put("UPSTREAM_SIMULATOR_API_KEY", simulatorKey);
                 env.put("TOKENMETER_BOOTSTRAP_ADMIN_KEY_SHA256", demo.adminKeySha256());
-                env.put("TOKENMETER_GATEWAY_SPOOL_DIRECTORY", config.state().resolve("spool").toString());
+                env.put(
+                        "TOKENMETER_GATEWAY_SPOOL_DIRECTORY",
+                        config.state().resolve("spool").toString());
                 env.put("TOKENMETER_WEBHOOK_SECRET_KEY", demo.get("TOKENMETER_WEBHOOK_SECRET_KEY"));
-                env.put("TOKENMETER_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1,localhost"); // webhooks to a receiver on this machine
+                env.put(
+                        "TOKENMETER_WEBHOOK_ALLOWED_HOSTS",
+                        "127.0.0.1,localhost"); // webhooks to a receiver on this machine
             }
-            default -> {
-            }
+            default -> {}
         }
         List<String> command = new ArrayList<>(List.of(ManagedProcess.javaExecutable(), "-Xms256m", "-Xmx1g"));
         command.addAll(ManagedProcess.jvmFlags());
@@ -182,10 +207,13 @@ public final class LocalStack implements AutoCloseable {
         return "simulator-" + demo.adminKeySha256().substring(0, 16);
     }
 
-    /** The service connects as its database's application role; the owner role runs its migrations. Never the superuser. */
+    /**
+     * The service connects as its database's application role; the owner role runs its migrations. Never the
+     * superuser.
+     */
     private void database(Map<String, String> env, String prefix, String name) {
-        PostgresServer.ServiceDatabase db = postgres.ensureServiceDatabase(name, demo.databasePassword(name, "owner"),
-                demo.databasePassword(name, "app"));
+        PostgresServer.ServiceDatabase db = postgres.ensureServiceDatabase(
+                name, demo.databasePassword(name, "owner"), demo.databasePassword(name, "app"));
         env.put(prefix + "_DB_URL", db.url());
         env.put(prefix + "_DB_USER", db.appUser());
         env.put(prefix + "_DB_PASSWORD", db.appPassword());
@@ -282,10 +310,13 @@ public final class LocalStack implements AutoCloseable {
         say("Logs: " + config.state().resolve("logs"));
         say("");
         say("Try it:");
-        say("  . " + config.home().relativize(config.state().resolve("demo.env")) + " && curl -s $GATEWAY_URL/v1/chat/completions \\");
+        say("  . " + config.home().relativize(config.state().resolve("demo.env"))
+                + " && curl -s $GATEWAY_URL/v1/chat/completions \\");
         say("    -H \"Authorization: Bearer $TENANT_API_KEY\" -H 'Content-Type: application/json' \\");
-        say("    -d '{\"model\":\"deepseek-v3.2\",\"max_tokens\":32,\"messages\":[{\"role\":\"user\",\"content\":\"Hello from TokenMeter\"}]}'");
-        say("  curl -s \"$GATEWAY_URL/api/v1/usage?granularity=hour&group_by=model\" -H \"Authorization: Bearer $TENANT_API_KEY\"");
+        say(
+                "    -d '{\"model\":\"deepseek-v3.2\",\"max_tokens\":32,\"messages\":[{\"role\":\"user\",\"content\":\"Hello from TokenMeter\"}]}'");
+        say(
+                "  curl -s \"$GATEWAY_URL/api/v1/usage?granularity=hour&group_by=model\" -H \"Authorization: Bearer $TENANT_API_KEY\"");
         say("");
         say("Ctrl-C stops everything; the next start reuses the data and the same keys.");
     }

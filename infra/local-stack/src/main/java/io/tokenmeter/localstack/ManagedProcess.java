@@ -15,7 +15,10 @@ import java.util.concurrent.TimeUnit;
 /** A child process of the stack, with its output in a log file, started and stopped politely. */
 public final class ManagedProcess implements AutoCloseable {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
 
     private final String name;
     private final Path log;
@@ -56,7 +59,10 @@ public final class ManagedProcess implements AutoCloseable {
                 throw new IllegalStateException(name + " exited with code " + process.exitValue() + "; see " + log);
             }
             try {
-                HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+                HttpResponse<Void> response = HTTP.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
                         HttpResponse.BodyHandlers.discarding());
                 if (response.statusCode() == 200) {
                     return;
@@ -69,7 +75,8 @@ public final class ManagedProcess implements AutoCloseable {
             }
             sleep(250);
         }
-        throw new IllegalStateException(name + " did not become ready at " + url + " within " + timeout.toSeconds() + " s; see " + log);
+        throw new IllegalStateException(
+                name + " did not become ready at " + url + " within " + timeout.toSeconds() + " s; see " + log);
     }
 
     public String name() {

@@ -72,7 +72,7 @@ public final class PostgresServer implements AutoCloseable {
             throw new IllegalArgumentException("not a plain database name: " + name);
         }
         try (Connection c = DriverManager.getConnection(baseUrl + "postgres", user, password);
-             Statement s = c.createStatement()) {
+                Statement s = c.createStatement()) {
             var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'");
             if (!rs.next()) {
                 try {
@@ -84,7 +84,8 @@ public final class PostgresServer implements AutoCloseable {
                 }
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot create database " + name + " on " + baseUrl + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot create database " + name + " on " + baseUrl + ": " + e.getMessage(), e);
         }
         return baseUrl + name;
     }
@@ -96,18 +97,20 @@ public final class PostgresServer implements AutoCloseable {
      * events and audit logs immutable. Both are made (or their passwords set) on every call; tables an earlier version
      * made as the server's superuser are handed to the owner.
      */
-    public record ServiceDatabase(String url, String ownerUser, String ownerPassword, String appUser, String appPassword) {
-    }
+    public record ServiceDatabase(
+            String url, String ownerUser, String ownerPassword, String appUser, String appPassword) {}
 
     public ServiceDatabase ensureServiceDatabase(String name, String ownerPassword, String appPassword) {
         String url = ensureDatabase(name);
         String owner = name + "_owner";
         String app = name + "_app";
-        try (Connection c = DriverManager.getConnection(baseUrl + "postgres", user, password); Statement s = c.createStatement()) {
-            for (String[] role : new String[][]{{owner, ownerPassword}, {app, appPassword}}) {
+        try (Connection c = DriverManager.getConnection(baseUrl + "postgres", user, password);
+                Statement s = c.createStatement()) {
+            for (String[] role : new String[][] {{owner, ownerPassword}, {app, appPassword}}) {
                 var rs = s.executeQuery("SELECT 1 FROM pg_roles WHERE rolname = '" + role[0] + "'");
                 String verb = rs.next() ? "ALTER" : "CREATE";
-                s.execute(verb + " ROLE " + role[0] + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '" + role[1].replace("'", "''") + "'");
+                s.execute(verb + " ROLE " + role[0] + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '"
+                        + role[1].replace("'", "''") + "'");
             }
             s.execute("ALTER DATABASE " + name + " OWNER TO " + owner);
             s.execute("REVOKE ALL ON DATABASE " + name + " FROM PUBLIC");
@@ -115,16 +118,21 @@ public final class PostgresServer implements AutoCloseable {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot set up the roles of database " + name + ": " + e.getMessage(), e);
         }
-        try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(url, user, password);
+                Statement s = c.createStatement()) {
             // what an earlier version made as the superuser becomes the owner's (it runs the migrations from now on)
             s.execute("""
                     DO $$ DECLARE o record; BEGIN
-                      FOR o IN SELECT c.oid::regclass AS t, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                               WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v') AND pg_get_userbyid(c.relowner) <> '%1$s'
+                      FOR o IN SELECT c.oid::regclass AS t, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid =
+                          c.relnamespace
+                               WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v') AND
+                                   pg_get_userbyid(c.relowner) <> '%1$s'
                       LOOP
-                        EXECUTE format('ALTER %%s %%s OWNER TO %1$s', CASE o.relkind WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END, o.t);
+                        EXECUTE format('ALTER %%s %%s OWNER TO %1$s', CASE o.relkind WHEN 'v' THEN 'VIEW' ELSE 'TABLE'
+                            END, o.t);
                       END LOOP;
-                      FOR o IN SELECT p.oid::regprocedure AS f FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                      FOR o IN SELECT p.oid::regprocedure AS f FROM pg_proc p JOIN pg_namespace n ON n.oid =
+                          p.pronamespace
                                WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '%1$s'
                       LOOP
                         EXECUTE format('ALTER FUNCTION %%s OWNER TO %1$s', o.f);
@@ -132,7 +140,8 @@ public final class PostgresServer implements AutoCloseable {
                     END $$""".formatted(owner));
             s.execute("ALTER SCHEMA public OWNER TO " + owner);
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot hand database " + name + " to its owner role: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot hand database " + name + " to its owner role: " + e.getMessage(), e);
         }
         return new ServiceDatabase(url, owner, ownerPassword, app, appPassword);
     }

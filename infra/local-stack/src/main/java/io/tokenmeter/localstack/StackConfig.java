@@ -13,14 +13,22 @@ import java.nio.file.Path;
  * @param postgres  an existing server, or null to start one
  * @param kafkaSecurity the existing broker's users and super user, when it has them; null for an open one
  */
-public record StackConfig(Path home, Path state, Ports ports, String kafka, PostgresServer postgres, KafkaSecurity kafkaSecurity) {
+public record StackConfig(
+        Path home, Path state, Ports ports, String kafka, PostgresServer postgres, KafkaSecurity kafkaSecurity) {
 
     public StackConfig(Path home, Path state, Ports ports, String kafka, PostgresServer postgres) {
         this(home, state, ports, kafka, postgres, null);
     }
 
-    public record Ports(int gateway, int metering, int pricing, int billing, int simulator, int postgres, int kafka,
-                        int kafkaController) {
+    public record Ports(
+            int gateway,
+            int metering,
+            int pricing,
+            int billing,
+            int simulator,
+            int postgres,
+            int kafka,
+            int kafkaController) {
 
         /** The documented ports of {@code ./infra/start}. */
         public static Ports standard() {
@@ -29,7 +37,8 @@ public record StackConfig(Path home, Path state, Ports ports, String kafka, Post
 
         /** Free ports picked now, for tests that run beside other things. */
         public static Ports free() {
-            return new Ports(freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort());
+            return new Ports(
+                    freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort());
         }
 
         private static int freePort() {

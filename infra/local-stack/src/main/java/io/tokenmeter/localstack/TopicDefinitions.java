@@ -19,11 +19,9 @@ import java.util.concurrent.TimeUnit;
 /** The topics of {@code infra/kafka/topics.txt}, created where missing. */
 public final class TopicDefinitions {
 
-    public record Topic(String name, int partitions, Map<String, String> config) {
-    }
+    public record Topic(String name, int partitions, Map<String, String> config) {}
 
-    private TopicDefinitions() {
-    }
+    private TopicDefinitions() {}
 
     public static List<Topic> load() {
         try (InputStream in = TopicDefinitions.class.getResourceAsStream("/tokenmeter/topics.txt")) {
@@ -66,11 +64,16 @@ public final class TopicDefinitions {
         try (Admin admin = Admin.create(props)) {
             for (Topic topic : load()) {
                 try {
-                    admin.createTopics(List.of(new NewTopic(topic.name(), topic.partitions(), (short) 1).configs(topic.config())))
-                            .all().get(60, TimeUnit.SECONDS);
+                    admin.createTopics(List.of(
+                                    new NewTopic(topic.name(), topic.partitions(), (short) 1).configs(topic.config())))
+                            .all()
+                            .get(60, TimeUnit.SECONDS);
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("cannot create topic " + topic.name() + ": " + e.getCause().getMessage(), e);
+                        throw new IllegalStateException(
+                                "cannot create topic " + topic.name() + ": "
+                                        + e.getCause().getMessage(),
+                                e);
                     }
                 }
             }

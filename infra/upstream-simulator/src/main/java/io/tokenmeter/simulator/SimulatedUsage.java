@@ -11,8 +11,7 @@ public final class SimulatedUsage {
     public static final int PER_MESSAGE = 4;
     public static final int DEFAULT_MAX_TOKENS = 16;
 
-    private SimulatedUsage() {
-    }
+    private SimulatedUsage() {}
 
     public static int words(String text) {
         if (text == null) {

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * field: {@code {"status": 429}} answers with that error, {@code {"cached_tokens": 64}} reports a cache hit,
  * {@code {"cache_write_tokens": 32}} a cache write (Anthropic shape), {@code {"input_in_delta": true}} reports an
  * Anthropic stream's input only at its end,
- * {@code {"reasoning_tokens": 8}} reports reasoning, {@code {"omit_usage": true}} answers a plain call without usage, {@code {"delay_ms": 50}} waits first; when streaming,
+ * {@code {"reasoning_tokens": 8}} reports reasoning, {@code {"omit_usage": true}} answers a plain call without usage,
+ * {@code {"delay_ms": 50}} waits first; when streaming,
  * {@code {"token_delay_ms": 20}} paces the tokens and {@code {"die_after_tokens": 5}} drops the connection
  * after that many tokens, as a provider that crashes mid-stream.
  */
@@ -101,11 +102,15 @@ public final class UpstreamSimulator implements AutoCloseable {
 
     /** The usage shape and wire format the simulator answers in, chosen by the path. */
     private enum Dialect {
-        OPENAI, DEEPSEEK, ANTHROPIC
+        OPENAI,
+        DEEPSEEK,
+        ANTHROPIC
     }
 
     private void chatCompletions(HttpExchange exchange) throws IOException {
-        handle(exchange, exchange.getRequestURI().getPath().startsWith("/deepseek/") ? Dialect.DEEPSEEK : Dialect.OPENAI);
+        handle(
+                exchange,
+                exchange.getRequestURI().getPath().startsWith("/deepseek/") ? Dialect.DEEPSEEK : Dialect.OPENAI);
     }
 
     private void messages(HttpExchange exchange) throws IOException {
@@ -120,11 +125,17 @@ public final class UpstreamSimulator implements AutoCloseable {
                 error(exchange, dialect, 405, "method not allowed", "invalid_request_error");
                 return;
             }
-            String presented = dialect == Dialect.ANTHROPIC ? exchange.getRequestHeaders().getFirst("x-api-key")
+            String presented = dialect == Dialect.ANTHROPIC
+                    ? exchange.getRequestHeaders().getFirst("x-api-key")
                     : exchange.getRequestHeaders().getFirst("Authorization");
             String expected = dialect == Dialect.ANTHROPIC ? requiredApiKey : "Bearer " + requiredApiKey;
             if (requiredApiKey != null && !expected.equals(presented)) {
-                error(exchange, dialect, 401, "Incorrect API key provided", dialect == Dialect.ANTHROPIC ? "authentication_error" : "invalid_request_error");
+                error(
+                        exchange,
+                        dialect,
+                        401,
+                        "Incorrect API key provided",
+                        dialect == Dialect.ANTHROPIC ? "authentication_error" : "invalid_request_error");
                 return;
             }
             if (dialect == Dialect.ANTHROPIC && exchange.getRequestHeaders().getFirst("anthropic-version") == null) {
@@ -135,7 +146,12 @@ public final class UpstreamSimulator implements AutoCloseable {
             try {
                 request = JSON.readTree(exchange.getRequestBody());
             } catch (JacksonException e) {
-                error(exchange, dialect, 400, "We could not parse the JSON body of your request.", "invalid_request_error");
+                error(
+                        exchange,
+                        dialect,
+                        400,
+                        "We could not parse the JSON body of your request.",
+                        "invalid_request_error");
                 return;
             }
             JsonNode simulate = request.path("simulate");
@@ -155,9 +171,14 @@ public final class UpstreamSimulator implements AutoCloseable {
                 promptTokens += SimulatedUsage.PER_MESSAGE + SimulatedUsage.words(content(message.get("content")));
             }
             // max_tokens over max_completion_tokens, as DeepSeek reads them; n choices of that many tokens each
-            int perChoice = request.has("max_tokens") ? request.get("max_tokens").asInt()
-                    : request.has("max_completion_tokens") ? request.get("max_completion_tokens").asInt() : SimulatedUsage.DEFAULT_MAX_TOKENS;
-            int choices = dialect == Dialect.ANTHROPIC ? 1 : Math.max(1, request.path("n").asInt(1));
+            int perChoice = request.has("max_tokens")
+                    ? request.get("max_tokens").asInt()
+                    : request.has("max_completion_tokens")
+                            ? request.get("max_completion_tokens").asInt()
+                            : SimulatedUsage.DEFAULT_MAX_TOKENS;
+            int choices = dialect == Dialect.ANTHROPIC
+                    ? 1
+                    : Math.max(1, request.path("n").asInt(1));
             int completionTokens = perChoice * choices;
             int cached = Math.min(simulate.path("cached_tokens").asInt(0), promptTokens);
             int cacheWrite = Math.min(simulate.path("cache_write_tokens").asInt(0), promptTokens - cached);
@@ -166,10 +187,17 @@ public final class UpstreamSimulator implements AutoCloseable {
             long tokenDelayMs = simulate.path("token_delay_ms").asLong(0);
             int dieAfterTokens = simulate.path("die_after_tokens").asInt(-1);
             if (dialect == Dialect.ANTHROPIC) {
-                ObjectNode usage = anthropicUsage(promptTokens - cached - cacheWrite, cached, cacheWrite, completionTokens);
+                ObjectNode usage =
+                        anthropicUsage(promptTokens - cached - cacheWrite, cached, cacheWrite, completionTokens);
                 if (streaming) {
-                    streamMessage(exchange, "msg_sim_" + requests.get(), model, usage, simulate.path("input_in_delta").asBoolean(false),
-                            tokenDelayMs, dieAfterTokens);
+                    streamMessage(
+                            exchange,
+                            "msg_sim_" + requests.get(),
+                            model,
+                            usage,
+                            simulate.path("input_in_delta").asBoolean(false),
+                            tokenDelayMs,
+                            dieAfterTokens);
                 } else {
                     ObjectNode body = message("msg_sim_" + requests.get(), model, "max_tokens", usage);
                     body.withArray("content").addObject().put("type", "text").put("text", text(completionTokens));
@@ -182,16 +210,27 @@ public final class UpstreamSimulator implements AutoCloseable {
             }
             String id = "chatcmpl-sim-" + requests.get();
             long created = System.currentTimeMillis() / 1000;
-            ObjectNode usage = dialect == Dialect.DEEPSEEK ? deepSeekUsage(promptTokens, completionTokens, cached, reasoning)
+            ObjectNode usage = dialect == Dialect.DEEPSEEK
+                    ? deepSeekUsage(promptTokens, completionTokens, cached, reasoning)
                     : usage(promptTokens, completionTokens, cached, reasoning);
             if (streaming) {
-                stream(exchange, id, created, model, perChoice, choices,
+                stream(
+                        exchange,
+                        id,
+                        created,
+                        model,
+                        perChoice,
+                        choices,
                         request.path("stream_options").path("include_usage").asBoolean(false) ? usage : null,
-                        tokenDelayMs, dieAfterTokens);
+                        tokenDelayMs,
+                        dieAfterTokens);
                 return;
             }
             ObjectNode body = JSON.createObjectNode()
-                    .put("id", id).put("object", "chat.completion").put("created", created).put("model", model);
+                    .put("id", id)
+                    .put("object", "chat.completion")
+                    .put("created", created)
+                    .put("model", model);
             ArrayNode choiceNodes = body.putArray("choices");
             for (int c = 0; c < choices; c++) {
                 ObjectNode choice = choiceNodes.addObject().put("index", c).put("finish_reason", "length");
@@ -214,7 +253,11 @@ public final class UpstreamSimulator implements AutoCloseable {
     }
 
     private static ObjectNode message(String id, String model, String stopReason, ObjectNode usage) {
-        ObjectNode message = JSON.createObjectNode().put("id", id).put("type", "message").put("role", "assistant").put("model", model);
+        ObjectNode message = JSON.createObjectNode()
+                .put("id", id)
+                .put("type", "message")
+                .put("role", "assistant")
+                .put("model", model);
         message.putArray("content");
         message.put("stop_reason", stopReason).putNull("stop_sequence");
         message.set("usage", usage);
@@ -226,8 +269,15 @@ public final class UpstreamSimulator implements AutoCloseable {
      * message_delta, as some providers' Anthropic endpoints do, with {@code input_in_delta}), text deltas, the
      * final output count in message_delta, then message_stop.
      */
-    private void streamMessage(HttpExchange exchange, String id, String model, ObjectNode usage, boolean inputInDelta,
-                               long tokenDelayMs, int dieAfterTokens) throws IOException, InterruptedException {
+    private void streamMessage(
+            HttpExchange exchange,
+            String id,
+            String model,
+            ObjectNode usage,
+            boolean inputInDelta,
+            long tokenDelayMs,
+            int dieAfterTokens)
+            throws IOException, InterruptedException {
         exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
         exchange.sendResponseHeaders(200, 0);
         OutputStream out = exchange.getResponseBody();
@@ -236,8 +286,14 @@ public final class UpstreamSimulator implements AutoCloseable {
         if (inputInDelta) {
             startUsage.put("input_tokens", 0).put("cache_read_input_tokens", 0).put("cache_creation_input_tokens", 0);
         }
-        event(out, "message_start", JSON.createObjectNode().put("type", "message_start").set("message", message(id, model, null, startUsage)));
-        ObjectNode blockStart = JSON.createObjectNode().put("type", "content_block_start").put("index", 0);
+        event(
+                out,
+                "message_start",
+                JSON.createObjectNode()
+                        .put("type", "message_start")
+                        .set("message", message(id, model, null, startUsage)));
+        ObjectNode blockStart =
+                JSON.createObjectNode().put("type", "content_block_start").put("index", 0);
         blockStart.putObject("content_block").put("type", "text").put("text", "");
         event(out, "content_block_start", blockStart);
         event(out, "ping", JSON.createObjectNode().put("type", "ping"));
@@ -249,11 +305,17 @@ public final class UpstreamSimulator implements AutoCloseable {
             if (tokenDelayMs > 0) {
                 Thread.sleep(tokenDelayMs);
             }
-            ObjectNode delta = JSON.createObjectNode().put("type", "content_block_delta").put("index", 0);
-            delta.putObject("delta").put("type", "text_delta").put("text", (i == 0 ? "" : " ") + LOREM[i % LOREM.length]);
+            ObjectNode delta =
+                    JSON.createObjectNode().put("type", "content_block_delta").put("index", 0);
+            delta.putObject("delta")
+                    .put("type", "text_delta")
+                    .put("text", (i == 0 ? "" : " ") + LOREM[i % LOREM.length]);
             event(out, "content_block_delta", delta);
         }
-        event(out, "content_block_stop", JSON.createObjectNode().put("type", "content_block_stop").put("index", 0));
+        event(
+                out,
+                "content_block_stop",
+                JSON.createObjectNode().put("type", "content_block_stop").put("index", 0));
         ObjectNode messageDelta = JSON.createObjectNode().put("type", "message_delta");
         messageDelta.putObject("delta").put("stop_reason", "max_tokens").putNull("stop_sequence");
         messageDelta.set("usage", inputInDelta ? usage : JSON.createObjectNode().put("output_tokens", tokens));
@@ -262,17 +324,30 @@ public final class UpstreamSimulator implements AutoCloseable {
     }
 
     private static void event(OutputStream out, String name, JsonNode data) throws IOException {
-        out.write(("event: " + name + "\ndata: " + JSON.writeValueAsString(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.write(("event: " + name + "\ndata: " + JSON.writeValueAsString(data) + "\n\n")
+                .getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
 
     private static ObjectNode anthropicUsage(int input, int cacheRead, int cacheWrite, int output) {
-        return JSON.createObjectNode().put("input_tokens", input).put("cache_creation_input_tokens", cacheWrite)
-                .put("cache_read_input_tokens", cacheRead).put("output_tokens", output);
+        return JSON.createObjectNode()
+                .put("input_tokens", input)
+                .put("cache_creation_input_tokens", cacheWrite)
+                .put("cache_read_input_tokens", cacheRead)
+                .put("output_tokens", output);
     }
 
-    private void stream(HttpExchange exchange, String id, long created, String model, int tokens, int choices, ObjectNode usage,
-                        long tokenDelayMs, int dieAfterTokens) throws IOException, InterruptedException {
+    private void stream(
+            HttpExchange exchange,
+            String id,
+            long created,
+            String model,
+            int tokens,
+            int choices,
+            ObjectNode usage,
+            long tokenDelayMs,
+            int dieAfterTokens)
+            throws IOException, InterruptedException {
         exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
         exchange.sendResponseHeaders(200, 0);
         OutputStream out = exchange.getResponseBody();
@@ -285,12 +360,19 @@ public final class UpstreamSimulator implements AutoCloseable {
                 Thread.sleep(tokenDelayMs);
             }
             ObjectNode chunk = chunk(id, created, model);
-            ((ArrayNode) chunk.get("choices")).addObject().put("index", i / tokens).putObject("delta")
+            ((ArrayNode) chunk.get("choices"))
+                    .addObject()
+                    .put("index", i / tokens)
+                    .putObject("delta")
                     .put("content", (i % tokens == 0 ? "" : " ") + LOREM[i % LOREM.length]);
             sse(out, chunk);
         }
         ObjectNode last = chunk(id, created, model);
-        ((ArrayNode) last.get("choices")).addObject().put("index", 0).put("finish_reason", "length").putObject("delta");
+        ((ArrayNode) last.get("choices"))
+                .addObject()
+                .put("index", 0)
+                .put("finish_reason", "length")
+                .putObject("delta");
         sse(out, last);
         if (usage != null) {
             ObjectNode usageChunk = chunk(id, created, model);
@@ -302,8 +384,11 @@ public final class UpstreamSimulator implements AutoCloseable {
     }
 
     private static ObjectNode chunk(String id, long created, String model) {
-        ObjectNode chunk = JSON.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
-                .put("created", created).put("model", model);
+        ObjectNode chunk = JSON.createObjectNode()
+                .put("id", id)
+                .put("object", "chat.completion.chunk")
+                .put("created", created)
+                .put("model", model);
         chunk.putArray("choices");
         return chunk;
     }
@@ -315,7 +400,9 @@ public final class UpstreamSimulator implements AutoCloseable {
 
     private static ObjectNode usage(int prompt, int completion, int cached, int reasoning) {
         ObjectNode usage = JSON.createObjectNode()
-                .put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", prompt + completion);
+                .put("prompt_tokens", prompt)
+                .put("completion_tokens", completion)
+                .put("total_tokens", prompt + completion);
         usage.putObject("prompt_tokens_details").put("cached_tokens", cached);
         usage.putObject("completion_tokens_details").put("reasoning_tokens", reasoning);
         return usage;
@@ -323,8 +410,11 @@ public final class UpstreamSimulator implements AutoCloseable {
 
     private static ObjectNode deepSeekUsage(int prompt, int completion, int cached, int reasoning) {
         ObjectNode usage = JSON.createObjectNode()
-                .put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", prompt + completion)
-                .put("prompt_cache_hit_tokens", cached).put("prompt_cache_miss_tokens", prompt - cached);
+                .put("prompt_tokens", prompt)
+                .put("completion_tokens", completion)
+                .put("total_tokens", prompt + completion)
+                .put("prompt_cache_hit_tokens", cached)
+                .put("prompt_cache_miss_tokens", prompt - cached);
         usage.putObject("completion_tokens_details").put("reasoning_tokens", reasoning);
         return usage;
     }
@@ -362,12 +452,17 @@ public final class UpstreamSimulator implements AutoCloseable {
         }
     }
 
-    private void error(HttpExchange exchange, Dialect dialect, int status, String message, String type) throws IOException {
+    private void error(HttpExchange exchange, Dialect dialect, int status, String message, String type)
+            throws IOException {
         ObjectNode body = JSON.createObjectNode();
         if (dialect == Dialect.ANTHROPIC) {
             body.put("type", "error").putObject("error").put("type", type).put("message", message);
         } else {
-            body.putObject("error").put("message", message).put("type", type).putNull("param").put("code", status);
+            body.putObject("error")
+                    .put("message", message)
+                    .put("type", type)
+                    .putNull("param")
+                    .put("code", status);
         }
         respond(exchange, status, body);
     }

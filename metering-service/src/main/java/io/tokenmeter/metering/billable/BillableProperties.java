@@ -13,5 +13,4 @@ import java.time.Duration;
  *               the statement timeout, far below the default.
  */
 @ConfigurationProperties("tokenmeter.metering.billing")
-record BillableProperties(@DefaultValue("5m") Duration settle) {
-}
+record BillableProperties(@DefaultValue("5m") Duration settle) {}

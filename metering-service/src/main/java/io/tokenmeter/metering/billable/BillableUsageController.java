@@ -1,14 +1,11 @@
 package io.tokenmeter.metering.billable;
 
-import io.tokenmeter.contracts.usage.BillableUsage;
-
-import io.tokenmeter.starter.access.Access;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.usage.BillableUsage;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.InvalidField;
-import io.tokenmeter.starter.web.CommonErrors;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -39,49 +36,77 @@ class BillableUsageController {
     }
 
     @GetMapping(BillableUsage.PATH)
-    @Operation(summary = "A tenant's usage that occurred in [from, to) and was ingested before a cut-off, per model, region, "
-            + "token class and time bucket (finance, admin). Without ingested_before: everything ingested so far, for live spend "
-            + "(it may still grow by events committing now, so never for an invoice)")
-    BillableUsage billable(Caller caller, @RequestParam("tenant_id") String tenantId, @RequestParam String from, @RequestParam String to,
-                           @RequestParam(name = "ingested_from", required = false) String ingestedFrom,
-                           @RequestParam(name = "ingested_before", required = false) String ingestedBefore,
-                           @RequestParam(name = "bucket_minutes", defaultValue = "30") int bucketMinutes) {
+    @Operation(
+            summary =
+                    "A tenant's usage that occurred in [from, to) and was ingested before a cut-off, per model, region, "
+                            + "token class and time bucket (finance, admin). Without ingested_before: everything ingested so far, for live spend "
+                            + "(it may still grow by events committing now, so never for an invoice)")
+    BillableUsage billable(
+            Caller caller,
+            @RequestParam("tenant_id") String tenantId,
+            @RequestParam String from,
+            @RequestParam String to,
+            @RequestParam(name = "ingested_from", required = false) String ingestedFrom,
+            @RequestParam(name = "ingested_before", required = false) String ingestedBefore,
+            @RequestParam(name = "bucket_minutes", defaultValue = "30") int bucketMinutes) {
         staff(caller);
         if (!BUCKETS.contains(bucketMinutes)) {
-            throw ApiException.invalid(InvalidField.parameter("bucket_minutes", "enum", "bucket_minutes is one of " + BUCKETS.stream().sorted().toList()));
+            throw ApiException.invalid(InvalidField.parameter(
+                    "bucket_minutes",
+                    "enum",
+                    "bucket_minutes is one of " + BUCKETS.stream().sorted().toList()));
         }
         Instant start = instant("from", from);
         Instant end = checkedRange(start, instant("to", to));
-        Instant cutoff = ingestedBefore == null ? usage.now().plusSeconds(1) : settled(instant("ingested_before", ingestedBefore));
+        Instant cutoff = ingestedBefore == null
+                ? usage.now().plusSeconds(1)
+                : settled(instant("ingested_before", ingestedBefore));
         Instant since = ingestedFrom == null ? Instant.EPOCH : instant("ingested_from", ingestedFrom);
         if (!since.isBefore(cutoff)) {
-            throw ApiException.invalid(InvalidField.parameter("ingested_from", "order", "ingested_from must be before ingested_before"));
+            throw ApiException.invalid(
+                    InvalidField.parameter("ingested_from", "order", "ingested_from must be before ingested_before"));
         }
         return usage.usage(tenantId, start, end, since, cutoff, bucketMinutes);
     }
 
     @GetMapping(BillableUsage.TENANTS_PATH)
-    @Operation(summary = "The tenants with usage that occurred in [from, to) and was ingested before a cut-off (finance, admin)")
-    List<String> tenants(Caller caller, @RequestParam String from, @RequestParam String to,
-                         @RequestParam(name = "ingested_from", required = false) String ingestedFrom,
-                         @RequestParam("ingested_before") String ingestedBefore) {
+    @Operation(
+            summary =
+                    "The tenants with usage that occurred in [from, to) and was ingested before a cut-off (finance, admin)")
+    List<String> tenants(
+            Caller caller,
+            @RequestParam String from,
+            @RequestParam String to,
+            @RequestParam(name = "ingested_from", required = false) String ingestedFrom,
+            @RequestParam("ingested_before") String ingestedBefore) {
         staff(caller);
         Instant start = instant("from", from);
-        return usage.tenants(start, checkedRange(start, instant("to", to)),
-                ingestedFrom == null ? Instant.EPOCH : instant("ingested_from", ingestedFrom), settled(instant("ingested_before", ingestedBefore)));
+        return usage.tenants(
+                start,
+                checkedRange(start, instant("to", to)),
+                ingestedFrom == null ? Instant.EPOCH : instant("ingested_from", ingestedFrom),
+                settled(instant("ingested_before", ingestedBefore)));
     }
 
     /** A page of lineage, and the cursor of the next page ({@code null} on the last). */
-    record EventPage(List<BillableUsageRepository.LineageEvent> events, String next) {
-    }
+    record EventPage(List<BillableUsageRepository.LineageEvent> events, String next) {}
 
     @GetMapping(BillableUsage.EVENTS_PATH)
-    @Operation(summary = "The events behind a billable line, in occurrence order, paged by the cursor 'after' (finance, admin)")
-    EventPage events(Caller caller, @RequestParam("tenant_id") String tenantId, @RequestParam String model, @RequestParam String region,
-                     @RequestParam("token_class") String tokenClass, @RequestParam String from, @RequestParam String to,
-                     @RequestParam(name = "ingested_from", required = false) String ingestedFrom,
-                     @RequestParam("ingested_before") String ingestedBefore, @RequestParam(required = false) String after,
-                     @RequestParam(defaultValue = "1000") int limit) {
+    @Operation(
+            summary =
+                    "The events behind a billable line, in occurrence order, paged by the cursor 'after' (finance, admin)")
+    EventPage events(
+            Caller caller,
+            @RequestParam("tenant_id") String tenantId,
+            @RequestParam String model,
+            @RequestParam String region,
+            @RequestParam("token_class") String tokenClass,
+            @RequestParam String from,
+            @RequestParam String to,
+            @RequestParam(name = "ingested_from", required = false) String ingestedFrom,
+            @RequestParam("ingested_before") String ingestedBefore,
+            @RequestParam(required = false) String after,
+            @RequestParam(defaultValue = "1000") int limit) {
         staff(caller);
         if (limit < 1 || limit > 10_000) {
             throw ApiException.invalid(InvalidField.parameter("limit", "range", "limit is 1 to 10000"));
@@ -95,14 +120,24 @@ class BillableUsageController {
                 afterOccurred = Instant.parse(parts[0]);
                 afterId = java.util.UUID.fromString(parts[1]);
             } catch (RuntimeException e) {
-                throw ApiException.invalid(InvalidField.parameter("after", "format", "'after' is the 'next' cursor of the previous page: " + after));
+                throw ApiException.invalid(InvalidField.parameter(
+                        "after", "format", "'after' is the 'next' cursor of the previous page: " + after));
             }
         }
         List<BillableUsageRepository.LineageEvent> events;
         try {
-            events = usage.events(tenantId, model, region, tokenClass, start, checkedRange(start, instant("to", to)),
+            events = usage.events(
+                    tenantId,
+                    model,
+                    region,
+                    tokenClass,
+                    start,
+                    checkedRange(start, instant("to", to)),
                     ingestedFrom == null ? Instant.EPOCH : instant("ingested_from", ingestedFrom),
-                    settled(instant("ingested_before", ingestedBefore)), afterOccurred, afterId, limit);
+                    settled(instant("ingested_before", ingestedBefore)),
+                    afterOccurred,
+                    afterId,
+                    limit);
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid(InvalidField.parameter("token_class", "enum", e.getMessage()));
         }
@@ -116,7 +151,8 @@ class BillableUsageController {
 
     private static Instant checkedRange(Instant start, Instant end) {
         if (!end.isAfter(start) || Duration.between(start, end).toDays() > 400) {
-            throw ApiException.invalid(InvalidField.parameter("to", "range", "'to' must be after 'from', at most 400 days later"));
+            throw ApiException.invalid(
+                    InvalidField.parameter("to", "range", "'to' must be after 'from', at most 400 days later"));
         }
         return end;
     }
@@ -125,8 +161,12 @@ class BillableUsageController {
     private Instant settled(Instant cutoff) {
         Instant latest = usage.now().minus(properties.settle());
         if (cutoff.isAfter(latest)) {
-            throw ApiException.invalid(InvalidField.parameter("ingested_before", "settled", "ingested_before must be at least " + properties.settle().toSeconds()
-                    + " s in the past (events ingested before a more recent instant may still be committing); latest now: " + latest));
+            throw ApiException.invalid(InvalidField.parameter(
+                    "ingested_before",
+                    "settled",
+                    "ingested_before must be at least " + properties.settle().toSeconds()
+                            + " s in the past (events ingested before a more recent instant may still be committing); latest now: "
+                            + latest));
         }
         return cutoff;
     }
@@ -135,7 +175,8 @@ class BillableUsageController {
         try {
             return OffsetDateTime.parse(value).toInstant();
         } catch (DateTimeParseException e) {
-            throw ApiException.invalid(InvalidField.parameter(name, "format", "'" + name + "' is not an ISO-8601 date-time with offset: " + value));
+            throw ApiException.invalid(InvalidField.parameter(
+                    name, "format", "'" + name + "' is not an ISO-8601 date-time with offset: " + value));
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.tokenmeter.metering.billable;
 
 import io.tokenmeter.contracts.usage.BillableUsage;
-
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -31,22 +30,41 @@ class BillableUsageRepository {
     }
 
     /** Buckets of {@code bucketMinutes} aligned on the epoch, clipped to the period where it cuts through one. */
-    BillableUsage usage(String tenantId, Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore, int bucketMinutes) {
-        record Row(String model, String region, Instant bucket, long[] tokens, long events) {
-        }
+    BillableUsage usage(
+            String tenantId,
+            Instant from,
+            Instant to,
+            Instant ingestedFrom,
+            Instant ingestedBefore,
+            int bucketMinutes) {
+        record Row(String model, String region, Instant bucket, long[] tokens, long events) {}
         List<Row> rows = jdbc.sql("""
-                        SELECT model, region, date_bin(make_interval(mins => :minutes), occurred_at, TIMESTAMPTZ '2000-01-01 00:00:00Z') AS bucket,
-                               sum(input_tokens) AS input, sum(cached_input_tokens) AS cached_input, sum(cache_write_tokens) AS cache_write,
+                        SELECT model, region, date_bin(make_interval(mins => :minutes), occurred_at, TIMESTAMPTZ
+                            '2000-01-01 00:00:00Z') AS bucket,
+                               sum(input_tokens) AS input, sum(cached_input_tokens) AS cached_input,
+                                   sum(cache_write_tokens) AS cache_write,
                                sum(output_tokens) AS output, count(*) AS events
                         FROM usage_event
                         WHERE tenant_id = :tenant AND occurred_at >= :from AND occurred_at < :to
                           AND ingested_at >= :since AND ingested_at < :cutoff
                         GROUP BY model, region, bucket
                         ORDER BY model, region, bucket""")
-                .param("minutes", bucketMinutes).param("tenant", tenantId).param("from", Timestamp.from(from))
-                .param("to", Timestamp.from(to)).param("since", Timestamp.from(ingestedFrom)).param("cutoff", Timestamp.from(ingestedBefore))
-                .query((rs, n) -> new Row(rs.getString("model"), rs.getString("region"), rs.getTimestamp("bucket").toInstant(),
-                        new long[]{rs.getLong("input"), rs.getLong("cached_input"), rs.getLong("cache_write"), rs.getLong("output")},
+                .param("minutes", bucketMinutes)
+                .param("tenant", tenantId)
+                .param("from", Timestamp.from(from))
+                .param("to", Timestamp.from(to))
+                .param("since", Timestamp.from(ingestedFrom))
+                .param("cutoff", Timestamp.from(ingestedBefore))
+                .query((rs, n) -> new Row(
+                        rs.getString("model"),
+                        rs.getString("region"),
+                        rs.getTimestamp("bucket").toInstant(),
+                        new long[] {
+                            rs.getLong("input"),
+                            rs.getLong("cached_input"),
+                            rs.getLong("cache_write"),
+                            rs.getLong("output")
+                        },
                         rs.getLong("events")))
                 .list();
         Map<String, List<BillableUsage.Bucket>> buckets = new LinkedHashMap<>();
@@ -56,15 +74,23 @@ class BillableUsageRepository {
             events += row.events();
             for (int c = 0; c < CLASSES.length; c++) {
                 if (row.tokens()[c] > 0) {
-                    buckets.computeIfAbsent(row.model() + "\u0000" + row.region() + "\u0000" + CLASSES[c], k -> new ArrayList<>())
-                            .add(new BillableUsage.Bucket(max(row.bucket(), from), min(row.bucket().plus(width), to), row.tokens()[c]));
+                    buckets.computeIfAbsent(
+                                    row.model() + "\u0000" + row.region() + "\u0000" + CLASSES[c],
+                                    k -> new ArrayList<>())
+                            .add(new BillableUsage.Bucket(
+                                    max(row.bucket(), from), min(row.bucket().plus(width), to), row.tokens()[c]));
                 }
             }
         }
         List<BillableUsage.Line> lines = new ArrayList<>();
         buckets.forEach((key, list) -> {
             String[] parts = key.split("\u0000");
-            lines.add(new BillableUsage.Line(parts[0], parts[1], parts[2], list.stream().mapToLong(BillableUsage.Bucket::tokens).sum(), list));
+            lines.add(new BillableUsage.Line(
+                    parts[0],
+                    parts[1],
+                    parts[2],
+                    list.stream().mapToLong(BillableUsage.Bucket::tokens).sum(),
+                    list));
         });
         return new BillableUsage(tenantId, from, to, ingestedFrom, ingestedBefore, bucketMinutes, events, lines);
     }
@@ -80,44 +106,79 @@ class BillableUsageRepository {
     List<String> tenants(Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
         return jdbc.sql("""
                         SELECT DISTINCT tenant_id FROM usage_event
-                        WHERE occurred_at >= :from AND occurred_at < :to AND ingested_at >= :since AND ingested_at < :cutoff
+                        WHERE occurred_at >= :from AND occurred_at < :to AND ingested_at >= :since AND ingested_at <
+                            :cutoff
                         ORDER BY tenant_id""")
-                .param("from", Timestamp.from(from)).param("to", Timestamp.from(to)).param("since", Timestamp.from(ingestedFrom))
+                .param("from", Timestamp.from(from))
+                .param("to", Timestamp.from(to))
+                .param("since", Timestamp.from(ingestedFrom))
                 .param("cutoff", Timestamp.from(ingestedBefore))
-                .query(String.class).list();
+                .query(String.class)
+                .list();
     }
 
-    /** One event behind an invoice line: its id, when it occurred and was ingested, and its tokens of the line's class. */
-    record LineageEvent(@com.fasterxml.jackson.annotation.JsonProperty("event_id") java.util.UUID eventId,
-                        @com.fasterxml.jackson.annotation.JsonProperty("occurred_at") Instant occurredAt,
-                        @com.fasterxml.jackson.annotation.JsonProperty("ingested_at") Instant ingestedAt, long tokens) {
-    }
+    /**
+     * One event behind an invoice line: its id, when it occurred and was ingested, and its tokens of the line's class.
+     */
+    record LineageEvent(
+            @com.fasterxml.jackson.annotation.JsonProperty("event_id")
+            java.util.UUID eventId,
+
+            @com.fasterxml.jackson.annotation.JsonProperty("occurred_at")
+            Instant occurredAt,
+
+            @com.fasterxml.jackson.annotation.JsonProperty("ingested_at")
+            Instant ingestedAt,
+
+            long tokens) {}
 
     /**
      * The events of a tenant, model, region and token class (with tokens of that class) that occurred in [from, to)
      * and were ingested in [ingestedFrom, ingestedBefore), in occurrence order, after a keyset cursor.
      */
-    List<LineageEvent> events(String tenantId, String model, String region, String tokenClass, Instant from, Instant to,
-                              Instant ingestedFrom, Instant ingestedBefore, Instant afterOccurred, java.util.UUID afterId, int limit) {
+    List<LineageEvent> events(
+            String tenantId,
+            String model,
+            String region,
+            String tokenClass,
+            Instant from,
+            Instant to,
+            Instant ingestedFrom,
+            Instant ingestedBefore,
+            Instant afterOccurred,
+            java.util.UUID afterId,
+            int limit) {
         String column = switch (tokenClass) {
             case "input" -> "input_tokens";
             case "cached_input" -> "cached_input_tokens";
             case "cache_write" -> "cache_write_tokens";
             case "output" -> "output_tokens";
-            default -> throw new IllegalArgumentException("token_class is input, cached_input, cache_write or output: " + tokenClass);
+            default ->
+                throw new IllegalArgumentException(
+                        "token_class is input, cached_input, cache_write or output: " + tokenClass);
         };
         return jdbc.sql("""
                         SELECT event_id, occurred_at, ingested_at, %s AS tokens FROM usage_event
                         WHERE tenant_id = :tenant AND occurred_at >= :from AND occurred_at < :to
-                          AND ingested_at >= :since AND ingested_at < :cutoff AND model = :model AND region = :region AND %s > 0
+                          AND ingested_at >= :since AND ingested_at < :cutoff AND model = :model AND region = :region
+                              AND %s > 0
                           AND (occurred_at, event_id) > (:afterOccurred, :afterId)
                         ORDER BY occurred_at, event_id LIMIT :limit""".formatted(column, column))
-                .param("tenant", tenantId).param("from", Timestamp.from(from)).param("to", Timestamp.from(to))
-                .param("since", Timestamp.from(ingestedFrom)).param("cutoff", Timestamp.from(ingestedBefore))
-                .param("model", model).param("region", region)
-                .param("afterOccurred", Timestamp.from(afterOccurred)).param("afterId", afterId).param("limit", limit)
-                .query((rs, n) -> new LineageEvent(rs.getObject("event_id", java.util.UUID.class), rs.getTimestamp("occurred_at").toInstant(),
-                        rs.getTimestamp("ingested_at").toInstant(), rs.getLong("tokens")))
+                .param("tenant", tenantId)
+                .param("from", Timestamp.from(from))
+                .param("to", Timestamp.from(to))
+                .param("since", Timestamp.from(ingestedFrom))
+                .param("cutoff", Timestamp.from(ingestedBefore))
+                .param("model", model)
+                .param("region", region)
+                .param("afterOccurred", Timestamp.from(afterOccurred))
+                .param("afterId", afterId)
+                .param("limit", limit)
+                .query((rs, n) -> new LineageEvent(
+                        rs.getObject("event_id", java.util.UUID.class),
+                        rs.getTimestamp("occurred_at").toInstant(),
+                        rs.getTimestamp("ingested_at").toInstant(),
+                        rs.getLong("tokens")))
                 .list();
     }
 }

@@ -20,11 +20,9 @@ final class CloudEventMapper {
     static final String TYPE = "tokenmeter.usage.v1";
     private static final JsonMapper JSON = WireJson.MAPPER;
 
-    record Mapped(String id, UUID eventId, UsageEvent event, String reason) {
-    }
+    record Mapped(String id, UUID eventId, UsageEvent event, String reason) {}
 
-    private CloudEventMapper() {
-    }
+    private CloudEventMapper() {}
 
     static Mapped map(JsonNode ce) {
         if (!ce.isObject()) {

@@ -1,15 +1,13 @@
 package io.tokenmeter.metering.cloudevents;
 
-import io.tokenmeter.contracts.json.WireJson;
-import io.tokenmeter.starter.access.Access;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.contracts.usage.UsageEvent;
+import io.tokenmeter.metering.ingest.UsageEventRepository;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.InvalidField;
-import io.tokenmeter.starter.web.CommonErrors;
-import io.tokenmeter.metering.ingest.UsageEventRepository;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
@@ -36,9 +34,11 @@ class CloudEventsController {
         this.store = store;
     }
 
-    @PostMapping(path = "/api/v1/events",
+    @PostMapping(
+            path = "/api/v1/events",
             consumes = {"application/cloudevents+json", "application/cloudevents-batch+json", "application/json"})
-    @Operation(summary = "Ingest usage as CloudEvents (admin keys)",
+    @Operation(
+            summary = "Ingest usage as CloudEvents (admin keys)",
             description = "A single structured CloudEvent or a batch (JSON array). Each event is validated and "
                     + "deduplicated on its (source, id) like events from Kafka; the answer gives each one's outcome.")
     IngestResult ingest(Caller caller, @RequestBody byte[] body) {
@@ -47,7 +47,8 @@ class CloudEventsController {
         try {
             root = JSON.readTree(body);
         } catch (JacksonException e) {
-            throw ApiException.invalid(InvalidField.body("", "json", "the body is not JSON: " + e.getOriginalMessage()));
+            throw ApiException.invalid(
+                    InvalidField.body("", "json", "the body is not JSON: " + e.getOriginalMessage()));
         }
         List<JsonNode> items = new ArrayList<>();
         if (root != null && root.isArray()) {
@@ -55,20 +56,23 @@ class CloudEventsController {
         } else if (root != null && root.isObject()) {
             items.add(root);
         } else {
-            throw ApiException.invalid(InvalidField.body("", "type", "the body must be a CloudEvent object or an array of them"));
+            throw ApiException.invalid(
+                    InvalidField.body("", "type", "the body must be a CloudEvent object or an array of them"));
         }
         if (items.isEmpty() || items.size() > MAX_BATCH) {
             throw ApiException.invalid(InvalidField.body("", "size", "a batch holds 1 to " + MAX_BATCH + " events"));
         }
 
-        List<CloudEventMapper.Mapped> mapped = items.stream().map(CloudEventMapper::map).toList();
+        List<CloudEventMapper.Mapped> mapped =
+                items.stream().map(CloudEventMapper::map).toList();
         Map<UUID, UsageEvent> valid = new LinkedHashMap<>();
         for (CloudEventMapper.Mapped m : mapped) {
             if (m.event() != null) {
                 valid.putIfAbsent(m.eventId(), m.event());
             }
         }
-        UsageEventRepository.Stored stored = store.storeIsolating(valid.values(), UsageEventRepository.Source.INGEST_API);
+        UsageEventRepository.Stored stored =
+                store.storeIsolating(valid.values(), UsageEventRepository.Source.INGEST_API);
         Set<UUID> fresh = stored.fresh();
 
         List<IngestResult.EventResult> results = new ArrayList<>(mapped.size());

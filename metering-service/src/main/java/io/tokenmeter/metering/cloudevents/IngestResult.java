@@ -7,25 +7,18 @@ import java.util.List;
 import java.util.UUID;
 
 /** Per-event outcomes of an ingest request, in request order. */
-public record IngestResult(
-        int accepted,
-        int duplicates,
-        int rejected,
-        List<EventResult> results) {
+public record IngestResult(int accepted, int duplicates, int rejected, List<EventResult> results) {
 
     public enum Outcome {
-        @JsonProperty("accepted") ACCEPTED,
+        @JsonProperty("accepted")
+        ACCEPTED,
         /** Stored before: counted once, by the earlier delivery. */
-        @JsonProperty("duplicate") DUPLICATE,
-        @JsonProperty("rejected") REJECTED
+        @JsonProperty("duplicate")
+        DUPLICATE,
+        @JsonProperty("rejected")
+        REJECTED
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record EventResult(
-            int index,
-            String id,
-            UUID eventId,
-            Outcome outcome,
-            String reason) {
-    }
+    public record EventResult(int index, String id, UUID eventId, Outcome outcome, String reason) {}
 }

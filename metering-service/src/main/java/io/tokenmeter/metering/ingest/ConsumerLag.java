@@ -41,26 +41,40 @@ class ConsumerLag {
     ConsumerLag(KafkaAdmin kafkaAdmin, @Value("${spring.kafka.consumer.group-id}") String group, MeterRegistry meters) {
         this.admin = Admin.create(kafkaAdmin.getConfigurationProperties());
         this.group = group;
-        this.lag = MultiGauge.builder("tokenmeter.metering.consumer.lag").baseUnit("events")
-                .description("usage events on the topic not yet committed by metering's consumer group, per partition").register(meters);
+        this.lag = MultiGauge.builder("tokenmeter.metering.consumer.lag")
+                .baseUnit("events")
+                .description("usage events on the topic not yet committed by metering's consumer group, per partition")
+                .register(meters);
     }
 
-    @Scheduled(fixedDelayString = "${tokenmeter.metering.lag-every:15s}", initialDelayString = "${tokenmeter.metering.lag-every:15s}")
+    @Scheduled(
+            fixedDelayString = "${tokenmeter.metering.lag-every:15s}",
+            initialDelayString = "${tokenmeter.metering.lag-every:15s}")
     void refresh() {
         try {
-            List<TopicPartition> partitions = admin.describeTopics(List.of(UsageTopics.USAGE_EVENTS)).allTopicNames().get(10, TimeUnit.SECONDS)
-                    .get(UsageTopics.USAGE_EVENTS).partitions().stream()
-                    .map(p -> new TopicPartition(UsageTopics.USAGE_EVENTS, p.partition())).toList();
+            List<TopicPartition> partitions = admin
+                    .describeTopics(List.of(UsageTopics.USAGE_EVENTS))
+                    .allTopicNames()
+                    .get(10, TimeUnit.SECONDS)
+                    .get(UsageTopics.USAGE_EVENTS)
+                    .partitions()
+                    .stream()
+                    .map(p -> new TopicPartition(UsageTopics.USAGE_EVENTS, p.partition()))
+                    .toList();
             Map<TopicPartition, Long> ends = offsets(partitions, OffsetSpec.latest());
             Map<TopicPartition, Long> starts = offsets(partitions, OffsetSpec.earliest());
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata()
                     .get(10, TimeUnit.SECONDS);
             List<MultiGauge.Row<?>> rows = new ArrayList<>(partitions.size());
             for (TopicPartition partition : partitions) {
                 OffsetAndMetadata done = committed.get(partition);
-                long from = done == null ? starts.get(partition) : done.offset(); // nothing committed yet: all of it waits
+                long from =
+                        done == null ? starts.get(partition) : done.offset(); // nothing committed yet: all of it waits
                 long behind = Math.max(0, ends.get(partition) - from);
-                rows.add(MultiGauge.Row.of(Tags.of("topic", partition.topic(), "partition", Integer.toString(partition.partition())), behind));
+                rows.add(MultiGauge.Row.of(
+                        Tags.of("topic", partition.topic(), "partition", Integer.toString(partition.partition())),
+                        behind));
             }
             lag.register(rows, true);
         } catch (Exception e) {
@@ -72,8 +86,12 @@ class ConsumerLag {
     }
 
     private Map<TopicPartition, Long> offsets(List<TopicPartition> partitions, OffsetSpec spec) throws Exception {
-        return admin.listOffsets(partitions.stream().collect(Collectors.toMap(Function.identity(), p -> spec)))
-                .all().get(10, TimeUnit.SECONDS).entrySet().stream()
+        return admin
+                .listOffsets(partitions.stream().collect(Collectors.toMap(Function.identity(), p -> spec)))
+                .all()
+                .get(10, TimeUnit.SECONDS)
+                .entrySet()
+                .stream()
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
     }
 

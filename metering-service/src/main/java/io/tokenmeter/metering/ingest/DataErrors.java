@@ -17,14 +17,15 @@ final class DataErrors {
      */
     private static final Set<String> DATA_CLASSES = Set.of("22", "23", "54");
 
-    private DataErrors() {
-    }
+    private DataErrors() {}
 
     /** The data's fault: an SQLSTATE of a data class, or arithmetic our own code refused on a value. */
     static boolean isDataError(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql) {
-                return sql.getSQLState() != null && sql.getSQLState().length() >= 2 && DATA_CLASSES.contains(sql.getSQLState().substring(0, 2));
+                return sql.getSQLState() != null
+                        && sql.getSQLState().length() >= 2
+                        && DATA_CLASSES.contains(sql.getSQLState().substring(0, 2));
             }
             if (t instanceof ArithmeticException) {
                 return true;
@@ -37,7 +38,9 @@ final class DataErrors {
     static String reason(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql) {
-                String message = sql.getMessage() == null ? "" : sql.getMessage().lines().findFirst().orElse("");
+                String message = sql.getMessage() == null
+                        ? ""
+                        : sql.getMessage().lines().findFirst().orElse("");
                 return "refused by the database (SQLSTATE " + sql.getSQLState() + "): " + message;
             }
         }

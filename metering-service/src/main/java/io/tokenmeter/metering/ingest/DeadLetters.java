@@ -25,8 +25,7 @@ class DeadLetters {
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
 
-    record Refused(ConsumerRecord<byte[], byte[]> record, String reason) {
-    }
+    record Refused(ConsumerRecord<byte[], byte[]> record, String reason) {}
 
     private final KafkaTemplate<byte[], byte[]> kafka;
 
@@ -41,10 +40,14 @@ class DeadLetters {
         List<CompletableFuture<SendResult<byte[], byte[]>>> sends = new ArrayList<>(refused.size());
         for (Refused r : refused) {
             ConsumerRecord<byte[], byte[]> origin = r.record();
-            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(UsageTopics.USAGE_EVENTS_DEAD_LETTER, origin.key(), origin.value());
+            ProducerRecord<byte[], byte[]> record =
+                    new ProducerRecord<>(UsageTopics.USAGE_EVENTS_DEAD_LETTER, origin.key(), origin.value());
             record.headers().add(UsageTopics.REASON_HEADER, r.reason().getBytes(StandardCharsets.UTF_8));
-            record.headers().add(UsageTopics.SOURCE_TOPIC_HEADER,
-                    (origin.topic() + "-" + origin.partition() + "@" + origin.offset()).getBytes(StandardCharsets.UTF_8));
+            record.headers()
+                    .add(
+                            UsageTopics.SOURCE_TOPIC_HEADER,
+                            (origin.topic() + "-" + origin.partition() + "@" + origin.offset())
+                                    .getBytes(StandardCharsets.UTF_8));
             log.warn("dead-lettering {}-{}@{}: {}", origin.topic(), origin.partition(), origin.offset(), r.reason());
             sends.add(kafka.send(record));
         }

@@ -34,18 +34,28 @@ class KafkaErrorHandling {
         handler.setRetryListeners(new RetryListener() {
             @Override
             public void failedDelivery(ConsumerRecord<?, ?> record, Exception ex, int deliveryAttempt) {
-                log.warn("usage event {}-{}@{} not stored (attempt {}): {}; retrying, its partition waits until it is",
-                        record.topic(), record.partition(), record.offset(), deliveryAttempt, rootCause(ex));
+                log.warn(
+                        "usage event {}-{}@{} not stored (attempt {}): {}; retrying, its partition waits until it is",
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        deliveryAttempt,
+                        rootCause(ex));
             }
 
             @Override
             public void failedDelivery(ConsumerRecords<?, ?> records, Exception ex, int deliveryAttempt) {
                 String partitions = StreamSupport.stream(records.partitions().spliterator(), false)
-                        .map(p -> p.topic() + "-" + p.partition() + "@" + records.records(p).getFirst().offset())
+                        .map(p -> p.topic() + "-" + p.partition() + "@"
+                                + records.records(p).getFirst().offset())
                         .collect(Collectors.joining(", "));
-                log.warn("a batch of {} usage events ({}) could not be stored (attempt {}): {}; metering waits for the database "
-                        + "and broker and retries, backing off up to 10 s; nothing is committed until it is stored",
-                        records.count(), partitions, deliveryAttempt, rootCause(ex));
+                log.warn(
+                        "a batch of {} usage events ({}) could not be stored (attempt {}): {}; metering waits for the database "
+                                + "and broker and retries, backing off up to 10 s; nothing is committed until it is stored",
+                        records.count(),
+                        partitions,
+                        deliveryAttempt,
+                        rootCause(ex));
             }
         });
         return handler;

@@ -33,8 +33,7 @@ class UsageEventListener {
     private static final Logger log = LoggerFactory.getLogger(UsageEventListener.class);
 
     /** A valid event and the record it came in, for the dead-letter topic should the database refuse it. */
-    private record Decoded(ConsumerRecord<byte[], byte[]> record, UsageEvent event) {
-    }
+    private record Decoded(ConsumerRecord<byte[], byte[]> record, UsageEvent event) {}
 
     private final UsageEventRepository store;
     private final DeadLetters deadLetters;
@@ -52,12 +51,18 @@ class UsageEventListener {
         this.duplicates = meters.counter("tokenmeter.metering.events", "outcome", "duplicate");
         this.refused = meters.counter("tokenmeter.metering.events", "outcome", "dead_lettered");
         this.isolations = Counter.builder("tokenmeter.metering.batch.isolations")
-                .description("batches the database refused for their data, split to isolate the events at fault").register(meters);
-        this.batchSize = DistributionSummary.builder("tokenmeter.metering.batch.size").baseUnit("events").register(meters);
-        this.storeTime = Timer.builder("tokenmeter.metering.batch.store").description("one batch's database transaction").register(meters);
+                .description("batches the database refused for their data, split to isolate the events at fault")
+                .register(meters);
+        this.batchSize = DistributionSummary.builder("tokenmeter.metering.batch.size")
+                .baseUnit("events")
+                .register(meters);
+        this.storeTime = Timer.builder("tokenmeter.metering.batch.store")
+                .description("one batch's database transaction")
+                .register(meters);
     }
 
-    // idIsGroup = false: the consumer group stays spring.kafka.consumer.group-id (metering-service), not the listener id
+    // idIsGroup = false: the consumer group stays spring.kafka.consumer.group-id (metering-service), not the listener
+    // id
     @KafkaListener(id = "usage-events", idIsGroup = false, topics = UsageTopics.USAGE_EVENTS, batch = "true")
     void on(List<ConsumerRecord<byte[], byte[]>> records) {
         List<Decoded> valid = new ArrayList<>(records.size());
@@ -91,7 +96,8 @@ class UsageEventListener {
             return 0;
         }
         try {
-            Set<UUID> fresh = store.store(events.stream().map(Decoded::event).toList(), UsageEventRepository.Source.KAFKA);
+            Set<UUID> fresh =
+                    store.store(events.stream().map(Decoded::event).toList(), UsageEventRepository.Source.KAFKA);
             return fresh.size();
         } catch (RuntimeException e) {
             if (!DataErrors.isDataError(e)) {
@@ -99,15 +105,18 @@ class UsageEventListener {
             }
             if (depth == 0) {
                 isolations.increment();
-                log.warn("a batch of {} usage events was refused by the database for its data ({}); isolating the events at fault (storing halves)",
-                        events.size(), DataErrors.reason(e));
+                log.warn(
+                        "a batch of {} usage events was refused by the database for its data ({}); isolating the events at fault (storing halves)",
+                        events.size(),
+                        DataErrors.reason(e));
             }
             if (events.size() == 1) {
                 refusedOut.add(new DeadLetters.Refused(events.getFirst().record(), DataErrors.reason(e)));
                 return 0;
             }
             int half = events.size() / 2;
-            return store(events.subList(0, half), refusedOut, depth + 1) + store(events.subList(half, events.size()), refusedOut, depth + 1);
+            return store(events.subList(0, half), refusedOut, depth + 1)
+                    + store(events.subList(half, events.size()), refusedOut, depth + 1);
         }
     }
 }

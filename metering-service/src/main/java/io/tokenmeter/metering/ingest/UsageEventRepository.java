@@ -11,7 +11,6 @@ import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -35,7 +34,8 @@ public class UsageEventRepository {
 
     /** How an event reached us; kept on the raw row for audit. */
     public enum Source {
-        KAFKA, INGEST_API;
+        KAFKA,
+        INGEST_API;
 
         String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -52,7 +52,8 @@ public class UsageEventRepository {
                             ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::bool[],
                             ?::text[], ?::text[], ?::int8[], ?::int8[])
                      AS t(event_id, tenant_id, api_key_id, model, provider, region,
-                          input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated,
+                          input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
+                              estimated,
                           request_id, status, latency_ms, occurred_micros)
             ),
             claimed AS (
@@ -66,7 +67,8 @@ public class UsageEventRepository {
                     input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated,
                     request_id, status, latency_ms, occurred_at, ingested_at, source)
                 SELECT i.event_id, i.tenant_id, i.api_key_id, i.model, i.provider, i.region,
-                    i.input_tokens, i.cached_input_tokens, i.cache_write_tokens, i.output_tokens, i.reasoning_tokens, i.estimated,
+                    i.input_tokens, i.cached_input_tokens, i.cache_write_tokens, i.output_tokens, i.reasoning_tokens,
+                        i.estimated,
                     i.request_id, i.status, i.latency_ms, i.occurred_at, now(), ?
                 FROM incoming i JOIN claimed USING (event_id)
                 RETURNING tenant_id, model, region, occurred_at, input_tokens, cached_input_tokens, cache_write_tokens,
@@ -120,8 +122,7 @@ public class UsageEventRepository {
     }
 
     /** What {@link #storeIsolating} stored and what the database refused, with its reason. */
-    public record Stored(Set<UUID> fresh, Map<UUID, String> refused) {
-    }
+    public record Stored(Set<UUID> fresh, Map<UUID, String> refused) {}
 
     /**
      * As {@link #store}, except that a batch the database refuses for its data is stored one event at a time, so the
@@ -186,14 +187,34 @@ public class UsageEventRepository {
             requestIds[i] = e.requestId();
             statuses[i] = e.status().wireName();
             latency[i] = e.latencyMs();
-            occurredMicros[i] = Math.addExact(Math.multiplyExact(e.occurredAt().getEpochSecond(), 1_000_000L), e.occurredAt().getNano() / 1_000);
+            occurredMicros[i] = Math.addExact(
+                    Math.multiplyExact(e.occurredAt().getEpochSecond(), 1_000_000L),
+                    e.occurredAt().getNano() / 1_000);
             i++;
         }
         // Typed (primitive) arrays: pgjdbc encodes them far cheaper than Object arrays of Timestamps and Longs.
-        Object[] columns = {ids, tenants, keys, models, providers, regions, input, cached, cacheWrite, output, reasoning,
-                estimated, requestIds, statuses, latency, occurredMicros};
-        String[] types = {"uuid", "text", "text", "text", "text", "text", "int8", "int8", "int8", "int8", "int8",
-                "bool", "text", "text", "int8", "int8"};
+        Object[] columns = {
+            ids,
+            tenants,
+            keys,
+            models,
+            providers,
+            regions,
+            input,
+            cached,
+            cacheWrite,
+            output,
+            reasoning,
+            estimated,
+            requestIds,
+            statuses,
+            latency,
+            occurredMicros
+        };
+        String[] types = {
+            "uuid", "text", "text", "text", "text", "text", "int8", "int8", "int8", "int8", "int8", "bool", "text",
+            "text", "int8", "int8"
+        };
         return jdbc.execute((Connection c) -> {
             PgConnection pg = c.unwrap(PgConnection.class);
             try (PreparedStatement ps = c.prepareStatement(STORE)) {
@@ -242,6 +263,9 @@ public class UsageEventRepository {
 
     /** Through the owner's function: the application's role may not create tables (see migration V2). */
     private void createPartition(YearMonth month) {
-        jdbc.queryForObject("SELECT create_usage_event_partition(?::date)::text", String.class, month.atDay(1).toString());
+        jdbc.queryForObject(
+                "SELECT create_usage_event_partition(?::date)::text",
+                String.class,
+                month.atDay(1).toString());
     }
 }

@@ -1,13 +1,11 @@
 package io.tokenmeter.metering.usage;
 
-import io.tokenmeter.starter.access.Access;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.InvalidField;
-import io.tokenmeter.starter.web.CommonErrors;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -35,41 +33,60 @@ class UsageController {
     }
 
     @GetMapping("/api/v1/usage")
-    @Operation(summary = "Token usage of the calling tenant",
-            description = "Answered from hourly rollups, so from and to must be whole UTC hours. Times are UTC ISO-8601.")
-    UsageReport usage(Caller caller,
-                      @Parameter(description = "inclusive, whole hour; default: start of the current UTC month")
-                      @RequestParam(required = false) String from,
-                      @Parameter(description = "exclusive, whole hour; default: the end of the current hour")
-                      @RequestParam(required = false) String to,
-                      @RequestParam(defaultValue = "day") String granularity,
-                      @Parameter(description = "model, region or both, comma-separated")
-                      @RequestParam(name = "group_by", required = false) List<String> groupBy,
-                      @RequestParam(name = "model", required = false) List<String> models,
-                      @RequestParam(name = "region", required = false) List<String> regions,
-                      @Parameter(description = "finance and admin only: whose usage; a tenant always reads its own")
-                      @RequestParam(name = "tenant_id", required = false) String tenantId) {
+    @Operation(
+            summary = "Token usage of the calling tenant",
+            description =
+                    "Answered from hourly rollups, so from and to must be whole UTC hours. Times are UTC ISO-8601.")
+    UsageReport usage(
+            Caller caller,
+            @Parameter(description = "inclusive, whole hour; default: start of the current UTC month")
+                    @RequestParam(required = false)
+                    String from,
+            @Parameter(description = "exclusive, whole hour; default: the end of the current hour")
+                    @RequestParam(required = false)
+                    String to,
+            @RequestParam(defaultValue = "day") String granularity,
+            @Parameter(description = "model, region or both, comma-separated")
+                    @RequestParam(name = "group_by", required = false)
+                    List<String> groupBy,
+            @RequestParam(name = "model", required = false) List<String> models,
+            @RequestParam(name = "region", required = false) List<String> regions,
+            @Parameter(description = "finance and admin only: whose usage; a tenant always reads its own")
+                    @RequestParam(name = "tenant_id", required = false)
+                    String tenantId) {
         String tenant = tenantOf(caller, tenantId);
         Instant now = Instant.now();
         Instant start = from == null
-                ? now.atOffset(ZoneOffset.UTC).withDayOfMonth(1).truncatedTo(ChronoUnit.DAYS).toInstant()
+                ? now.atOffset(ZoneOffset.UTC)
+                        .withDayOfMonth(1)
+                        .truncatedTo(ChronoUnit.DAYS)
+                        .toInstant()
                 : wholeHour("from", from);
         Instant end = to == null ? now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS) : wholeHour("to", to);
         if (!end.isAfter(start)) {
             throw ApiException.invalid(InvalidField.parameter("to", "order", "'to' must be after 'from'"));
         }
         if (Duration.between(start, end).compareTo(MAX_RANGE) > 0) {
-            throw ApiException.invalid(InvalidField.parameter("to", "range", "the range may span at most " + MAX_RANGE.toDays() + " days"));
+            throw ApiException.invalid(InvalidField.parameter(
+                    "to", "range", "the range may span at most " + MAX_RANGE.toDays() + " days"));
         }
         Granularity g = parseGranularity(granularity);
         List<String> groups = split(groupBy);
         for (String group : groups) {
             if (!group.equals("model") && !group.equals("region")) {
-                throw ApiException.invalid(InvalidField.parameter("group_by", "enum", "group_by takes model and/or region, not '" + group + "'"));
+                throw ApiException.invalid(InvalidField.parameter(
+                        "group_by", "enum", "group_by takes model and/or region, not '" + group + "'"));
             }
         }
-        UsageQuery query = new UsageQuery(tenant, start, end, g, groups.contains("model"), groups.contains("region"),
-                split(models), split(regions));
+        UsageQuery query = new UsageQuery(
+                tenant,
+                start,
+                end,
+                g,
+                groups.contains("model"),
+                groups.contains("region"),
+                split(models),
+                split(regions));
         return new UsageReport(tenant, start, end, g, groups, usage.find(query));
     }
 
@@ -83,10 +100,12 @@ class UsageController {
         try {
             instant = OffsetDateTime.parse(value).toInstant();
         } catch (DateTimeParseException e) {
-            throw ApiException.invalid(InvalidField.parameter(name, "format", "'" + name + "' is not an ISO-8601 date-time with offset: " + value));
+            throw ApiException.invalid(InvalidField.parameter(
+                    name, "format", "'" + name + "' is not an ISO-8601 date-time with offset: " + value));
         }
         if (!instant.truncatedTo(ChronoUnit.HOURS).equals(instant)) {
-            throw ApiException.invalid(InvalidField.parameter(name, "whole-hour", "'" + name + "' must be a whole UTC hour (usage is kept per hour): " + value));
+            throw ApiException.invalid(InvalidField.parameter(
+                    name, "whole-hour", "'" + name + "' must be a whole UTC hour (usage is kept per hour): " + value));
         }
         return instant;
     }
@@ -95,7 +114,8 @@ class UsageController {
         try {
             return Granularity.valueOf(value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid(InvalidField.parameter("granularity", "enum", "granularity is hour, day or month, not '" + value + "'"));
+            throw ApiException.invalid(InvalidField.parameter(
+                    "granularity", "enum", "granularity is hour, day or month, not '" + value + "'"));
         }
     }
 

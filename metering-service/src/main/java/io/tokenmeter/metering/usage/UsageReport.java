@@ -1,6 +1,5 @@
 package io.tokenmeter.metering.usage;
 
-
 import java.time.Instant;
 import java.util.List;
 
@@ -11,5 +10,4 @@ public record UsageReport(
         Instant to,
         Granularity granularity,
         List<String> groupBy,
-        List<UsageRow> data) {
-}
+        List<UsageRow> data) {}

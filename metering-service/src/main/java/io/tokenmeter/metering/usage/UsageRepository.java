@@ -23,7 +23,9 @@ class UsageRepository {
         String unit = q.granularity().sqlUnit();
         String groups = (q.byModel() ? ", model" : "") + (q.byRegion() ? ", region" : "");
         StringBuilder sql = new StringBuilder()
-                .append("SELECT date_trunc('").append(unit).append("', hour, 'UTC') AS period_start")
+                .append("SELECT date_trunc('")
+                .append(unit)
+                .append("', hour, 'UTC') AS period_start")
                 .append(q.byModel() ? ", model" : ", NULL AS model")
                 .append(q.byRegion() ? ", region" : ", NULL AS region")
                 .append("""
@@ -49,9 +51,17 @@ class UsageRepository {
         sql.append(" GROUP BY 1").append(groups).append(" ORDER BY 1").append(groups);
         return jdbc.query(sql.toString(), params, (rs, i) -> {
             Instant start = rs.getTimestamp("period_start").toInstant();
-            return new UsageRow(start, end(start, q.granularity()), rs.getString("model"), rs.getString("region"),
-                    rs.getLong("input_tokens"), rs.getLong("cached_input_tokens"), rs.getLong("cache_write_tokens"),
-                    rs.getLong("output_tokens"), rs.getLong("reasoning_tokens"), rs.getLong("requests"),
+            return new UsageRow(
+                    start,
+                    end(start, q.granularity()),
+                    rs.getString("model"),
+                    rs.getString("region"),
+                    rs.getLong("input_tokens"),
+                    rs.getLong("cached_input_tokens"),
+                    rs.getLong("cache_write_tokens"),
+                    rs.getLong("output_tokens"),
+                    rs.getLong("reasoning_tokens"),
+                    rs.getLong("requests"),
                     rs.getLong("estimated_requests"));
         });
     }

@@ -17,5 +17,4 @@ public record UsageRow(
         long outputTokens,
         long reasoningTokens,
         long requests,
-        long estimatedRequests) {
-}
+        long estimatedRequests) {}

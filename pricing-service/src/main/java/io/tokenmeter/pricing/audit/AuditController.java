@@ -21,9 +21,11 @@ class AuditController {
 
     @GetMapping("/api/v1/pricing/audit")
     @Operation(summary = "The audit log of price, FX and contract changes, newest first (admin)")
-    List<AdminAudit.Entry> audit(Caller caller, @RequestParam(required = false) String entity,
-                                 @RequestParam(name = "entity_id", required = false) String entityId,
-                                 @RequestParam(defaultValue = "100") int limit) {
+    List<AdminAudit.Entry> audit(
+            Caller caller,
+            @RequestParam(required = false) String entity,
+            @RequestParam(name = "entity_id", required = false) String entityId,
+            @RequestParam(defaultValue = "100") int limit) {
         Access.admin(caller);
         return audit.find(entity, entityId, Math.max(1, Math.min(limit, 1000)));
     }

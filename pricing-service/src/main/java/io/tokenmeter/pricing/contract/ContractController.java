@@ -3,13 +3,13 @@ package io.tokenmeter.pricing.contract;
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.usage.EventIds;
+import io.tokenmeter.pricing.PricingErrors;
+import io.tokenmeter.pricing.pricebook.PriceBookService;
+import io.tokenmeter.starter.access.Access;
+import io.tokenmeter.starter.audit.AdminAudit;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.InvalidField;
-import io.tokenmeter.starter.access.Access;
-import io.tokenmeter.pricing.PricingErrors;
-import io.tokenmeter.starter.audit.AdminAudit;
 import org.springframework.http.HttpStatus;
-import io.tokenmeter.pricing.pricebook.PriceBookService;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -23,10 +23,8 @@ import java.util.List;
 @RestController
 class ContractController {
 
-    record ContractRequest(String tenantId, String priceBookId,
-                           BigDecimal discountPercent,
-                           Instant validFrom, Instant validTo) {
-    }
+    record ContractRequest(
+            String tenantId, String priceBookId, BigDecimal discountPercent, Instant validFrom, Instant validTo) {}
 
     private final ContractRepository contracts;
     private final PriceBookService priceBooks;
@@ -45,22 +43,43 @@ class ContractController {
     ContractRepository.Contract create(Caller caller, @RequestBody ContractRequest r) {
         Access.admin(caller);
         if (r.tenantId() == null || r.tenantId().isBlank() || r.validFrom() == null) {
-            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body(r.tenantId() == null || r.tenantId().isBlank() ? "/tenant_id" : "/valid_from", "required", "tenant_id and valid_from are required")));
+            throw ApiException.invalid(
+                    PricingErrors.INVALID_PRICE_BOOK,
+                    List.of(InvalidField.body(
+                            r.tenantId() == null || r.tenantId().isBlank() ? "/tenant_id" : "/valid_from",
+                            "required",
+                            "tenant_id and valid_from are required")));
         }
         if ((r.priceBookId() == null) == (r.discountPercent() == null)) {
-            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/price_book_id", "one-of", "a contract has either price_book_id or discount_percent")));
+            throw ApiException.invalid(
+                    PricingErrors.INVALID_PRICE_BOOK,
+                    List.of(InvalidField.body(
+                            "/price_book_id", "one-of", "a contract has either price_book_id or discount_percent")));
         }
-        if (r.discountPercent() != null && (r.discountPercent().signum() < 0 || r.discountPercent().compareTo(BigDecimal.valueOf(100)) > 0)) {
-            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/discount_percent", "range", "discount_percent must be between 0 and 100")));
+        if (r.discountPercent() != null
+                && (r.discountPercent().signum() < 0 || r.discountPercent().compareTo(BigDecimal.valueOf(100)) > 0)) {
+            throw ApiException.invalid(
+                    PricingErrors.INVALID_PRICE_BOOK,
+                    List.of(InvalidField.body(
+                            "/discount_percent", "range", "discount_percent must be between 0 and 100")));
         }
         if (r.validTo() != null && !r.validTo().isAfter(r.validFrom())) {
-            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/valid_to", "order", "valid_to must be after valid_from")));
+            throw ApiException.invalid(
+                    PricingErrors.INVALID_PRICE_BOOK,
+                    List.of(InvalidField.body("/valid_to", "order", "valid_to must be after valid_from")));
         }
         if (r.priceBookId() != null && !priceBooks.isSellBook(r.priceBookId())) {
-            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/price_book_id", "exists", "no sell price book " + r.priceBookId())));
+            throw ApiException.invalid(
+                    PricingErrors.INVALID_PRICE_BOOK,
+                    List.of(InvalidField.body("/price_book_id", "exists", "no sell price book " + r.priceBookId())));
         }
-        var contract = new ContractRepository.Contract("ctr_" + EventIds.newEventId(), r.tenantId(), r.priceBookId(),
-                r.discountPercent(), r.validFrom(), r.validTo());
+        var contract = new ContractRepository.Contract(
+                "ctr_" + EventIds.newEventId(),
+                r.tenantId(),
+                r.priceBookId(),
+                r.discountPercent(),
+                r.validFrom(),
+                r.validTo());
         contracts.insert(contract, caller.keyId());
         audit.record(caller, "create", "tenant_contract", contract.id(), null, contract);
         return contract;

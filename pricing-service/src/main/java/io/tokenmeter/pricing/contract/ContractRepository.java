@@ -12,8 +12,13 @@ import java.util.Optional;
 public class ContractRepository {
 
     /** A tenant's terms: its own book ({@code priceBookId}) or a discount on the default book. */
-    public record Contract(String id, String tenantId, String priceBookId, BigDecimal discountPercent, Instant validFrom, Instant validTo) {
-    }
+    public record Contract(
+            String id,
+            String tenantId,
+            String priceBookId,
+            BigDecimal discountPercent,
+            Instant validFrom,
+            Instant validTo) {}
 
     private final JdbcClient jdbc;
 
@@ -22,26 +27,46 @@ public class ContractRepository {
     }
 
     void insert(Contract c, String createdBy) {
-        jdbc.sql("INSERT INTO tenant_contract (id, tenant_id, price_book_id, discount_percent, valid_from, valid_to, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                .params(c.id(), c.tenantId(), c.priceBookId(), c.discountPercent(), Timestamp.from(c.validFrom()),
-                        c.validTo() == null ? null : Timestamp.from(c.validTo()), createdBy)
+        jdbc.sql(
+                        "INSERT INTO tenant_contract (id, tenant_id, price_book_id, discount_percent, valid_from, valid_to, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                .params(
+                        c.id(),
+                        c.tenantId(),
+                        c.priceBookId(),
+                        c.discountPercent(),
+                        Timestamp.from(c.validFrom()),
+                        c.validTo() == null ? null : Timestamp.from(c.validTo()),
+                        createdBy)
                 .update();
     }
 
-    /** The tenant's contracts that overlap [from, to), most recently started first: resolve in memory with {@link #inForce(List, Instant)}. */
+    /**
+     * The tenant's contracts that overlap [from, to), most recently started first: resolve in memory with {@link
+     * #inForce(List, Instant)}.
+     */
     public java.util.List<Contract> overlapping(String tenantId, Instant from, Instant to) {
         return jdbc.sql("""
-                        SELECT * FROM tenant_contract WHERE tenant_id = ? AND valid_from < ? AND (valid_to IS NULL OR valid_to > ?)
+                        SELECT * FROM tenant_contract WHERE tenant_id = ? AND valid_from < ? AND (valid_to IS NULL OR
+                            valid_to > ?)
                         ORDER BY valid_from DESC, id DESC""")
                 .params(tenantId, Timestamp.from(to), Timestamp.from(from))
-                .query((rs, i) -> new Contract(rs.getString("id"), rs.getString("tenant_id"), rs.getString("price_book_id"),
-                        rs.getBigDecimal("discount_percent"), rs.getTimestamp("valid_from").toInstant(),
-                        rs.getTimestamp("valid_to") == null ? null : rs.getTimestamp("valid_to").toInstant()))
+                .query((rs, i) -> new Contract(
+                        rs.getString("id"),
+                        rs.getString("tenant_id"),
+                        rs.getString("price_book_id"),
+                        rs.getBigDecimal("discount_percent"),
+                        rs.getTimestamp("valid_from").toInstant(),
+                        rs.getTimestamp("valid_to") == null
+                                ? null
+                                : rs.getTimestamp("valid_to").toInstant()))
                 .list();
     }
 
     /** Of contracts ordered as {@link #overlapping} returns them, the one in force at {@code at}. */
     public static Optional<Contract> inForce(java.util.List<Contract> contracts, Instant at) {
-        return contracts.stream().filter(c -> !c.validFrom().isAfter(at) && (c.validTo() == null || c.validTo().isAfter(at))).findFirst();
+        return contracts.stream()
+                .filter(c -> !c.validFrom().isAfter(at)
+                        && (c.validTo() == null || c.validTo().isAfter(at)))
+                .findFirst();
     }
 }

@@ -23,12 +23,18 @@ public final class EcbCsv {
 
     public static final String SOURCE = "ECB euro reference rates";
 
-    private EcbCsv() {
-    }
+    private EcbCsv() {}
 
     public static List<FxRate> parse(Reader csv) throws IOException {
-        CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true)
-                .setAllowMissingColumnNames(true).setIgnoreSurroundingSpaces(true).setIgnoreEmptyLines(true).setTrim(true).get();
+        CSVFormat format = CSVFormat.DEFAULT
+                .builder()
+                .setHeader()
+                .setSkipHeaderRecord(true)
+                .setAllowMissingColumnNames(true)
+                .setIgnoreSurroundingSpaces(true)
+                .setIgnoreEmptyLines(true)
+                .setTrim(true)
+                .get();
         List<FxRate> rates = new ArrayList<>();
         try (CSVParser parser = CSVParser.parse(csv, format)) {
             List<String> header = parser.getHeaderNames();
@@ -46,7 +52,8 @@ public final class EcbCsv {
                 try {
                     date = LocalDate.parse(record.get(0));
                 } catch (DateTimeParseException e) {
-                    throw new IllegalArgumentException("line " + line + ": '" + record.get(0) + "' is not a date (YYYY-MM-DD)");
+                    throw new IllegalArgumentException(
+                            "line " + line + ": '" + record.get(0) + "' is not a date (YYYY-MM-DD)");
                 }
                 for (int i = 1; i < header.size() && i < record.size(); i++) {
                     String code = header.get(i);
@@ -58,7 +65,8 @@ public final class EcbCsv {
                     try {
                         rate = new BigDecimal(value);
                     } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("line " + line + ", " + code + ": '" + value + "' is not a number");
+                        throw new IllegalArgumentException(
+                                "line " + line + ", " + code + ": '" + value + "' is not a number");
                     }
                     if (rate.signum() <= 0) {
                         throw new IllegalArgumentException("line " + line + ", " + code + ": rate must be positive");

@@ -23,7 +23,9 @@ class FxRateRepository {
         return jdbc.sql("""
                         INSERT INTO fx_rate (base, quote, as_of, source, rate, created_by) VALUES (?, ?, ?, ?, ?, ?)
                         ON CONFLICT (base, quote, as_of, source) DO NOTHING""")
-                .params(rate.base(), rate.quote(), rate.asOf(), rate.source(), rate.rate(), createdBy).update() == 1;
+                        .params(rate.base(), rate.quote(), rate.asOf(), rate.source(), rate.rate(), createdBy)
+                        .update()
+                == 1;
     }
 
     /** The rates a conversion on {@code date} may use: published within the staleness bound before it. */
@@ -34,12 +36,20 @@ class FxRateRepository {
     List<FxRate> find(String base, String quote, LocalDate from, LocalDate to) {
         return jdbc.sql("""
                         SELECT base, quote, rate, as_of, source FROM fx_rate
-                        WHERE (CAST(:base AS text) IS NULL OR base = :base) AND (CAST(:quote AS text) IS NULL OR quote = :quote)
+                        WHERE (CAST(:base AS text) IS NULL OR base = :base) AND (CAST(:quote AS text) IS NULL OR quote =
+                            :quote)
                           AND as_of BETWEEN :from AND :to
                         ORDER BY as_of, base, quote, source""")
-                .param("base", base).param("quote", quote).param("from", from).param("to", to)
-                .query((rs, i) -> new FxRate(rs.getString("base"), rs.getString("quote"), rs.getBigDecimal("rate"),
-                        rs.getDate("as_of").toLocalDate(), rs.getString("source")))
+                .param("base", base)
+                .param("quote", quote)
+                .param("from", from)
+                .param("to", to)
+                .query((rs, i) -> new FxRate(
+                        rs.getString("base"),
+                        rs.getString("quote"),
+                        rs.getBigDecimal("rate"),
+                        rs.getDate("as_of").toLocalDate(),
+                        rs.getString("source")))
                 .list();
     }
 }

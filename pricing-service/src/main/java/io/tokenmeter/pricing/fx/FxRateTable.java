@@ -1,6 +1,7 @@
 package io.tokenmeter.pricing.fx;
 
 import io.tokenmeter.contracts.rating.FxRate;
+
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.time.LocalDate;
@@ -34,8 +35,7 @@ public final class FxRateTable {
     /** The table never changes, so neither does a conversion: rating converts many lines for one pair and date. */
     private final Map<ConversionKey, FxConversion> conversions = new ConcurrentHashMap<>();
 
-    private record ConversionKey(String from, String to, LocalDate date) {
-    }
+    private record ConversionKey(String from, String to, LocalDate date) {}
 
     public FxRateTable(List<FxRate> rates) {
         this(rates, FxSourcePolicy.DEFAULT);
@@ -45,7 +45,10 @@ public final class FxRateTable {
     public FxRateTable(List<FxRate> rates, FxSourcePolicy sources) {
         for (FxRate r : rates) {
             byPair.computeIfAbsent(r.base() + "/" + r.quote(), k -> new TreeMap<>())
-                    .merge(r.asOf(), r, (current, candidate) -> sources.prefers(candidate, current) ? candidate : current);
+                    .merge(
+                            r.asOf(),
+                            r,
+                            (current, candidate) -> sources.prefers(candidate, current) ? candidate : current);
         }
     }
 
@@ -73,10 +76,14 @@ public final class FxRateTable {
             if (leg1.isPresent() && leg2.isPresent()) {
                 List<FxRate> used = new ArrayList<>(leg1.get().ratesUsed());
                 used.addAll(leg2.get().ratesUsed());
-                return new FxConversion(from, to, leg1.get().rate().multiply(leg2.get().rate(), PRECISION), used);
+                return new FxConversion(
+                        from, to, leg1.get().rate().multiply(leg2.get().rate(), PRECISION), used);
             }
         }
-        throw new MissingFxRateException(from, to, periodEnd,
+        throw new MissingFxRateException(
+                from,
+                to,
+                periodEnd,
                 "no direct, inverse or " + PIVOT + " cross rate within " + MAX_AGE_DAYS + " days before it");
     }
 

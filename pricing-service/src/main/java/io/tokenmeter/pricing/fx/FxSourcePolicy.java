@@ -15,12 +15,15 @@ import java.util.Locale;
  * does not name, since only an admin enters rates by hand.
  */
 @ConfigurationProperties("tokenmeter.pricing.fx")
-public record FxSourcePolicy(@DefaultValue({"admin", "ecb", "demo"}) List<String> sourceOrder) {
+public record FxSourcePolicy(
+        @DefaultValue({"admin", "ecb", "demo"}) List<String> sourceOrder) {
 
     public static final FxSourcePolicy DEFAULT = new FxSourcePolicy(List.of("admin", "ecb", "demo"));
 
     public FxSourcePolicy {
-        sourceOrder = sourceOrder.stream().map(s -> s.strip().toLowerCase(Locale.ROOT)).toList();
+        sourceOrder = sourceOrder.stream()
+                .map(s -> s.strip().toLowerCase(Locale.ROOT))
+                .toList();
     }
 
     /** Lower wins. */

@@ -2,14 +2,11 @@ package io.tokenmeter.pricing.pricebook;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.identity.Role;
-import io.tokenmeter.starter.web.ApiException;
-import io.tokenmeter.starter.web.CommonErrors;
-import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.PriceBookRequest;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.PriceBookView;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionRequest;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionView;
+import io.tokenmeter.starter.access.Access;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -75,7 +72,11 @@ class PriceBookController {
 
     @PutMapping("/{bookId}/versions/{version}")
     @Operation(summary = "Replace a version that has not taken effect yet (admin)")
-    VersionView update(Caller caller, @PathVariable String bookId, @PathVariable int version, @RequestBody VersionRequest request) {
+    VersionView update(
+            Caller caller,
+            @PathVariable String bookId,
+            @PathVariable int version,
+            @RequestBody VersionRequest request) {
         return service.updateVersion(Access.admin(caller), bookId, version, request);
     }
 

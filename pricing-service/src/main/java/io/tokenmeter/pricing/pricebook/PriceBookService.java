@@ -1,24 +1,23 @@
 package io.tokenmeter.pricing.pricebook;
 
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.contracts.usage.EventIds;
-import io.tokenmeter.starter.web.ApiException;
-import io.tokenmeter.starter.web.InvalidField;
-import io.tokenmeter.starter.web.CommonErrors;
-import io.tokenmeter.pricing.PricingErrors;
-import io.tokenmeter.starter.audit.AdminAudit;
 import io.tokenmeter.contracts.money.MinorUnits;
+import io.tokenmeter.contracts.usage.EventIds;
+import io.tokenmeter.pricing.PricingErrors;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.PriceBookRequest;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.PriceBookView;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionRequest;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionView;
+import io.tokenmeter.starter.audit.AdminAudit;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.CommonErrors;
+import io.tokenmeter.starter.web.InvalidField;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 /** Changes to price books; each one is validated whole, written in one transaction with its audit entry. */
 @Service
@@ -36,27 +35,47 @@ public class PriceBookService {
 
     /** Whether a book of this id exists and sells to tenants: what a contract may point at. */
     public boolean isSellBook(String id) {
-        return books.book(id).filter(b -> b.purpose() == PriceBookDtos.Purpose.SELL).isPresent();
+        return books.book(id)
+                .filter(b -> b.purpose() == PriceBookDtos.Purpose.SELL)
+                .isPresent();
     }
 
     @Transactional
     PriceBookView create(Caller admin, PriceBookRequest request) {
         if (request.name() == null || request.name().isBlank()) {
-            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/name", "required", "name is required")));
+            throw ApiException.invalid(
+                    PricingErrors.INVALID_PRICE_BOOK,
+                    List.of(InvalidField.body("/name", "required", "name is required")));
         }
         if (request.purpose() == null) {
-            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/purpose", "required", "purpose is required: sell or cost")));
+            throw ApiException.invalid(
+                    PricingErrors.INVALID_PRICE_BOOK,
+                    List.of(InvalidField.body("/purpose", "required", "purpose is required: sell or cost")));
         }
         try {
             MinorUnits.currency(request.currency());
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid(PricingErrors.UNKNOWN_CURRENCY, List.of(InvalidField.body("/currency", "iso-4217", e.getMessage())));
+            throw ApiException.invalid(
+                    PricingErrors.UNKNOWN_CURRENCY,
+                    List.of(InvalidField.body("/currency", "iso-4217", e.getMessage())));
         }
-        if (request.defaultBook() && books.books().stream().anyMatch(b -> b.isDefault() && b.purpose() == request.purpose())) {
-            throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, List.of(InvalidField.body("/default", "unique", "there is already a default " + request.purpose().name().toLowerCase() + " book")));
+        if (request.defaultBook()
+                && books.books().stream().anyMatch(b -> b.isDefault() && b.purpose() == request.purpose())) {
+            throw ApiException.invalid(
+                    PricingErrors.INVALID_PRICE_BOOK,
+                    List.of(InvalidField.body(
+                            "/default",
+                            "unique",
+                            "there is already a default "
+                                    + request.purpose().name().toLowerCase() + " book")));
         }
-        PriceBookView book = new PriceBookView("pb_" + EventIds.newEventId(), request.name().strip(), request.currency(),
-                request.purpose(), request.defaultBook(), clock.instant());
+        PriceBookView book = new PriceBookView(
+                "pb_" + EventIds.newEventId(),
+                request.name().strip(),
+                request.currency(),
+                request.purpose(),
+                request.defaultBook(),
+                clock.instant());
         books.insertBook(book, admin.keyId());
         audit.record(admin, "create", "price_book", book.id(), null, book);
         return book;
@@ -107,7 +126,8 @@ public class PriceBookService {
 
     VersionView version(String bookId, int version) {
         return books.version(bookId, version)
-                .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no version " + version + " of price book " + bookId));
+                .orElseThrow(() ->
+                        new ApiException(CommonErrors.NOT_FOUND, "no version " + version + " of price book " + bookId));
     }
 
     private void lock(String bookId) {
@@ -117,8 +137,10 @@ public class PriceBookService {
     private VersionView draft(String bookId, int version) {
         VersionView existing = version(bookId, version);
         if (existing.inEffect()) {
-            throw new ApiException(PricingErrors.VERSION_IN_EFFECT, "version " + version + " of " + bookId + " took effect at "
-                    + existing.effectiveFrom() + "; history is never rewritten, add a new version instead");
+            throw new ApiException(
+                    PricingErrors.VERSION_IN_EFFECT,
+                    "version " + version + " of " + bookId + " took effect at " + existing.effectiveFrom()
+                            + "; history is never rewritten, add a new version instead");
         }
         return existing;
     }
@@ -127,7 +149,10 @@ public class PriceBookService {
         Instant now = clock.instant();
         List<InvalidField> problems = new java.util.ArrayList<>(PriceBookValidator.problems(request, now));
         if (request.effectiveFrom() != null && books.effectiveFromTaken(bookId, request.effectiveFrom(), version)) {
-            problems.add(InvalidField.body("/effective_from", "unique", "another version of this book already takes effect at " + request.effectiveFrom()));
+            problems.add(InvalidField.body(
+                    "/effective_from",
+                    "unique",
+                    "another version of this book already takes effect at " + request.effectiveFrom()));
         }
         if (!problems.isEmpty()) {
             throw ApiException.invalid(PricingErrors.INVALID_PRICE_BOOK, problems);

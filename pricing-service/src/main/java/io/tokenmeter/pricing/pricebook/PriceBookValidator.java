@@ -1,12 +1,12 @@
 package io.tokenmeter.pricing.pricebook;
 
 import io.tokenmeter.contracts.usage.UsageEventValidator;
-import io.tokenmeter.starter.web.InvalidField;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.RateEntry;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionRequest;
 import io.tokenmeter.pricing.rating.Tier;
 import io.tokenmeter.pricing.rating.TierMode;
 import io.tokenmeter.pricing.rating.TieredRate;
+import io.tokenmeter.starter.web.InvalidField;
 
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -21,18 +21,22 @@ import java.util.Set;
  */
 final class PriceBookValidator {
 
-    private PriceBookValidator() {
-    }
+    private PriceBookValidator() {}
 
     static List<InvalidField> problems(VersionRequest v, Instant now) {
         List<InvalidField> problems = new ArrayList<>();
         if (v.effectiveFrom() == null) {
             problems.add(InvalidField.body("/effective_from", "required", "effective_from is required"));
         } else if (!v.effectiveFrom().isAfter(now)) {
-            problems.add(InvalidField.body("/effective_from", "future", "effective_from " + v.effectiveFrom() + " is not in the future: history is never rewritten, a change is a new version"));
+            problems.add(InvalidField.body(
+                    "/effective_from",
+                    "future",
+                    "effective_from " + v.effectiveFrom()
+                            + " is not in the future: history is never rewritten, a change is a new version"));
         }
         if (v.rates() == null || v.rates().isEmpty()) {
-            problems.add(InvalidField.body("/rates", "not-empty", "rates must list at least one model, region and token class"));
+            problems.add(InvalidField.body(
+                    "/rates", "not-empty", "rates must list at least one model, region and token class"));
             return problems;
         }
         Set<String> seen = new HashSet<>();
@@ -46,63 +50,93 @@ final class PriceBookValidator {
                 continue;
             }
             if (r.model() == null || !UsageEventValidator.isIdentifier(r.model())) {
-                problems.add(InvalidField.body(pointer + "/model", "identifier", at + ".model is missing or not an identifier"));
+                problems.add(InvalidField.body(
+                        pointer + "/model", "identifier", at + ".model is missing or not an identifier"));
             }
             if (r.region() == null || !UsageEventValidator.isIdentifier(r.region())) {
-                problems.add(InvalidField.body(pointer + "/region", "identifier", at + ".region is missing or not an identifier"));
+                problems.add(InvalidField.body(
+                        pointer + "/region", "identifier", at + ".region is missing or not an identifier"));
             }
             if (r.tokenClass() == null) {
-                problems.add(InvalidField.body(pointer + "/token_class", "required", at + ".token_class is required (input, cached_input, cache_write or output)"));
+                problems.add(InvalidField.body(
+                        pointer + "/token_class",
+                        "required",
+                        at + ".token_class is required (input, cached_input, cache_write or output)"));
             }
             if (!seen.add(r.model() + "|" + r.region() + "|" + r.tokenClass())) {
-                problems.add(InvalidField.body(pointer, "unique", at + ": " + r.model() + " / " + r.region() + " / " + name(r) + " is listed twice"));
+                problems.add(InvalidField.body(
+                        pointer,
+                        "unique",
+                        at + ": " + r.model() + " / " + r.region() + " / " + name(r) + " is listed twice"));
             }
             boolean flat = r.ratePerMillion() != null;
             boolean tiered = r.tiers() != null;
             if (flat == tiered) {
-                problems.add(InvalidField.body(pointer, "one-of", at + " needs either rate_per_million or tiers, not " + (flat ? "both" : "neither")));
+                problems.add(InvalidField.body(
+                        pointer,
+                        "one-of",
+                        at + " needs either rate_per_million or tiers, not " + (flat ? "both" : "neither")));
             } else if (flat) {
                 if (r.ratePerMillion().signum() < 0) {
-                    problems.add(InvalidField.body(pointer + "/rate_per_million", "range", at + ".rate_per_million is negative"));
+                    problems.add(InvalidField.body(
+                            pointer + "/rate_per_million", "range", at + ".rate_per_million is negative"));
                 }
                 if (r.mode() != null) {
                     problems.add(InvalidField.body(pointer + "/mode", "tiers-only", at + ".mode goes with tiers only"));
                 }
             } else {
-                List<Tier> tiers = r.tiers().stream().map(t -> t == null ? new Tier(-1, null) : new Tier(t.fromTokens(), t.ratePerMillion())).toList();
-                TieredRate.problems(r.mode(), tiers).forEach(p -> problems.add(InvalidField.body(pointer + "/tiers", "tiers", at + ": " + p)));
+                List<Tier> tiers = r.tiers().stream()
+                        .map(t -> t == null ? new Tier(-1, null) : new Tier(t.fromTokens(), t.ratePerMillion()))
+                        .toList();
+                TieredRate.problems(r.mode(), tiers)
+                        .forEach(p -> problems.add(InvalidField.body(pointer + "/tiers", "tiers", at + ": " + p)));
                 anyVolume |= r.mode() == TierMode.VOLUME;
             }
         }
         if (v.offPeak() != null) {
             var o = v.offPeak();
             if (o.start() == null || o.end() == null || o.start().equals(o.end())) {
-                problems.add(InvalidField.body("/off_peak", "window", "off_peak needs a start and a different end (UTC, HH:mm)"));
+                problems.add(InvalidField.body(
+                        "/off_peak", "window", "off_peak needs a start and a different end (UTC, HH:mm)"));
             }
             if ((o.discountPercent() == null) == (o.rates() == null)) {
-                problems.add(InvalidField.body("/off_peak", "one-of", "off_peak needs either discount_percent or its own rates, not " + (o.rates() == null ? "neither" : "both")));
+                problems.add(InvalidField.body(
+                        "/off_peak",
+                        "one-of",
+                        "off_peak needs either discount_percent or its own rates, not "
+                                + (o.rates() == null ? "neither" : "both")));
             } else if (o.discountPercent() != null
-                    && (o.discountPercent().signum() < 0 || o.discountPercent().compareTo(BigDecimal.valueOf(100)) > 0)) {
-                problems.add(InvalidField.body("/off_peak/discount_percent", "range", "off_peak.discount_percent must be between 0 and 100"));
+                    && (o.discountPercent().signum() < 0
+                            || o.discountPercent().compareTo(BigDecimal.valueOf(100)) > 0)) {
+                problems.add(InvalidField.body(
+                        "/off_peak/discount_percent", "range", "off_peak.discount_percent must be between 0 and 100"));
             } else if (o.rates() != null) {
                 Set<String> offPeakSeen = new HashSet<>();
                 for (int i = 0; i < o.rates().size(); i++) {
                     var r = o.rates().get(i);
                     String key = r.model() + "|" + r.region() + "|" + r.tokenClass();
                     if (!seen.contains(key)) {
-                        problems.add(InvalidField.body("/off_peak/rates/" + i, "regular-rate", "off_peak.rates[" + i + "]: " + r.model() + " / " + r.region() + " / " + r.tokenClass()
-                                + " has no regular rate in this version"));
+                        problems.add(InvalidField.body(
+                                "/off_peak/rates/" + i,
+                                "regular-rate",
+                                "off_peak.rates[" + i + "]: " + r.model() + " / " + r.region() + " / " + r.tokenClass()
+                                        + " has no regular rate in this version"));
                     }
                     if (!offPeakSeen.add(key)) {
-                        problems.add(InvalidField.body("/off_peak/rates/" + i, "unique", "off_peak.rates[" + i + "] is listed twice"));
+                        problems.add(InvalidField.body(
+                                "/off_peak/rates/" + i, "unique", "off_peak.rates[" + i + "] is listed twice"));
                     }
                     if (r.ratePerMillion() == null || r.ratePerMillion().signum() < 0) {
-                        problems.add(InvalidField.body("/off_peak/rates/" + i + "/rate_per_million", "range", "off_peak.rates[" + i + "].rate_per_million is missing or negative"));
+                        problems.add(InvalidField.body(
+                                "/off_peak/rates/" + i + "/rate_per_million",
+                                "range",
+                                "off_peak.rates[" + i + "].rate_per_million is missing or negative"));
                     }
                 }
             }
             if (anyVolume) {
-                problems.add(InvalidField.body("/off_peak", "volume-tiers", "off_peak cannot be combined with volume tiers yet"));
+                problems.add(InvalidField.body(
+                        "/off_peak", "volume-tiers", "off_peak cannot be combined with volume tiers yet"));
             }
         }
         return problems;

@@ -1,30 +1,30 @@
 package io.tokenmeter.pricing.quote;
 
-import io.tokenmeter.contracts.rating.RatingApi;
 import io.tokenmeter.contracts.identity.Caller;
-import io.tokenmeter.starter.web.ApiException;
-import io.tokenmeter.starter.web.InvalidField;
-import io.tokenmeter.starter.web.CommonErrors;
-import io.tokenmeter.starter.access.Access;
+import io.tokenmeter.contracts.money.MinorUnits;
+import io.tokenmeter.contracts.money.Money;
+import io.tokenmeter.contracts.rating.RatingApi;
+import io.tokenmeter.contracts.rating.RatingApi.Converted;
+import io.tokenmeter.contracts.rating.RatingApi.PricedLine;
+import io.tokenmeter.contracts.rating.RatingApi.Quote;
+import io.tokenmeter.contracts.rating.RatingApi.QuoteLine;
+import io.tokenmeter.contracts.rating.RatingApi.QuoteRequest;
+import io.tokenmeter.contracts.rating.TierCharge;
 import io.tokenmeter.pricing.PricingErrors;
 import io.tokenmeter.pricing.contract.ContractRepository;
 import io.tokenmeter.pricing.contract.ContractRepository.Contract;
 import io.tokenmeter.pricing.fx.FxConversion;
 import io.tokenmeter.pricing.fx.FxRates;
 import io.tokenmeter.pricing.fx.MissingFxRateException;
-import io.tokenmeter.contracts.money.MinorUnits;
-import io.tokenmeter.contracts.money.Money;
 import io.tokenmeter.pricing.quote.PriceCatalog.CompiledVersion;
 import io.tokenmeter.pricing.quote.PriceCatalog.RateKey;
-import io.tokenmeter.contracts.rating.RatingApi.Converted;
-import io.tokenmeter.contracts.rating.RatingApi.PricedLine;
-import io.tokenmeter.contracts.rating.RatingApi.Quote;
-import io.tokenmeter.contracts.rating.RatingApi.QuoteLine;
-import io.tokenmeter.contracts.rating.RatingApi.QuoteRequest;
 import io.tokenmeter.pricing.rating.LineRater;
-import io.tokenmeter.contracts.rating.TierCharge;
 import io.tokenmeter.pricing.rating.TieredRate;
 import io.tokenmeter.pricing.rating.UsageBucket;
+import io.tokenmeter.starter.access.Access;
+import io.tokenmeter.starter.web.ApiException;
+import io.tokenmeter.starter.web.CommonErrors;
+import io.tokenmeter.starter.web.InvalidField;
 import org.springframework.stereotype.Service;
 
 import java.math.BigDecimal;
@@ -46,11 +46,11 @@ import java.util.TreeMap;
 @Service
 class QuoteService {
 
-    static final String ROUNDING = "each line is computed exactly and rounded once, to the minor units of the currency it is stated in "
-            + "(the invoice currency when one is asked for), half to even; totals are sums of rounded lines";
+    static final String ROUNDING =
+            "each line is computed exactly and rounded once, to the minor units of the currency it is stated in "
+                    + "(the invoice currency when one is asked for), half to even; totals are sums of rounded lines";
 
-    private record Price(CompiledVersion version, Contract contract, BigDecimal discountPercent, String source) {
-    }
+    private record Price(CompiledVersion version, Contract contract, BigDecimal discountPercent, String source) {}
 
     private final PriceCatalog catalog;
     private final ContractRepository contracts;
@@ -65,31 +65,53 @@ class QuoteService {
     Quote quote(Caller caller, QuoteRequest request) {
         validate(request);
         Access.ownTenant(caller, request.tenantId(), "a tenant key can only see its own tenant\'s prices");
-        LocalDate fxDate = request.period().to().minusNanos(1).atOffset(ZoneOffset.UTC).toLocalDate();
+        LocalDate fxDate =
+                request.period().to().minusNanos(1).atOffset(ZoneOffset.UTC).toLocalDate();
         Map<String, Long> counted = new HashMap<>();
         Map<String, FxConversion> conversions = new HashMap<>(); // one database lookup per currency pair and quote
         Resolver prices = new Resolver(request.tenantId(), earliest(request), latest(request));
         List<PricedLine> lines = new ArrayList<>();
         for (QuoteLine line : request.lines()) {
             List<UsageBucket> buckets = line.buckets() != null
-                    ? line.buckets().stream().map(b -> new UsageBucket(b.from(), b.to(), b.tokens())).toList()
-                    : List.of(new UsageBucket(request.period().from(), request.period().from().plusSeconds(1), line.tokens()));
+                    ? line.buckets().stream()
+                            .map(b -> new UsageBucket(b.from(), b.to(), b.tokens()))
+                            .toList()
+                    : List.of(new UsageBucket(
+                            request.period().from(), request.period().from().plusSeconds(1), line.tokens()));
             String counterKey = line.model() + "|" + line.tokenClass();
             long already = line.alreadyCounted() != null ? line.alreadyCounted() : counted.getOrDefault(counterKey, 0L);
             // consecutive buckets priced by the same version and terms form one priced line
             List<UsageBucket> segment = new ArrayList<>();
             Price segmentPrice = null;
-            for (UsageBucket bucket : buckets.stream().sorted(java.util.Comparator.comparing(UsageBucket::from)).toList()) {
+            for (UsageBucket bucket : buckets.stream()
+                    .sorted(java.util.Comparator.comparing(UsageBucket::from))
+                    .toList()) {
                 Price price = prices.at(bucket.from());
                 if (segmentPrice != null && !samePrice(segmentPrice, price)) {
-                    lines.add(rate(line, segment, segmentPrice, already, request.currency(), fxDate, line.buckets() != null, conversions));
+                    lines.add(rate(
+                            line,
+                            segment,
+                            segmentPrice,
+                            already,
+                            request.currency(),
+                            fxDate,
+                            line.buckets() != null,
+                            conversions));
                     already += segment.stream().mapToLong(UsageBucket::tokens).sum();
                     segment = new ArrayList<>();
                 }
                 segmentPrice = price;
                 segment.add(bucket);
             }
-            lines.add(rate(line, segment, segmentPrice, already, request.currency(), fxDate, line.buckets() != null, conversions));
+            lines.add(rate(
+                    line,
+                    segment,
+                    segmentPrice,
+                    already,
+                    request.currency(),
+                    fxDate,
+                    line.buckets() != null,
+                    conversions));
             already += segment.stream().mapToLong(UsageBucket::tokens).sum();
             counted.put(counterKey, already);
         }
@@ -109,13 +131,34 @@ class QuoteService {
         Price price = new Resolver(tenant, at, at.plusNanos(1)).at(at);
         CompiledVersion v = inForce(price, tenant, at);
         BigDecimal factor = discountFactor(price);
-        var rates = v.content().rates().stream().map(r -> new io.tokenmeter.pricing.pricebook.PriceBookDtos.RateEntry(r.model(), r.region(),
-                r.tokenClass(), r.ratePerMillion() == null ? null : r.ratePerMillion().multiply(factor), r.mode(),
-                r.tiers() == null ? null : r.tiers().stream().map(t -> new io.tokenmeter.pricing.pricebook.PriceBookDtos.TierEntry(
-                        t.fromTokens(), t.ratePerMillion().multiply(factor))).toList())).toList();
-        return new QuoteDtos.TenantPrices(tenant, at, price.source(), v.bookId(), v.version(), v.effectiveFrom(),
-                price.contract() == null ? null : price.contract().id(), price.discountPercent(), v.currency(), v.content().offPeak(),
-                rates, v.content().note());
+        var rates = v.content().rates().stream()
+                .map(r -> new io.tokenmeter.pricing.pricebook.PriceBookDtos.RateEntry(
+                        r.model(),
+                        r.region(),
+                        r.tokenClass(),
+                        r.ratePerMillion() == null ? null : r.ratePerMillion().multiply(factor),
+                        r.mode(),
+                        r.tiers() == null
+                                ? null
+                                : r.tiers().stream()
+                                        .map(t -> new io.tokenmeter.pricing.pricebook.PriceBookDtos.TierEntry(
+                                                t.fromTokens(),
+                                                t.ratePerMillion().multiply(factor)))
+                                        .toList()))
+                .toList();
+        return new QuoteDtos.TenantPrices(
+                tenant,
+                at,
+                price.source(),
+                v.bookId(),
+                v.version(),
+                v.effectiveFrom(),
+                price.contract() == null ? null : price.contract().id(),
+                price.discountPercent(),
+                v.currency(),
+                v.content().offPeak(),
+                rates,
+                v.content().note());
     }
 
     RatingApi.RateCard rateCard(Caller caller, String tenantId, String currency, java.time.Instant at) {
@@ -135,7 +178,10 @@ class QuoteService {
             } catch (IllegalArgumentException e) {
                 throw new ApiException(PricingErrors.UNKNOWN_CURRENCY, e.getMessage());
             } catch (MissingFxRateException e) {
-                throw new ApiException(PricingErrors.FX_RATE_MISSING, e.getMessage(), Map.of("pair", v.currency() + "/" + target, "date", day.toString()));
+                throw new ApiException(
+                        PricingErrors.FX_RATE_MISSING,
+                        e.getMessage(),
+                        Map.of("pair", v.currency() + "/" + target, "date", day.toString()));
             }
             java.time.Instant nextDay = day.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
             validUntil = validUntil == null || nextDay.isBefore(validUntil) ? nextDay : validUntil;
@@ -147,10 +193,14 @@ class QuoteService {
             if (offPeak != null && offPeak.compareTo(max) > 0) {
                 max = offPeak;
             }
-            rates.add(new RatingApi.MaxRate(e.getKey().model(), e.getKey().region(), e.getKey().tokenClass(),
+            rates.add(new RatingApi.MaxRate(
+                    e.getKey().model(),
+                    e.getKey().region(),
+                    e.getKey().tokenClass(),
                     max.multiply(factor).multiply(fxRate).stripTrailingZeros()));
         }
-        rates.sort(java.util.Comparator.comparing(RatingApi.MaxRate::model).thenComparing(RatingApi.MaxRate::region)
+        rates.sort(java.util.Comparator.comparing(RatingApi.MaxRate::model)
+                .thenComparing(RatingApi.MaxRate::region)
                 .thenComparing(RatingApi.MaxRate::tokenClass));
         return new RatingApi.RateCard(tenant, at, target, validUntil, v.bookId(), v.version(), fxRate, rates);
     }
@@ -158,7 +208,8 @@ class QuoteService {
     private static String tenantOf(Caller caller, String tenantId) {
         String tenant = tenantId != null ? tenantId : caller.tenantId();
         if (tenant == null) {
-            throw ApiException.invalid(InvalidField.parameter("tenant_id", "required", "tenant_id is required for staff keys"));
+            throw ApiException.invalid(
+                    InvalidField.parameter("tenant_id", "required", "tenant_id is required for staff keys"));
         }
         Access.ownTenant(caller, tenant, "a tenant key can only see its own tenant\'s prices");
         return tenant;
@@ -166,38 +217,71 @@ class QuoteService {
 
     private static CompiledVersion inForce(Price price, String tenant, java.time.Instant at) {
         if (price.version() == null) {
-            throw new ApiException(CommonErrors.NOT_FOUND, "no price book is in force for tenant " + tenant + " at " + at);
+            throw new ApiException(
+                    CommonErrors.NOT_FOUND, "no price book is in force for tenant " + tenant + " at " + at);
         }
         return price.version();
     }
 
     private static BigDecimal discountFactor(Price price) {
-        return price.discountPercent() == null ? BigDecimal.ONE : BigDecimal.ONE.subtract(price.discountPercent().movePointLeft(2));
+        return price.discountPercent() == null
+                ? BigDecimal.ONE
+                : BigDecimal.ONE.subtract(price.discountPercent().movePointLeft(2));
     }
 
-    private PricedLine rate(QuoteLine line, List<UsageBucket> buckets, Price price, long already, String currency, LocalDate fxDate,
-                            boolean timed, Map<String, FxConversion> conversions) {
+    private PricedLine rate(
+            QuoteLine line,
+            List<UsageBucket> buckets,
+            Price price,
+            long already,
+            String currency,
+            LocalDate fxDate,
+            boolean timed,
+            Map<String, FxConversion> conversions) {
         long tokens = buckets.stream().mapToLong(UsageBucket::tokens).sum();
         if (price.version() == null) {
-            return unpriced(line, tokens, "no price book is in force for this tenant at " + buckets.getFirst().from()
-                    + (price.contract() != null ? " (contract " + price.contract().id() + ")" : ""));
+            return unpriced(
+                    line,
+                    tokens,
+                    "no price book is in force for this tenant at "
+                            + buckets.getFirst().from()
+                            + (price.contract() != null
+                                    ? " (contract " + price.contract().id() + ")"
+                                    : ""));
         }
         CompiledVersion v = price.version();
         TieredRate rate = v.rates().get(new RateKey(line.model(), line.region(), line.tokenClass()));
         if (rate == null) {
-            return unpriced(line, tokens, "price book " + v.bookId() + " version " + v.version() + " has no " + line.tokenClass().name().toLowerCase()
-                    + " rate for " + line.model() + " in " + line.region());
+            return unpriced(
+                    line,
+                    tokens,
+                    "price book " + v.bookId() + " version " + v.version() + " has no "
+                            + line.tokenClass().name().toLowerCase() + " rate for " + line.model() + " in "
+                            + line.region());
         }
         BigDecimal offPeakRate = v.offPeakRates().get(new RateKey(line.model(), line.region(), line.tokenClass()));
-        LineRater.RatedLine rated = timed ? LineRater.rate(rate, v.offPeak(), offPeakRate, already, buckets)
-                : LineRater.rateShare(rate, v.offPeak(), offPeakRate, already, tokens, line.offPeakTokens() == null ? 0 : line.offPeakTokens());
+        LineRater.RatedLine rated = timed
+                ? LineRater.rate(rate, v.offPeak(), offPeakRate, already, buckets)
+                : LineRater.rateShare(
+                        rate,
+                        v.offPeak(),
+                        offPeakRate,
+                        already,
+                        tokens,
+                        line.offPeakTokens() == null ? 0 : line.offPeakTokens());
         BigDecimal exact = rated.amount();
         List<TierCharge> charges = rated.charges();
         if (price.discountPercent() != null) {
             BigDecimal factor = BigDecimal.ONE.subtract(price.discountPercent().movePointLeft(2));
             exact = exact.multiply(factor);
-            charges = charges.stream().map(c -> new TierCharge(c.tier(), c.tokens(), c.ratePerMillion().multiply(factor), c.offPeak(),
-                    c.amount().multiply(factor))).toList();
+            charges = charges.stream()
+                    .map(c -> new TierCharge(
+                            c.tier(),
+                            c.tokens(),
+                            c.ratePerMillion().multiply(factor),
+                            c.offPeak(),
+                            c.amount().multiply(factor)))
+                    .toList();
         }
         Converted converted = null;
         if (currency != null && !currency.equals(v.currency())) {
@@ -207,16 +291,39 @@ class QuoteService {
                     c = fx.conversion(v.currency(), currency, fxDate);
                     conversions.put(v.currency(), c);
                 }
-                converted = new Converted(currency, Money.of(exact, v.currency()).convert(c.rate(), currency).rounded().amount(), c.rate(),
-                        fxDate, c.ratesUsed());
+                converted = new Converted(
+                        currency,
+                        Money.of(exact, v.currency())
+                                .convert(c.rate(), currency)
+                                .rounded()
+                                .amount(),
+                        c.rate(),
+                        fxDate,
+                        c.ratesUsed());
             } catch (MissingFxRateException e) {
-                throw new ApiException(PricingErrors.FX_RATE_MISSING, e.getMessage(),
+                throw new ApiException(
+                        PricingErrors.FX_RATE_MISSING,
+                        e.getMessage(),
                         Map.of("pair", v.currency() + "/" + currency, "date", fxDate.toString()));
             }
         }
-        return new PricedLine(line.model(), line.region(), line.tokenClass(), tokens, true, null, v.bookId(), v.version(),
-                price.contract() == null ? null : price.contract().id(), price.source(), price.discountPercent(), v.currency(), exact,
-                converted == null ? Money.of(exact, v.currency()).rounded().amount() : null, charges, converted);
+        return new PricedLine(
+                line.model(),
+                line.region(),
+                line.tokenClass(),
+                tokens,
+                true,
+                null,
+                v.bookId(),
+                v.version(),
+                price.contract() == null ? null : price.contract().id(),
+                price.source(),
+                price.discountPercent(),
+                v.currency(),
+                exact,
+                converted == null ? Money.of(exact, v.currency()).rounded().amount() : null,
+                charges,
+                converted);
     }
 
     /**
@@ -237,23 +344,37 @@ class QuoteService {
         Price at(java.time.Instant at) {
             Optional<Contract> contract = ContractRepository.inForce(tenantContracts, at);
             if (contract.isPresent() && contract.get().priceBookId() != null) {
-                return new Price(versionAt(contract.get().priceBookId(), at).orElse(null), contract.get(), null, "contract_book");
+                return new Price(
+                        versionAt(contract.get().priceBookId(), at).orElse(null),
+                        contract.get(),
+                        null,
+                        "contract_book");
             }
             Optional<CompiledVersion> standard = defaultBook.flatMap(book -> versionAt(book, at));
             if (contract.isPresent()) {
-                return new Price(standard.orElse(null), contract.get(), contract.get().discountPercent(), "contract_discount");
+                return new Price(
+                        standard.orElse(null), contract.get(), contract.get().discountPercent(), "contract_discount");
             }
             return new Price(standard.orElse(null), null, null, "default_book");
         }
 
-        /** The first instant after {@code at} when the price could change: a contract's edge or the book's next version. */
+        /**
+         * The first instant after {@code at} when the price could change: a contract's edge or the book's next
+         * version.
+         */
         java.time.Instant nextChangeAfter(java.time.Instant at, String bookId) {
             java.util.stream.Stream<java.time.Instant> edges = java.util.stream.Stream.concat(
                     tenantContracts.stream().flatMap(c -> java.util.stream.Stream.of(c.validFrom(), c.validTo())),
-                    java.util.stream.Stream.concat(timelines.computeIfAbsent(bookId, catalog::timeline).stream().map(PriceCatalog.VersionRef::effectiveFrom),
-                            defaultBook.stream().flatMap(book -> timelines.computeIfAbsent(book, catalog::timeline).stream())
+                    java.util.stream.Stream.concat(
+                            timelines.computeIfAbsent(bookId, catalog::timeline).stream()
+                                    .map(PriceCatalog.VersionRef::effectiveFrom),
+                            defaultBook.stream()
+                                    .flatMap(book -> timelines.computeIfAbsent(book, catalog::timeline).stream())
                                     .map(PriceCatalog.VersionRef::effectiveFrom)));
-            return edges.filter(java.util.Objects::nonNull).filter(t -> t.isAfter(at)).min(java.util.Comparator.naturalOrder()).orElse(null);
+            return edges.filter(java.util.Objects::nonNull)
+                    .filter(t -> t.isAfter(at))
+                    .min(java.util.Comparator.naturalOrder())
+                    .orElse(null);
         }
 
         private Optional<CompiledVersion> versionAt(String bookId, java.time.Instant at) {
@@ -268,33 +389,61 @@ class QuoteService {
                 return Optional.empty();
             }
             int version = inForce.version();
-            return Optional.of(compiled.computeIfAbsent(bookId + "/" + version, k -> catalog.compiled(bookId, version)));
+            return Optional.of(
+                    compiled.computeIfAbsent(bookId + "/" + version, k -> catalog.compiled(bookId, version)));
         }
     }
 
     private static boolean samePrice(Price a, Price b) {
-        return java.util.Objects.equals(a.version() == null ? null : a.version().bookId() + "/" + a.version().version(),
-                b.version() == null ? null : b.version().bookId() + "/" + b.version().version())
+        return java.util.Objects.equals(
+                        a.version() == null
+                                ? null
+                                : a.version().bookId() + "/" + a.version().version(),
+                        b.version() == null
+                                ? null
+                                : b.version().bookId() + "/" + b.version().version())
                 && java.util.Objects.equals(a.contract(), b.contract());
     }
 
     private static PricedLine unpriced(QuoteLine line, long tokens, String reason) {
-        return new PricedLine(line.model(), line.region(), line.tokenClass(), tokens, false, reason, null, null, null, null, null,
-                null, null, null, null, null);
+        return new PricedLine(
+                line.model(),
+                line.region(),
+                line.tokenClass(),
+                tokens,
+                false,
+                reason,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
     }
 
     private static java.time.Instant earliest(QuoteRequest r) {
-        return r.lines().stream().filter(l -> l.buckets() != null).flatMap(l -> l.buckets().stream()).map(RatingApi.Bucket::from)
+        return r.lines().stream()
+                .filter(l -> l.buckets() != null)
+                .flatMap(l -> l.buckets().stream())
+                .map(RatingApi.Bucket::from)
                 .reduce(r.period().from(), (a, b) -> a.isBefore(b) ? a : b);
     }
 
     private static java.time.Instant latest(QuoteRequest r) {
-        return r.lines().stream().filter(l -> l.buckets() != null).flatMap(l -> l.buckets().stream()).map(RatingApi.Bucket::to)
+        return r.lines().stream()
+                .filter(l -> l.buckets() != null)
+                .flatMap(l -> l.buckets().stream())
+                .map(RatingApi.Bucket::to)
                 .reduce(r.period().to(), (a, b) -> a.isAfter(b) ? a : b);
     }
 
     /** Bounds of one quote: a year and a month of half-hour buckets per line, and far more lines than a tenant has. */
     static final int MAX_LINES = 1_000;
+
     static final int MAX_BUCKETS_PER_LINE = 20_000;
     static final int MAX_BUCKETS = 200_000;
     static final java.time.Duration MAX_PERIOD = java.time.Duration.ofDays(400);
@@ -304,22 +453,34 @@ class QuoteService {
         if (r.tenantId() == null || r.tenantId().isBlank()) {
             problems.add(InvalidField.body("/tenant_id", "required", "tenant_id is required"));
         }
-        if (r.period() == null || r.period().from() == null || r.period().to() == null || !r.period().to().isAfter(r.period().from())) {
+        if (r.period() == null
+                || r.period().from() == null
+                || r.period().to() == null
+                || !r.period().to().isAfter(r.period().from())) {
             problems.add(InvalidField.body("/period", "order", "period needs from < to"));
-        } else if (java.time.Duration.between(r.period().from(), r.period().to()).compareTo(MAX_PERIOD) > 0) {
-            problems.add(InvalidField.body("/period/to", "range", "a quote's period spans at most " + MAX_PERIOD.toDays() + " days"));
+        } else if (java.time.Duration.between(r.period().from(), r.period().to())
+                        .compareTo(MAX_PERIOD)
+                > 0) {
+            problems.add(InvalidField.body(
+                    "/period/to", "range", "a quote's period spans at most " + MAX_PERIOD.toDays() + " days"));
         }
         if (r.currency() != null) {
             try {
                 MinorUnits.currency(r.currency());
             } catch (IllegalArgumentException e) {
-                throw ApiException.invalid(PricingErrors.UNKNOWN_CURRENCY, List.of(InvalidField.body("/currency", "iso-4217", e.getMessage())));
+                throw ApiException.invalid(
+                        PricingErrors.UNKNOWN_CURRENCY,
+                        List.of(InvalidField.body("/currency", "iso-4217", e.getMessage())));
             }
         }
         if (r.lines() == null || r.lines().isEmpty()) {
             problems.add(InvalidField.body("/lines", "not-empty", "lines must not be empty"));
         } else if (r.lines().size() > MAX_LINES) {
-            problems.add(InvalidField.body("/lines", "size", "a quote has at most " + MAX_LINES + " lines, not " + r.lines().size()));
+            problems.add(InvalidField.body(
+                    "/lines",
+                    "size",
+                    "a quote has at most " + MAX_LINES + " lines, not "
+                            + r.lines().size()));
         } else {
             long buckets = 0;
             for (int i = 0; i < r.lines().size() && problems.size() < 100; i++) {
@@ -336,29 +497,46 @@ class QuoteService {
                     problems.add(InvalidField.body(at + "/region", "required", "lines[" + i + "] needs a region"));
                 }
                 if (l.tokenClass() == null) {
-                    problems.add(InvalidField.body(at + "/token_class", "required", "lines[" + i + "] needs a token_class"));
+                    problems.add(
+                            InvalidField.body(at + "/token_class", "required", "lines[" + i + "] needs a token_class"));
                 }
                 buckets += l.buckets() == null ? 0 : l.buckets().size();
                 if ((l.tokens() == null) == (l.buckets() == null || l.buckets().isEmpty())) {
-                    problems.add(InvalidField.body(at, "one-of", "lines[" + i + "] needs tokens or buckets, one of them"));
+                    problems.add(
+                            InvalidField.body(at, "one-of", "lines[" + i + "] needs tokens or buckets, one of them"));
                 } else if (l.tokens() != null && l.tokens() < 0) {
                     problems.add(InvalidField.body(at + "/tokens", "range", "lines[" + i + "].tokens is negative"));
-                } else if (l.offPeakTokens() != null && (l.tokens() == null || l.offPeakTokens() < 0 || l.offPeakTokens() > l.tokens())) {
-                    problems.add(InvalidField.body(at + "/off_peak_tokens", "range", "lines[" + i + "].off_peak_tokens must be a share of tokens (0 to tokens)"));
+                } else if (l.offPeakTokens() != null
+                        && (l.tokens() == null || l.offPeakTokens() < 0 || l.offPeakTokens() > l.tokens())) {
+                    problems.add(InvalidField.body(
+                            at + "/off_peak_tokens",
+                            "range",
+                            "lines[" + i + "].off_peak_tokens must be a share of tokens (0 to tokens)"));
                 } else if (l.buckets() != null && l.buckets().size() > MAX_BUCKETS_PER_LINE) {
-                    problems.add(InvalidField.body(at + "/buckets", "size", "lines[" + i + "] has more than " + MAX_BUCKETS_PER_LINE + " buckets"));
+                    problems.add(InvalidField.body(
+                            at + "/buckets",
+                            "size",
+                            "lines[" + i + "] has more than " + MAX_BUCKETS_PER_LINE + " buckets"));
                 } else if (l.buckets() != null) {
                     for (int b = 0; b < l.buckets().size(); b++) {
                         RatingApi.Bucket bucket = l.buckets().get(b);
-                        if (bucket == null || bucket.tokens() < 0 || bucket.from() == null || bucket.to() == null || !bucket.to().isAfter(bucket.from())) {
-                            problems.add(InvalidField.body(at + "/buckets/" + b, "order", "lines[" + i + "].buckets[" + b + "] needs from < to and tokens >= 0"));
+                        if (bucket == null
+                                || bucket.tokens() < 0
+                                || bucket.from() == null
+                                || bucket.to() == null
+                                || !bucket.to().isAfter(bucket.from())) {
+                            problems.add(InvalidField.body(
+                                    at + "/buckets/" + b,
+                                    "order",
+                                    "lines[" + i + "].buckets[" + b + "] needs from < to and tokens >= 0"));
                             break;
                         }
                     }
                 }
             }
             if (buckets > MAX_BUCKETS) {
-                problems.add(InvalidField.body("/lines", "size", "a quote has at most " + MAX_BUCKETS + " buckets in all, not " + buckets));
+                problems.add(InvalidField.body(
+                        "/lines", "size", "a quote has at most " + MAX_BUCKETS + " buckets in all, not " + buckets));
             }
         }
         if (!problems.isEmpty()) {

@@ -1,6 +1,7 @@
 package io.tokenmeter.pricing.rating;
 
 import io.tokenmeter.contracts.rating.TierCharge;
+
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,27 +17,30 @@ import java.util.List;
  */
 public final class LineRater {
 
-    private LineRater() {
-    }
+    private LineRater() {}
 
-    public record RatedLine(long tokens, BigDecimal amount, List<TierCharge> charges) {
-    }
+    public record RatedLine(long tokens, BigDecimal amount, List<TierCharge> charges) {}
 
     /** Tokens to rate in this order, inside the off-peak window or not. */
-    public record Part(long tokens, boolean offPeak) {
-    }
+    public record Part(long tokens, boolean offPeak) {}
 
     /**
      * Rates an off-peak share without times: the peak tokens fill the tiers first, then the off-peak ones
      * (documented order; give buckets when the order matters). Without a window the share is priced as peak.
      */
-    public static RatedLine rateShare(TieredRate rate, OffPeakWindow offPeak, long alreadyCounted, long tokens, long offPeakTokens) {
+    public static RatedLine rateShare(
+            TieredRate rate, OffPeakWindow offPeak, long alreadyCounted, long tokens, long offPeakTokens) {
         return rateShare(rate, offPeak, null, alreadyCounted, tokens, offPeakTokens);
     }
 
     /** As above, with the window's own flat rate for this line ({@code offPeakRate}) instead of its discount. */
-    public static RatedLine rateShare(TieredRate rate, OffPeakWindow offPeak, BigDecimal offPeakRate, long alreadyCounted, long tokens,
-                                      long offPeakTokens) {
+    public static RatedLine rateShare(
+            TieredRate rate,
+            OffPeakWindow offPeak,
+            BigDecimal offPeakRate,
+            long alreadyCounted,
+            long tokens,
+            long offPeakTokens) {
         if (offPeakTokens < 0 || offPeakTokens > tokens) {
             throw new IllegalArgumentException("off-peak tokens must be between 0 and the line's tokens");
         }
@@ -44,30 +48,37 @@ public final class LineRater {
         return rateParts(rate, offPeak, offPeakRate, alreadyCounted, parts);
     }
 
-    public static RatedLine rate(TieredRate rate, OffPeakWindow offPeak, long alreadyCounted, List<UsageBucket> buckets) {
+    public static RatedLine rate(
+            TieredRate rate, OffPeakWindow offPeak, long alreadyCounted, List<UsageBucket> buckets) {
         return rate(rate, offPeak, null, alreadyCounted, buckets);
     }
 
     /** As above, with the window's own flat rate for this line ({@code offPeakRate}) instead of its discount. */
-    public static RatedLine rate(TieredRate rate, OffPeakWindow offPeak, BigDecimal offPeakRate, long alreadyCounted,
-                                 List<UsageBucket> buckets) {
+    public static RatedLine rate(
+            TieredRate rate,
+            OffPeakWindow offPeak,
+            BigDecimal offPeakRate,
+            long alreadyCounted,
+            List<UsageBucket> buckets) {
         if (alreadyCounted < 0) {
             throw new IllegalArgumentException("already counted tokens cannot be negative");
         }
-        List<UsageBucket> ordered = buckets.stream().sorted(Comparator.comparing(UsageBucket::from)).toList();
+        List<UsageBucket> ordered =
+                buckets.stream().sorted(Comparator.comparing(UsageBucket::from)).toList();
         List<Part> parts = new ArrayList<>(ordered.size());
         for (UsageBucket bucket : ordered) {
             if (offPeak != null && !offPeak.uniformOver(bucket.from(), bucket.to())) {
-                throw new IllegalArgumentException("the bucket " + bucket.from() + " - " + bucket.to()
-                        + " crosses an edge of the off-peak window " + offPeak.start() + "-" + offPeak.end() + " UTC; split it there");
+                throw new IllegalArgumentException(
+                        "the bucket " + bucket.from() + " - " + bucket.to() + " crosses an edge of the off-peak window "
+                                + offPeak.start() + "-" + offPeak.end() + " UTC; split it there");
             }
             parts.add(new Part(bucket.tokens(), offPeak != null && offPeak.contains(bucket.from())));
         }
         return rateParts(rate, offPeak, offPeakRate, alreadyCounted, parts);
     }
 
-    private static RatedLine rateParts(TieredRate rate, OffPeakWindow offPeak, BigDecimal offPeakRate, long alreadyCounted,
-                                       List<Part> parts) {
+    private static RatedLine rateParts(
+            TieredRate rate, OffPeakWindow offPeak, BigDecimal offPeakRate, long alreadyCounted, List<Part> parts) {
         long tokens = parts.stream().mapToLong(Part::tokens).reduce(0, Math::addExact);
         if (rate.mode() == TierMode.VOLUME) {
             if (parts.stream().anyMatch(Part::offPeak)) {
@@ -75,8 +86,11 @@ public final class LineRater {
             }
             BigDecimal amount = rate.incrementalAmount(alreadyCounted, tokens);
             int tier = rate.tierOf(Math.max(0, alreadyCounted + tokens - 1));
-            return new RatedLine(tokens, amount,
-                    List.of(new TierCharge(tier + 1, tokens, rate.tiers().get(tier).ratePerMillion(), false, amount)));
+            return new RatedLine(
+                    tokens,
+                    amount,
+                    List.of(new TierCharge(
+                            tier + 1, tokens, rate.tiers().get(tier).ratePerMillion(), false, amount)));
         }
         List<TierCharge> charges = new ArrayList<>();
         long counter = alreadyCounted;
@@ -104,9 +118,17 @@ public final class LineRater {
     private static void add(List<TierCharge> charges, TierCharge charge) {
         for (int i = 0; i < charges.size(); i++) {
             TierCharge c = charges.get(i);
-            if (c.tier() == charge.tier() && c.offPeak() == charge.offPeak() && c.ratePerMillion().compareTo(charge.ratePerMillion()) == 0) {
-                charges.set(i, new TierCharge(c.tier(), c.tokens() + charge.tokens(), c.ratePerMillion(), c.offPeak(),
-                        c.amount().add(charge.amount())));
+            if (c.tier() == charge.tier()
+                    && c.offPeak() == charge.offPeak()
+                    && c.ratePerMillion().compareTo(charge.ratePerMillion()) == 0) {
+                charges.set(
+                        i,
+                        new TierCharge(
+                                c.tier(),
+                                c.tokens() + charge.tokens(),
+                                c.ratePerMillion(),
+                                c.offPeak(),
+                                c.amount().add(charge.amount())));
                 return;
             }
         }

@@ -25,9 +25,7 @@ public record OffPeakWindow(LocalTime start, LocalTime end, BigDecimal discountP
 
     public boolean contains(Instant instant) {
         LocalTime t = LocalTime.ofInstant(instant, ZoneOffset.UTC);
-        return start.isBefore(end)
-                ? !t.isBefore(start) && t.isBefore(end)
-                : !t.isBefore(start) || t.isBefore(end);
+        return start.isBefore(end) ? !t.isBefore(start) && t.isBefore(end) : !t.isBefore(start) || t.isBefore(end);
     }
 
     /** Whether [from, to) lies wholly inside or wholly outside the window; a bucket across an edge cannot be rated. */
@@ -51,7 +49,7 @@ public record OffPeakWindow(LocalTime start, LocalTime end, BigDecimal discountP
         var day = from.atOffset(ZoneOffset.UTC).toLocalDate().minusDays(1);
         var lastDay = to.atOffset(ZoneOffset.UTC).toLocalDate();
         for (; !day.isAfter(lastDay); day = day.plusDays(1)) {
-            for (LocalTime edge : new LocalTime[]{start, end}) {
+            for (LocalTime edge : new LocalTime[] {start, end}) {
                 Instant at = day.atTime(edge).toInstant(ZoneOffset.UTC);
                 if (at.isAfter(from) && at.isBefore(to)) {
                     edges.add(at);

@@ -58,7 +58,9 @@ public record TieredRate(TierMode mode, List<Tier> tiers) {
         return problems;
     }
 
-    /** The highest rate any token can be priced at: what a budget must reserve per token when it cannot know the tier. */
+    /**
+     * The highest rate any token can be priced at: what a budget must reserve per token when it cannot know the tier.
+     */
     public BigDecimal maxRatePerMillion() {
         return tiers.stream().map(Tier::ratePerMillion).reduce(BigDecimal.ZERO, BigDecimal::max);
     }
@@ -100,10 +102,15 @@ public record TieredRate(TierMode mode, List<Tier> tiers) {
     }
 
     private BigDecimal plainVolume(long tokens) {
-        return tokens == 0 ? BigDecimal.ZERO : perMillion(tokens, tiers.get(tierOf(tokens - 1)).ratePerMillion());
+        return tokens == 0
+                ? BigDecimal.ZERO
+                : perMillion(tokens, tiers.get(tierOf(tokens - 1)).ratePerMillion());
     }
 
-    /** min over every quantity >= tokens of the plain volume amount: within a tier it grows, so only tier starts matter. */
+    /**
+     * min over every quantity >= tokens of the plain volume amount: within a tier it grows, so only tier starts
+     * matter.
+     */
     private BigDecimal volumeWithoutCliff(long tokens) {
         BigDecimal amount = plainVolume(tokens);
         for (int i = tierOf(Math.max(0, tokens - 1)) + 1; i < tiers.size(); i++) {
@@ -116,6 +123,8 @@ public record TieredRate(TierMode mode, List<Tier> tiers) {
     }
 
     static BigDecimal perMillion(long tokens, BigDecimal ratePerMillion) {
-        return ratePerMillion.multiply(BigDecimal.valueOf(tokens)).divide(MILLION); // exact: dividing by 10^6 terminates
+        return ratePerMillion
+                .multiply(BigDecimal.valueOf(tokens))
+                .divide(MILLION); // exact: dividing by 10^6 terminates
     }
 }

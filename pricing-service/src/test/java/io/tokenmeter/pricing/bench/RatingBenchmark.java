@@ -1,14 +1,14 @@
 package io.tokenmeter.pricing.bench;
 
-import io.tokenmeter.pricing.fx.FxConversion;
-import io.tokenmeter.contracts.rating.FxRate;
-import io.tokenmeter.pricing.fx.FxRateTable;
 import io.tokenmeter.contracts.money.MinorUnits;
+import io.tokenmeter.contracts.rating.FxRate;
+import io.tokenmeter.contracts.rating.TokenClass;
+import io.tokenmeter.pricing.fx.FxConversion;
+import io.tokenmeter.pricing.fx.FxRateTable;
 import io.tokenmeter.pricing.rating.LineRater;
 import io.tokenmeter.pricing.rating.Tier;
 import io.tokenmeter.pricing.rating.TierMode;
 import io.tokenmeter.pricing.rating.TieredRate;
-import io.tokenmeter.contracts.rating.TokenClass;
 import io.tokenmeter.pricing.rating.UsageBucket;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -46,11 +46,9 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 public class RatingBenchmark {
 
-    record Key(String model, String region, TokenClass tokenClass) {
-    }
+    record Key(String model, String region, TokenClass tokenClass) {}
 
-    record Line(Key key, long alreadyCounted, List<UsageBucket> buckets, long tokens) {
-    }
+    record Line(Key key, long alreadyCounted, List<UsageBucket> buckets, long tokens) {}
 
     private final Map<Key, TieredRate> book = new HashMap<>();
     private final List<Line> lines = new ArrayList<>();
@@ -70,8 +68,14 @@ public class RatingBenchmark {
                 for (TokenClass c : TokenClass.values()) {
                     Key key = new Key("model-" + m, region, c);
                     BigDecimal base = BigDecimal.valueOf(10 + random.nextInt(5000), 3);
-                    book.put(key, new TieredRate(TierMode.GRADUATED, List.of(new Tier(0, base),
-                            new Tier(100_000_000, base.multiply(new BigDecimal("0.9"))), new Tier(1_000_000_000, base.multiply(new BigDecimal("0.8"))))));
+                    book.put(
+                            key,
+                            new TieredRate(
+                                    TierMode.GRADUATED,
+                                    List.of(
+                                            new Tier(0, base),
+                                            new Tier(100_000_000, base.multiply(new BigDecimal("0.9"))),
+                                            new Tier(1_000_000_000, base.multiply(new BigDecimal("0.8"))))));
                     keys.add(key);
                 }
             }
@@ -79,10 +83,14 @@ public class RatingBenchmark {
         Instant hour = Instant.parse("2026-02-10T10:00:00Z");
         for (int i = 0; i < 4096; i++) {
             long tokens = random.nextLong(1, 50_000_000);
-            lines.add(new Line(keys.get(random.nextInt(keys.size())), random.nextLong(0, 1_200_000_000),
-                    List.of(new UsageBucket(hour, hour.plusSeconds(3600), tokens)), tokens));
+            lines.add(new Line(
+                    keys.get(random.nextInt(keys.size())),
+                    random.nextLong(0, 1_200_000_000),
+                    List.of(new UsageBucket(hour, hour.plusSeconds(3600), tokens)),
+                    tokens));
         }
-        fx = new FxRateTable(List.of(new FxRate("EUR", "USD", new BigDecimal("1.0812"), LocalDate.parse("2026-02-27"), "ECB"),
+        fx = new FxRateTable(List.of(
+                new FxRate("EUR", "USD", new BigDecimal("1.0812"), LocalDate.parse("2026-02-27"), "ECB"),
                 new FxRate("EUR", "CNY", new BigDecimal("7.8000"), LocalDate.parse("2026-02-27"), "ECB")));
     }
 
@@ -109,7 +117,11 @@ public class RatingBenchmark {
     @Benchmark
     public BigDecimal baselineArithmetic() {
         Line line = nextLine();
-        return book.get(line.key()).tiers().getFirst().ratePerMillion().multiply(BigDecimal.valueOf(line.tokens()))
+        return book.get(line.key())
+                .tiers()
+                .getFirst()
+                .ratePerMillion()
+                .multiply(BigDecimal.valueOf(line.tokens()))
                 .divide(BigDecimal.valueOf(1_000_000));
     }
 }

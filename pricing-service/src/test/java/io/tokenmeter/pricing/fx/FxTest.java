@@ -1,7 +1,7 @@
 package io.tokenmeter.pricing.fx;
 
-import io.tokenmeter.contracts.rating.FxRate;
 import io.tokenmeter.contracts.money.MinorUnits;
+import io.tokenmeter.contracts.rating.FxRate;
 import org.junit.jupiter.api.Test;
 
 import java.io.StringReader;
@@ -26,16 +26,24 @@ class FxTest {
         List<FxRate> rates = EcbCsv.parse(new StringReader(ECB));
         assertThat(rates).hasSize(7);
         assertThat(rates).allMatch(r -> r.base().equals("EUR") && r.source().equals(EcbCsv.SOURCE));
-        assertThat(rates).contains(new FxRate("EUR", "SGD", new BigDecimal("1.4521"), LocalDate.parse("2026-02-27"), EcbCsv.SOURCE));
-        assertThat(rates).noneMatch(r -> r.quote().equals("CYP") || (r.quote().equals("SGD") && r.asOf().getDayOfMonth() == 26));
+        assertThat(rates)
+                .contains(new FxRate(
+                        "EUR", "SGD", new BigDecimal("1.4521"), LocalDate.parse("2026-02-27"), EcbCsv.SOURCE));
+        assertThat(rates)
+                .noneMatch(r -> r.quote().equals("CYP")
+                        || (r.quote().equals("SGD") && r.asOf().getDayOfMonth() == 26));
     }
 
     @Test
     void refusesBrokenCsvWithTheLineAndColumn() {
-        assertThatThrownBy(() -> EcbCsv.parse(new StringReader("Day,USD\n2026-02-27,1.08\n"))).hasMessageContaining("'Date'");
-        assertThatThrownBy(() -> EcbCsv.parse(new StringReader("Date,USD,\n2026-02-27,abc,\n"))).hasMessageContaining("line 2, USD: 'abc'");
-        assertThatThrownBy(() -> EcbCsv.parse(new StringReader("Date,XYZ,\n2026-02-27,1.0,\n"))).hasMessageContaining("'XYZ'");
-        assertThatThrownBy(() -> EcbCsv.parse(new StringReader("Date,USD,\n27.02.2026,1.0,\n"))).hasMessageContaining("not a date");
+        assertThatThrownBy(() -> EcbCsv.parse(new StringReader("Day,USD\n2026-02-27,1.08\n")))
+                .hasMessageContaining("'Date'");
+        assertThatThrownBy(() -> EcbCsv.parse(new StringReader("Date,USD,\n2026-02-27,abc,\n")))
+                .hasMessageContaining("line 2, USD: 'abc'");
+        assertThatThrownBy(() -> EcbCsv.parse(new StringReader("Date,XYZ,\n2026-02-27,1.0,\n")))
+                .hasMessageContaining("'XYZ'");
+        assertThatThrownBy(() -> EcbCsv.parse(new StringReader("Date,USD,\n27.02.2026,1.0,\n")))
+                .hasMessageContaining("not a date");
     }
 
     @Test
@@ -45,7 +53,8 @@ class FxTest {
         FxConversion conversion = table.conversion("EUR", "USD", LocalDate.parse("2026-02-28"));
         assertThat(conversion.rate()).isEqualByComparingTo("1.0812");
         assertThat(conversion.ratesUsed()).extracting(FxRate::asOf).containsExactly(LocalDate.parse("2026-02-27"));
-        assertThat(table.conversion("EUR", "USD", LocalDate.parse("2026-02-26")).rate()).isEqualByComparingTo("1.0799");
+        assertThat(table.conversion("EUR", "USD", LocalDate.parse("2026-02-26")).rate())
+                .isEqualByComparingTo("1.0799");
     }
 
     @Test
@@ -70,35 +79,56 @@ class FxTest {
         FxRate ecb = new FxRate("EUR", "USD", new BigDecimal("1.10"), day, "ECB");
         FxRate admin = new FxRate("EUR", "USD", new BigDecimal("1.09"), day, "treasury desk");
         for (List<FxRate> published : List.of(List.of(demo, ecb), List.of(ecb, demo))) {
-            assertThat(new FxRateTable(published).conversion("EUR", "USD", day).rate()).isEqualByComparingTo("1.10");
+            assertThat(new FxRateTable(published).conversion("EUR", "USD", day).rate())
+                    .isEqualByComparingTo("1.10");
         }
-        assertThat(new FxRateTable(List.of(demo, ecb, admin)).conversion("EUR", "USD", day).ratesUsed().getFirst().source())
-                .as("an admin's explicit entry, under any name the order does not list").isEqualTo("treasury desk");
+        assertThat(new FxRateTable(List.of(demo, ecb, admin))
+                        .conversion("EUR", "USD", day)
+                        .ratesUsed()
+                        .getFirst()
+                        .source())
+                .as("an admin's explicit entry, under any name the order does not list")
+                .isEqualTo("treasury desk");
         FxSourcePolicy ecbFirst = new FxSourcePolicy(List.of("ecb", "admin", "demo"));
-        assertThat(new FxRateTable(List.of(admin, demo, ecb), ecbFirst).conversion("USD", "EUR", day).ratesUsed().getFirst().source())
+        assertThat(new FxRateTable(List.of(admin, demo, ecb), ecbFirst)
+                        .conversion("USD", "EUR", day)
+                        .ratesUsed()
+                        .getFirst()
+                        .source())
                 .isEqualTo("ECB");
     }
 
     @Test
     void inverseRatesAndThreeDecimalCurrencies() {
-        FxRateTable table = new FxRateTable(List.of(
-                new FxRate("USD", "KWD", new BigDecimal("0.3071"), LocalDate.parse("2026-02-27"), "admin")));
+        FxRateTable table = new FxRateTable(
+                List.of(new FxRate("USD", "KWD", new BigDecimal("0.3071"), LocalDate.parse("2026-02-27"), "admin")));
         // 1000 KWD in USD: 1000 / 0.3071 = 3256.268316509... -> 3256.27; 99.99 USD in KWD: 30.706929 -> 30.707
-        assertThat(MinorUnits.round(new BigDecimal("1000").multiply(table.conversion("KWD", "USD", LocalDate.parse("2026-02-28")).rate()),
-                MinorUnits.currency("USD"))).isEqualTo(new BigDecimal("3256.27"));
-        assertThat(MinorUnits.round(new BigDecimal("99.99").multiply(table.conversion("USD", "KWD", LocalDate.parse("2026-02-28")).rate()),
-                MinorUnits.currency("KWD"))).isEqualTo(new BigDecimal("30.707"));
+        assertThat(MinorUnits.round(
+                        new BigDecimal("1000")
+                                .multiply(table.conversion("KWD", "USD", LocalDate.parse("2026-02-28"))
+                                        .rate()),
+                        MinorUnits.currency("USD")))
+                .isEqualTo(new BigDecimal("3256.27"));
+        assertThat(MinorUnits.round(
+                        new BigDecimal("99.99")
+                                .multiply(table.conversion("USD", "KWD", LocalDate.parse("2026-02-28"))
+                                        .rate()),
+                        MinorUnits.currency("KWD")))
+                .isEqualTo(new BigDecimal("30.707"));
     }
 
     @Test
     void aMissingOrStaleRateIsAnErrorNamingThePairAndDate() throws Exception {
         FxRateTable table = new FxRateTable(EcbCsv.parse(new StringReader(ECB)));
         assertThatThrownBy(() -> table.conversion("USD", "BRL", LocalDate.parse("2026-02-28")))
-                .isInstanceOf(MissingFxRateException.class).hasMessageContaining("USD/BRL on or before 2026-02-28");
+                .isInstanceOf(MissingFxRateException.class)
+                .hasMessageContaining("USD/BRL on or before 2026-02-28");
         assertThatThrownBy(() -> table.conversion("EUR", "USD", LocalDate.parse("2026-03-31")))
                 .hasMessageContaining("EUR/USD on or before 2026-03-31");
         assertThatThrownBy(() -> table.conversion("EUR", "USD", LocalDate.parse("2026-02-25")))
-                .as("nothing published on or before it").isInstanceOf(MissingFxRateException.class);
-        assertThat(table.conversion("SGD", "SGD", LocalDate.parse("2026-02-28")).rate()).isEqualByComparingTo("1");
+                .as("nothing published on or before it")
+                .isInstanceOf(MissingFxRateException.class);
+        assertThat(table.conversion("SGD", "SGD", LocalDate.parse("2026-02-28")).rate())
+                .isEqualByComparingTo("1");
     }
 }

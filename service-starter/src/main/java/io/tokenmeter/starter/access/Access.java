@@ -14,8 +14,7 @@ import java.util.Arrays;
  */
 public final class Access {
 
-    private Access() {
-    }
+    private Access() {}
 
     /** The caller, if its role is one of {@code roles}; otherwise 403 with {@code why}. */
     public static Caller require(Caller caller, String why, Role... roles) {
@@ -64,7 +63,8 @@ public final class Access {
     public static String tenantOf(Caller caller, String requested, String why) {
         String tenant = tenantOrAll(caller, requested, why);
         if (tenant == null || tenant.isBlank()) {
-            throw ApiException.invalid(InvalidField.parameter("tenant_id", "required", "tenant_id is required for staff keys"));
+            throw ApiException.invalid(
+                    InvalidField.parameter("tenant_id", "required", "tenant_id is required for staff keys"));
         }
         return tenant;
     }
@@ -78,7 +78,10 @@ public final class Access {
         return caller.tenantId();
     }
 
-    /** Whether the caller may see what belongs to {@code ownerTenantId}; another tenant's things are answered as not found. */
+    /**
+     * Whether the caller may see what belongs to {@code ownerTenantId}; another tenant's things are answered as not
+     * found.
+     */
     public static boolean mayRead(Caller caller, String ownerTenantId) {
         return !caller.is(Role.TENANT) || caller.tenantId().equals(ownerTenantId);
     }

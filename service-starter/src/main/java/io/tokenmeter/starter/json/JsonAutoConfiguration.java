@@ -28,7 +28,8 @@ public class JsonAutoConfiguration {
 
         @Bean
         ModelResolver snakeCaseModelResolver() {
-            return new ModelResolver(Json.mapper().copy()
+            return new ModelResolver(Json.mapper()
+                    .copy()
                     .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE));
         }
     }

@@ -9,8 +9,7 @@ import org.springframework.http.HttpStatus;
 public interface ApiError {
 
     /** What an error is: its HTTP status, its stable kebab-case code ({@code unknown-currency}) and its title. */
-    record Kind(HttpStatus status, String code, String title) {
-    }
+    record Kind(HttpStatus status, String code, String title) {}
 
     Kind kind();
 

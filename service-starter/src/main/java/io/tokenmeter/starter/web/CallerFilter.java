@@ -19,10 +19,15 @@ import java.util.Optional;
  */
 public class CallerFilter extends OncePerRequestFilter {
 
-    /** Where the authenticated caller lies on the request, for {@link CallerArgumentResolver}; the gateway's filter sets it too. */
+    /**
+     * Where the authenticated caller lies on the request, for {@link CallerArgumentResolver}; the gateway's filter
+     * sets it too.
+     */
     public static final String ATTRIBUTE = CallerFilter.class.getName() + ".caller";
 
-    /** The authenticated caller of this request, for code outside a controller (a controller takes it as a parameter). */
+    /**
+     * The authenticated caller of this request, for code outside a controller (a controller takes it as a parameter).
+     */
     public static Caller callerOf(HttpServletRequest request) {
         if (!(request.getAttribute(ATTRIBUTE) instanceof Caller caller)) {
             throw new IllegalStateException("no authenticated caller on " + request.getRequestURI());
@@ -48,18 +53,29 @@ public class CallerFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         byte[] body = request.getContentLengthLong() > maxBody ? null : CachedBodyRequest.read(request, maxBody);
         if (body == null || body.length > maxBody) {
-            Problems.write(request, response, Problems.of(CommonErrors.PAYLOAD_TOO_LARGE, "the request body is larger than " + maxBody + " bytes"));
+            Problems.write(
+                    request,
+                    response,
+                    Problems.of(
+                            CommonErrors.PAYLOAD_TOO_LARGE, "the request body is larger than " + maxBody + " bytes"));
             return;
         }
-        Optional<Caller> caller = headers.verify(request.getHeader(CallerHeaders.CALLER), request.getHeader(CallerHeaders.SIGNATURE),
-                request.getMethod(), request.getRequestURI(), body);
+        Optional<Caller> caller = headers.verify(
+                request.getHeader(CallerHeaders.CALLER),
+                request.getHeader(CallerHeaders.SIGNATURE),
+                request.getMethod(),
+                request.getRequestURI(),
+                body);
         if (caller.isEmpty()) {
-            Problems.write(request, response, Problems.of(CommonErrors.UNAUTHENTICATED,
-                    "this service answers only requests signed for it by the api-gateway or another service it trusts"));
+            Problems.write(
+                    request,
+                    response,
+                    Problems.of(
+                            CommonErrors.UNAUTHENTICATED,
+                            "this service answers only requests signed for it by the api-gateway or another service it trusts"));
             return;
         }
         request.setAttribute(ATTRIBUTE, caller.get());
         chain.doFilter(new CachedBodyRequest(request, body), response);
     }
-
 }

@@ -21,13 +21,16 @@ import java.util.Map;
  * @param maxBody       the largest body a service reads to check its signature (the gateway bounds bodies lower)
  */
 @ConfigurationProperties("tokenmeter.internal")
-public record InternalAuthProperties(String name, String privateKey, Map<String, TrustedCaller> callers,
-                                     @DefaultValue("true") boolean requireCaller, @DefaultValue("32MB") DataSize maxBody) {
+public record InternalAuthProperties(
+        String name,
+        String privateKey,
+        Map<String, TrustedCaller> callers,
+        @DefaultValue("true") boolean requireCaller,
+        @DefaultValue("32MB") DataSize maxBody) {
 
     public InternalAuthProperties {
         callers = callers == null ? Map.of() : callers;
     }
 
-    public record TrustedCaller(String publicKey, List<Role> roles) {
-    }
+    public record TrustedCaller(String publicKey, List<Role> roles) {}
 }

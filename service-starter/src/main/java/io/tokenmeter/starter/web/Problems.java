@@ -10,14 +10,19 @@ public final class Problems {
 
     public static final String TYPE_BASE = "https://tokenmeter.io/problems/";
 
-    private Problems() {
-    }
+    private Problems() {}
 
     private static final tools.jackson.databind.json.JsonMapper JSON = WireJson.MAPPER;
 
-    /** Writes a problem from a filter, before any controller (and so any advice) runs: with its instance and request id. */
-    public static void write(jakarta.servlet.http.HttpServletRequest request, jakarta.servlet.http.HttpServletResponse response,
-                             ProblemDetail problem) throws java.io.IOException {
+    /**
+     * Writes a problem from a filter, before any controller (and so any advice) runs: with its instance and request
+     * id.
+     */
+    public static void write(
+            jakarta.servlet.http.HttpServletRequest request,
+            jakarta.servlet.http.HttpServletResponse response,
+            ProblemDetail problem)
+            throws java.io.IOException {
         problem.setInstance(URI.create(request.getRequestURI()));
         problem.setProperty("request_id", RequestIdFilter.of(request));
         response.setStatus(problem.getStatus());

@@ -12,8 +12,7 @@ public final class RequestIds {
 
     private static final Pattern ACCEPTABLE = Pattern.compile("[A-Za-z0-9._:-]{8,128}");
 
-    private RequestIds() {
-    }
+    private RequestIds() {}
 
     /** Keeps a caller's id when it is a plausible one (so a trace spans systems), else makes one. */
     public static String acceptOrCreate(String incoming) {

@@ -43,18 +43,27 @@ public class TokenMeterWebAutoConfiguration {
         Map<String, CallerHeaders.Trusted> trusted = new HashMap<>();
         properties.callers().forEach((name, caller) -> {
             if (caller.publicKey() != null && !caller.publicKey().isBlank()) {
-                trusted.put(name, new CallerHeaders.Trusted(CallerHeaders.publicKey(caller.publicKey()),
-                        caller.roles() == null ? Set.of() : Set.copyOf(caller.roles())));
+                trusted.put(
+                        name,
+                        new CallerHeaders.Trusted(
+                                CallerHeaders.publicKey(caller.publicKey()),
+                                caller.roles() == null ? Set.of() : Set.copyOf(caller.roles())));
             }
         });
-        boolean signs = properties.privateKey() != null && !properties.privateKey().isBlank();
-        return new CallerHeaders(properties.name(), signs ? CallerHeaders.privateKey(properties.privateKey()) : null, trusted, Clock.systemUTC());
+        boolean signs =
+                properties.privateKey() != null && !properties.privateKey().isBlank();
+        return new CallerHeaders(
+                properties.name(),
+                signs ? CallerHeaders.privateKey(properties.privateKey()) : null,
+                trusted,
+                Clock.systemUTC());
     }
 
     @Bean
     @ConditionalOnProperty(name = "tokenmeter.internal.require-caller", havingValue = "true", matchIfMissing = true)
     FilterRegistrationBean<CallerFilter> callerFilter(CallerHeaders headers, InternalAuthProperties properties) {
-        FilterRegistrationBean<CallerFilter> registration = new FilterRegistrationBean<>(new CallerFilter(headers, properties.maxBody().toBytes()));
+        FilterRegistrationBean<CallerFilter> registration = new FilterRegistrationBean<>(
+                new CallerFilter(headers, properties.maxBody().toBytes()));
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
         return registration;
     }
