@@ -26,7 +26,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Currency;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -230,6 +232,42 @@ public class InvoiceRepository {
                 Money.of(invoice.tax().subtract(credited.tax()), invoice.currency()));
         return insertCreditNote(
                 invoice, totals.subtotal().amount(), totals.tax().amount(), false, reason, by);
+    }
+
+    /**
+     * Tokens of a tenant already invoiced for a period, per model and token class (the invoice of the run that billed
+     * it, {@code runId}, and the adjustments billed for it since): where late tokens continue in the tiers.
+     */
+    public Map<String, Long> invoicedTokens(String tenantId, UUID runId, Instant periodStart) {
+        Map<String, Long> tokens = new HashMap<>();
+        jdbc.sql("""
+                        SELECT l.model, l.token_class, sum(l.tokens) AS tokens
+                        FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id
+                        WHERE i.tenant_id = :tenant AND i.status <> 'void'
+                          AND ((i.run_id = :run AND l.kind = 'usage') OR (l.kind = 'adjustment' AND l.usage_period_start
+                              = :start))
+                        GROUP BY l.model, l.token_class""")
+                .param("tenant", tenantId)
+                .param("run", runId)
+                .param("start", Timestamp.from(periodStart))
+                .query((rs, n) ->
+                        tokens.put(rs.getString("model") + "/" + rs.getString("token_class"), rs.getLong("tokens")))
+                .list();
+        return tokens;
+    }
+
+    /** Tokens per tenant and token class on the run's usage lines (adjustments are other periods' usage). */
+    public Map<String, Map<String, Long>> invoicedUsage(UUID runId) {
+        Map<String, Map<String, Long>> tokens = new HashMap<>();
+        jdbc.sql("""
+                        SELECT i.tenant_id, l.token_class, sum(l.tokens) AS tokens
+                        FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id
+                        WHERE i.run_id = :run AND l.kind = 'usage' GROUP BY i.tenant_id, l.token_class""")
+                .param("run", runId)
+                .query((rs, n) -> tokens.computeIfAbsent(rs.getString("tenant_id"), t -> new HashMap<>())
+                        .put(rs.getString("token_class"), rs.getLong("tokens")))
+                .list();
+        return tokens;
     }
 
     public Optional<Invoice> find(UUID id) {

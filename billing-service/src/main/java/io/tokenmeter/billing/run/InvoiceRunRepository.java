@@ -7,9 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -71,28 +69,6 @@ class InvoiceRunRepository {
                 .list();
     }
 
-    /**
-     * Tokens of a tenant already invoiced for a period, per model and token class (its run's invoice and the
-     * adjustments billed for it since): where late tokens continue in the tiers.
-     */
-    Map<String, Long> invoicedTokens(String tenantId, Run period) {
-        Map<String, Long> tokens = new HashMap<>();
-        jdbc.sql("""
-                        SELECT l.model, l.token_class, sum(l.tokens) AS tokens
-                        FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id
-                        WHERE i.tenant_id = :tenant AND i.status <> 'void'
-                          AND ((i.run_id = :run AND l.kind = 'usage') OR (l.kind = 'adjustment' AND l.usage_period_start
-                              = :start))
-                        GROUP BY l.model, l.token_class""")
-                .param("tenant", tenantId)
-                .param("run", period.id())
-                .param("start", Timestamp.from(period.periodStart()))
-                .query((rs, n) ->
-                        tokens.put(rs.getString("model") + "/" + rs.getString("token_class"), rs.getLong("tokens")))
-                .list();
-        return tokens;
-    }
-
     /** Each tenant of a run with its status and error. */
     record TenantState(String tenantId, String status, String error) {}
 
@@ -103,20 +79,6 @@ class InvoiceRunRepository {
                 .query((rs, n) ->
                         new TenantState(rs.getString("tenant_id"), rs.getString("status"), rs.getString("error")))
                 .list();
-    }
-
-    /** Tokens per tenant and token class on the run's usage lines (adjustments are other periods' usage). */
-    Map<String, Map<String, Long>> invoicedUsage(UUID runId) {
-        Map<String, Map<String, Long>> tokens = new HashMap<>();
-        jdbc.sql("""
-                        SELECT i.tenant_id, l.token_class, sum(l.tokens) AS tokens
-                        FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id
-                        WHERE i.run_id = :run AND l.kind = 'usage' GROUP BY i.tenant_id, l.token_class""")
-                .param("run", runId)
-                .query((rs, n) -> tokens.computeIfAbsent(rs.getString("tenant_id"), t -> new HashMap<>())
-                        .put(rs.getString("token_class"), rs.getLong("tokens")))
-                .list();
-        return tokens;
     }
 
     /** Serialises the starting of runs (for this transaction), so two runs cannot both take the same previous run. */

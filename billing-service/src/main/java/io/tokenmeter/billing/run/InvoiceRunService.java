@@ -159,7 +159,7 @@ class InvoiceRunService implements ApplicationRunner {
                 runs.find(runId).orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no run " + runId));
         Instant lateUntil = clock.instant().minus(properties.settle());
         boolean lateSettled = lateUntil.isAfter(run.cutoff());
-        var invoiced = runs.invoicedUsage(runId);
+        var invoiced = ledger.invoicedUsage(runId);
         List<Reconciliation.TenantReconciliation> tenants = new ArrayList<>();
         boolean clean = true;
         List<InvoiceRunRepository.TenantState> states = new ArrayList<>(runs.tenants(runId));
@@ -339,7 +339,7 @@ class InvoiceRunService implements ApplicationRunner {
                     earlier.periodEnd(),
                     currency,
                     late.lines(),
-                    runs.invoicedTokens(tenantId, earlier));
+                    ledger.invoicedTokens(tenantId, earlier.id(), earlier.periodStart()));
             lines.addAll(QuotedLines.of(
                     quote,
                     currency,

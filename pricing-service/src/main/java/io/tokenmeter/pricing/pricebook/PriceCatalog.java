@@ -1,4 +1,4 @@
-package io.tokenmeter.pricing.quote;
+package io.tokenmeter.pricing.pricebook;
 
 import io.tokenmeter.contracts.rating.TokenClass;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.RateEntry;
@@ -21,12 +21,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * form is cached for good; drafts are read fresh each time.
  */
 @Component
-class PriceCatalog {
+public class PriceCatalog {
 
-    record RateKey(String model, String region, TokenClass tokenClass) {}
+    public record RateKey(String model, String region, TokenClass tokenClass) {}
 
     /** {@code content} is the version as written, for showing; {@code rates} the same compiled for rating. */
-    record CompiledVersion(
+    public record CompiledVersion(
             String bookId,
             int version,
             String currency,
@@ -47,17 +47,17 @@ class PriceCatalog {
         this.json = json;
     }
 
-    Optional<String> defaultSellBook() {
+    public Optional<String> defaultSellBook() {
         return jdbc.sql("SELECT id FROM price_book WHERE purpose = 'SELL' AND is_default")
                 .query(String.class)
                 .optional();
     }
 
     /** A version's place in its book's history. */
-    record VersionRef(int version, Instant effectiveFrom) {}
+    public record VersionRef(int version, Instant effectiveFrom) {}
 
     /** Every version of the book, oldest first: enough to find the one in force at any time without asking again. */
-    java.util.List<VersionRef> timeline(String bookId) {
+    public java.util.List<VersionRef> timeline(String bookId) {
         return jdbc.sql(
                         "SELECT version, effective_from FROM price_book_version WHERE price_book_id = ? ORDER BY effective_from")
                 .param(bookId)
@@ -67,7 +67,7 @@ class PriceCatalog {
     }
 
     /** The version compiled for rating; cached for good once it has taken effect. */
-    CompiledVersion compiled(String bookId, int version) {
+    public CompiledVersion compiled(String bookId, int version) {
         CompiledVersion cached = inEffect.get(bookId + "/" + version);
         if (cached != null) {
             return cached;
