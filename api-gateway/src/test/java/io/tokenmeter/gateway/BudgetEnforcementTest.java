@@ -6,6 +6,7 @@ import io.tokenmeter.contracts.budgets.BudgetThresholdCrossed;
 import io.tokenmeter.contracts.identity.CallerHeaders;
 import io.tokenmeter.gateway.keys.ApiKeys;
 import io.tokenmeter.simulator.UpstreamSimulator;
+import io.tokenmeter.testsupport.LocalServer;
 import io.tokenmeter.testsupport.RealInfrastructure;
 import io.tokenmeter.testsupport.RealInfrastructureInitializer;
 import org.junit.jupiter.api.AfterAll;
@@ -26,9 +27,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.math.BigDecimal;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -155,14 +154,8 @@ class BudgetEnforcementTest {
     }
 
     private HttpResponse<String> call(String base, String key) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
-                        .header("Authorization", "Bearer " + key)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("""
-                {"model":"glm-5","max_tokens":1000,"messages":[{"role":"user","content":"spend a cent"}]}"""))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return LocalServer.at(base).post("/v1/chat/completions", key, """
+                {"model":"glm-5","max_tokens":1000,"messages":[{"role":"user","content":"spend a cent"}]}""");
     }
 
     private String gatewayUrl() {
@@ -633,16 +626,6 @@ class BudgetEnforcementTest {
     }
 
     private HttpResponse<String> http(String method, String path, String key, String body) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(URI.create(gatewayUrl() + path))
-                        .header("Authorization", "Bearer " + key)
-                        .header("Content-Type", "application/json")
-                        .method(
-                                method,
-                                body == null
-                                        ? HttpRequest.BodyPublishers.noBody()
-                                        : HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return LocalServer.at(gatewayUrl()).withKey(method, path, key, body);
     }
 }

@@ -6,6 +6,7 @@ import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.gateway.keys.ApiKeys;
 import io.tokenmeter.simulator.SimulatedUsage;
 import io.tokenmeter.simulator.UpstreamSimulator;
+import io.tokenmeter.testsupport.LocalServer;
 import io.tokenmeter.testsupport.RealInfrastructure;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -503,13 +504,7 @@ class GatewayIntegrationTest {
     }
 
     private HttpResponse<String> send(String method, String path, String key) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(
-                                URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
-                        .header("Authorization", "Bearer " + key)
-                        .method(method, HttpRequest.BodyPublishers.noBody())
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return LocalServer.of(environment).withKey(method, path, key, null);
     }
 
     /** A leaked finance or admin key needed SQL to stop: staff keys are listed and revoked like tenant keys now. */
@@ -758,14 +753,7 @@ class GatewayIntegrationTest {
     }
 
     private HttpResponse<String> post(String path, String key, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(
-                        URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (key != null) {
-            request.header("Authorization", "Bearer " + key);
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return LocalServer.of(environment).post(path, key, body);
     }
 
     private static UsageEvent awaitEvent(UUID eventId) {

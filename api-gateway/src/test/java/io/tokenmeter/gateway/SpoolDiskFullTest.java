@@ -8,6 +8,7 @@ import io.tokenmeter.localstack.KafkaBroker;
 import io.tokenmeter.localstack.StackConfig;
 import io.tokenmeter.localstack.TopicDefinitions;
 import io.tokenmeter.simulator.UpstreamSimulator;
+import io.tokenmeter.testsupport.LocalServer;
 import io.tokenmeter.testsupport.RealInfrastructure;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -24,9 +25,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.json.JsonMapper;
 
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -222,22 +221,10 @@ class SpoolDiskFullTest {
     }
 
     private String health() throws Exception {
-        return HTTP.send(
-                        HttpRequest.newBuilder(URI.create("http://localhost:"
-                                        + environment.getProperty("local.server.port") + "/actuator/health"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
+        return LocalServer.of(environment).health();
     }
 
     private HttpResponse<String> post(String path, String key, String body) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(
-                                URI.create("http://localhost:" + environment.getProperty("local.server.port") + path))
-                        .header("Authorization", "Bearer " + key)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return LocalServer.of(environment).post(path, key, body);
     }
 }

@@ -3,9 +3,9 @@ package io.tokenmeter.billing;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.tenants.TenantProfileChanged;
+import io.tokenmeter.testsupport.LocalServer;
 import io.tokenmeter.testsupport.RealInfrastructure;
 import io.tokenmeter.testsupport.SharedInfrastructure;
-import io.tokenmeter.testsupport.SignedCalls;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -223,9 +223,6 @@ class BillingSetupTest {
     }
 
     private HttpResponse<String> send(String method, String path, Caller caller, String body) throws Exception {
-        return HTTP.send(
-                SignedCalls.request(
-                        "http://localhost:" + environment.getProperty("local.server.port"), method, path, caller, body),
-                HttpResponse.BodyHandlers.ofString());
+        return LocalServer.of(environment).signed(method, path, caller, body);
     }
 }

@@ -9,6 +9,7 @@ import io.tokenmeter.billing.profile.BillingProfile;
 import io.tokenmeter.billing.tax.TaxRule;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.testsupport.LocalServer;
 import io.tokenmeter.testsupport.RealInfrastructure;
 import io.tokenmeter.testsupport.SignedCalls;
 import org.junit.jupiter.api.BeforeEach;
@@ -473,7 +474,7 @@ class InvoiceRepositoryTest {
     }
 
     private HttpResponse<String> send(String method, String path, Caller caller, String body) throws Exception {
-        return HTTP.send(request(method, path, caller, body).build(), HttpResponse.BodyHandlers.ofString());
+        return LocalServer.of(environment).signed(method, path, caller, body);
     }
 
     private HttpRequest.Builder request(String method, String path, Caller caller, String body) {

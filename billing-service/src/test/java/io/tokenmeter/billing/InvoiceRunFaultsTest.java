@@ -5,9 +5,9 @@ import com.sun.net.httpserver.HttpServer;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.tenants.TenantProfileChanged;
+import io.tokenmeter.testsupport.LocalServer;
 import io.tokenmeter.testsupport.RealInfrastructure;
 import io.tokenmeter.testsupport.SharedInfrastructure;
-import io.tokenmeter.testsupport.SignedCalls;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -234,9 +234,6 @@ class InvoiceRunFaultsTest {
     }
 
     private HttpResponse<String> send(String method, String path, Caller caller, String body) throws Exception {
-        return HTTP.send(
-                SignedCalls.request(
-                        "http://localhost:" + environment.getProperty("local.server.port"), method, path, caller, body),
-                HttpResponse.BodyHandlers.ofString());
+        return LocalServer.of(environment).signed(method, path, caller, body);
     }
 }

@@ -2,8 +2,8 @@ package io.tokenmeter.pricing;
 
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.testsupport.LocalServer;
 import io.tokenmeter.testsupport.RealInfrastructure;
-import io.tokenmeter.testsupport.SignedCalls;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -305,14 +305,6 @@ class PricingApiTest {
 
     private HttpResponse<String> send(String method, String path, Caller caller, String body, String contentType)
             throws Exception {
-        return HTTP.send(
-                SignedCalls.request(
-                        "http://localhost:" + environment.getProperty("local.server.port"),
-                        method,
-                        path,
-                        caller,
-                        body,
-                        contentType),
-                HttpResponse.BodyHandlers.ofString());
+        return LocalServer.of(environment).signed(method, path, caller, body, contentType);
     }
 }

@@ -2,6 +2,7 @@ package io.tokenmeter.pricing;
 
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.testsupport.LocalServer;
 import io.tokenmeter.testsupport.RealInfrastructure;
 import io.tokenmeter.testsupport.SignedCalls;
 import org.junit.jupiter.api.Test;
@@ -402,9 +403,6 @@ class QuoteApiTest {
     }
 
     private HttpResponse<String> send(String path, Caller caller, String body) throws Exception {
-        return HTTP.send(
-                SignedCalls.request(
-                        "http://localhost:" + environment.getProperty("local.server.port"), "POST", path, caller, body),
-                HttpResponse.BodyHandlers.ofString());
+        return LocalServer.of(environment).signed("POST", path, caller, body);
     }
 }

@@ -1,25 +1,10 @@
 package io.tokenmeter.pricing;
 
-import io.tokenmeter.testsupport.ServiceStructure;
-import org.junit.jupiter.api.Test;
+import io.tokenmeter.testsupport.ServiceStructureContract;
 
-/** The house rules of CONTRIBUTING.md, checked on this service's classes; a break names the class and the rule. */
-class StructureTest {
+class StructureTest extends ServiceStructureContract {
 
-    private final ServiceStructure structure = ServiceStructure.of("pricing");
-
-    @Test
-    void featurePackagesDependOnEachOtherWithoutCycles() {
-        structure.featuresHaveNoCycles();
-    }
-
-    @Test
-    void controllersAreCalledByNobodyAndRunNoSqlOfTheirOwn() {
-        structure.controllersAreEntryPointsWithoutSql();
-    }
-
-    @Test
-    void noCodeOfAnotherServiceIsUsed() {
-        structure.sharesOnlyContractsAndTheStarter();
+    StructureTest() {
+        super("pricing");
     }
 }

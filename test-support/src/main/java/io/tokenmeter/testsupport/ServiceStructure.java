@@ -82,12 +82,6 @@ public final class ServiceStructure {
         noClasses().should().dependOnClassesThat().resideInAnyPackage(others).check(classes);
     }
 
-    public void verifyAll() {
-        featuresHaveNoCycles();
-        controllersAreEntryPointsWithoutSql();
-        sharesOnlyContractsAndTheStarter();
-    }
-
     private static DescribedPredicate<JavaClass> controllersOf(String root) {
         return DescribedPredicate.describe(
                 "controllers of " + root,

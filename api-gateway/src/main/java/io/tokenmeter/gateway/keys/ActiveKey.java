@@ -2,15 +2,17 @@ package io.tokenmeter.gateway.keys;
 
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
-import io.tokenmeter.gateway.tenants.TenantStatus;
 
-/** An unrevoked key as the authenticator needs it. {@code tenantStatus} is null for staff keys. */
-/** {@code requestsPerMinute}: the key's own rate limit, null for the default. */
+/**
+ * An unrevoked key as the authenticator needs it, with what it needs of its tenant as plain data: whether the tenant
+ * is suspended (never for staff keys) and its allowed regions. {@code requestsPerMinute}: the key's own rate limit,
+ * null for the default.
+ */
 public record ActiveKey(
         String keyId,
         Role role,
         String tenantId,
-        TenantStatus tenantStatus,
+        boolean tenantSuspended,
         Integer requestsPerMinute,
         String allowedRegions) {
 
@@ -28,6 +30,6 @@ public record ActiveKey(
     }
 
     public boolean suspended() {
-        return tenantStatus == TenantStatus.SUSPENDED;
+        return tenantSuspended;
     }
 }

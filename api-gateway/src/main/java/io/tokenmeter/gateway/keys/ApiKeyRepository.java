@@ -9,8 +9,9 @@ public interface ApiKeyRepository extends JpaRepository<ApiKey, String> {
 
     /** The key with this hash, with its tenant's status: one round trip on a cache miss. */
     @Query("""
-            SELECT new io.tokenmeter.gateway.keys.ActiveKey(k.id, k.role, k.tenantId, t.status, k.requestsPerMinute,
-                t.allowedRegions)
+            SELECT new io.tokenmeter.gateway.keys.ActiveKey(k.id, k.role, k.tenantId,
+                CASE WHEN t.status = io.tokenmeter.gateway.tenants.TenantStatus.SUSPENDED THEN TRUE ELSE FALSE END,
+                k.requestsPerMinute, t.allowedRegions)
             FROM ApiKey k LEFT JOIN io.tokenmeter.gateway.tenants.Tenant t ON t.id = k.tenantId
             WHERE k.keyHash = :hash AND k.revokedAt IS NULL""")
     Optional<ActiveKey> findActiveByHash(String hash);
