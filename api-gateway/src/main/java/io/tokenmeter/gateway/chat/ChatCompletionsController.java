@@ -7,6 +7,7 @@ import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import io.tokenmeter.gateway.modelapi.OpenAiError;
+import io.tokenmeter.starter.web.RequestIdFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.ResponseEntity;
@@ -71,13 +72,14 @@ class ChatCompletionsController {
             streamOptions.put("include_usage", true); // always: a stream without usage could only be estimated
         }
         return calls.forward(
-                new OpenAiChat(clientAskedForUsage),
-                caller,
-                key,
-                model.asString(),
-                request,
-                streaming,
-                servletRequest,
+                new ModelCalls.ModelCall(
+                        new OpenAiChat(clientAskedForUsage),
+                        caller,
+                        key,
+                        model.asString(),
+                        request,
+                        streaming,
+                        RequestIdFilter.of(servletRequest)),
                 servletResponse);
     }
 

@@ -7,6 +7,7 @@ import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.modelapi.AnthropicError;
 import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.modelapi.ModelApiErrors;
+import io.tokenmeter.starter.web.RequestIdFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.ResponseEntity;
@@ -71,13 +72,14 @@ class MessagesController {
         ModelApi api = new AnthropicMessages(
                 servletRequest.getHeader("anthropic-version"), servletRequest.getHeader("anthropic-beta"));
         return calls.forward(
-                api,
-                caller,
-                key,
-                model.asString(),
-                request,
-                request.path("stream").asBoolean(false),
-                servletRequest,
+                new ModelCalls.ModelCall(
+                        api,
+                        caller,
+                        key,
+                        model.asString(),
+                        request,
+                        request.path("stream").asBoolean(false),
+                        RequestIdFilter.of(servletRequest)),
                 servletResponse);
     }
 

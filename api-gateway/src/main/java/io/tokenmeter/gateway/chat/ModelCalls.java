@@ -17,8 +17,6 @@ import io.tokenmeter.gateway.usage.TokenEstimator;
 import io.tokenmeter.gateway.usage.TokenUsage;
 import io.tokenmeter.gateway.usage.UsageNormalizer;
 import io.tokenmeter.gateway.usage.UsagePublisher;
-import io.tokenmeter.starter.web.RequestIdFilter;
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,19 +77,13 @@ class ModelCalls {
     }
 
     /** Forwards a validated request; returns the response to give, or {@code null} when a stream has been written. */
-    ResponseEntity<?> forward(
-            ModelApi api,
-            Caller caller,
-            ActiveKey key,
-            String model,
-            ObjectNode request,
-            boolean streaming,
-            HttpServletRequest servletRequest,
-            HttpServletResponse servletResponse) {
-        String requestId = RequestIdFilter.of(servletRequest);
+    ResponseEntity<?> forward(ModelCall call, HttpServletResponse servletResponse) {
+        ModelApi api = call.api();
+        ActiveKey key = call.key();
+        String model = call.model();
         OutputBound output;
         try {
-            output = api.outputFields().read(request);
+            output = api.outputFields().read(call.request());
         } catch (OutputFields.Invalid invalid) {
             return api.error(ModelApiError.INVALID_VALUE, invalid.field, invalid.getMessage());
         }
@@ -128,19 +120,13 @@ class ModelCalls {
                     "Usage cannot be recorded right now, so the call is refused rather than served unmetered; retry shortly.");
         }
         try (recording) {
-            return admitted(
-                    api, request, streaming, caller, requestId, key, allowed, output, recording, servletResponse);
+            return admitted(call, allowed, output, recording, servletResponse);
         }
     }
 
     /** A call whose usage can be recorded: its budgets are held, then its routes called. */
     private ResponseEntity<?> admitted(
-            ModelApi api,
-            ObjectNode request,
-            boolean streaming,
-            Caller caller,
-            String requestId,
-            ActiveKey key,
+            ModelCall call,
             List<ResolvedRoute> allowed,
             OutputBound output,
             SpoolingSender.Admission recording,
@@ -149,36 +135,39 @@ class ModelCalls {
         try {
             // an upper bound of the prompt's tokens: each token of the providers' byte-level tokenizers covers at
             // least one byte of the text, and the JSON around the text outweighs the chat template's own tokens
-            hold = budgets.reserve(key, allowed, () -> JSON.writeValueAsBytes(request).length, output);
+            hold = budgets.reserve(call.key(), allowed, () -> JSON.writeValueAsBytes(call.request()).length, output);
         } catch (CallBudgets.Refused refused) {
             CallBudgets.Refusal r = refused.refusal();
-            return api.error(r.error(), null, r.message());
+            return call.api().error(r.error(), null, r.message());
         }
         try {
             return callRoutes(
-                    api,
-                    request,
-                    streaming,
-                    new Metering(caller, requestId, hold, recording),
-                    allowed,
-                    servletResponse);
+                    call, new Metering(call.caller(), call.requestId(), hold, recording), allowed, servletResponse);
         } finally {
             hold.settle();
         }
     }
 
-    /** The admitted call itself: the first allowed route that answers, its answer relayed and every attempt metered. */
+    /** One model call as a controller validated it: which API, who calls with which key, and the request. */
+    record ModelCall(
+            ModelApi api,
+            Caller caller,
+            ActiveKey key,
+            String model,
+            ObjectNode request,
+            boolean streaming,
+            String requestId) {}
+
     /** Who a call's usage is billed to, and where its tokens are held and recorded: one per call, for every attempt. */
     private record Metering(
             Caller caller, String requestId, CallBudgets.Hold hold, SpoolingSender.Admission recording) {}
 
+    /** The admitted call itself: the first allowed route that answers, its answer relayed and every attempt metered. */
     private ResponseEntity<?> callRoutes(
-            ModelApi api,
-            ObjectNode request,
-            boolean streaming,
-            Metering metering,
-            List<ResolvedRoute> allowed,
-            HttpServletResponse servletResponse) {
+            ModelCall call, Metering metering, List<ResolvedRoute> allowed, HttpServletResponse servletResponse) {
+        ModelApi api = call.api();
+        ObjectNode request = call.request();
+        boolean streaming = call.streaming();
         String requestId = metering.requestId();
         long started = System.nanoTime();
         if (streaming) {
