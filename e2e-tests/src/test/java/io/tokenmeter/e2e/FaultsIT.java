@@ -10,6 +10,7 @@ import io.tokenmeter.localstack.KafkaSecurity;
 import io.tokenmeter.localstack.LocalStack;
 import io.tokenmeter.localstack.PostgresServer;
 import io.tokenmeter.localstack.StackConfig;
+import io.tokenmeter.testsupport.LocalServer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -439,17 +440,7 @@ class FaultsIT {
     }
 
     private static HttpResponse<String> send(String method, String path, String key, String body) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + path))
-                        .header("Authorization", "Bearer " + key)
-                        .header("Content-Type", "application/json")
-                        .method(
-                                method,
-                                body == null
-                                        ? HttpRequest.BodyPublishers.noBody()
-                                        : HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return LocalServer.at(stack.gatewayUrl()).withKey(method, path, key, body);
     }
 
     private static void sleep(long millis) {

@@ -7,6 +7,7 @@ import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.contracts.usage.UsageTopics;
 import io.tokenmeter.localstack.LocalStack;
 import io.tokenmeter.localstack.StackConfig;
+import io.tokenmeter.testsupport.LocalServer;
 import io.tokenmeter.testsupport.SharedInfrastructure;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -880,13 +881,7 @@ class PlatformIT {
     }
 
     private static HttpResponse<String> send(String method, String path, String key, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + path))
-                .header("Authorization", "Bearer " + key)
-                .header("Content-Type", "application/json")
-                .method(
-                        method,
-                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return LocalServer.at(stack.gatewayUrl()).withKey(method, path, key, body);
     }
 
     private static void sleep(long millis) {
