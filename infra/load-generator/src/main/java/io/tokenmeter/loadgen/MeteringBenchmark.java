@@ -59,6 +59,8 @@ public final class MeteringBenchmark {
     public static void main(String[] args) throws Exception {
         Path home = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
+        // metering's largest batch (its max poll); the INSERT baseline commits batches of the same size
+        int batch = Integer.parseInt(System.getenv().getOrDefault("BENCH_MAX_POLL_RECORDS", "10000"));
         int tenants = 1_000;
         Path state = Files.createTempDirectory("tokenmeter-bench");
         StackConfig.Ports ports = StackConfig.Ports.free();
@@ -104,7 +106,7 @@ public final class MeteringBenchmark {
                             "LOG_FORMAT",
                             "logstash",
                             "SPRING_KAFKA_CONSUMER_MAX_POLL_RECORDS",
-                            System.getenv().getOrDefault("BENCH_MAX_POLL_RECORDS", "10000")),
+                            Integer.toString(batch)),
                     state.resolve("metering.log"))) {
                 metering.awaitHttpOk(
                         "http://127.0.0.1:" + ports.metering() + "/actuator/health", Duration.ofSeconds(120));
@@ -126,8 +128,10 @@ public final class MeteringBenchmark {
                 long counted = rollupRequests(meteringDb, postgres);
 
                 // 3. baselines on the same broker and database
-                double consumer = plainConsumer(kafka.bootstrapServers(), 2L * n) / 2.0;
-                double insert = plainInsert(postgres.ensureDatabase("baseline"), postgres, events);
+                // the consumer reads the 2n records on the topic (events and their replay): its rate is per record
+                double consumer = plainConsumer(kafka.bootstrapServers(), 2L * n);
+                // committed in batches as large as metering's (its max poll), so both pay the same fsyncs
+                double insert = plainInsert(postgres.ensureDatabase("baseline"), postgres, events, batch);
 
                 System.out.println();
                 System.out.println("== metering benchmark: " + n + " events ==");
@@ -136,7 +140,7 @@ public final class MeteringBenchmark {
                         "metering end to end (dedup on)           %,12.0f events/s   %.1f s%n", e2e, e2eSeconds);
                 System.out.printf("metering replay (all duplicates)         %,12.0f events/s%n", replay);
                 System.out.printf("baseline: plain Kafka consumer           %,12.0f events/s%n", consumer);
-                System.out.printf("baseline: plain batched INSERT (1000)    %,12.0f rows/s%n", insert);
+                System.out.printf("baseline: plain batched INSERT (%,6d)  %,12.0f rows/s%n", batch, insert);
                 System.out.printf("ratio end to end / plain consumer        %12.2f%n", e2e / consumer);
                 System.out.printf("ratio end to end / plain INSERT          %12.2f%n", e2e / insert);
                 double batches = metric(metrics, "tokenmeter_metering_batch_size_events_count");
@@ -286,8 +290,12 @@ public final class MeteringBenchmark {
         }
     }
 
-    /** The same rows as the raw event table, batched INSERTs of 1000 with reWriteBatchedInserts, no dedup. */
-    private static double plainInsert(String url, PostgresServer postgres, List<byte[]> json) throws Exception {
+    /**
+     * The same rows as the raw event table, batched INSERTs with reWriteBatchedInserts, one commit per {@code batch}
+     * rows (as metering commits a polled batch), no dedup.
+     */
+    private static double plainInsert(String url, PostgresServer postgres, List<byte[]> json, int batch)
+            throws Exception {
         List<UsageEvent> events =
                 json.stream().map(b -> UsageEventCodec.decode(b).event()).collect(Collectors.toList());
         try (Connection c = DriverManager.getConnection(
@@ -295,11 +303,9 @@ public final class MeteringBenchmark {
             try (Statement s = c.createStatement()) {
                 s.execute("""
                         CREATE TABLE baseline_event (event_id uuid, tenant_id text, api_key_id text, model text,
-                            provider text,
-                          region text, input_tokens bigint, cached_input_tokens bigint, cache_write_tokens bigint,
-                          output_tokens bigint, reasoning_tokens bigint, estimated boolean, request_id text, status
-                              text,
-                          latency_ms bigint, occurred_at timestamptz)""");
+                          provider text, region text, input_tokens bigint, cached_input_tokens bigint,
+                          cache_write_tokens bigint, output_tokens bigint, reasoning_tokens bigint, estimated boolean,
+                          request_id text, status text, latency_ms bigint, occurred_at timestamptz)""");
             }
             c.setAutoCommit(false);
             long start = System.nanoTime();
@@ -324,7 +330,7 @@ public final class MeteringBenchmark {
                     ps.setLong(15, e.latencyMs());
                     ps.setTimestamp(16, Timestamp.from(e.occurredAt()));
                     ps.addBatch();
-                    if (++i % 1000 == 0) {
+                    if (++i % batch == 0) {
                         ps.executeBatch();
                         c.commit();
                     }
