@@ -1,6 +1,13 @@
 package io.tokenmeter.loadgen;
 
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.CallerHeaders;
+import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.json.WireJson;
+import io.tokenmeter.contracts.rating.RatingApi;
+import io.tokenmeter.contracts.rating.TokenClass;
 import io.tokenmeter.contracts.tenants.TenantProfileChanged;
+import io.tokenmeter.contracts.usage.BillableUsage;
 import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.contracts.usage.UsageEvent;
 import io.tokenmeter.contracts.usage.UsageEventCodec;
@@ -22,9 +29,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,8 +46,10 @@ import java.util.concurrent.Semaphore;
  * and regions, their input, cached or cache-write and output classes). Starts the platform, publishes the
  * tenants' profiles on tenants.v1 and their usage on usage-events.v1, waits until metering has it, runs billing
  * for the period and measures until the last tenant is drafted: wall time, invoices/s, the CPU each service spent
- * and billing's peak memory. Baseline, in the same run: the same work without billing — the benchmark itself asks
- * metering for each tenant's billable usage and pricing for its quote, with the same parallelism.
+ * and billing's peak memory. Baseline, in the same run: the same remote work without billing, on billing's own path
+ * — the benchmark asks metering for each tenant's billable usage and pricing for its quote, straight to the services
+ * and signed as billing signs (not through the gateway), reading and writing the same contract records, with the same
+ * parallelism.
  * Run: {@code ./infra/bench-billing [tenants]}.
  */
 public final class BillingRunBenchmark {
@@ -105,7 +116,15 @@ public final class BillingRunBenchmark {
             double runSeconds = (System.nanoTime() - started) / 1e9;
             Map<String, Long> cpuAfter = cpu(stack);
 
-            // baseline: the remote work alone, from here, with the same parallelism
+            // baseline: the remote work alone, from here, on billing's path and with the same parallelism
+            Services services = new Services(
+                    stack.serviceUrl("metering-service"),
+                    stack.serviceUrl("pricing-service"),
+                    new CallerHeaders(
+                            "billing",
+                            CallerHeaders.privateKey(stack.demo("TOKENMETER_BILLING_PRIVATE_KEY")),
+                            Map.of(),
+                            Clock.systemUTC()));
             long baselineStarted = System.nanoTime();
             Semaphore slots = new Semaphore(PARALLELISM);
             Instant cutoff = Instant.parse(progress.get("cutoff").asString());
@@ -117,7 +136,7 @@ public final class BillingRunBenchmark {
                     slots.acquireUninterruptibly();
                     pool.execute(() -> {
                         try {
-                            baseline(gateway, finance, tenant, f, t, cutoff);
+                            baseline(services, tenant, f, t, cutoff);
                         } catch (Exception e) {
                             throw new IllegalStateException(e);
                         } finally {
@@ -138,7 +157,7 @@ public final class BillingRunBenchmark {
                     runSeconds, invoiced, progress.get("failed").asInt());
             System.out.printf("invoices/s                            %8.0f%n", invoiced / runSeconds);
             System.out.printf(
-                    "baseline: usage + quote per tenant    %8.1f s   (the remote calls alone, from the benchmark)%n",
+                    "baseline: usage + quote per tenant    %8.1f s   (the same calls, straight and signed as billing)%n",
                     baselineSeconds);
             System.out.printf("ratio run / baseline                  %8.2f%n", runSeconds / baselineSeconds);
             long total = cpuAfter.keySet().stream()
@@ -159,30 +178,58 @@ public final class BillingRunBenchmark {
         }
     }
 
-    private static void baseline(
-            String gateway, String finance, String tenant, Instant from, Instant to, Instant cutoff) throws Exception {
-        JsonNode usage = JSON.readTree(send(
-                        "GET",
-                        gateway + "/api/v1/usage/billable?tenant_id=" + tenant + "&from=" + from + "&to=" + to
-                                + "&ingested_before=" + cutoff,
-                        finance,
-                        null)
-                .body());
-        var request = JSON.createObjectNode().put("tenant_id", tenant).put("currency", "USD");
-        request.putObject("period").put("from", from.toString()).put("to", to.toString());
-        var lines = request.putArray("lines");
-        for (JsonNode line : usage.path("lines")) {
-            lines.addObject()
-                    .put("model", line.get("model").asString())
-                    .put("region", line.get("region").asString())
-                    .put("token_class", line.get("token_class").asString())
-                    .set("buckets", line.get("buckets"));
+    /** Metering and pricing as billing reaches them: straight, signed as billing. */
+    private record Services(String metering, String pricing, CallerHeaders callers) {
+        private static final Caller BILLING = new Caller("service:billing-runs", Role.FINANCE, null);
+
+        HttpResponse<byte[]> send(String method, String base, String pathAndQuery, byte[] body) throws Exception {
+            URI uri = URI.create(base + pathAndQuery);
+            CallerHeaders.Signed signed = callers.sign(BILLING, method, uri.getRawPath(), body);
+            return HTTP.send(
+                    HttpRequest.newBuilder(uri)
+                            .header(CallerHeaders.CALLER, signed.caller())
+                            .header(CallerHeaders.SIGNATURE, signed.signature())
+                            .header("Content-Type", "application/json")
+                            .method(
+                                    method,
+                                    body == null
+                                            ? HttpRequest.BodyPublishers.noBody()
+                                            : HttpRequest.BodyPublishers.ofByteArray(body))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
         }
-        HttpResponse<String> quote =
-                send("POST", gateway + "/api/v1/rating/quote", finance, JSON.writeValueAsString(request));
+    }
+
+    /** What billing does for a tenant before its transaction: read its billable usage, have it quoted. */
+    private static void baseline(Services services, String tenant, Instant from, Instant to, Instant cutoff)
+            throws Exception {
+        HttpResponse<byte[]> usageAnswer = services.send(
+                "GET",
+                services.metering(),
+                BillableUsage.PATH + "?tenant_id=" + tenant + "&from=" + from + "&to=" + to + "&ingested_before="
+                        + cutoff,
+                null);
+        BillableUsage usage = WireJson.MAPPER.readValue(usageAnswer.body(), BillableUsage.class);
+        List<RatingApi.QuoteLine> lines = new ArrayList<>();
+        for (BillableUsage.Line line : usage.lines()) {
+            lines.add(new RatingApi.QuoteLine(
+                    line.model(),
+                    line.region(),
+                    TokenClass.fromWire(line.tokenClass()),
+                    null,
+                    null,
+                    line.buckets().stream()
+                            .map(b -> new RatingApi.Bucket(b.from(), b.to(), b.tokens()))
+                            .toList(),
+                    null));
+        }
+        byte[] request = WireJson.MAPPER.writeValueAsBytes(
+                new RatingApi.QuoteRequest(tenant, new RatingApi.Period(from, to), "USD", lines));
+        HttpResponse<byte[]> quote = services.send("POST", services.pricing(), RatingApi.QUOTE_PATH, request);
         if (quote.statusCode() != 200) {
-            throw new IllegalStateException("quote: " + quote.statusCode() + " " + quote.body());
+            throw new IllegalStateException("quote: " + quote.statusCode() + " " + new String(quote.body()));
         }
+        WireJson.MAPPER.readValue(quote.body(), RatingApi.Quote.class);
     }
 
     /** @param client the broker's security settings (the local stack's broker has SASL: the super user's) */

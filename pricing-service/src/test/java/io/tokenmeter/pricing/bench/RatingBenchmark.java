@@ -6,6 +6,7 @@ import io.tokenmeter.contracts.rating.TokenClass;
 import io.tokenmeter.pricing.fx.FxConversion;
 import io.tokenmeter.pricing.fx.FxRateTable;
 import io.tokenmeter.pricing.rating.LineRater;
+import io.tokenmeter.pricing.rating.OffPeakWindow;
 import io.tokenmeter.pricing.rating.Tier;
 import io.tokenmeter.pricing.rating.TierMode;
 import io.tokenmeter.pricing.rating.TieredRate;
@@ -16,6 +17,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -24,6 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.Currency;
 import java.util.HashMap;
@@ -33,10 +36,12 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Priced lines per second on one thread for a realistic book: 20 models x 4 regions x 4 token classes, each
- * graduated over 3 tiers; lines of random quantities that often cross tiers. {@code baselineArithmetic} is the
- * irreducible part (one BigDecimal multiply and divide per line) measured in the same run, for the ratio.
- * Run: {@code ./infra/bench-rating}.
+ * Priced lines per second on one thread for a book of 20 models x 4 regions x 4 token classes, each graduated over 3
+ * tiers, for two mixes of lines ({@code mix}): {@code simple}, one bucket a line at peak, crossing a tier on about 4 %
+ * of lines; {@code realistic}, about half the lines crossing a tier, 1 to 48 half-hour buckets a line over a day, and
+ * DeepSeek's off-peak window (16:30-00:30 UTC, half price) in force, so about a third of the buckets are off-peak. The
+ * setup prints the mix it made. {@code baselineArithmetic} is the irreducible part of the same lines (one BigDecimal
+ * multiply and divide per bucket), measured in the same run, for the ratio. Run: {@code ./infra/bench-rating}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -50,6 +55,8 @@ public class RatingBenchmark {
 
     record Line(Key key, long alreadyCounted, List<UsageBucket> buckets, long tokens) {}
 
+    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+
     private final Map<Key, TieredRate> book = new HashMap<>();
     private final List<Line> lines = new ArrayList<>();
     private FxRateTable fx;
@@ -57,6 +64,10 @@ public class RatingBenchmark {
     private final Currency eur = Currency.getInstance("EUR");
     private final LocalDate periodEnd = LocalDate.parse("2026-02-28");
     private int next;
+    private OffPeakWindow offPeak;
+
+    @Param({"simple", "realistic"})
+    public String mix;
 
     @Setup
     public void setUp() {
@@ -81,14 +92,46 @@ public class RatingBenchmark {
             }
         }
         Instant hour = Instant.parse("2026-02-10T10:00:00Z");
+        boolean realistic = mix.equals("realistic");
+        offPeak = realistic ? new OffPeakWindow(LocalTime.of(16, 30), LocalTime.of(0, 30), new BigDecimal("50")) : null;
+        long[] boundaries = {100_000_000, 1_000_000_000};
+        int crossing = 0;
+        int buckets = 0;
+        int offPeakBuckets = 0;
         for (int i = 0; i < 4096; i++) {
             long tokens = random.nextLong(1, 50_000_000);
-            lines.add(new Line(
-                    keys.get(random.nextInt(keys.size())),
-                    random.nextLong(0, 1_200_000_000),
-                    List.of(new UsageBucket(hour, hour.plusSeconds(3600), tokens)),
-                    tokens));
+            long alreadyCounted = random.nextLong(0, 1_200_000_000);
+            List<UsageBucket> lineBuckets = new ArrayList<>();
+            if (!realistic) {
+                lineBuckets.add(new UsageBucket(hour, hour.plusSeconds(3600), tokens));
+            } else {
+                if (random.nextBoolean()) { // just below a tier boundary: this line crosses it
+                    alreadyCounted = boundaries[random.nextInt(2)] - random.nextLong(1, tokens + 1);
+                }
+                int n = (int) Math.min(tokens, 1 + random.nextInt(48));
+                Instant day = Instant.parse("2026-02-10T00:00:00Z");
+                long left = tokens;
+                for (int b = 0; b < n; b++) {
+                    Instant from = day.plusSeconds(1800L * random.nextInt(48));
+                    long share = b == n - 1 ? left : Math.max(1, left / (n - b));
+                    left -= share;
+                    lineBuckets.add(new UsageBucket(from, from.plusSeconds(1800), share));
+                    offPeakBuckets += offPeak.contains(from) ? 1 : 0;
+                }
+            }
+            buckets += lineBuckets.size();
+            for (long boundary : boundaries) {
+                crossing += alreadyCounted < boundary && alreadyCounted + tokens > boundary ? 1 : 0;
+            }
+            lines.add(new Line(keys.get(random.nextInt(keys.size())), alreadyCounted, lineBuckets, tokens));
         }
+        System.err.printf(
+                "mix %s: %d lines, %.0f %% crossing a tier, %.1f buckets a line, %.0f %% of buckets off-peak%n",
+                mix,
+                lines.size(),
+                100.0 * crossing / lines.size(),
+                (double) buckets / lines.size(),
+                100.0 * offPeakBuckets / buckets);
         fx = new FxRateTable(List.of(
                 new FxRate("EUR", "USD", new BigDecimal("1.0812"), LocalDate.parse("2026-02-27"), "ECB"),
                 new FxRate("EUR", "CNY", new BigDecimal("7.8000"), LocalDate.parse("2026-02-27"), "ECB")));
@@ -102,14 +145,16 @@ public class RatingBenchmark {
     @Benchmark
     public BigDecimal rateLine() {
         Line line = nextLine();
-        LineRater.RatedLine rated = LineRater.rate(book.get(line.key()), null, line.alreadyCounted(), line.buckets());
+        LineRater.RatedLine rated =
+                LineRater.rate(book.get(line.key()), offPeak, line.alreadyCounted(), line.buckets());
         return MinorUnits.round(rated.amount(), usd);
     }
 
     @Benchmark
     public BigDecimal rateLineWithFx() {
         Line line = nextLine();
-        LineRater.RatedLine rated = LineRater.rate(book.get(line.key()), null, line.alreadyCounted(), line.buckets());
+        LineRater.RatedLine rated =
+                LineRater.rate(book.get(line.key()), offPeak, line.alreadyCounted(), line.buckets());
         FxConversion conversion = fx.conversion("USD", "EUR", periodEnd); // looked up per line, as the worst case
         return MinorUnits.round(rated.amount().multiply(conversion.rate()), eur);
     }
@@ -117,11 +162,12 @@ public class RatingBenchmark {
     @Benchmark
     public BigDecimal baselineArithmetic() {
         Line line = nextLine();
-        return book.get(line.key())
-                .tiers()
-                .getFirst()
-                .ratePerMillion()
-                .multiply(BigDecimal.valueOf(line.tokens()))
-                .divide(BigDecimal.valueOf(1_000_000));
+        BigDecimal rate = book.get(line.key()).tiers().getFirst().ratePerMillion();
+        BigDecimal amount = BigDecimal.ZERO;
+        for (UsageBucket bucket : line.buckets()) {
+            amount = amount.add(
+                    rate.multiply(BigDecimal.valueOf(bucket.tokens())).divide(MILLION));
+        }
+        return amount;
     }
 }
