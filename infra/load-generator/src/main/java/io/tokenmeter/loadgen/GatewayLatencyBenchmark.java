@@ -19,12 +19,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The gateway's added latency. Runs the whole platform (its own PostgreSQL, Kafka and services), then, at a
- * constant request rate (open model), calls the simulated upstream directly and through the gateway, plain
- * and streaming, and prints p50/p99/p99.9 of each and the gateway's addition, for a tenant without a budget and for
- * one with a budget (every call reserved and settled in PostgreSQL) in the same run. Latency is measured from the
- * moment a request was due, not when it was sent, so a stall shows instead of being hidden (no coordinated
- * omission). Run: {@code ./infra/bench-gateway [seconds per run]}.
+ * The gateway's added latency and cost per call. Runs the whole platform (its own PostgreSQL, Kafka and services),
+ * then, at a constant request rate (open model), calls the simulated upstream directly and through the gateway in
+ * the same run, interleaved (each at the rate), plain and streaming, and prints p50/p99/p99.9 of each and their
+ * difference per percentile from that run: once for a tenant without a budget and once for one with a budget. CPU
+ * per call in microseconds per process: the gateway's per gateway call, the simulator's per call it answered in the
+ * same run (it parses HTTP and writes JSON per call too, a yardstick on a machine whose speed drifts), and their
+ * ratio. Latency is measured from the moment a request was due, not when it was sent, so a stall shows instead of
+ * being hidden (no coordinated omission). Run: {@code ./infra/bench-gateway [seconds per run] [rates]}.
  */
 public final class GatewayLatencyBenchmark {
 
@@ -74,110 +76,157 @@ public final class GatewayLatencyBenchmark {
             // rate ramps up: at full rate on a cold platform (every service still compiling) requests pile up faster
             // than they are answered, and the connections they hold can exhaust the gateway's heap
             Thread.sleep(20_000); // every service has just started and is still compiling: let the machine settle
-            load(gateway, key, plain, 100, 10, new Recorder(3));
-            load(gateway, key, plain, 250, 10, new Recorder(3));
-            load(gateway, key, plain, 500, WARM_UP_SECONDS, new Recorder(3));
-            load(gateway, key, streamed, 500, WARM_UP_SECONDS / 2, new Recorder(3));
-            load(gateway, budgetedKey, plain, 500, WARM_UP_SECONDS / 2, new Recorder(3));
+            load(gateway, key, plain, 100, 10);
+            load(gateway, key, plain, 250, 10);
+            load(gateway, key, plain, 500, WARM_UP_SECONDS);
+            load(gateway, key, streamed, 500, WARM_UP_SECONDS / 2);
+            load(gateway, budgetedKey, plain, 500, WARM_UP_SECONDS / 2);
             System.out.println();
             System.out.printf(
                     "== gateway added latency, %d s per run after a %d s warm-up of the gateway, 2 cores shared by everything ==%n",
                     seconds, WARM_UP_SECONDS * 2 + 20);
-            System.out.println(
-                    "(gateway: a tenant without a budget; +budget: a tenant with one, every call reserved and settled)");
+            System.out.println("(each run interleaves direct calls to the simulator and calls through the gateway,"
+                    + " each at the rate; +budget: a tenant with a budget, every call reserved and settled)");
             System.out.printf(
                     "%-7s %-10s %-9s %10s %10s %10s %10s %8s%n",
                     "rate", "mode", "target", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors");
             java.util.List<String> cpu = new java.util.ArrayList<>();
+            java.util.Map<String, Integer> under50 = new java.util.TreeMap<>();
             for (int rate : rates) {
                 for (String mode : new String[] {"plain", "streaming"}) {
                     String body = mode.equals("plain") ? plain : streamed;
-                    Result d =
-                            run(direct, simulatorKey, body, rate, seconds, () -> stack.cpuTime("upstream-simulator"));
-                    Result g = run(gateway, key, body, rate, seconds, () -> stack.cpuTime("api-gateway"));
-                    Result b = run(gateway, budgetedKey, body, rate, seconds, () -> stack.cpuTime("api-gateway"));
-                    print(rate, mode, "direct", d);
-                    print(rate, mode, "gateway", g);
-                    print(rate, mode, "+budget", b);
-                    added(rate, mode, "added", g, d);
-                    added(rate, mode, "+budget", b, d);
+                    Target d = new Target("direct", direct, simulatorKey, body);
+                    Pair g = pair(stack, d, new Target("gateway", gateway, key, body), rate, seconds);
+                    Pair b = pair(stack, d, new Target("+budget", gateway, budgetedKey, body), rate, seconds);
+                    for (Pair p : new Pair[] {g, b}) {
+                        print(rate, mode, "direct", p.direct());
+                        print(rate, mode, p.name(), p.viaGateway());
+                        added(rate, mode, "added", p.viaGateway(), p.direct());
+                    }
                     System.out.printf(
                             "%-7s %-10s %-9s %10.2f %10.2f %10.2f   (p50, p99, p99.9 with a budget / without)%n",
-                            rate, mode, "ratio", ratio(b, g, 50), ratio(b, g, 99), ratio(b, g, 99.9));
-                    cpu.add(String.format(
-                            "%-7s %-10s CPU ms per call: gateway %.3f, with a budget %.3f, simulator %.3f, load generator %.3f (direct) / %.3f (via gateway)",
                             rate,
                             mode,
-                            g.targetCpuMsPerCall,
-                            b.targetCpuMsPerCall,
-                            d.targetCpuMsPerCall,
-                            d.generatorCpuMsPerCall,
-                            g.generatorCpuMsPerCall));
+                            "ratio",
+                            ratio(b.viaGateway(), g.viaGateway(), 50),
+                            ratio(b.viaGateway(), g.viaGateway(), 99),
+                            ratio(b.viaGateway(), g.viaGateway(), 99.9));
+                    for (Pair p : new Pair[] {g, b}) {
+                        cpu.add(String.format(
+                                "%-7s %-10s %-8s gateway %6.0f us, simulator %6.0f us, ratio %5.1f; load generator %6.0f us",
+                                rate,
+                                mode,
+                                p.name(),
+                                p.gatewayCpuMicrosPerCall(),
+                                p.simulatorCpuMicrosPerCall(),
+                                p.gatewayCpuMicrosPerCall() / p.simulatorCpuMicrosPerCall(),
+                                p.generatorCpuMicrosPerCall()));
+                    }
+                    if (g.viaGateway().errors() == 0 && ms(g.viaGateway().h().getValueAtPercentile(99)) < 50) {
+                        under50.merge(mode, rate, Math::max);
+                    }
                 }
             }
             System.out.println();
             System.out.println(
-                    "What each call cost in CPU (the machine has 2 cores, so 1 ms per call is 1/2 of it at 1,000 calls/s):");
+                    "CPU per call, per process (the simulator's per call it answered, direct or forwarded):");
             cpu.forEach(System.out::println);
+            System.out.println();
+            for (String mode : new String[] {"plain", "streaming"}) {
+                System.out.printf(
+                        "highest rate measured with the gateway's p99 under 50 ms, %s: %s%n",
+                        mode,
+                        under50.containsKey(mode)
+                                ? under50.get(mode) + " req/s"
+                                : "none of " + java.util.Arrays.toString(rates));
+            }
         }
     }
 
-    record Result(Histogram h, long errors, double targetCpuMsPerCall, double generatorCpuMsPerCall) {}
+    record Target(String name, String url, String key, String body) {}
 
-    /** @param targetCpu the CPU time used so far by the process answering (the simulator or the gateway) */
-    private static Result run(
-            String url,
-            String key,
-            String body,
-            int rate,
-            int seconds,
-            java.util.function.Supplier<java.util.Optional<java.time.Duration>> targetCpu)
+    record Result(Histogram h, long errors) {}
+
+    /** One run: direct and via-gateway calls interleaved, and what each process spent per call meanwhile. */
+    record Pair(
+            String name,
+            Result direct,
+            Result viaGateway,
+            double gatewayCpuMicrosPerCall,
+            double simulatorCpuMicrosPerCall,
+            double generatorCpuMicrosPerCall) {}
+
+    private static Pair pair(LocalStack stack, Target direct, Target viaGateway, int rate, int seconds)
             throws Exception {
-        load(url, key, body, rate, 3, new Recorder(3)); // warm-up, discarded
-        Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
-        long targetBefore = cpuNanos(targetCpu.get());
+        java.util.List<Target> targets = java.util.List.of(direct, viaGateway);
+        interleave(targets, rate, 3, null); // warm-up, discarded
+        long gatewayBefore = cpuNanos(stack.cpuTime("api-gateway"));
+        long simulatorBefore = cpuNanos(stack.cpuTime("upstream-simulator"));
         long generatorBefore = cpuNanos(ProcessHandle.current().info().totalCpuDuration());
-        long errors = load(url, key, body, rate, seconds, recorder);
-        long calls = (long) rate * seconds;
-        return new Result(
-                recorder.getIntervalHistogram(),
-                errors,
-                (cpuNanos(targetCpu.get()) - targetBefore) / 1e6 / calls,
-                (cpuNanos(ProcessHandle.current().info().totalCpuDuration()) - generatorBefore) / 1e6 / calls);
+        Result[] results = interleave(targets, rate, seconds, TimeUnit.SECONDS.toNanos(60));
+        long calls = (long) rate * seconds; // per target
+        return new Pair(
+                viaGateway.name(),
+                results[0],
+                results[1],
+                (cpuNanos(stack.cpuTime("api-gateway")) - gatewayBefore) / 1e3 / calls,
+                // the simulator answers the direct calls and the forwarded ones
+                (cpuNanos(stack.cpuTime("upstream-simulator")) - simulatorBefore) / 1e3 / (2.0 * calls),
+                (cpuNanos(ProcessHandle.current().info().totalCpuDuration()) - generatorBefore) / 1e3 / (2.0 * calls));
     }
 
     private static long cpuNanos(java.util.Optional<java.time.Duration> cpu) {
         return cpu.map(java.time.Duration::toNanos).orElse(0L);
     }
 
-    /** Sends {@code rate} requests per second for {@code seconds}, each timed from when it was due. */
-    private static long load(String url, String key, String body, int rate, int seconds, Recorder recorder)
+    /** Sends {@code rate} requests per second for {@code seconds} (a warm-up: its figures are discarded). */
+    private static long load(String url, String key, String body, int rate, int seconds) throws Exception {
+        return interleave(java.util.List.of(new Target("warm-up", url, key, body)), rate, seconds, null)[0].errors();
+    }
+
+    /**
+     * Sends {@code rate} requests per second to each target for {@code seconds}, the targets' requests staggered
+     * evenly between each other's, each timed from when it was due. {@code highest}: the histograms' range (null for
+     * a warm-up whose figures are discarded).
+     */
+    private static Result[] interleave(java.util.List<Target> targets, int rate, int seconds, Long highest)
             throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url))
-                .header("Authorization", "Bearer " + key)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build();
+        int n = targets.size();
+        HttpRequest[] requests = new HttpRequest[n];
+        Recorder[] recorders = new Recorder[n];
+        AtomicLong[] errors = new AtomicLong[n];
+        for (int k = 0; k < n; k++) {
+            Target t = targets.get(k);
+            requests[k] = HttpRequest.newBuilder(URI.create(t.url()))
+                    .header("Authorization", "Bearer " + t.key())
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(t.body()))
+                    .build();
+            recorders[k] = highest == null ? new Recorder(3) : new Recorder(highest, 3);
+            errors[k] = new AtomicLong();
+        }
         long interval = TimeUnit.SECONDS.toNanos(1) / rate;
-        long total = (long) rate * seconds;
-        AtomicLong errors = new AtomicLong();
+        long total = (long) rate * seconds * n;
         java.util.concurrent.atomic.AtomicBoolean gaveUp = new java.util.concurrent.atomic.AtomicBoolean();
         CompletableFuture<?>[] pending = new CompletableFuture<?>[(int) total];
         long start = System.nanoTime();
         for (long i = 0; i < total; i++) {
-            long due = start + i * interval;
+            int k = (int) (i % n);
+            long due = start + (i / n) * interval + k * interval / n;
             long now;
             while ((now = System.nanoTime()) < due) {
                 LockSupport.parkNanos(Math.min(due - now, 200_000));
             }
-            pending[(int) i] = HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+            Recorder recorder = recorders[k];
+            AtomicLong failed = errors[k];
+            pending[(int) i] = HTTP.sendAsync(requests[k], HttpResponse.BodyHandlers.ofByteArray())
                     .handle((r, e) -> {
                         if (gaveUp.get()) {
                             return null; // already counted as unanswered
                         }
                         recorder.recordValue(Math.max(1, System.nanoTime() - due)); // a failure took this long too
                         if (e != null || r.statusCode() != 200) {
-                            errors.incrementAndGet();
+                            failed.incrementAndGet();
                         }
                         return null;
                     });
@@ -186,16 +235,20 @@ public final class GatewayLatencyBenchmark {
             CompletableFuture.allOf(pending).get(60, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             gaveUp.set(true);
-            for (CompletableFuture<?> p : pending) {
-                if (!p.isDone()) {
-                    recorder.recordValue(
-                            TimeUnit.SECONDS.toNanos(60)); // unanswered: counted, at the longest time we waited
-                    errors.incrementAndGet();
-                    p.cancel(true);
+            for (int i = 0; i < pending.length; i++) {
+                if (!pending[i].isDone()) {
+                    // unanswered: counted, at the longest time we waited
+                    recorders[i % n].recordValue(TimeUnit.SECONDS.toNanos(60));
+                    errors[i % n].incrementAndGet();
+                    pending[i].cancel(true);
                 }
             }
         }
-        return errors.get();
+        Result[] results = new Result[n];
+        for (int k = 0; k < n; k++) {
+            results[k] = new Result(recorders[k].getIntervalHistogram(), errors[k].get());
+        }
+        return results;
     }
 
     private static void added(int rate, String mode, String label, Result g, Result d) {
