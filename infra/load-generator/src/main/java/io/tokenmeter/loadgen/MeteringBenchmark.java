@@ -45,9 +45,10 @@ import java.util.stream.Stream;
 /**
  * Pushes N usage events through Kafka into the packaged metering-service and prints the sustained
  * end-to-end rate (first send until the last event is in the rollups), then, on the same broker, database and
- * machine, the rate of a plain Kafka consumer reading the same events and of a plain batched INSERT of the
- * same rows: the ratios are the figures. A second pass replays every event, which must all be dropped as
- * duplicates. Run it with {@code ./infra/bench-metering [events]}.
+ * machine, the rate of a plain Kafka consumer reading the same events, of a plain batched INSERT of the same rows
+ * and of a plain COPY of them (both committing batches as large as metering's): the ratios are the figures. A second
+ * pass replays every event, which must all be dropped as duplicates. Run it with
+ * {@code ./infra/bench-metering [events]}.
  */
 public final class MeteringBenchmark {
 
@@ -132,6 +133,8 @@ public final class MeteringBenchmark {
                 double consumer = plainConsumer(kafka.bootstrapServers(), 2L * n);
                 // committed in batches as large as metering's (its max poll), so both pay the same fsyncs
                 double insert = plainInsert(postgres.ensureDatabase("baseline"), postgres, events, batch);
+                // the cheapest way into PostgreSQL: COPY of the same rows, committed in batches of the same size
+                double copy = plainCopy(postgres.ensureDatabase("baseline"), postgres, events, batch);
 
                 System.out.println();
                 System.out.println("== metering benchmark: " + n + " events ==");
@@ -142,7 +145,9 @@ public final class MeteringBenchmark {
                 System.out.printf("baseline: plain Kafka consumer           %,12.0f events/s%n", consumer);
                 System.out.printf("baseline: plain batched INSERT (%,6d)  %,12.0f rows/s%n", batch, insert);
                 System.out.printf("ratio end to end / plain consumer        %12.2f%n", e2e / consumer);
+                System.out.printf("baseline: plain COPY (%,6d)            %,12.0f rows/s%n", batch, copy);
                 System.out.printf("ratio end to end / plain INSERT          %12.2f%n", e2e / insert);
+                System.out.printf("ratio end to end / plain COPY            %12.2f%n", e2e / copy);
                 double batches = metric(metrics, "tokenmeter_metering_batch_size_events_count");
                 System.out.printf(
                         "metering batches: mean size %,.0f events, mean database transaction %.1f ms%n",
@@ -337,6 +342,67 @@ public final class MeteringBenchmark {
                 }
                 ps.executeBatch();
                 c.commit();
+            }
+            return events.size() / seconds(start);
+        }
+    }
+
+    /**
+     * The same rows as {@link #plainInsert}, with COPY (CSV, as the client writes it), one commit per {@code batch}
+     * rows, no dedup, no index: the floor of what storing an event can cost here.
+     */
+    private static double plainCopy(String url, PostgresServer postgres, List<byte[]> json, int batch)
+            throws Exception {
+        List<UsageEvent> events =
+                json.stream().map(b -> UsageEventCodec.decode(b).event()).collect(Collectors.toList());
+        try (Connection c = DriverManager.getConnection(url, postgres.user(), postgres.password())) {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE baseline_copy (LIKE baseline_event)");
+            }
+            c.setAutoCommit(false);
+            org.postgresql.copy.CopyManager copy =
+                    c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+            long start = System.nanoTime();
+            StringBuilder csv = new StringBuilder(batch * 200);
+            int i = 0;
+            for (UsageEvent e : events) {
+                csv.append(e.eventId())
+                        .append(',')
+                        .append(e.tenantId())
+                        .append(',')
+                        .append(e.apiKeyId() == null ? "" : e.apiKeyId())
+                        .append(',')
+                        .append(e.model())
+                        .append(',')
+                        .append(e.provider())
+                        .append(',')
+                        .append(e.region())
+                        .append(',')
+                        .append(e.inputTokens())
+                        .append(',')
+                        .append(e.cachedInputTokens())
+                        .append(',')
+                        .append(e.cacheWriteTokens())
+                        .append(',')
+                        .append(e.outputTokens())
+                        .append(',')
+                        .append(e.reasoningTokens())
+                        .append(',')
+                        .append(e.estimated())
+                        .append(',')
+                        .append(e.requestId() == null ? "" : e.requestId())
+                        .append(',')
+                        .append(e.status().name())
+                        .append(',')
+                        .append(e.latencyMs())
+                        .append(',')
+                        .append(e.occurredAt())
+                        .append('\n');
+                if (++i % batch == 0 || i == events.size()) {
+                    copy.copyIn("COPY baseline_copy FROM STDIN (FORMAT csv)", new java.io.StringReader(csv.toString()));
+                    c.commit();
+                    csv.setLength(0);
+                }
             }
             return events.size() / seconds(start);
         }
