@@ -6,10 +6,8 @@ import io.tokenmeter.contracts.usage.UsageEventCodec;
 import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.contracts.usage.UsageTopics;
 import io.tokenmeter.localstack.KafkaBroker;
-import io.tokenmeter.localstack.ManagedProcess;
 import io.tokenmeter.localstack.PostgresServer;
 import io.tokenmeter.localstack.StackConfig;
-import io.tokenmeter.localstack.TopicDefinitions;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -64,100 +62,64 @@ public final class MeteringBenchmark {
         int batch = Integer.parseInt(System.getenv().getOrDefault("BENCH_MAX_POLL_RECORDS", "10000"));
         int tenants = 1_000;
         Path state = Files.createTempDirectory("tokenmeter-bench");
-        StackConfig.Ports ports = StackConfig.Ports.free();
         say("events: " + n + ", tenants: " + tenants + ", cores: "
                 + Runtime.getRuntime().availableProcessors()
                 + " (broker, database, metering and this generator share them)");
+        say("generating events ...");
+        List<byte[]> events = generate(n, tenants);
+        List<String> keys = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            keys.add("t-" + (i % tenants));
+        }
+        try (MeteringRig rig = MeteringRig.start(home, state, batch, Map.of())) {
+            PostgresServer postgres = rig.postgres;
+            KafkaBroker kafka = rig.kafka;
+            String meteringDb = rig.meteringDb;
+            StackConfig.Ports ports = rig.ports;
+            say("metering-service is up (log " + state.resolve("metering.log") + ")");
 
-        try (PostgresServer postgres = PostgresServer.start(state.resolve("postgres"), ports.postgres(), true);
-                KafkaBroker kafka = KafkaBroker.start(
-                        home.resolve("infra/kafka-broker/target/lib"),
-                        state.resolve("kafka"),
-                        ports.kafka(),
-                        ports.kafkaController(),
-                        state.resolve("kafka.log"))) {
-            TopicDefinitions.createMissing(kafka.bootstrapServers());
-            String meteringDb = postgres.ensureDatabase("metering");
-            say("generating events ...");
-            List<byte[]> events = generate(n, tenants);
-            List<String> keys = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                keys.add("t-" + (i % tenants));
-            }
+            // 1. end to end, deduplication on: first send until every event is in the rollups
+            long start = System.nanoTime();
+            double produceSeconds = produce(kafka.bootstrapServers(), keys, events);
+            awaitRollups(meteringDb, postgres, n);
+            double e2eSeconds = seconds(start);
+            double e2e = n / e2eSeconds;
 
-            List<String> command = new ArrayList<>(List.of(ManagedProcess.javaExecutable(), "-Xms1g", "-Xmx1g"));
-            command.addAll(ManagedProcess.jvmFlags());
-            command.addAll(List.of(
-                    "-jar",
-                    home.resolve("metering-service/target/metering-service.jar").toString()));
-            try (ManagedProcess metering = ManagedProcess.start(
-                    "metering-service",
-                    command,
-                    Map.of(
-                            "PORT",
-                            Integer.toString(ports.metering()),
-                            "KAFKA_BOOTSTRAP_SERVERS",
-                            kafka.bootstrapServers(),
-                            "METERING_DB_URL",
-                            meteringDb,
-                            "METERING_DB_USER",
-                            postgres.user(),
-                            "METERING_DB_PASSWORD",
-                            postgres.password(),
-                            "LOG_FORMAT",
-                            "logstash",
-                            "SPRING_KAFKA_CONSUMER_MAX_POLL_RECORDS",
-                            Integer.toString(batch)),
-                    state.resolve("metering.log"))) {
-                metering.awaitHttpOk(
-                        "http://127.0.0.1:" + ports.metering() + "/actuator/health", Duration.ofSeconds(120));
-                say("metering-service is up (log " + state.resolve("metering.log") + ")");
+            // 2. replay of the same events: all duplicates, nothing may count twice
+            long replayStart = System.nanoTime();
+            produce(kafka.bootstrapServers(), keys, events);
+            awaitConsumed(kafka.bootstrapServers(), 2L * n);
+            double replay = n / seconds(replayStart);
+            String metrics = scrape("http://127.0.0.1:" + ports.metering() + "/actuator/prometheus");
+            long counted = rollupRequests(meteringDb, postgres);
 
-                // 1. end to end, deduplication on: first send until every event is in the rollups
-                long start = System.nanoTime();
-                double produceSeconds = produce(kafka.bootstrapServers(), keys, events);
-                awaitRollups(meteringDb, postgres, n);
-                double e2eSeconds = seconds(start);
-                double e2e = n / e2eSeconds;
+            // 3. baselines on the same broker and database
+            // the consumer reads the 2n records on the topic (events and their replay): its rate is per record
+            double consumer = plainConsumer(kafka.bootstrapServers(), 2L * n);
+            // committed in batches as large as metering's (its max poll), so both pay the same fsyncs
+            double insert = plainInsert(postgres.ensureDatabase("baseline"), postgres, events, batch);
+            // the cheapest way into PostgreSQL: COPY of the same rows, committed in batches of the same size
+            double copy = plainCopy(postgres.ensureDatabase("baseline"), postgres, events, batch);
 
-                // 2. replay of the same events: all duplicates, nothing may count twice
-                long replayStart = System.nanoTime();
-                produce(kafka.bootstrapServers(), keys, events);
-                awaitConsumed(kafka.bootstrapServers(), 2L * n);
-                double replay = n / seconds(replayStart);
-                String metrics = scrape("http://127.0.0.1:" + ports.metering() + "/actuator/prometheus");
-                long counted = rollupRequests(meteringDb, postgres);
-
-                // 3. baselines on the same broker and database
-                // the consumer reads the 2n records on the topic (events and their replay): its rate is per record
-                double consumer = plainConsumer(kafka.bootstrapServers(), 2L * n);
-                // committed in batches as large as metering's (its max poll), so both pay the same fsyncs
-                double insert = plainInsert(postgres.ensureDatabase("baseline"), postgres, events, batch);
-                // the cheapest way into PostgreSQL: COPY of the same rows, committed in batches of the same size
-                double copy = plainCopy(postgres.ensureDatabase("baseline"), postgres, events, batch);
-
-                System.out.println();
-                System.out.println("== metering benchmark: " + n + " events ==");
-                System.out.printf("producer (acks=all, idempotent, lz4)      %,12.0f events/s%n", n / produceSeconds);
-                System.out.printf(
-                        "metering end to end (dedup on)           %,12.0f events/s   %.1f s%n", e2e, e2eSeconds);
-                System.out.printf("metering replay (all duplicates)         %,12.0f events/s%n", replay);
-                System.out.printf("baseline: plain Kafka consumer           %,12.0f events/s%n", consumer);
-                System.out.printf("baseline: plain batched INSERT (%,6d)  %,12.0f rows/s%n", batch, insert);
-                System.out.printf("ratio end to end / plain consumer        %12.2f%n", e2e / consumer);
-                System.out.printf("baseline: plain COPY (%,6d)            %,12.0f rows/s%n", batch, copy);
-                System.out.printf("ratio end to end / plain INSERT          %12.2f%n", e2e / insert);
-                System.out.printf("ratio end to end / plain COPY            %12.2f%n", e2e / copy);
-                double batches = metric(metrics, "tokenmeter_metering_batch_size_events_count");
-                System.out.printf(
-                        "metering batches: mean size %,.0f events, mean database transaction %.1f ms%n",
-                        metric(metrics, "tokenmeter_metering_batch_size_events_sum") / batches,
-                        1000 * metric(metrics, "tokenmeter_metering_batch_store_seconds_sum") / batches);
-                System.out.printf("events counted after the replay          %,12d (expected %,d)%n", counted, n);
-                if (counted != n) {
-                    throw new IllegalStateException(
-                            "counted " + counted + " events, expected " + n + "; logs in " + state);
-                }
+            System.out.println();
+            System.out.println("== metering benchmark: " + n + " events ==");
+            System.out.printf("producer (acks=all, idempotent, lz4)      %,12.0f events/s%n", n / produceSeconds);
+            System.out.printf("metering end to end (dedup on)           %,12.0f events/s   %.1f s%n", e2e, e2eSeconds);
+            System.out.printf("metering replay (all duplicates)         %,12.0f events/s%n", replay);
+            System.out.printf("baseline: plain Kafka consumer           %,12.0f events/s%n", consumer);
+            System.out.printf("baseline: plain batched INSERT (%,6d)  %,12.0f rows/s%n", batch, insert);
+            System.out.printf("ratio end to end / plain consumer        %12.2f%n", e2e / consumer);
+            System.out.printf("baseline: plain COPY (%,6d)            %,12.0f rows/s%n", batch, copy);
+            System.out.printf("ratio end to end / plain INSERT          %12.2f%n", e2e / insert);
+            System.out.printf("ratio end to end / plain COPY            %12.2f%n", e2e / copy);
+            double batches = metric(metrics, "tokenmeter_metering_batch_size_events_count");
+            System.out.printf(
+                    "metering batches: mean size %,.0f events, mean database transaction %.1f ms%n",
+                    metric(metrics, "tokenmeter_metering_batch_size_events_sum") / batches,
+                    1000 * metric(metrics, "tokenmeter_metering_batch_store_seconds_sum") / batches);
+            System.out.printf("events counted after the replay          %,12d (expected %,d)%n", counted, n);
+            if (counted != n) {
+                throw new IllegalStateException("counted " + counted + " events, expected " + n + "; logs in " + state);
             }
         }
         // kept on failure, for its logs

@@ -1,0 +1,284 @@
+package io.tokenmeter.loadgen;
+
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.CallerHeaders;
+import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.contracts.usage.EventIds;
+import io.tokenmeter.contracts.usage.UsageEvent;
+import io.tokenmeter.contracts.usage.UsageEventCodec;
+import io.tokenmeter.contracts.usage.UsageStatus;
+import io.tokenmeter.contracts.usage.UsageTopics;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The usage API under query load: N events (default 10,000,000) of 1,000 tenants over last month go through Kafka
+ * into the packaged metering-service; then 50 concurrent clients ask {@code GET /api/v1/usage} for one tenant's
+ * month by day and model, as fast as answers come, for a while, and the benchmark prints p50, p99 and p99.9 (goal:
+ * p99 under 50 ms). Baseline in the same run: the same query's SQL straight on the database, 50 clients on as many
+ * connections as metering's pool (16). Run: {@code ./infra/bench-usage [events] [seconds]}.
+ */
+public final class UsageQueryBenchmark {
+
+    private static final String[] MODELS = {
+        "deepseek-v3.2", "deepseek-r1", "glm-5", "kimi-k2", "qwen3-max", "minimax-m2.5"
+    };
+    private static final String[] REGIONS = {"cn-hangzhou", "cn-beijing", "sg"};
+    private static final int TENANTS = 1_000;
+    private static final int CLIENTS = 50;
+    private static final int POOL = 16; // metering's spring.datasource.hikari.maximum-pool-size
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .executor(Executors.newVirtualThreadPerTaskExecutor())
+            .build();
+    /** What {@code UsageRepository} runs for a month by day and model (its shape, with the same bound parameters). */
+    private static final String SQL = """
+            SELECT date_trunc('day', hour, 'UTC') AS period_start, model, sum(input_tokens), sum(cached_input_tokens),
+                sum(cache_write_tokens), sum(output_tokens), sum(reasoning_tokens), sum(requests),
+                sum(estimated_requests)
+            FROM usage_rollup_hourly
+            WHERE tenant_id = ? AND hour >= ? AND hour < ?
+            GROUP BY 1, model ORDER BY 1, model""";
+
+    private UsageQueryBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        Path home = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
+        long n = args.length > 1 ? Long.parseLong(args[1]) : 10_000_000L;
+        int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        LocalDate firstDay = LocalDate.now(ZoneOffset.UTC).withDayOfMonth(1).minusMonths(1);
+        Instant from = firstDay.atStartOfDay().toInstant(ZoneOffset.UTC);
+        Instant to = firstDay.plusMonths(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        String[] gateway = CallerHeaders.newKeyPair(); // the benchmark signs as the gateway would
+        Path state = Files.createTempDirectory("tokenmeter-bench-usage");
+        try (MeteringRig rig =
+                MeteringRig.start(home, state, 10_000, Map.of("TOKENMETER_GATEWAY_PUBLIC_KEY", gateway[1]))) {
+            System.out.printf("producing %,d events of %,d tenants over %s to %s ...%n", n, TENANTS, from, to);
+            long started = System.nanoTime();
+            produce(rig.kafka.bootstrapServers(), n, from, to);
+            awaitRollups(rig, n);
+            System.out.printf(
+                    "metered in %.0f s; %,d rollup rows%n", (System.nanoTime() - started) / 1e9, rollupRows(rig));
+
+            CallerHeaders signer =
+                    new CallerHeaders("gateway", CallerHeaders.privateKey(gateway[0]), Map.of(), Clock.systemUTC());
+            Caller finance = new Caller("bench-finance", Role.FINANCE, null);
+            String query = "/api/v1/usage?from=" + from + "&to=" + to + "&granularity=day&group_by=model&tenant_id=";
+            Runner api = tenant -> {
+                URI uri = URI.create(rig.meteringUrl + query + tenant);
+                CallerHeaders.Signed signed = signer.sign(finance, "GET", uri.getRawPath(), null);
+                HttpResponse<byte[]> answer = HTTP.send(
+                        HttpRequest.newBuilder(uri)
+                                .header(CallerHeaders.CALLER, signed.caller())
+                                .header(CallerHeaders.SIGNATURE, signed.signature())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                return answer.statusCode() == 200;
+            };
+            BlockingQueue<Connection> connections = new ArrayBlockingQueue<>(POOL);
+            for (int i = 0; i < POOL; i++) {
+                connections.add(
+                        DriverManager.getConnection(rig.meteringDb, rig.postgres.user(), rig.postgres.password()));
+            }
+            Runner sql = tenant -> {
+                Connection c = connections.take();
+                try (PreparedStatement ps = c.prepareStatement(SQL)) {
+                    ps.setString(1, tenant);
+                    ps.setTimestamp(2, Timestamp.from(from));
+                    ps.setTimestamp(3, Timestamp.from(to));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        int rows = 0;
+                        while (rs.next()) {
+                            rows++;
+                        }
+                        return rows > 0;
+                    }
+                } finally {
+                    connections.put(c);
+                }
+            };
+            measure(api, 5); // warm-up, discarded
+            measure(sql, 5);
+            Result viaApi = measure(api, seconds);
+            Result direct = measure(sql, seconds);
+            for (Connection c : connections) {
+                c.close();
+            }
+
+            System.out.println();
+            System.out.printf(
+                    "== usage query: %,d events of %,d tenants, one tenant's month by day and model, %d clients, %d s ==%n",
+                    n, TENANTS, CLIENTS, seconds);
+            System.out.printf(
+                    "%-34s %10s %10s %10s %10s %10s %8s%n",
+                    "", "queries/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "failed");
+            print("GET /api/v1/usage (metering)", direct, viaApi, seconds, false);
+            print("baseline: the same SQL, 16 conns", direct, direct, seconds, true);
+            System.out.printf(
+                    "ratio API / SQL                    p50 %.2f, p99 %.2f%n",
+                    (double) viaApi.h().getValueAtPercentile(50) / direct.h().getValueAtPercentile(50),
+                    (double) viaApi.h().getValueAtPercentile(99) / direct.h().getValueAtPercentile(99));
+        }
+    }
+
+    @FunctionalInterface
+    private interface Runner {
+        /** One query for {@code tenant}; whether it answered as it should. */
+        boolean run(String tenant) throws Exception;
+    }
+
+    record Result(Histogram h, long failed) {}
+
+    /** {@code CLIENTS} clients, each asking for a random tenant as soon as its previous answer came, for a while. */
+    private static Result measure(Runner runner, int seconds) throws Exception {
+        Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
+        AtomicLong failed = new AtomicLong();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < CLIENTS; c++) {
+                Random random = new Random(c);
+                clients.execute(() -> {
+                    while (System.nanoTime() < end) {
+                        long started = System.nanoTime();
+                        boolean ok;
+                        try {
+                            ok = runner.run("t-" + random.nextInt(TENANTS));
+                        } catch (Exception e) {
+                            ok = false;
+                        }
+                        recorder.recordValue(Math.max(1, System.nanoTime() - started));
+                        if (!ok) {
+                            failed.incrementAndGet();
+                        }
+                    }
+                });
+            }
+        }
+        return new Result(recorder.getIntervalHistogram(), failed.get());
+    }
+
+    private static void print(String label, Result direct, Result r, int seconds, boolean baseline) {
+        System.out.printf(
+                "%-34s %10.0f %10.2f %10.2f %10.2f %10.2f %8d%n",
+                label,
+                r.h().getTotalCount() / (double) seconds,
+                r.h().getValueAtPercentile(50) / 1e6,
+                r.h().getValueAtPercentile(99) / 1e6,
+                r.h().getValueAtPercentile(99.9) / 1e6,
+                r.h().getMaxValue() / 1e6,
+                r.failed());
+    }
+
+    /** Streams {@code n} events, spread evenly over [from, to), each tenant's keyed to its partition. */
+    private static void produce(String bootstrap, long n, Instant from, Instant to) {
+        Random random = new Random(42);
+        long span = to.toEpochMilli() - from.toEpochMilli();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                "lz4",
+                ProducerConfig.BATCH_SIZE_CONFIG,
+                131072,
+                ProducerConfig.LINGER_MS_CONFIG,
+                20,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                ByteArraySerializer.class))) {
+            for (long i = 0; i < n; i++) {
+                String tenant = "t-" + (i % TENANTS);
+                long output = 50 + random.nextInt(4000);
+                byte[] event = UsageEventCodec.toJson(new UsageEvent(
+                        1,
+                        EventIds.newEventId(),
+                        tenant,
+                        "key-" + (i % TENANTS),
+                        MODELS[random.nextInt(MODELS.length)],
+                        "provider",
+                        REGIONS[random.nextInt(REGIONS.length)],
+                        random.nextInt(20_000),
+                        random.nextInt(5_000),
+                        0,
+                        output,
+                        random.nextInt((int) output),
+                        false,
+                        "req_" + i,
+                        UsageStatus.SUCCEEDED,
+                        200 + random.nextInt(5_000),
+                        from.plusMillis(i * span / n)));
+                producer.send(new ProducerRecord<>(UsageTopics.USAGE_EVENTS, tenant, event));
+            }
+            producer.flush();
+        }
+    }
+
+    private static void awaitRollups(MeteringRig rig, long expected) throws Exception {
+        long last = -1;
+        long lastChange = System.nanoTime();
+        while (true) {
+            long counted = counted(rig);
+            if (counted >= expected) {
+                return;
+            }
+            if (counted != last) {
+                last = counted;
+                lastChange = System.nanoTime();
+            } else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(120)) {
+                throw new IllegalStateException("metering stalled at " + counted + " of " + expected + " events");
+            }
+            Thread.sleep(1000);
+        }
+    }
+
+    private static long counted(MeteringRig rig) throws Exception {
+        return single(rig, "SELECT coalesce(sum(requests), 0) FROM usage_rollup_hourly");
+    }
+
+    private static long rollupRows(MeteringRig rig) throws Exception {
+        return single(rig, "SELECT count(*) FROM usage_rollup_hourly");
+    }
+
+    private static long single(MeteringRig rig, String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(rig.meteringDb, rig.postgres.user(), rig.postgres.password());
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
