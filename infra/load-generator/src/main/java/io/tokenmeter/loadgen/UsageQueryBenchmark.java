@@ -105,7 +105,8 @@ public final class UsageQueryBenchmark {
                         HttpResponse.BodyHandlers.ofByteArray());
                 return answer.statusCode() == 200;
             };
-            BlockingQueue<Connection> connections = new ArrayBlockingQueue<>(POOL);
+            // handed out in order of asking (fair), as Hikari does: an unfair queue starves some clients for seconds
+            BlockingQueue<Connection> connections = new ArrayBlockingQueue<>(POOL, true);
             for (int i = 0; i < POOL; i++) {
                 connections.add(
                         DriverManager.getConnection(rig.meteringDb, rig.postgres.user(), rig.postgres.password()));
