@@ -108,8 +108,8 @@ public final class MeteringBenchmark {
             System.out.printf("metering replay (all duplicates)         %,12.0f events/s%n", replay);
             System.out.printf("baseline: plain Kafka consumer           %,12.0f events/s%n", consumer);
             System.out.printf("baseline: plain batched INSERT (%,6d)  %,12.0f rows/s%n", batch, insert);
-            System.out.printf("ratio end to end / plain consumer        %12.2f%n", e2e / consumer);
             System.out.printf("baseline: plain COPY (%,6d)            %,12.0f rows/s%n", batch, copy);
+            System.out.printf("ratio end to end / plain consumer        %12.2f%n", e2e / consumer);
             System.out.printf("ratio end to end / plain INSERT          %12.2f%n", e2e / insert);
             System.out.printf("ratio end to end / plain COPY            %12.2f%n", e2e / copy);
             double batches = metric(metrics, "tokenmeter_metering_batch_size_events_count");
