@@ -274,6 +274,107 @@ class PlatformIT {
     }
 
     /**
+     * Two metering instances in one consumer group share the topic's partitions; one is killed with SIGKILL mid-stream
+     * and restarted at once, so it rejoins while the group rebalances: every event is counted, none twice.
+     */
+    @Test
+    void twoMeteringInstancesShareTheStreamAndOneKilledAndRejoiningLosesAndDoubleCountsNothing() throws Exception {
+        String run = "scale-" + EventIds.newEventId();
+        List<String> tenants = new java.util.ArrayList<>();
+        for (int t = 0; t < 16; t++) { // keyed by tenant: 16 keys spread over the topic's 8 partitions
+            tenants.add(run + "-" + t);
+        }
+        int events = 32_000;
+        Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS);
+        stack.startInstance("metering-service", "metering-service-2");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.kafkaBootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                ByteArraySerializer.class))) {
+            CompletableFuture<Void> producing = CompletableFuture.runAsync(
+                    () -> { // about 6 s of traffic
+                        for (int i = 0; i < events; i++) {
+                            String tenant = tenants.get(i % tenants.size());
+                            UsageEvent e = new UsageEvent(
+                                    1,
+                                    EventIds.newEventId(),
+                                    tenant,
+                                    "k",
+                                    "glm-5",
+                                    "zhipu",
+                                    "cn-beijing",
+                                    i % 5,
+                                    0,
+                                    0,
+                                    1,
+                                    0,
+                                    false,
+                                    null,
+                                    UsageStatus.SUCCEEDED,
+                                    5,
+                                    hour.plusMillis(i));
+                            producer.send(
+                                    new ProducerRecord<>(UsageTopics.USAGE_EVENTS, tenant, UsageEventCodec.toJson(e)));
+                            if (i % 500 == 499) {
+                                sleep(100);
+                            }
+                        }
+                        producer.flush();
+                    });
+            await().atMost(Duration.ofSeconds(60)).until(() -> requests(tenants.getFirst()) > 0);
+            try {
+                stack.kill("metering-service");
+            } finally {
+                stack.restart("metering-service"); // rejoins while the group rebalances around the dead member
+            }
+            producing.get();
+        }
+        try {
+            long perTenant = events / tenants.size();
+            await().atMost(Duration.ofSeconds(150))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> tenants.stream()
+                                    .mapToLong(t -> {
+                                        try {
+                                            return requests(t);
+                                        } catch (Exception e) {
+                                            return -1;
+                                        }
+                                    })
+                                    .sum()
+                            >= events);
+            sleep(3000); // anything still in flight would now show as a double count
+            for (int t = 0; t < tenants.size(); t++) {
+                long expectedInput = 0;
+                for (int i = t; i < events; i += tenants.size()) {
+                    expectedInput += i % 5;
+                }
+                JsonNode row = usage(stack.demo("FINANCE_API_KEY"), "granularity=month", "&tenant_id=" + tenants.get(t))
+                        .get("data")
+                        .get(0);
+                assertThat(row.get("requests").asLong())
+                        .as("events of %s", tenants.get(t))
+                        .isEqualTo(perTenant);
+                assertThat(row.get("input_tokens").asLong())
+                        .as("input of %s", tenants.get(t))
+                        .isEqualTo(expectedInput);
+            }
+            assertThat(meteringCounter("metering-service-2", "stored"))
+                    .as("the second instance stored its share")
+                    .isPositive();
+        } finally {
+            stack.stop("metering-service-2"); // the other tests meet one instance, as they expect
+        }
+    }
+
+    /**
      * Usage of the demo USD list prices (DeepSeek V3.2: input 0.27, cached input 0.07, output 1.10 per 1M; half price
      * from 16:30 to 00:30 UTC) ingested for a German business invoiced in EUR (demo rate 1 EUR = 1.08 USD, so the
      * inverse; EU reverse charge, no tax), run for a period that ended seconds ago, equals the amounts computed here
@@ -855,9 +956,12 @@ class PlatformIT {
 
     /** A counter of the running metering-service, from its own actuator. */
     private static double meteringCounter(String outcome) throws Exception {
+        return meteringCounter("metering-service", outcome);
+    }
+
+    private static double meteringCounter(String instance, String outcome) throws Exception {
         String metrics = HTTP.send(
-                        HttpRequest.newBuilder(
-                                        URI.create(stack.serviceUrl("metering-service") + "/actuator/prometheus"))
+                        HttpRequest.newBuilder(URI.create(stack.serviceUrl(instance) + "/actuator/prometheus"))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString())
                 .body();

@@ -27,6 +27,11 @@ public final class LocalStack implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final StackConfig config;
     private final Map<String, ManagedProcess> processes = new LinkedHashMap<>();
+    /** Further instances of a service, by their own name (for tests of scaling out): which service, which port. */
+    private final Map<String, Instance> instances = new LinkedHashMap<>();
+
+    private record Instance(String service, int port) {}
+
     private final List<AutoCloseable> infrastructure = new ArrayList<>();
     private String kafka;
     private KafkaSecurity kafkaSecurity;
@@ -147,11 +152,16 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private void startService(String service, String simulatorKey) throws IOException {
+        startService(service, service, port(service), simulatorKey);
+    }
+
+    /** Starts {@code service} as the process {@code name} listening on {@code port}. */
+    private void startService(String service, String name, int port, String simulatorKey) throws IOException {
         Path jar = config.home().resolve(service).resolve("target").resolve(service + ".jar");
         requireFile(jar);
         StackConfig.Ports ports = config.ports();
         Map<String, String> env = new HashMap<>();
-        env.put("PORT", Integer.toString(port(service)));
+        env.put("PORT", Integer.toString(port));
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
         if (kafkaSecurity != null && KafkaSecurity.USERS.containsKey(service)) { // pricing does not use Kafka
             env.put("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT");
@@ -198,8 +208,8 @@ public final class LocalStack implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(ManagedProcess.javaExecutable(), "-Xms256m", "-Xmx1g"));
         command.addAll(ManagedProcess.jvmFlags());
         command.addAll(List.of("-jar", jar.toString()));
-        say(service + ": starting on port " + port(service) + " ...");
-        start(service, command, env);
+        say(name + ": starting on port " + port + " ...");
+        start(name, command, env);
     }
 
     /** The credential the gateway presents to the simulator: stable per installation, never a real key. */
@@ -234,8 +244,39 @@ public final class LocalStack implements AutoCloseable {
 
     public void restart(String service) throws IOException {
         processes.get(service).close();
-        startService(service, simulatorKey());
+        Instance instance = instances.get(service);
+        if (instance == null) {
+            startService(service, simulatorKey());
+        } else {
+            startService(instance.service(), service, instance.port(), simulatorKey());
+        }
         awaitReady(service);
+    }
+
+    /**
+     * Starts one more instance of {@code service} as the process {@code name} on a port of its own, sharing the
+     * service's database, broker and consumer groups; returns its URL. {@link #kill}, {@link #restart} and
+     * {@link #stop} take its name. For tests of scaling out.
+     */
+    public String startInstance(String service, String name) throws IOException {
+        if (processes.containsKey(name)) {
+            throw new IllegalArgumentException(name + " is running already");
+        }
+        int port = StackConfig.Ports.freePort();
+        instances.put(name, new Instance(service, port));
+        startService(service, name, port, simulatorKey());
+        awaitReady(name);
+        say(name + ": up at " + url(name) + " (log " + log(name) + ")");
+        return url(name);
+    }
+
+    /** Stops a further instance started by {@link #startInstance}, as a shutdown would. */
+    public void stop(String name) {
+        Instance instance = instances.remove(name);
+        if (instance == null) {
+            throw new IllegalArgumentException(name + " is not a further instance");
+        }
+        processes.remove(name).close();
     }
 
     /**
@@ -285,7 +326,8 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private String url(String service) {
-        return "http://127.0.0.1:" + port(service);
+        Instance instance = instances.get(service);
+        return "http://127.0.0.1:" + (instance == null ? port(service) : instance.port());
     }
 
     private int port(String service) {

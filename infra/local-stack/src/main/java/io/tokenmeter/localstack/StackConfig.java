@@ -41,7 +41,8 @@ public record StackConfig(
                     freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort());
         }
 
-        private static int freePort() {
+        /** A port free now, from the operating system. */
+        public static int freePort() {
             try (ServerSocket socket = new ServerSocket(0)) {
                 return socket.getLocalPort();
             } catch (IOException e) {
