@@ -51,6 +51,27 @@ public abstract class ServiceEssentialsContract {
         assertThat(get("/v3/api-docs").body()).contains("\"openapi\"");
     }
 
+    /** The documented property names are those on the wire: snake_case, as the service's JSON mapper writes them. */
+    @Test
+    void documentsPropertiesAsTheWireNamesThem() throws Exception {
+        tools.jackson.databind.JsonNode schemas = new tools.jackson.databind.json.JsonMapper()
+                .readTree(get("/v3/api-docs").body())
+                .path("components")
+                .path("schemas");
+        java.util.List<String> camelCase = new java.util.ArrayList<>();
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (var schema : schemas.properties()) {
+            for (String property : schema.getValue().path("properties").propertyNames()) {
+                names.add(property);
+                if (!property.equals(property.toLowerCase(java.util.Locale.ROOT))) {
+                    camelCase.add(schema.getKey() + "." + property);
+                }
+            }
+        }
+        assertThat(names).as("documented properties").isNotEmpty();
+        assertThat(camelCase).as("properties not in snake_case").isEmpty();
+    }
+
     @Test
     void refusesApiCallsWithoutCredentialsWithProblemDetails() throws Exception {
         HttpResponse<String> response = get("/api/v1/anything");

@@ -49,6 +49,7 @@ class TenantAdminController {
             List<@Pattern(regexp = "[A-Za-z0-9._-]+") String> allowedRegions,
             @Size(max = 300) String legalName,
             @Size(max = 64) String taxId,
+
             @Pattern(regexp = "[A-Z0-9]{2,10}") String issuerId) {}
 
     /** The tenant's identity for invoices; takes effect for invoices drafted after the change. */
@@ -57,6 +58,7 @@ class TenantAdminController {
             @NotBlank @Pattern(regexp = "[A-Z]{2}") String billingCountry,
             @Size(max = 64) String taxId,
             @NotBlank @Pattern(regexp = "[A-Z]{3}") String currency,
+
             @Pattern(regexp = "[A-Z0-9]{2,10}") String issuerId) {}
 
     record RegionsRequest(List<@Pattern(regexp = "[A-Za-z0-9._-]+") String> allowedRegions) {}

@@ -32,5 +32,39 @@ public class JsonAutoConfiguration {
                     .copy()
                     .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE));
         }
+
+        /**
+         * swagger-core keeps the Java name of a property that starts with "is" ({@code issuerId}, {@code issuedAt})
+         * while the wire says {@code issuer_id}: every documented property name goes through the same translation.
+         */
+        @Bean
+        org.springdoc.core.customizers.GlobalOpenApiCustomizer snakeCasePropertyNames() {
+            return openApi -> {
+                if (openApi.getComponents() == null || openApi.getComponents().getSchemas() == null) {
+                    return;
+                }
+                openApi.getComponents().getSchemas().values().forEach(JsonAutoConfiguration::snakeCase);
+            };
+        }
     }
+
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static void snakeCase(io.swagger.v3.oas.models.media.Schema schema) {
+        java.util.Map<String, io.swagger.v3.oas.models.media.Schema> properties = schema.getProperties();
+        if (properties == null) {
+            return;
+        }
+        java.util.Map<String, io.swagger.v3.oas.models.media.Schema> renamed = new java.util.LinkedHashMap<>();
+        properties.forEach((name, property) -> renamed.put(SNAKE_CASE.nameForField(null, null, name), property));
+        schema.setProperties(renamed);
+        if (schema.getRequired() != null) {
+            schema.setRequired(((java.util.List<String>) schema.getRequired())
+                    .stream()
+                            .map(name -> SNAKE_CASE.nameForField(null, null, name))
+                            .toList());
+        }
+    }
+
+    private static final tools.jackson.databind.PropertyNamingStrategy SNAKE_CASE =
+            tools.jackson.databind.PropertyNamingStrategies.SNAKE_CASE;
 }
