@@ -1,9 +1,7 @@
 package io.tokenmeter.loadgen;
 
-import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.contracts.usage.UsageEvent;
 import io.tokenmeter.contracts.usage.UsageEventCodec;
-import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.contracts.usage.UsageTopics;
 import io.tokenmeter.localstack.KafkaBroker;
 import io.tokenmeter.localstack.PostgresServer;
@@ -14,19 +12,15 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -49,11 +43,6 @@ import java.util.stream.Stream;
  * {@code ./infra/bench-metering [events]}.
  */
 public final class MeteringBenchmark {
-
-    private static final String[] MODELS = {
-        "deepseek-v3.2", "deepseek-r1", "glm-5", "kimi-k2", "qwen3-max", "minimax-m2.5"
-    };
-    private static final String[] REGIONS = {"cn-hangzhou", "cn-beijing", "sg"};
 
     public static void main(String[] args) throws Exception {
         Path home = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
@@ -80,18 +69,18 @@ public final class MeteringBenchmark {
 
             // 1. end to end, deduplication on: first send until every event is in the rollups
             long start = System.nanoTime();
-            double produceSeconds = produce(kafka.bootstrapServers(), keys, events);
-            awaitRollups(meteringDb, postgres, n);
+            double produceSeconds = produce(rig, keys, events);
+            rig.awaitRollups(n, Duration.ofMillis(50));
             double e2eSeconds = seconds(start);
             double e2e = n / e2eSeconds;
 
             // 2. replay of the same events: all duplicates, nothing may count twice
             long replayStart = System.nanoTime();
-            produce(kafka.bootstrapServers(), keys, events);
+            produce(rig, keys, events);
             awaitConsumed(kafka.bootstrapServers(), 2L * n);
             double replay = n / seconds(replayStart);
             String metrics = scrape("http://127.0.0.1:" + ports.metering() + "/actuator/prometheus");
-            long counted = rollupRequests(meteringDb, postgres);
+            long counted = rig.rolledUpEvents();
 
             // 3. baselines on the same broker and database
             // the consumer reads the 2n records on the topic (events and their replay): its rate is per record
@@ -133,81 +122,20 @@ public final class MeteringBenchmark {
         Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(6, ChronoUnit.HOURS);
         List<byte[]> events = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            long output = 50 + random.nextInt(4000);
-            events.add(UsageEventCodec.toJson(new UsageEvent(
-                    1,
-                    EventIds.newEventId(),
-                    "t-" + (i % tenants),
-                    "key-" + (i % tenants),
-                    MODELS[random.nextInt(MODELS.length)],
-                    "provider",
-                    REGIONS[random.nextInt(REGIONS.length)],
-                    random.nextInt(20_000),
-                    random.nextInt(5_000),
-                    0,
-                    output,
-                    random.nextInt((int) output),
-                    false,
-                    "req_" + i,
-                    UsageStatus.SUCCEEDED,
-                    200 + random.nextInt(5_000),
-                    hour.plusMillis(i % 21_600_000L))));
+            events.add(MeteringRig.event(random, i, tenants, hour.plusMillis(i % 21_600_000L)));
         }
         return events;
     }
 
-    private static double produce(String bootstrap, List<String> keys, List<byte[]> events) {
+    private static double produce(MeteringRig rig, List<String> keys, List<byte[]> events) {
         long start = System.nanoTime();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                ProducerConfig.ACKS_CONFIG,
-                "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG,
-                "lz4",
-                ProducerConfig.BATCH_SIZE_CONFIG,
-                131072,
-                ProducerConfig.LINGER_MS_CONFIG,
-                20,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-                StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-                ByteArraySerializer.class))) {
+        try (KafkaProducer<String, byte[]> producer = rig.producer()) {
             for (int i = 0; i < events.size(); i++) {
                 producer.send(new ProducerRecord<>(UsageTopics.USAGE_EVENTS, keys.get(i), events.get(i)));
             }
             producer.flush();
         }
         return seconds(start);
-    }
-
-    private static void awaitRollups(String url, PostgresServer postgres, long expected) throws Exception {
-        long last = -1;
-        long lastChange = System.nanoTime();
-        while (true) {
-            long counted = rollupRequests(url, postgres);
-            if (counted >= expected) {
-                return;
-            }
-            if (counted != last) {
-                last = counted;
-                lastChange = System.nanoTime();
-            } else if (seconds(lastChange) > 120) {
-                throw new IllegalStateException("metering stalled at " + counted + " of " + expected + " events");
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    private static long rollupRequests(String url, PostgresServer postgres) throws Exception {
-        try (Connection c = DriverManager.getConnection(url, postgres.user(), postgres.password());
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT coalesce(sum(requests), 0) FROM usage_rollup_hourly")) {
-            rs.next();
-            return rs.getLong(1);
-        }
     }
 
     /** Waits until the metering consumer group has committed offsets covering {@code total} records. */

@@ -1,18 +1,32 @@
 package io.tokenmeter.loadgen;
 
+import io.tokenmeter.contracts.usage.EventIds;
+import io.tokenmeter.contracts.usage.UsageEvent;
+import io.tokenmeter.contracts.usage.UsageEventCodec;
+import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.localstack.KafkaBroker;
 import io.tokenmeter.localstack.ManagedProcess;
 import io.tokenmeter.localstack.PostgresServer;
 import io.tokenmeter.localstack.StackConfig;
 import io.tokenmeter.localstack.TopicDefinitions;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * What the metering benchmarks run on, in a temporary directory: a Kafka broker, PostgreSQL (fsync on) and the
@@ -88,6 +102,89 @@ final class MeteringRig implements AutoCloseable {
             }
             postgres.close();
             throw e;
+        }
+    }
+
+    private static final String[] MODELS = {
+        "deepseek-v3.2", "deepseek-r1", "glm-5", "kimi-k2", "qwen3-max", "minimax-m2.5"
+    };
+    private static final String[] REGIONS = {"cn-hangzhou", "cn-beijing", "sg"};
+
+    /** The {@code i}-th synthetic event: tenant {@code t-(i % tenants)}, a random model, region and counts. */
+    static byte[] event(Random random, long i, int tenants, Instant occurredAt) {
+        long output = 50 + random.nextInt(4000);
+        return UsageEventCodec.toJson(new UsageEvent(
+                1,
+                EventIds.newEventId(),
+                "t-" + (i % tenants),
+                "key-" + (i % tenants),
+                MODELS[random.nextInt(MODELS.length)],
+                "provider",
+                REGIONS[random.nextInt(REGIONS.length)],
+                random.nextInt(20_000),
+                random.nextInt(5_000),
+                0,
+                output,
+                random.nextInt((int) output),
+                false,
+                "req_" + i,
+                UsageStatus.SUCCEEDED,
+                200 + random.nextInt(5_000),
+                occurredAt));
+    }
+
+    /** A producer as the gateway's: acks from all replicas, idempotent, lz4, batched. */
+    KafkaProducer<String, byte[]> producer() {
+        return new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                "lz4",
+                ProducerConfig.BATCH_SIZE_CONFIG,
+                131072,
+                ProducerConfig.LINGER_MS_CONFIG,
+                20,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                ByteArraySerializer.class));
+    }
+
+    /** Waits until the rollups count {@code expected} events; fails when the count stands still for 120 s. */
+    void awaitRollups(long expected, Duration poll) throws Exception {
+        long last = -1;
+        long lastChange = System.nanoTime();
+        while (true) {
+            long counted = rolledUpEvents();
+            if (counted >= expected) {
+                return;
+            }
+            if (counted != last) {
+                last = counted;
+                lastChange = System.nanoTime();
+            } else if (System.nanoTime() - lastChange > Duration.ofSeconds(120).toNanos()) {
+                throw new IllegalStateException("metering stalled at " + counted + " of " + expected + " events");
+            }
+            Thread.sleep(poll.toMillis());
+        }
+    }
+
+    /** The events the rollups count. */
+    long rolledUpEvents() throws Exception {
+        return single("SELECT coalesce(sum(requests), 0) FROM usage_rollup_hourly");
+    }
+
+    /** A query answering one number, on metering's database. */
+    long single(String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(meteringDb, postgres.user(), postgres.password());
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

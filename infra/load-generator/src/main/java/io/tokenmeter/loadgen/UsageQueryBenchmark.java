@@ -3,18 +3,11 @@ package io.tokenmeter.loadgen;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.CallerHeaders;
 import io.tokenmeter.contracts.identity.Role;
-import io.tokenmeter.contracts.usage.EventIds;
-import io.tokenmeter.contracts.usage.UsageEvent;
-import io.tokenmeter.contracts.usage.UsageEventCodec;
-import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.contracts.usage.UsageTopics;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,9 +19,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -50,10 +43,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class UsageQueryBenchmark {
 
-    private static final String[] MODELS = {
-        "deepseek-v3.2", "deepseek-r1", "glm-5", "kimi-k2", "qwen3-max", "minimax-m2.5"
-    };
-    private static final String[] REGIONS = {"cn-hangzhou", "cn-beijing", "sg"};
     private static final int TENANTS = 1_000;
     private static final int CLIENTS = 50;
     private static final int POOL = 16; // metering's spring.datasource.hikari.maximum-pool-size
@@ -85,10 +74,11 @@ public final class UsageQueryBenchmark {
                 MeteringRig.start(home, state, 10_000, Map.of("TOKENMETER_GATEWAY_PUBLIC_KEY", gateway[1]))) {
             System.out.printf("producing %,d events of %,d tenants over %s to %s ...%n", n, TENANTS, from, to);
             long started = System.nanoTime();
-            produce(rig.kafka.bootstrapServers(), n, from, to);
-            awaitRollups(rig, n);
+            produce(rig, n, from, to);
+            rig.awaitRollups(n, Duration.ofSeconds(1));
             System.out.printf(
-                    "metered in %.0f s; %,d rollup rows%n", (System.nanoTime() - started) / 1e9, rollupRows(rig));
+                    "metered in %.0f s; %,d rollup rows%n",
+                    (System.nanoTime() - started) / 1e9, rig.single("SELECT count(*) FROM usage_rollup_hourly"));
 
             CallerHeaders signer =
                     new CallerHeaders("gateway", CallerHeaders.privateKey(gateway[0]), Map.of(), Clock.systemUTC());
@@ -201,85 +191,15 @@ public final class UsageQueryBenchmark {
     }
 
     /** Streams {@code n} events, spread evenly over [from, to), each tenant's keyed to its partition. */
-    private static void produce(String bootstrap, long n, Instant from, Instant to) {
+    private static void produce(MeteringRig rig, long n, Instant from, Instant to) {
         Random random = new Random(42);
         long span = to.toEpochMilli() - from.toEpochMilli();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                ProducerConfig.ACKS_CONFIG,
-                "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG,
-                "lz4",
-                ProducerConfig.BATCH_SIZE_CONFIG,
-                131072,
-                ProducerConfig.LINGER_MS_CONFIG,
-                20,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-                StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-                ByteArraySerializer.class))) {
+        try (KafkaProducer<String, byte[]> producer = rig.producer()) {
             for (long i = 0; i < n; i++) {
-                String tenant = "t-" + (i % TENANTS);
-                long output = 50 + random.nextInt(4000);
-                byte[] event = UsageEventCodec.toJson(new UsageEvent(
-                        1,
-                        EventIds.newEventId(),
-                        tenant,
-                        "key-" + (i % TENANTS),
-                        MODELS[random.nextInt(MODELS.length)],
-                        "provider",
-                        REGIONS[random.nextInt(REGIONS.length)],
-                        random.nextInt(20_000),
-                        random.nextInt(5_000),
-                        0,
-                        output,
-                        random.nextInt((int) output),
-                        false,
-                        "req_" + i,
-                        UsageStatus.SUCCEEDED,
-                        200 + random.nextInt(5_000),
-                        from.plusMillis(i * span / n)));
-                producer.send(new ProducerRecord<>(UsageTopics.USAGE_EVENTS, tenant, event));
+                byte[] event = MeteringRig.event(random, i, TENANTS, from.plusMillis(i * span / n));
+                producer.send(new ProducerRecord<>(UsageTopics.USAGE_EVENTS, "t-" + (i % TENANTS), event));
             }
             producer.flush();
-        }
-    }
-
-    private static void awaitRollups(MeteringRig rig, long expected) throws Exception {
-        long last = -1;
-        long lastChange = System.nanoTime();
-        while (true) {
-            long counted = counted(rig);
-            if (counted >= expected) {
-                return;
-            }
-            if (counted != last) {
-                last = counted;
-                lastChange = System.nanoTime();
-            } else if (System.nanoTime() - lastChange > TimeUnit.SECONDS.toNanos(120)) {
-                throw new IllegalStateException("metering stalled at " + counted + " of " + expected + " events");
-            }
-            Thread.sleep(1000);
-        }
-    }
-
-    private static long counted(MeteringRig rig) throws Exception {
-        return single(rig, "SELECT coalesce(sum(requests), 0) FROM usage_rollup_hourly");
-    }
-
-    private static long rollupRows(MeteringRig rig) throws Exception {
-        return single(rig, "SELECT count(*) FROM usage_rollup_hourly");
-    }
-
-    private static long single(MeteringRig rig, String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(rig.meteringDb, rig.postgres.user(), rig.postgres.password());
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
         }
     }
 }
