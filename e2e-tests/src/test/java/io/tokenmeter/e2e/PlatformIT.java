@@ -188,17 +188,7 @@ class PlatformIT {
         int events = 40_000;
         Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS);
         CompletableFuture<Void> producing;
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                stack.kafkaBootstrapServers(),
-                ProducerConfig.ACKS_CONFIG,
-                "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-                StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-                ByteArraySerializer.class))) {
+        try (KafkaProducer<String, byte[]> producer = usageProducer()) {
             // about 8 s of traffic, so the kill lands in the middle of it
             producing = CompletableFuture.runAsync(() -> {
                 for (int i = 0; i < events; i++) {
@@ -287,17 +277,7 @@ class PlatformIT {
         int events = 32_000;
         Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS);
         stack.startInstance("metering-service", "metering-service-2");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                stack.kafkaBootstrapServers(),
-                ProducerConfig.ACKS_CONFIG,
-                "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-                StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-                ByteArraySerializer.class))) {
+        try (KafkaProducer<String, byte[]> producer = usageProducer()) {
             CompletableFuture<Void> producing = CompletableFuture.runAsync(
                     () -> { // about 6 s of traffic
                         for (int i = 0; i < events; i++) {
@@ -955,6 +935,21 @@ class PlatformIT {
     }
 
     /** A counter of the running metering-service, from its own actuator. */
+    /** A producer of usage events straight to the stack's broker, as the gateway's: all acks, idempotent. */
+    private static KafkaProducer<String, byte[]> usageProducer() {
+        return new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.kafkaBootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                ByteArraySerializer.class));
+    }
+
     private static double meteringCounter(String outcome) throws Exception {
         return meteringCounter("metering-service", outcome);
     }
