@@ -31,14 +31,13 @@ public final class WireSchemas {
     private final JsonSchema schema;
 
     private WireSchemas(String resource) {
-        try (InputStream in = WireSchemas.class.getResourceAsStream("/schemas/" + resource);
-                InputStream again = WireSchemas.class.getResourceAsStream("/schemas/" + resource)) {
+        try (InputStream in = WireSchemas.class.getResourceAsStream("/schemas/" + resource)) {
             if (in == null) {
                 throw new IllegalArgumentException("no schema " + resource);
             }
             this.document = JSON2.readTree(in);
             this.schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
-                    .getSchema(again);
+                    .getSchema(document);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
