@@ -4,6 +4,12 @@ import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tokenmeter.contracts.budgets.BudgetThresholdCrossed;
 import io.tokenmeter.contracts.identity.CallerHeaders;
+import io.tokenmeter.contracts.usage.BudgetCharge;
+import io.tokenmeter.contracts.usage.EventIds;
+import io.tokenmeter.contracts.usage.UsageEvent;
+import io.tokenmeter.contracts.usage.UsageEventCodec;
+import io.tokenmeter.contracts.usage.UsageStatus;
+import io.tokenmeter.contracts.usage.UsageTopics;
 import io.tokenmeter.gateway.keys.ApiKeys;
 import io.tokenmeter.simulator.UpstreamSimulator;
 import io.tokenmeter.testsupport.LocalServer;
@@ -18,6 +24,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -55,6 +62,9 @@ import static org.awaitility.Awaitility.await;
         properties = {
             "spring.profiles.active=routingtest",
             "tokenmeter.gateway.budgets.sweep-every=500ms",
+            "tokenmeter.gateway.budgets.renew-every=200ms",
+            "tokenmeter.gateway.budgets.lease-ttl=3s",
+            "tokenmeter.gateway.budgets.expiry-grace=500ms",
             "tokenmeter.gateway.budgets.alerts.poll-every=200ms",
             "tokenmeter.gateway.budgets.alerts.first-retry=300ms"
         })
@@ -80,6 +90,9 @@ class BudgetEnforcementTest {
 
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    KafkaTemplate<String, byte[]> kafka;
 
     String tenantId;
     String tenantKey;
@@ -434,36 +447,82 @@ class BudgetEnforcementTest {
         assertThat(call(tenantKey).statusCode()).isEqualTo(402);
     }
 
+    /**
+     * What a gateway killed while holding a lease leaves behind: the lease (0.03 EUR of a 0.05 budget granted, none of
+     * it reported) and, on Kafka, the usage events of the two calls it served, each charging 0.01 to the lease. Its
+     * spend is booked from those events; once the lease expires its unspent cent is free again; nothing is lost or
+     * counted twice. (PlatformIT kills a real gateway process with SIGKILL.)
+     */
     @Test
-    void theReservationOfACrashedGatewayExpiresAndIsReleased() throws Exception {
+    void theLeaseOfACrashedGatewayExpiresAndItsCallsSpendIsBookedFromTheirUsageEvents() throws Exception {
         String budgetId =
-                budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.02}", ADMIN_KEY);
-        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
+                budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.05}", ADMIN_KEY);
         Instant month = Instant.parse(
-                settled(budgetId, tenantKey).get("period").get("start").asString());
-        // what a gateway that died mid-call leaves behind: its hold on the budget and the reservation row, never
-        // settled
+                budgetView(budgetId, tenantKey).get("period").get("start").asString());
+        java.util.UUID deadLease = java.util.UUID.randomUUID();
         jdbc.update(
-                "UPDATE budget_window SET reserved = reserved + 0.01 WHERE budget_id = ? AND window_start = ?",
+                "INSERT INTO budget_window (budget_id, window_start, window_end, reserved) VALUES (?, ?, ?, 0.03)",
+                budgetId,
+                java.sql.Timestamp.from(month),
+                java.sql.Timestamp.from(
+                        month.atOffset(java.time.ZoneOffset.UTC).plusMonths(1).toInstant()));
+        jdbc.update(
+                "INSERT INTO budget_lease (id, budget_id, window_start, instance_id, granted, held, expires_at)"
+                        + " VALUES (?, ?, ?, 'gw-killed', 0.03, 0.03, now() + interval '3 seconds')",
+                deadLease,
                 budgetId,
                 java.sql.Timestamp.from(month));
-        jdbc.update(
-                "INSERT INTO budget_reservation (id, budget_id, window_start, amount, expires_at) VALUES (?, ?, ?, 0.01, now() + interval '2 seconds')",
-                java.util.UUID.randomUUID(),
-                budgetId,
-                java.sql.Timestamp.from(month));
+        for (int i = 0; i < 2; i++) {
+            UsageEvent served = new UsageEvent(
+                    UsageEvent.SCHEMA_VERSION,
+                    EventIds.newEventId(),
+                    tenantId,
+                    tenantKeyId,
+                    "glm-5",
+                    "zhipu",
+                    "cn-beijing",
+                    0,
+                    0,
+                    0,
+                    1000,
+                    0,
+                    false,
+                    "req-dead-" + i,
+                    UsageStatus.SUCCEEDED,
+                    5,
+                    Instant.now(),
+                    List.of(new BudgetCharge(deadLease, budgetId, new BigDecimal("0.01"))));
+            byte[] json = UsageEventCodec.toJson(served);
+            kafka.send(UsageTopics.USAGE_EVENTS, tenantId, json).get();
+            if (i == 0) {
+                kafka.send(UsageTopics.USAGE_EVENTS, tenantId, json).get(); // a replay: booked once
+            }
+        }
+        await().atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> budgetView(budgetId, tenantKey)
+                                .get("spent")
+                                .decimalValue()
+                                .compareTo(new BigDecimal("0.02"))
+                        == 0);
+        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
+        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
         assertThat(call(tenantKey).statusCode())
-                .as("the dead call's hold blocks the last cent")
+                .as("the dead gateway's unspent cent is still held by its lease")
                 .isEqualTo(402);
         await().atMost(Duration.ofSeconds(15))
                 .pollInterval(Duration.ofMillis(200))
-                .until(() -> budgetView(budgetId, tenantKey)
-                                .get("reserved")
-                                .decimalValue()
-                                .signum()
-                        == 0);
-        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
-        assertThat(settled(budgetId, tenantKey).get("spent").decimalValue()).isEqualByComparingTo("0.02");
+                .until(() ->
+                        jdbc.queryForObject("SELECT closed_by FROM budget_lease WHERE id = ?", String.class, deadLease)
+                                != null);
+        assertThat(jdbc.queryForObject("SELECT closed_by FROM budget_lease WHERE id = ?", String.class, deadLease))
+                .isEqualTo("EXPIRED");
+        assertThat(call(tenantKey).statusCode()).as("the cent is free again").isEqualTo(200);
+        JsonNode budget = settled(budgetId, tenantKey);
+        assertThat(budget.get("spent").decimalValue()).isEqualByComparingTo("0.05");
+        assertThat(jdbc.queryForObject(
+                        "SELECT count(*) FROM budget_charge WHERE lease_id = ?", Integer.class, deadLease))
+                .isEqualTo(2);
     }
 
     @Test

@@ -866,6 +866,74 @@ class PlatformIT {
                 .isEqualTo(403);
     }
 
+    /**
+     * A second gateway holds a lease on a budget, serves calls under it and is killed with SIGKILL before it reports
+     * any of them (it renews only every 60 s). Its spend is booked from its calls' usage events, and its unspent slice
+     * comes back when the lease expires: spent equals exactly what the served calls cost at the rate card's rates,
+     * and nothing stays held.
+     */
+    @Test
+    void aGatewayKilledHoldingABudgetLeaseLosesNoSpendAndItsSliceComesBack() throws Exception {
+        String admin = stack.demo("ADMIN_API_KEY");
+        String tenant = tenant(admin, "{\"name\":\"Crash Co\",\"billing_country\":\"SG\",\"currency\":\"USD\"}");
+        HttpResponse<String> issued =
+                send("POST", "/api/v1/admin/tenants/" + tenant + "/api-keys", admin, "{\"name\":\"agent\"}");
+        assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
+        String key = JSON.readTree(issued.body()).get("key").asString();
+        HttpResponse<String> created = send(
+                "POST",
+                "/api/v1/budgets",
+                admin,
+                "{\"tenant_id\":\"" + tenant + "\",\"kind\":\"monthly\",\"amount\":1.00}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String budgetId = JSON.readTree(created.body()).get("id").asString();
+
+        String second = stack.startInstance(
+                "api-gateway",
+                "api-gateway-2",
+                Map.of(
+                        "TOKENMETER_GATEWAY_BUDGETS_LEASE_TTL", "3s",
+                        "TOKENMETER_GATEWAY_BUDGETS_RENEW_EVERY", "60s"));
+        BigDecimal cost = BigDecimal.ZERO;
+        try {
+            for (int i = 0; i < 5; i++) { // 1,000 output tokens each: about 0.0011 USD
+                HttpResponse<String> response = LocalServer.at(second).post("/v1/chat/completions", key, """
+                        {"model":"deepseek-v3.2","max_tokens":1000,"messages":[{"role":"user","content":"hello"}]}""");
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                JsonNode usage = JSON.readTree(response.body()).get("usage");
+                long cached = usage.path("prompt_cache_hit_tokens").asLong(0);
+                cost = cost.add(BigDecimal.valueOf(usage.get("prompt_tokens").asLong() - cached)
+                        .multiply(new BigDecimal("0.27"))
+                        .add(BigDecimal.valueOf(cached).multiply(new BigDecimal("0.07")))
+                        .add(BigDecimal.valueOf(usage.get("completion_tokens").asLong())
+                                .multiply(new BigDecimal("1.10")))
+                        .movePointLeft(6));
+            }
+            JsonNode held = JSON.readTree(
+                    send("GET", "/api/v1/budgets/" + budgetId, key, null).body());
+            assertThat(held.get("reserved").decimalValue())
+                    .as("the second gateway's lease holds a slice")
+                    .isPositive();
+            sleep(1000); // the last calls' usage events leave the producer (a crash within its linger loses them)
+        } finally {
+            stack.kill("api-gateway-2");
+            stack.stop("api-gateway-2");
+        }
+        BigDecimal served = cost;
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    JsonNode budget = JSON.readTree(send("GET", "/api/v1/budgets/" + budgetId, key, null)
+                            .body());
+                    assertThat(budget.get("reserved").decimalValue())
+                            .as("the dead gateway's slice is free again")
+                            .isZero();
+                    assertThat(budget.get("spent").decimalValue())
+                            .as("what its served calls cost, from their usage events")
+                            .isEqualByComparingTo(served);
+                });
+    }
+
     private static java.math.BigDecimal cents(long tokens, String rate, java.math.BigDecimal factor) {
         return java.math.BigDecimal.valueOf(tokens)
                 .multiply(new java.math.BigDecimal(rate))

@@ -3,69 +3,76 @@ package io.tokenmeter.gateway.budgets;
 import io.tokenmeter.contracts.usage.EventIds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.sql.Array;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * Reserve-and-settle in PostgreSQL, group-committed. Calls queue their reservations and settlements; one writer
- * per gateway instance takes everything queued and applies it in one transaction: it locks the budget windows
- * involved ({@code SELECT ... FOR UPDATE}, in key order, so two instances never lock in opposite orders), applies
- * the settlements (they free room), admits each reservation in arrival order only if every one of its budgets has
- * {@code spent + reserved + cost <= amount} (all of them or none), writes the windows back and commits. The row
- * locks serialise instances; within an instance the writer does. So the guarantee holds across any number of
- * instances, and a busy budget costs one transaction per batch instead of two per call (a hot budget row locked
- * per call was the limit: 500 calls/s of one tenant queued thousands of calls behind it).
+ * The budgets' ledger in PostgreSQL, kept in leases. A gateway instance is granted a slice of a budget window's
+ * remaining amount (a lease) and admits calls against it in memory; it comes back here only to renew the lease
+ * (report what it spent, ask for more room), to release it, or when a call does not fit. Every step locks the window
+ * row first, so all instances' leases are serialised on it, and keeps one invariant: {@code spent + reserved <=
+ * amount}, where {@code reserved} is what open leases hold beyond their spend. A lease's spend is the greater of what
+ * its gateway reported and what the usage events of its calls charged ({@link #book}): an instance that dies with a
+ * lease loses none of its spend, and its unspent slice comes back when the lease expires ({@link #expire}).
  * <p>
- * Reservations are rows too, with an expiry: settlement and the expiry sweeper both start by deleting the row,
- * so whichever comes first releases the amount, exactly once.
+ * Slices: a lease is given what its gateway asks for, at most half of what is free (so the next instance still finds
+ * room), in whole multiples of the gateway's typical call ({@code unit}, so no fraction of a call is stranded on an
+ * instance); when four calls or less are left, only the call at hand: the last cents are admitted one call at a time.
  */
 @Component
-class BudgetLedger implements SmartLifecycle {
+class BudgetLedger {
 
     private static final Logger log = LoggerFactory.getLogger(BudgetLedger.class);
-    private static final int MAX_BATCH = 2_000;
+    private static final int LOW_WATER_CALLS = 4;
 
-    /** What a call holds on one budget. */
-    record Held(Budget budget, Budget.Window window, BigDecimal amount) {}
+    /**
+     * What a gateway asks for a lease: open one ({@code leaseId} null) or renew it.
+     *
+     * @param reported  everything the gateway spent under the lease so far (cumulative; never lower than before)
+     * @param committed reported plus what the calls in flight under it hold: the least the lease must keep
+     * @param need      the call at hand, which must fit or be refused (0 for a renewal in the background)
+     * @param unit      the gateway's typical call: the room granted is a whole multiple of it
+     * @param want      the room the gateway would like beyond {@code committed} (its recent spend over a slice's time)
+     */
+    record LeaseRequest(
+            UUID leaseId,
+            Budget budget,
+            Budget.Window window,
+            String instanceId,
+            BigDecimal reported,
+            BigDecimal committed,
+            BigDecimal need,
+            BigDecimal unit,
+            BigDecimal want,
+            Duration ttl) {}
 
-    /** A reservation, or the budget that refused it and what that budget had left. */
-    record Reservation(UUID id, List<Held> held, Budget refusedBy, BigDecimal remaining) {
-        boolean refused() {
-            return refusedBy != null;
-        }
-    }
+    /**
+     * The answer: the lease's total {@code granted} (the gateway admits while its committed amount stays within it),
+     * the most that could have been given ({@code free}, beyond committed), whether the call at hand was refused, and
+     * {@code gone} when the lease had already been closed (expired): the gateway then asks for a new one.
+     */
+    record LeaseGrant(UUID leaseId, BigDecimal granted, BigDecimal free, boolean refused, boolean gone) {}
 
-    /** A threshold a settlement crossed, now in the outbox. */
-    record Crossing(UUID alertId, Budget budget, int threshold) {}
+    /** A usage event's charge on one lease, to be booked once. */
+    record Charge(UUID eventId, UUID leaseId, BigDecimal amount) {}
 
-    private sealed interface Op permits Reserve, Settle {}
-
-    private record Reserve(
-            List<Budget> budgets, Map<String, BigDecimal> amounts, Instant at, CompletableFuture<Reservation> done)
-            implements Op {}
-
-    private record Settle(
-            Reservation reservation, Map<String, BigDecimal> costs, CompletableFuture<List<Crossing>> done)
-            implements Op {}
+    /** A threshold crossed by a change of spend, now in the outbox (budget_alert). */
+    record Crossing(UUID alertId, String budgetId, int threshold) {}
 
     private record WindowKey(String budgetId, Instant start) implements Comparable<WindowKey> {
         @Override
@@ -75,406 +82,380 @@ class BudgetLedger implements SmartLifecycle {
         }
     }
 
-    /** A window as locked for the batch; {@code spent} and {@code reserved} change in memory until written back. */
-    static final class WindowState {
-        BigDecimal spent;
-        BigDecimal reserved;
+    /** A window as locked for one step; changes are written back by {@link #write}. */
+    private static final class LockedWindow {
+        final WindowKey key;
+        final String tenantId;
+        final String currency;
         final BigDecimal amount;
         final boolean deleted;
         final Integer[] thresholds;
         final int generation;
+        BigDecimal spent;
+        BigDecimal reserved;
 
-        WindowState(
-                BigDecimal spent,
-                BigDecimal reserved,
+        LockedWindow(
+                WindowKey key,
+                String tenantId,
+                String currency,
                 BigDecimal amount,
                 boolean deleted,
                 Integer[] thresholds,
-                int generation) {
-            this.spent = spent;
-            this.reserved = reserved;
+                int generation,
+                BigDecimal spent,
+                BigDecimal reserved) {
+            this.key = key;
+            this.tenantId = tenantId;
+            this.currency = currency;
             this.amount = amount;
             this.deleted = deleted;
             this.thresholds = thresholds;
             this.generation = generation;
+            this.spent = spent;
+            this.reserved = reserved;
         }
+    }
 
-        boolean fits(BigDecimal cost) {
-            return deleted || spent.add(reserved).add(cost).compareTo(amount) <= 0;
+    /** A lease row as locked for one step. */
+    private record LeaseRow(
+            UUID id,
+            WindowKey window,
+            BigDecimal granted,
+            BigDecimal reported,
+            BigDecimal charged,
+            BigDecimal held,
+            boolean open) {
+        BigDecimal spend() {
+            return reported.max(charged);
         }
     }
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
-    private final Duration expiry;
-    private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
-    private volatile Thread writer;
-    private volatile boolean running;
 
-    BudgetLedger(JdbcClient jdbc, TransactionTemplate transactions, BudgetProperties properties) {
+    BudgetLedger(JdbcClient jdbc, TransactionTemplate transactions) {
         this.jdbc = jdbc;
         this.transactions = transactions;
-        this.expiry = properties.reservationExpiry();
     }
 
-    /** Holds {@code amounts} (per budget id) on every budget that applies at {@code at}, or on none. */
-    CompletableFuture<Reservation> reserve(List<Budget> budgets, Map<String, BigDecimal> amounts, Instant at) {
-        CompletableFuture<Reservation> done = new CompletableFuture<>();
-        submit(new Reserve(budgets, amounts, at, done), done);
-        return done;
+    /** Opens or renews a lease, reporting its spend and asking for room, in one transaction. */
+    LeaseGrant renew(LeaseRequest r) {
+        return transactions.execute(tx -> {
+            WindowKey key = new WindowKey(r.budget().id(), r.window().start());
+            ensureWindow(key, r.window());
+            LockedWindow w = lock(new TreeSet<>(List.of(key))).get(key);
+            LeaseRow lease = r.leaseId() == null ? null : lockLease(r.leaseId());
+            if (lease != null && !lease.open()) {
+                return new LeaseGrant(r.leaseId(), BigDecimal.ZERO, BigDecimal.ZERO, false, true);
+            }
+            UUID id = lease == null ? EventIds.newEventId() : lease.id();
+            BigDecimal oldSpend = lease == null ? BigDecimal.ZERO : lease.spend();
+            BigDecimal oldHeld = lease == null ? BigDecimal.ZERO : lease.held();
+            BigDecimal reported =
+                    lease == null ? r.reported() : lease.reported().max(r.reported());
+            BigDecimal charged = lease == null ? BigDecimal.ZERO : lease.charged();
+            BigDecimal spend = reported.max(charged);
+            BigDecimal before = w.spent;
+            w.spent = w.spent.add(spend.subtract(oldSpend));
+            BigDecimal othersHeld = w.reserved.subtract(oldHeld);
+            // the most room beyond committed this lease may hold: spent + others' holds + its own stays within amount
+            BigDecimal free = w.deleted
+                    ? r.want().max(r.need())
+                    : w.amount.subtract(w.spent).subtract(othersHeld).add(spend).subtract(r.committed());
+            boolean refused = r.need().signum() > 0 && free.compareTo(r.need()) < 0;
+            BigDecimal room = refused ? BigDecimal.ZERO : room(r, free);
+            BigDecimal granted = r.committed().add(room);
+            BigDecimal held = granted.subtract(spend).max(BigDecimal.ZERO);
+            w.reserved = othersHeld.add(held);
+            if (lease == null) {
+                jdbc.sql("""
+                                INSERT INTO budget_lease (id, budget_id, window_start, instance_id, granted, reported,
+                                    held, expires_at)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, now() + ?::interval)""")
+                        .params(
+                                id,
+                                key.budgetId(),
+                                Timestamp.from(key.start()),
+                                r.instanceId(),
+                                granted,
+                                reported,
+                                held,
+                                interval(r.ttl()))
+                        .update();
+            } else {
+                jdbc.sql("""
+                                UPDATE budget_lease SET granted = ?, reported = ?, held = ?, renewed_at = now(),
+                                    expires_at = now() + ?::interval
+                                WHERE id = ?""")
+                        .params(granted, reported, held, interval(r.ttl()), id)
+                        .update();
+            }
+            write(w, before);
+            return new LeaseGrant(id, granted, free.max(BigDecimal.ZERO), refused, false);
+        });
     }
 
     /**
-     * Moves each budget's actual cost (per budget id) to its spend and releases what the call held. If expiry
-     * released the reservation first, the spend is still added; only the release is skipped. Completes with the
-     * thresholds crossed, each recorded once whatever instance settles the crossing call.
+     * What a renewal grants beyond committed: what is wanted, at most half of what is free and in whole calls; at the
+     * low-water mark, only the call at hand (a renewal in the background then keeps no room at all).
      */
-    CompletableFuture<List<Crossing>> settle(Reservation reservation, Map<String, BigDecimal> costs) {
-        CompletableFuture<List<Crossing>> done = new CompletableFuture<>();
-        submit(new Settle(reservation, costs, done), done);
-        return done;
-    }
-
-    private void submit(Op op, CompletableFuture<?> done) {
-        if (!running) {
-            done.completeExceptionally(new IllegalStateException("the budget ledger is not running"));
-            return;
+    static BigDecimal room(LeaseRequest r, BigDecimal free) {
+        if (free.signum() <= 0) {
+            return BigDecimal.ZERO;
         }
-        queue.add(op);
+        BigDecimal unit = r.unit().max(r.need());
+        if (unit.signum() > 0 && free.compareTo(unit.multiply(BigDecimal.valueOf(LOW_WATER_CALLS))) <= 0) {
+            return r.need();
+        }
+        BigDecimal half = wholeUnits(free.divide(BigDecimal.TWO), unit);
+        return r.want().min(half).max(r.need()).min(free);
     }
 
-    private void run() {
-        List<Op> batch = new ArrayList<>();
-        while (running || !queue.isEmpty()) {
-            try {
-                Op first = queue.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
-                if (first == null) {
+    private static BigDecimal wholeUnits(BigDecimal amount, BigDecimal unit) {
+        if (unit.signum() <= 0) {
+            return amount;
+        }
+        return amount.divide(unit, 0, RoundingMode.FLOOR).multiply(unit);
+    }
+
+    /** Closes a lease its gateway no longer needs, with its final spend; its unspent slice is free again. */
+    void release(UUID leaseId, BigDecimal reported) {
+        transactions.executeWithoutResult(tx -> {
+            WindowKey key = windowOf(leaseId);
+            if (key == null) {
+                return;
+            }
+            LockedWindow w = lock(new TreeSet<>(List.of(key))).get(key);
+            LeaseRow lease = lockLease(leaseId);
+            if (!lease.open()) {
+                return;
+            }
+            BigDecimal reportedNow = lease.reported().max(reported);
+            BigDecimal before = w.spent;
+            w.spent = w.spent.add(reportedNow.max(lease.charged()).subtract(lease.spend()));
+            w.reserved = w.reserved.subtract(lease.held());
+            jdbc.sql("""
+                            UPDATE budget_lease SET reported = ?, held = 0, closed_at = now(), closed_by = 'RELEASED'
+                            WHERE id = ?""").params(reportedNow, leaseId).update();
+            write(w, before);
+        });
+    }
+
+    /**
+     * Books usage events' charges, each once (a replay is harmless), and adds to their leases' spend what goes beyond
+     * what their gateways reported. Charges of leases this ledger does not know are ignored. Returns how many were new.
+     */
+    int book(List<Charge> charges) {
+        if (charges.isEmpty()) {
+            return 0;
+        }
+        Integer booked = transactions.execute(tx -> {
+            List<UUID> leaseIds =
+                    charges.stream().map(Charge::leaseId).distinct().toList();
+            SortedSet<WindowKey> keys = new TreeSet<>(
+                    jdbc.sql("SELECT DISTINCT budget_id, window_start FROM budget_lease WHERE id = ANY(?::uuid[])")
+                            .param(leaseIds.stream().map(UUID::toString).toArray(String[]::new))
+                            .query((rs, i) -> new WindowKey(
+                                    rs.getString(1), rs.getTimestamp(2).toInstant()))
+                            .list());
+            if (keys.isEmpty()) {
+                return 0;
+            }
+            Map<WindowKey, LockedWindow> windows = lock(keys);
+            Map<WindowKey, BigDecimal> spentBefore = new HashMap<>();
+            windows.forEach((k, w) -> spentBefore.put(k, w.spent));
+            Map<UUID, BigDecimal> added = new HashMap<>();
+            jdbc.sql("""
+                            INSERT INTO budget_charge (event_id, lease_id, amount)
+                            SELECT c.event_id, c.lease_id, c.amount
+                            FROM unnest(:events::uuid[], :leases::uuid[], :amounts::numeric[]) AS c(event_id, lease_id,
+                                amount)
+                            JOIN budget_lease l ON l.id = c.lease_id
+                            ON CONFLICT (event_id, lease_id) DO NOTHING
+                            RETURNING lease_id, amount""")
+                    .param(
+                            "events",
+                            charges.stream().map(c -> c.eventId().toString()).toArray(String[]::new))
+                    .param(
+                            "leases",
+                            charges.stream().map(c -> c.leaseId().toString()).toArray(String[]::new))
+                    .param(
+                            "amounts",
+                            charges.stream()
+                                    .map(c -> c.amount().toPlainString())
+                                    .toArray(String[]::new))
+                    .query(rs -> {
+                        added.merge(rs.getObject(1, UUID.class), rs.getBigDecimal(2), BigDecimal::add);
+                    });
+            for (Map.Entry<UUID, BigDecimal> e : added.entrySet()) {
+                LeaseRow lease = lockLease(e.getKey());
+                LockedWindow w = windows.get(lease.window());
+                BigDecimal charged = lease.charged().add(e.getValue());
+                BigDecimal spend = lease.reported().max(charged);
+                w.spent = w.spent.add(spend.subtract(lease.spend()));
+                BigDecimal held = lease.open() ? lease.granted().subtract(spend).max(BigDecimal.ZERO) : BigDecimal.ZERO;
+                w.reserved = w.reserved.subtract(lease.held()).add(held);
+                jdbc.sql("UPDATE budget_lease SET charged = ?, held = ? WHERE id = ?")
+                        .params(charged, held, lease.id())
+                        .update();
+            }
+            windows.forEach((k, w) -> write(w, spentBefore.get(k)));
+            return added.size();
+        });
+        return booked == null ? 0 : booked;
+    }
+
+    /**
+     * Closes the leases whose gateway stopped renewing them (it died) {@code grace} after they expired, so that the
+     * usage events of its last calls, already on their way through Kafka, are booked first; their slice is free again.
+     * Events that arrive later still add to the spend. Returns how many leases were closed.
+     */
+    int expire(Duration grace) {
+        Integer expired = transactions.execute(tx -> {
+            List<UUID> ids =
+                    jdbc.sql("""
+                            SELECT id FROM budget_lease WHERE closed_at IS NULL AND expires_at < now() - ?::interval""").param(interval(grace)).query(UUID.class).list();
+            if (ids.isEmpty()) {
+                return 0;
+            }
+            SortedSet<WindowKey> keys = new TreeSet<>();
+            ids.forEach(id -> keys.add(windowOf(id)));
+            Map<WindowKey, LockedWindow> windows = lock(keys);
+            Map<WindowKey, BigDecimal> spentBefore = new HashMap<>();
+            windows.forEach((k, w) -> spentBefore.put(k, w.spent));
+            int closed = 0;
+            for (UUID id : ids) {
+                LeaseRow lease = lockLease(id);
+                if (!lease.open()) {
                     continue;
                 }
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
-                apply(batch);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                log.warn("budget batch of {} failed: {}", batch.size(), e.toString());
-                batch.forEach(op -> future(op).completeExceptionally(e));
-            } finally {
-                batch.clear();
+                LockedWindow w = windows.get(lease.window());
+                w.reserved = w.reserved.subtract(lease.held());
+                jdbc.sql("""
+                                UPDATE budget_lease SET held = 0, closed_at = now(), closed_by = 'EXPIRED' WHERE id = ?""").param(id).update();
+                closed++;
             }
-        }
-    }
-
-    private static CompletableFuture<?> future(Op op) {
-        return switch (op) {
-            case Reserve r -> r.done();
-            case Settle s -> s.done();
-        };
-    }
-
-    /** One transaction for the whole batch; the futures complete after it commits. */
-    private void apply(List<Op> batch) {
-        Map<Op, Object> results = new LinkedHashMap<>();
-        transactions.executeWithoutResult(tx -> {
-            results.clear();
-            Map<WindowKey, WindowState> windows = lock(batch);
-            Map<UUID, Map<String, BigDecimal>> released = releasedBy(batch);
-            List<Object[]> alerts = new ArrayList<>();
-            Map<Op, List<Crossing>> crossings = new HashMap<>();
-            for (Op op : batch) {
-                if (op instanceof Settle s) {
-                    List<Crossing> crossed = new ArrayList<>();
-                    for (Held h : s.reservation().held()) {
-                        WindowState w = windows.get(
-                                new WindowKey(h.budget().id(), h.window().start()));
-                        BigDecimal cost = s.costs().getOrDefault(h.budget().id(), BigDecimal.ZERO);
-                        BigDecimal before = w.spent;
-                        w.spent = w.spent.add(cost);
-                        w.reserved = w.reserved.subtract(
-                                released.getOrDefault(s.reservation().id(), Map.of())
-                                        .getOrDefault(h.budget().id(), BigDecimal.ZERO));
-                        for (int threshold : w.thresholds) {
-                            BigDecimal line = w.amount
-                                    .multiply(BigDecimal.valueOf(threshold))
-                                    .movePointLeft(2);
-                            if (cost.signum() > 0 && before.compareTo(line) < 0 && w.spent.compareTo(line) >= 0) {
-                                UUID alertId = EventIds.newEventId();
-                                alerts.add(new Object[] {
-                                    alertId,
-                                    h.budget().id(),
-                                    h.budget().tenantId(),
-                                    Timestamp.from(h.window().start()),
-                                    w.generation,
-                                    threshold,
-                                    w.amount,
-                                    w.spent,
-                                    h.budget().currency(),
-                                    h.budget().tenantId()
-                                });
-                                crossed.add(new Crossing(alertId, h.budget(), threshold));
-                            }
-                        }
-                    }
-                    crossings.put(op, crossed);
-                }
-            }
-            List<Object[]> holds = new ArrayList<>();
-            for (Op op : batch) {
-                if (op instanceof Reserve r) {
-                    results.put(op, admit(r, windows, holds));
-                }
-            }
-            writeBack(windows);
-            insertHolds(holds);
-            Set<UUID> recorded = new java.util.HashSet<>();
-            for (Object[] alert : alerts) {
-                int inserted = jdbc.sql("""
-                                INSERT INTO budget_alert (id, budget_id, tenant_id, window_start, generation, threshold,
-                                    amount, spent,
-                                                          currency, webhook_state)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,
-                                        CASE WHEN EXISTS (SELECT 1 FROM budget_webhook WHERE tenant_id = ?) THEN
-                                            'PENDING' ELSE 'NO_WEBHOOK' END)
-                                ON CONFLICT (budget_id, window_start, generation, threshold) DO NOTHING""").params(alert).update();
-                if (inserted == 1) {
-                    recorded.add((UUID) alert[0]);
-                }
-            }
-            crossings.forEach((op, crossed) -> results.put(
-                    op,
-                    crossed.stream().filter(c -> recorded.contains(c.alertId())).toList()));
+            windows.forEach((k, w) -> write(w, spentBefore.get(k)));
+            return closed;
         });
-        for (Op op : batch) {
-            switch (op) {
-                case Reserve r -> r.done().complete((Reservation) results.get(op));
-                case Settle s -> {
-                    @SuppressWarnings("unchecked")
-                    List<Crossing> crossed = (List<Crossing>) results.get(op);
-                    s.done().complete(crossed);
-                }
-            }
-        }
+        return expired == null ? 0 : expired;
     }
 
-    /** Every window of the batch in one statement: a batch costs the same few round trips whatever its size. */
-    private void writeBack(Map<WindowKey, WindowState> windows) {
-        if (windows.isEmpty()) {
-            return;
-        }
+    private WindowKey windowOf(UUID leaseId) {
+        return jdbc.sql("SELECT budget_id, window_start FROM budget_lease WHERE id = ?")
+                .param(leaseId)
+                .query((rs, i) ->
+                        new WindowKey(rs.getString(1), rs.getTimestamp(2).toInstant()))
+                .optional()
+                .orElse(null);
+    }
+
+    private void ensureWindow(WindowKey key, Budget.Window window) {
         jdbc.sql("""
-                        UPDATE budget_window w SET spent = v.spent, reserved = v.reserved
-                        FROM unnest(:ids::text[], :starts::timestamptz[], :spent::numeric[], :reserved::numeric[]) AS
-                            v(budget_id, window_start, spent, reserved)
-                        WHERE w.budget_id = v.budget_id AND w.window_start = v.window_start""")
-                .param("ids", windows.keySet().stream().map(WindowKey::budgetId).toArray(String[]::new))
-                .param(
-                        "starts",
-                        windows.keySet().stream().map(k -> k.start().toString()).toArray(String[]::new))
-                .param(
-                        "spent",
-                        windows.values().stream()
-                                .map(w -> w.spent.toPlainString())
-                                .toArray(String[]::new))
-                .param(
-                        "reserved",
-                        windows.values().stream()
-                                .map(w -> w.reserved.toPlainString())
-                                .toArray(String[]::new))
+                        INSERT INTO budget_window (budget_id, window_start, window_end) VALUES (?, ?, ?)
+                        ON CONFLICT (budget_id, window_start) DO NOTHING""")
+                .params(key.budgetId(), Timestamp.from(window.start()), Timestamp.from(window.end()))
                 .update();
     }
 
-    private void insertHolds(List<Object[]> holds) {
-        if (holds.isEmpty()) {
-            return;
-        }
+    /** Locks the windows in key order, so two steps never lock in opposite orders. */
+    private Map<WindowKey, LockedWindow> lock(SortedSet<WindowKey> keys) {
+        Map<WindowKey, LockedWindow> locked = new java.util.TreeMap<>();
         jdbc.sql("""
-                        INSERT INTO budget_reservation (id, budget_id, window_start, amount, expires_at)
-                        SELECT * FROM unnest(:ids::uuid[], :budgets::text[], :starts::timestamptz[], :amounts::numeric[], :expires::timestamptz[])""")
-                .param("ids", holds.stream().map(h -> h[0].toString()).toArray(String[]::new))
-                .param("budgets", holds.stream().map(h -> (String) h[1]).toArray(String[]::new))
-                .param("starts", holds.stream().map(h -> h[2].toString()).toArray(String[]::new))
-                .param(
-                        "amounts",
-                        holds.stream()
-                                .map(h -> ((BigDecimal) h[3]).toPlainString())
-                                .toArray(String[]::new))
-                .param("expires", holds.stream().map(h -> h[4].toString()).toArray(String[]::new))
-                .update();
-    }
-
-    /** Admits a reservation on all its budgets, or refuses it, against the windows as the batch has left them. */
-    private Reservation admit(Reserve r, Map<WindowKey, WindowState> windows, List<Object[]> holds) {
-        List<Held> held = new ArrayList<>();
-        for (Budget budget : r.budgets()) {
-            Budget.Window window = budget.windowAt(r.at());
-            if (window == null) {
-                continue;
-            }
-            WindowState w = windows.get(new WindowKey(budget.id(), window.start()));
-            BigDecimal amount = r.amounts().get(budget.id());
-            if (!w.fits(amount)) {
-                return new Reservation(
-                        null,
-                        List.of(),
-                        budget,
-                        w.amount.subtract(w.spent).subtract(w.reserved).max(BigDecimal.ZERO));
-            }
-            held.add(new Held(budget, window, amount));
-        }
-        UUID id = EventIds.newEventId();
-        Instant expires = Instant.now().plus(expiry);
-        for (Held h : held) {
-            WindowState w =
-                    windows.get(new WindowKey(h.budget().id(), h.window().start()));
-            w.reserved = w.reserved.add(h.amount());
-            holds.add(new Object[] {id, h.budget().id(), h.window().start(), h.amount(), expires});
-        }
-        return new Reservation(id, held, null, null);
-    }
-
-    /** Locks every window the batch touches, in key order, creating the windows reservations open. */
-    private Map<WindowKey, WindowState> lock(List<Op> batch) {
-        Map<WindowKey, Budget.Window> needed = new java.util.TreeMap<>();
-        for (Op op : batch) {
-            switch (op) {
-                case Reserve r ->
-                    r.budgets().forEach(b -> {
-                        Budget.Window w = b.windowAt(r.at());
-                        if (w != null) {
-                            needed.put(new WindowKey(b.id(), w.start()), w);
-                        }
-                    });
-                case Settle s ->
-                    s.reservation()
-                            .held()
-                            .forEach(h -> needed.put(
-                                    new WindowKey(h.budget().id(), h.window().start()), h.window()));
-            }
-        }
-        Map<WindowKey, WindowState> locked = select(needed.keySet());
-        if (locked.size() < needed.size()) {
-            for (Map.Entry<WindowKey, Budget.Window> e : needed.entrySet()) {
-                if (!locked.containsKey(e.getKey())) {
-                    jdbc.sql("""
-                                    INSERT INTO budget_window (budget_id, window_start, window_end) VALUES (?, ?, ?)
-                                    ON CONFLICT (budget_id, window_start) DO NOTHING""")
-                            .params(
-                                    e.getKey().budgetId(),
-                                    Timestamp.from(e.getValue().start()),
-                                    Timestamp.from(e.getValue().end()))
-                            .update();
-                }
-            }
-            locked = select(needed.keySet());
-        }
-        return locked;
-    }
-
-    private Map<WindowKey, WindowState> select(Set<WindowKey> keys) {
-        Map<WindowKey, WindowState> locked = new java.util.TreeMap<>();
-        if (keys.isEmpty()) {
-            return locked;
-        }
-        String[] ids = keys.stream().map(WindowKey::budgetId).toArray(String[]::new);
-        String[] starts = keys.stream().map(k -> k.start().toString()).toArray(String[]::new); // arrays bind as text[]
-        jdbc.sql("""
-                        SELECT w.budget_id, w.window_start, w.spent, w.reserved, b.amount, b.deleted_at IS NOT NULL AS
-                            deleted, b.thresholds,
+                        SELECT w.budget_id, w.window_start, w.spent, w.reserved, b.tenant_id, b.currency, b.amount,
+                               b.deleted_at IS NOT NULL AS deleted, b.thresholds,
                                CASE WHEN b.kind = 'PREPAID' THEN b.top_ups ELSE 0 END AS generation
                         FROM budget_window w JOIN budget b ON b.id = w.budget_id
                         WHERE (w.budget_id, w.window_start) IN (SELECT * FROM unnest(:ids::text[],
                             :starts::timestamptz[]))
-                        ORDER BY w.budget_id, w.window_start FOR UPDATE OF w""").param("ids", ids).param("starts", starts).query(rs -> {
-            Array thresholds = rs.getArray("thresholds");
-            locked.put(
-                    new WindowKey(
+                        ORDER BY w.budget_id, w.window_start FOR UPDATE OF w""")
+                .param("ids", keys.stream().map(WindowKey::budgetId).toArray(String[]::new))
+                .param("starts", keys.stream().map(k -> k.start().toString()).toArray(String[]::new))
+                .query(rs -> {
+                    Array thresholds = rs.getArray("thresholds");
+                    WindowKey key = new WindowKey(
                             rs.getString("budget_id"),
-                            rs.getTimestamp("window_start").toInstant()),
-                    new WindowState(
-                            rs.getBigDecimal("spent"),
-                            rs.getBigDecimal("reserved"),
-                            rs.getBigDecimal("amount"),
-                            rs.getBoolean("deleted"),
-                            (Integer[]) thresholds.getArray(),
-                            rs.getInt("generation")));
-        });
+                            rs.getTimestamp("window_start").toInstant());
+                    locked.put(
+                            key,
+                            new LockedWindow(
+                                    key,
+                                    rs.getString("tenant_id"),
+                                    rs.getString("currency"),
+                                    rs.getBigDecimal("amount"),
+                                    rs.getBoolean("deleted"),
+                                    (Integer[]) thresholds.getArray(),
+                                    rs.getInt("generation"),
+                                    rs.getBigDecimal("spent"),
+                                    rs.getBigDecimal("reserved")));
+                });
         return locked;
     }
 
+    private LeaseRow lockLease(UUID id) {
+        return jdbc.sql("""
+                        SELECT id, budget_id, window_start, granted, reported, charged, held, closed_at IS NULL AS open
+                        FROM budget_lease WHERE id = ? FOR UPDATE""")
+                .param(id)
+                .query((rs, i) -> new LeaseRow(
+                        rs.getObject("id", UUID.class),
+                        new WindowKey(
+                                rs.getString("budget_id"),
+                                rs.getTimestamp("window_start").toInstant()),
+                        rs.getBigDecimal("granted"),
+                        rs.getBigDecimal("reported"),
+                        rs.getBigDecimal("charged"),
+                        rs.getBigDecimal("held"),
+                        rs.getBoolean("open")))
+                .optional()
+                .orElse(null);
+    }
+
     /**
-     * Deletes the reservation rows of the batch's settlements: what each still held, per budget (expiry may have taken
-     * some).
+     * Writes the window back and records each threshold its spend crossed since {@code before}, once per budget,
+     * period, top-up generation and threshold (the unique key), whichever step crosses it.
      */
-    private Map<UUID, Map<String, BigDecimal>> releasedBy(List<Op> batch) {
-        List<UUID> ids = batch.stream()
-                .filter(op -> op instanceof Settle)
-                .map(op -> ((Settle) op).reservation().id())
-                .toList();
-        Map<UUID, Map<String, BigDecimal>> released = new HashMap<>();
-        if (!ids.isEmpty()) {
-            jdbc.sql("DELETE FROM budget_reservation WHERE id = ANY(:ids::uuid[]) RETURNING id, budget_id, amount")
-                    .param("ids", ids.stream().map(UUID::toString).toArray(String[]::new))
-                    .query(rs -> {
-                        released.computeIfAbsent(rs.getObject("id", UUID.class), k -> new HashMap<>())
-                                .put(rs.getString("budget_id"), rs.getBigDecimal("amount"));
-                    });
+    private List<Crossing> write(LockedWindow w, BigDecimal before) {
+        jdbc.sql("UPDATE budget_window SET spent = ?, reserved = ? WHERE budget_id = ? AND window_start = ?")
+                .params(w.spent, w.reserved, w.key.budgetId(), Timestamp.from(w.key.start()))
+                .update();
+        List<Crossing> crossed = new ArrayList<>();
+        if (w.spent.compareTo(before) <= 0) {
+            return crossed;
         }
-        return released;
-    }
-
-    /** Releases the reservations that expired (their calls were never settled: a gateway died mid-call). */
-    int releaseExpired() {
-        Integer released = transactions.execute(tx -> {
-            // lock the windows first, in key order, as the writer does: no deadlock with a batch
-            List<WindowKey> keys = jdbc.sql(
-                            "SELECT DISTINCT budget_id, window_start FROM budget_reservation WHERE expires_at < now()")
-                    .query((rs, i) ->
-                            new WindowKey(rs.getString(1), rs.getTimestamp(2).toInstant()))
-                    .list();
-            if (keys.isEmpty()) {
-                return 0;
+        for (int threshold : w.thresholds) {
+            BigDecimal line = w.amount.multiply(BigDecimal.valueOf(threshold)).movePointLeft(2);
+            if (before.compareTo(line) < 0 && w.spent.compareTo(line) >= 0) {
+                UUID alertId = EventIds.newEventId();
+                int inserted = jdbc.sql("""
+                                INSERT INTO budget_alert (id, budget_id, tenant_id, window_start, generation, threshold,
+                                    amount, spent, currency, webhook_state)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,
+                                        CASE WHEN EXISTS (SELECT 1 FROM budget_webhook WHERE tenant_id = ?) THEN
+                                            'PENDING' ELSE 'NO_WEBHOOK' END)
+                                ON CONFLICT (budget_id, window_start, generation, threshold) DO NOTHING""")
+                        .params(
+                                alertId,
+                                w.key.budgetId(),
+                                w.tenantId,
+                                Timestamp.from(w.key.start()),
+                                w.generation,
+                                threshold,
+                                w.amount,
+                                w.spent,
+                                w.currency,
+                                w.tenantId)
+                        .update();
+                if (inserted == 1) {
+                    log.info("budget {} crossed {} %", w.key.budgetId(), threshold);
+                    crossed.add(new Crossing(alertId, w.key.budgetId(), threshold));
+                }
             }
-            select(new TreeSet<>(keys));
-            return jdbc.sql("""
-                    WITH gone AS (DELETE FROM budget_reservation WHERE expires_at < now() RETURNING budget_id,
-                        window_start, amount),
-                         sums AS (SELECT budget_id, window_start, sum(amount) AS amount, count(*) AS n FROM gone GROUP
-                             BY budget_id, window_start)
-                    UPDATE budget_window w SET reserved = w.reserved - s.amount FROM sums s
-                    WHERE w.budget_id = s.budget_id AND w.window_start = s.window_start
-                    RETURNING s.n""").query(Long.class).list().stream()
-                    .mapToInt(Long::intValue)
-                    .sum();
-        });
-        return released == null ? 0 : released;
-    }
-
-    @Override
-    public void start() {
-        running = true;
-        writer = Thread.ofPlatform().name("budget-ledger").daemon().start(this::run);
-    }
-
-    /** Stops taking work and lets the writer finish what is queued (settlements of calls that just ended). */
-    @Override
-    public void stop() {
-        running = false;
-        try {
-            writer.join(Duration.ofSeconds(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
+        return crossed;
     }
 
-    @Override
-    public boolean isRunning() {
-        return running;
-    }
-
-    /** Started before and stopped after the web server, so calls finishing during a graceful shutdown still settle. */
-    @Override
-    public int getPhase() {
-        return SmartLifecycle.DEFAULT_PHASE - 4096;
+    private static String interval(Duration d) {
+        return d.toMillis() + " milliseconds";
     }
 }

@@ -11,11 +11,16 @@ import java.util.List;
  * @param budgetsCacheTtl        after this, an instance reloads a key's list of budgets in the background (the call
  *                               that notices still uses the old list): a budget created or removed on another
  *                               instance applies here from the first call after this long (amounts are always
- *                               read fresh, by the reservation)
+ *                               checked by the leases)
  * @param rateCardTtl            how long a tenant's rate card is kept, at most; never past its own validity
- * @param reservationExpiry      after this, a reservation no call settled (its gateway died) is released; it must
- *                               outlast the longest call, or a call still running is no longer held
- * @param sweepEvery             how often expired reservations are looked for
+ * @param leaseTtl               a lease not renewed for this long (its gateway died) expires; this instance stops
+ *                               admitting calls on a lease it could not renew for this long
+ * @param renewEvery             how often each lease reports its spend, is resized and extended (and an idle one
+ *                               released): also how soon a budget's change reaches an instance holding a lease on it
+ * @param slice                  a lease asks for room for about this long of its recent calls
+ * @param expiryGrace            an expired lease is closed this long after its expiry, so that the usage events of
+ *                               its last calls are booked before its slice is free again
+ * @param sweepEvery             how often expired leases are looked for
  * @param defaultMaxOutputTokens the output a call may produce when it names no max_tokens and its model no limit
  * @param alerts                 delivery of threshold alerts
  */
@@ -24,7 +29,10 @@ public record BudgetProperties(
         @DefaultValue("true") boolean enabled,
         @DefaultValue("5s") Duration budgetsCacheTtl,
         @DefaultValue("60s") Duration rateCardTtl,
-        @DefaultValue("15m") Duration reservationExpiry,
+        @DefaultValue("30s") Duration leaseTtl,
+        @DefaultValue("1s") Duration renewEvery,
+        @DefaultValue("10s") Duration slice,
+        @DefaultValue("5s") Duration expiryGrace,
         @DefaultValue("5s") Duration sweepEvery,
         @DefaultValue("32768") long defaultMaxOutputTokens,
         @DefaultValue Alerts alerts) {

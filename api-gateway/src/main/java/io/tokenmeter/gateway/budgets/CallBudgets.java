@@ -3,42 +3,38 @@ package io.tokenmeter.gateway.budgets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.tokenmeter.contracts.usage.BudgetCharge;
 import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.usage.TokenUsage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
-import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 /**
- * BudgetRepository on the model-call path. Before a call: its maximum cost (the prompt's upper bound and the output it
- * may produce, at the dearest rate any allowed route can charge) is reserved against every budget of the key and
- * its tenant, or the call is refused. After it: each attempt's tokens are priced at the same card and settled.
- * A key with no budgets costs one in-memory lookup.
+ * Budgets on the model-call path. Before a call: its maximum cost (the prompt's upper bound and the output it may
+ * produce, at the dearest rate any allowed route can charge) is reserved on this instance's lease of every budget of
+ * the key and its tenant, or the call is refused. After it: each attempt's tokens are priced at the same card, put on
+ * the attempt's usage event and settled on the leases. A key with no budgets costs one in-memory lookup; a budgeted
+ * call, no database round trip while its leases have room ({@link BudgetLeases}).
  */
 @Component
 public class CallBudgets {
 
     private static final Logger log = LoggerFactory.getLogger(CallBudgets.class);
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
-    private static final Duration RESERVE_TIMEOUT = Duration.ofSeconds(10);
-    private static final int SETTLE_ATTEMPTS = 4;
 
     /** Why a call was not admitted, said in the model API's own error shape by the caller. */
     public record Refusal(ModelApiError error, String message) {}
@@ -58,7 +54,7 @@ public class CallBudgets {
 
     private final BudgetProperties properties;
     private final BudgetRepository budgets;
-    private final BudgetLedger ledger;
+    private final BudgetLeases leases;
     private final RateCards rateCards;
     private final MeterRegistry meters;
     private final Timer reserveTimer;
@@ -67,12 +63,12 @@ public class CallBudgets {
     CallBudgets(
             BudgetProperties properties,
             BudgetRepository budgets,
-            BudgetLedger ledger,
+            BudgetLeases leases,
             RateCards rateCards,
             MeterRegistry meters) {
         this.properties = properties;
         this.budgets = budgets;
-        this.ledger = ledger;
+        this.leases = leases;
         this.rateCards = rateCards;
         this.meters = meters;
         this.reserveTimer = Timer.builder("tokenmeter.budget.reserve")
@@ -125,43 +121,32 @@ public class CallBudgets {
                     "This key has a budget, and the call cannot be priced against it: " + e.getMessage()
                             + (e.unavailable ? " Retry shortly." : "")));
         }
-        BudgetLedger.Reservation reservation;
-        CompletableFuture<BudgetLedger.Reservation> reserving = ledger.reserve(applicable, maxCosts, now);
+        BudgetLeases.Admission admission;
         try {
-            reservation = reserving.get(RESERVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException | TimeoutException e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
+            admission = leases.reserve(applicable, maxCosts, now);
+        } catch (BudgetLeases.Unavailable e) {
             count("unavailable");
-            // the call is refused; should the ledger still grant the hold, give it back at once rather than at expiry
-            reserving.thenAccept(late -> {
-                if (!late.refused()) {
-                    ledger.settle(late, Map.of());
-                }
-            });
-            throw unavailable(
-                    e instanceof InterruptedException ? "interrupted" : "the budget ledger did not answer in time");
-        } catch (ExecutionException e) {
+            throw unavailable(e.getMessage());
+        } catch (RuntimeException e) {
             count("unavailable");
-            log.warn("budget reservation failed: {}", e.getCause().toString());
+            log.warn("budget reservation failed: {}", e.toString());
             throw unavailable("the budget ledger failed");
         } finally {
             reserveTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         }
-        if (reservation.refused()) {
+        if (admission.refused()) {
             count("refused");
-            Budget b = reservation.refusedBy();
+            Budget b = admission.refusedBy();
             throw new Refused(new Refusal(
                     ModelApiError.BUDGET_EXCEEDED,
                     "The " + b.describe() + " cannot cover this call: its maximum cost is "
                             + plain(maxCosts.get(b.id())) + " " + b.currency()
-                            + " and " + plain(reservation.remaining()) + " " + b.currency() + " is left"
+                            + " and " + plain(admission.remaining()) + " " + b.currency() + " is left"
                             + (b.kind() == Budget.Kind.PREPAID ? "; top up the balance" : " this period")
                             + ". Lower max_tokens or the prompt, or ask for a higher budget."));
         }
         count("reserved");
-        return new Hold(this, reservation, cards);
+        return new Hold(this, admission.held(), cards);
     }
 
     private Refused unavailable(String why) {
@@ -223,55 +208,21 @@ public class CallBudgets {
         return rate == null ? fallback : rate;
     }
 
-    /**
-     * Hands the settlement to the ledger and returns at once: the call's answer does not wait for it, and until it is
-     * applied the call's reservation (never less than its cost, but for the bound's exceptions) still counts.
-     */
-    private void settle(BudgetLedger.Reservation reservation, Map<String, BigDecimal> costs) {
-        for (BudgetLedger.Held held : reservation.held()) {
-            if (costs.getOrDefault(held.budget().id(), BigDecimal.ZERO).compareTo(held.amount()) > 0) {
+    /** Settles in memory; the lease reports the spend at its next renewal, and the calls' events carry it too. */
+    private void settle(List<BudgetLeases.Held> held, Map<String, BigDecimal> costs) {
+        for (BudgetLeases.Held h : held) {
+            String budgetId = h.lease().budget.id();
+            if (costs.getOrDefault(budgetId, BigDecimal.ZERO).compareTo(h.amount()) > 0) {
                 overruns.increment();
                 log.warn(
                         "call cost {} {} on {}, more than the {} reserved",
-                        costs.get(held.budget().id()),
-                        held.budget().currency(),
-                        held.budget().id(),
-                        held.amount());
+                        costs.get(budgetId),
+                        h.lease().budget.currency(),
+                        budgetId,
+                        h.amount());
             }
         }
-        settle(reservation, costs, 1);
-    }
-
-    private void settle(BudgetLedger.Reservation reservation, Map<String, BigDecimal> costs, int attempt) {
-        ledger.settle(reservation, costs).whenComplete((crossings, error) -> {
-            if (error == null) {
-                crossings.forEach(
-                        c -> log.info("budget {} crossed {} %", c.budget().id(), c.threshold()));
-            } else if (attempt < SETTLE_ATTEMPTS) {
-                CompletableFuture.delayedExecutor(50L << attempt, TimeUnit.MILLISECONDS)
-                        .execute(() -> settle(reservation, costs, attempt + 1));
-            } else {
-                // the reservation will expire and be released; the spend of this call is then missing from the ledger
-                meters.counter("tokenmeter.budget.settle_failures").increment();
-                log.error(
-                        "could not settle reservation {} after {} attempts: {}",
-                        reservation.id(),
-                        attempt,
-                        error.toString());
-            }
-        });
-    }
-
-    @Scheduled(fixedDelayString = "${tokenmeter.gateway.budgets.sweep-every:5s}")
-    void releaseExpired() {
-        if (!properties.enabled()) {
-            return;
-        }
-        int released = ledger.releaseExpired();
-        if (released > 0) {
-            meters.counter("tokenmeter.budget.expired_reservations").increment(released);
-            log.warn("released {} expired budget reservations (calls that were never settled)", released);
-        }
+        leases.settle(held, costs);
     }
 
     /**
@@ -279,32 +230,40 @@ public class CallBudgets {
      * when the call is over.
      */
     public static final class Hold {
-        static final Hold NONE = new Hold(null, null, Map.of());
+        static final Hold NONE = new Hold(null, List.of(), Map.of());
 
         private final CallBudgets budgets;
-        private final BudgetLedger.Reservation reservation;
+        private final List<BudgetLeases.Held> held;
         private final Map<String, RateCards.RateCard> cards;
         private final Map<String, BigDecimal> costs = new LinkedHashMap<>();
 
-        private Hold(CallBudgets budgets, BudgetLedger.Reservation reservation, Map<String, RateCards.RateCard> cards) {
+        private Hold(CallBudgets budgets, List<BudgetLeases.Held> held, Map<String, RateCards.RateCard> cards) {
             this.budgets = budgets;
-            this.reservation = reservation;
+            this.held = held;
             this.cards = cards;
         }
 
-        public void charge(ResolvedRoute route, TokenUsage usage) {
-            if (reservation == null || !usage.consumedTokens()) {
-                return;
+        /**
+         * Prices one attempt's tokens on every budget the call is held to; returns the charges its usage event
+         * carries, so that the spend is booked even if this instance dies before its lease reports it.
+         */
+        public List<BudgetCharge> charge(ResolvedRoute route, TokenUsage usage) {
+            if (held.isEmpty() || !usage.consumedTokens()) {
+                return List.of();
             }
-            for (BudgetLedger.Held held : reservation.held()) {
-                costs.merge(
-                        held.budget().id(), cost(cards.get(held.budget().currency()), route, usage), BigDecimal::add);
+            List<BudgetCharge> charges = new ArrayList<>(held.size());
+            for (BudgetLeases.Held h : held) {
+                Budget budget = h.lease().budget;
+                BigDecimal cost = cost(cards.get(budget.currency()), route, usage);
+                costs.merge(budget.id(), cost, BigDecimal::add);
+                charges.add(new BudgetCharge(h.leaseId(), budget.id(), cost));
             }
+            return charges;
         }
 
         public void settle() {
-            if (reservation != null) {
-                budgets.settle(reservation, costs);
+            if (!held.isEmpty()) {
+                budgets.settle(held, costs);
             }
         }
     }

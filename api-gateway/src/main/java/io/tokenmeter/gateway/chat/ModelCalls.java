@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.json.WireJson;
+import io.tokenmeter.contracts.usage.BudgetCharge;
 import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.gateway.budgets.CallBudgets;
@@ -356,7 +357,7 @@ class ModelCalls {
         UsageStatus status = outcome.clientGone()
                 ? UsageStatus.CANCELLED
                 : outcome.upstreamFailed() || !watcher.completed() ? UsageStatus.FAILED : UsageStatus.SUCCEEDED;
-        metering.hold().charge(route, tokens);
+        List<BudgetCharge> charges = metering.hold().charge(route, tokens);
         usage.publish(
                 eventId,
                 metering.caller(),
@@ -366,6 +367,7 @@ class ModelCalls {
                 status,
                 metering.requestId(),
                 latency,
+                charges,
                 metering.recording());
         recordLatency(route, "stream", latency);
         return null; // the response has been written
@@ -379,7 +381,7 @@ class ModelCalls {
             boolean estimated,
             UsageStatus status,
             Duration latency) {
-        metering.hold().charge(route, tokens);
+        List<BudgetCharge> charges = metering.hold().charge(route, tokens);
         return usage.publish(
                 EventIds.newEventId(),
                 metering.caller(),
@@ -389,6 +391,7 @@ class ModelCalls {
                 status,
                 metering.requestId(),
                 latency,
+                charges,
                 metering.recording());
     }
 

@@ -2,6 +2,7 @@ package io.tokenmeter.gateway.usage;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.usage.BudgetCharge;
 import io.tokenmeter.contracts.usage.UsageEvent;
 import io.tokenmeter.contracts.usage.UsageEventCodec;
 import io.tokenmeter.contracts.usage.UsageStatus;
@@ -11,6 +12,7 @@ import org.springframework.stereotype.Component;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -33,7 +35,8 @@ public class UsagePublisher {
      * Publishes the event and returns its id; {@code null} when the call consumed no tokens. With an id chosen in
      * advance (a stream names its event in the response headers, before the tokens are
      * known) and {@code estimated} when the upstream did not report the usage. {@code recording} is the call's
-     * admission, whose spool space the event may take while Kafka is down.
+     * admission, whose spool space the event may take while Kafka is down; {@code charges}, what the call cost on
+     * each budget it is held to (empty without budgets).
      */
     public UUID publish(
             UUID eventId,
@@ -44,6 +47,7 @@ public class UsagePublisher {
             UsageStatus status,
             String requestId,
             Duration latency,
+            List<BudgetCharge> charges,
             SpoolingSender.Admission recording) {
         if (!usage.consumedTokens()) {
             return null;
@@ -65,7 +69,8 @@ public class UsagePublisher {
                 requestId,
                 status,
                 latency.toMillis(),
-                Instant.now());
+                Instant.now(),
+                charges);
         sender.send(event.tenantId(), UsageEventCodec.toJson(event), recording);
         meters.counter(
                         "tokenmeter.gateway.tokens",

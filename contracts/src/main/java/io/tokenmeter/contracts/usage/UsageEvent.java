@@ -1,10 +1,12 @@
 package io.tokenmeter.contracts.usage;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -14,7 +16,8 @@ import java.util.UUID;
  * <p>
  * Token classes are disjoint so they can be priced separately: {@code input_tokens} are uncached input only
  * (OpenAI's {@code prompt_tokens} minus {@code cached_tokens}); {@code reasoning_tokens} are part of
- * {@code output_tokens}, kept for reporting.
+ * {@code output_tokens}, kept for reporting. {@code budget_charges}, present only on calls held to a budget, say what
+ * the call cost on each budget and under which gateway lease (see {@link BudgetCharge}); metering ignores them.
  */
 public record UsageEvent(
         @JsonProperty(required = true) @JsonSetter(nulls = Nulls.FAIL)
@@ -43,9 +46,54 @@ public record UsageEvent(
         String requestId,
         @JsonProperty(required = true) UsageStatus status,
         long latencyMs,
-        @JsonProperty(required = true) Instant occurredAt) {
+        @JsonProperty(required = true) Instant occurredAt,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<BudgetCharge> budgetCharges) {
 
     public static final int SCHEMA_VERSION = 1;
+
+    /** An event with no budget charges: every call not held to a budget, and every event not made by the gateway. */
+    public UsageEvent(
+            int schemaVersion,
+            UUID eventId,
+            String tenantId,
+            String apiKeyId,
+            String model,
+            String provider,
+            String region,
+            long inputTokens,
+            long cachedInputTokens,
+            long cacheWriteTokens,
+            long outputTokens,
+            long reasoningTokens,
+            boolean estimated,
+            String requestId,
+            UsageStatus status,
+            long latencyMs,
+            Instant occurredAt) {
+        this(
+                schemaVersion,
+                eventId,
+                tenantId,
+                apiKeyId,
+                model,
+                provider,
+                region,
+                inputTokens,
+                cachedInputTokens,
+                cacheWriteTokens,
+                outputTokens,
+                reasoningTokens,
+                estimated,
+                requestId,
+                status,
+                latencyMs,
+                occurredAt,
+                null);
+    }
+
+    public UsageEvent {
+        budgetCharges = budgetCharges == null ? List.of() : List.copyOf(budgetCharges);
+    }
 
     public long totalTokens() {
         return inputTokens + cachedInputTokens + cacheWriteTokens + outputTokens;

@@ -24,6 +24,8 @@ public final class UsageEventValidator {
     public static final Instant EARLIEST_OCCURRED_AT = Instant.parse("2000-01-01T00:00:00Z");
 
     public static final int MAX_REQUEST_ID_LENGTH = 128;
+    /** A call is held to its tenant's budget and its key's; more is a bug, not a call. */
+    public static final int MAX_BUDGET_CHARGES = 16;
 
     private UsageEventValidator() {}
 
@@ -59,6 +61,20 @@ public final class UsageEventValidator {
         } else if (e.requestId() != null && hasControlCharacter(e.requestId())) {
             v.add(
                     "request_id contains a control character (PostgreSQL text cannot hold NUL, and logs should not hold any)");
+        }
+        if (e.budgetCharges().size() > MAX_BUDGET_CHARGES) {
+            v.add("budget_charges has more than " + MAX_BUDGET_CHARGES + " entries");
+        }
+        for (int i = 0; i < e.budgetCharges().size(); i++) {
+            BudgetCharge c = e.budgetCharges().get(i);
+            if (c == null || c.leaseId() == null || c.amount() == null) {
+                v.add("budget_charges[" + i + "] needs lease_id, budget_id and amount");
+                continue;
+            }
+            identifier(v, "budget_charges[" + i + "].budget_id", c.budgetId(), true);
+            if (c.amount().signum() < 0) {
+                v.add("budget_charges[" + i + "].amount is negative");
+            }
         }
         if (e.occurredAt() == null) {
             v.add("occurred_at is missing");

@@ -49,7 +49,7 @@ public final class GatewayLatencyBenchmark {
                     .addShutdownHook(new Thread(stack::close)); // Ctrl-C must not leave the platform running
             String admin = stack.demo("ADMIN_API_KEY");
             // two tenants alike but for a budget: the first has none (its calls cost one cache lookup), the second
-            // a monthly budget it never reaches, so every call reserves and settles in PostgreSQL
+            // a monthly budget it never reaches, so every call is held on the gateway's lease of it
             String key = benchKey(stack, admin, stack.demo("TENANT_ID"));
             String budgeted = post(
                             stack,
@@ -86,18 +86,28 @@ public final class GatewayLatencyBenchmark {
                     "== gateway added latency, %d s per run after a %d s warm-up of the gateway, 2 cores shared by everything ==%n",
                     seconds, WARM_UP_SECONDS * 2 + 20);
             System.out.println("(each run interleaves direct calls to the simulator and calls through the gateway,"
-                    + " each at the rate; +budget: a tenant with a budget, every call reserved and settled)");
+                    + " each at the rate; +budget: a tenant with a budget, every call held on a lease and settled)");
             System.out.printf(
                     "%-7s %-10s %-9s %10s %10s %10s %10s %8s%n",
                     "rate", "mode", "target", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors");
             java.util.List<String> cpu = new java.util.ArrayList<>();
+            java.util.List<String> trips = new java.util.ArrayList<>();
             java.util.Map<String, Integer> under50 = new java.util.TreeMap<>();
             for (int rate : rates) {
                 for (String mode : new String[] {"plain", "streaming"}) {
                     String body = mode.equals("plain") ? plain : streamed;
                     Target d = new Target("direct", direct, simulatorKey, body);
                     Pair g = pair(stack, d, new Target("gateway", gateway, key, body), rate, seconds);
+                    double renewalsBefore = counter(stack, "tokenmeter_budget_lease_renewals_total{trigger=\"call\"");
+                    double heldBefore = counter(stack, "tokenmeter_budget_reservations_total{outcome=\"reserved\"");
                     Pair b = pair(stack, d, new Target("+budget", gateway, budgetedKey, body), rate, seconds);
+                    double renewals =
+                            counter(stack, "tokenmeter_budget_lease_renewals_total{trigger=\"call\"") - renewalsBefore;
+                    double held =
+                            counter(stack, "tokenmeter_budget_reservations_total{outcome=\"reserved\"") - heldBefore;
+                    trips.add(String.format(
+                            "%-7s %-10s %.0f budgeted calls, %.0f waited for a lease renewal (%.4f per call)",
+                            rate, mode, held, renewals, held == 0 ? 0 : renewals / held));
                     for (Pair p : new Pair[] {g, b}) {
                         print(rate, mode, "direct", p.direct());
                         print(rate, mode, p.name(), p.viaGateway());
@@ -131,6 +141,9 @@ public final class GatewayLatencyBenchmark {
             System.out.println(
                     "CPU per call, per process (the simulator's per call it answered, direct or forwarded):");
             cpu.forEach(System.out::println);
+            System.out.println();
+            System.out.println("Database round trips on the budgeted calls' path (a call that did not fit its lease):");
+            trips.forEach(System.out::println);
             System.out.println();
             for (String mode : new String[] {"plain", "streaming"}) {
                 System.out.printf(
@@ -307,6 +320,22 @@ public final class GatewayLatencyBenchmark {
 
     private static double ms(long nanos) {
         return nanos / 1e6;
+    }
+
+    /** A counter of the gateway's Prometheus page, by its name and the start of its labels; 0 when absent. */
+    private static double counter(LocalStack stack, String series) throws Exception {
+        String page = HTTP.send(
+                        HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + "/actuator/prometheus"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        double sum = 0;
+        for (String line : page.split("\n")) {
+            if (line.startsWith(series)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
     }
 
     private static String sha256(String value) throws Exception {

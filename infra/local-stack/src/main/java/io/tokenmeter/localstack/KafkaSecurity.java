@@ -42,6 +42,9 @@ public record KafkaSecurity(String adminPassword, Map<String, String> passwords)
             new Grant("gateway", ResourceType.TOPIC, "usage-events.v1", AclOperation.WRITE),
             new Grant("gateway", ResourceType.TOPIC, "tenants.v1", AclOperation.WRITE),
             new Grant("gateway", ResourceType.TOPIC, "budget-alerts.v1", AclOperation.WRITE),
+            // the budget owner books the budget charges the usage events carry
+            new Grant("gateway", ResourceType.TOPIC, "usage-events.v1", AclOperation.READ),
+            new Grant("gateway", ResourceType.GROUP, "api-gateway-budget-charges", AclOperation.READ),
             new Grant("metering", ResourceType.TOPIC, "usage-events.v1", AclOperation.READ),
             new Grant("metering", ResourceType.GROUP, "metering-service", AclOperation.READ),
             new Grant("metering", ResourceType.TOPIC, "usage-events.v1.dlt", AclOperation.WRITE),

@@ -30,7 +30,7 @@ public final class LocalStack implements AutoCloseable {
     /** Further instances of a service, by their own name (for tests of scaling out): which service, which port. */
     private final Map<String, Instance> instances = new LinkedHashMap<>();
 
-    private record Instance(String service, int port) {}
+    private record Instance(String service, int port, Map<String, String> settings) {}
 
     private final List<AutoCloseable> infrastructure = new ArrayList<>();
     private String kafka;
@@ -195,15 +195,21 @@ public final class LocalStack implements AutoCloseable {
                 env.put("UPSTREAM_SIMULATOR_ANTHROPIC_URL", "http://127.0.0.1:" + ports.simulator() + "/anthropic");
                 env.put("UPSTREAM_SIMULATOR_API_KEY", simulatorKey);
                 env.put("TOKENMETER_BOOTSTRAP_ADMIN_KEY_SHA256", demo.adminKeySha256());
-                env.put(
+                env.put( // a spool per process: two processes never share one
                         "TOKENMETER_GATEWAY_SPOOL_DIRECTORY",
-                        config.state().resolve("spool").toString());
+                        config.state()
+                                .resolve(name.equals(service) ? "spool" : "spool-" + name)
+                                .toString());
                 env.put("TOKENMETER_WEBHOOK_SECRET_KEY", demo.get("TOKENMETER_WEBHOOK_SECRET_KEY"));
                 env.put(
                         "TOKENMETER_WEBHOOK_ALLOWED_HOSTS",
                         "127.0.0.1,localhost"); // webhooks to a receiver on this machine
             }
             default -> {}
+        }
+        Instance instance = instances.get(name);
+        if (instance != null) {
+            env.putAll(instance.settings());
         }
         List<String> command = new ArrayList<>(List.of(ManagedProcess.javaExecutable(), "-Xms256m", "-Xmx1g"));
         command.addAll(ManagedProcess.jvmFlags());
@@ -259,11 +265,16 @@ public final class LocalStack implements AutoCloseable {
      * {@link #stop} take its name. For tests of scaling out.
      */
     public String startInstance(String service, String name) throws IOException {
+        return startInstance(service, name, Map.of());
+    }
+
+    /** As {@link #startInstance(String, String)}, with settings of its own (environment variables). */
+    public String startInstance(String service, String name, Map<String, String> settings) throws IOException {
         if (processes.containsKey(name)) {
             throw new IllegalArgumentException(name + " is running already");
         }
         int port = StackConfig.Ports.freePort();
-        instances.put(name, new Instance(service, port));
+        instances.put(name, new Instance(service, port, Map.copyOf(settings)));
         startService(service, name, port, simulatorKey());
         awaitReady(name);
         say(name + ": up at " + url(name) + " (log " + log(name) + ")");
