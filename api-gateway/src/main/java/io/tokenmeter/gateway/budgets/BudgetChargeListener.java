@@ -21,6 +21,7 @@ import java.util.List;
  * call it admitted even when its gateway died before reporting it. Events without charges are skipped on a byte
  * search, before parsing; events metering refuses are refused here too (metering dead-letters them). A database
  * failure is retried here without end, the offsets uncommitted, so no charge is skipped; booking is idempotent.
+ * Fetches wait for a megabyte or a second, so booking costs about one transaction a second, whatever the call rate.
  */
 @Component
 class BudgetChargeListener {
@@ -49,7 +50,12 @@ class BudgetChargeListener {
                 "key.deserializer=org.apache.kafka.common.serialization.ByteArrayDeserializer",
                 "value.deserializer=org.apache.kafka.common.serialization.ByteArrayDeserializer",
                 "auto.offset.reset=earliest",
-                "enable.auto.commit=false"
+                "enable.auto.commit=false",
+                // one booking transaction a second at most, not one per call: the charges matter when a gateway
+                // died, and a second's delay does not
+                "fetch.min.bytes=1048576",
+                "fetch.max.wait.ms=1000",
+                "max.poll.records=5000"
             })
     void on(List<ConsumerRecord<byte[], byte[]>> records) throws InterruptedException {
         List<BudgetLedger.Charge> charges = new ArrayList<>();

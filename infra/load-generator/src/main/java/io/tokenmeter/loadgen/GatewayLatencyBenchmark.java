@@ -98,13 +98,14 @@ public final class GatewayLatencyBenchmark {
                     String body = mode.equals("plain") ? plain : streamed;
                     Target d = new Target("direct", direct, simulatorKey, body);
                     Pair g = pair(stack, d, new Target("gateway", gateway, key, body), rate, seconds);
-                    double renewalsBefore = counter(stack, "tokenmeter_budget_lease_renewals_total{trigger=\"call\"");
-                    double heldBefore = counter(stack, "tokenmeter_budget_reservations_total{outcome=\"reserved\"");
+                    double renewalsBefore =
+                            counter(stack, "tokenmeter_budget_lease_renewals_total", "trigger=\"call\"");
+                    double heldBefore = counter(stack, "tokenmeter_budget_reservations_total", "outcome=\"reserved\"");
                     Pair b = pair(stack, d, new Target("+budget", gateway, budgetedKey, body), rate, seconds);
-                    double renewals =
-                            counter(stack, "tokenmeter_budget_lease_renewals_total{trigger=\"call\"") - renewalsBefore;
+                    double renewals = counter(stack, "tokenmeter_budget_lease_renewals_total", "trigger=\"call\"")
+                            - renewalsBefore;
                     double held =
-                            counter(stack, "tokenmeter_budget_reservations_total{outcome=\"reserved\"") - heldBefore;
+                            counter(stack, "tokenmeter_budget_reservations_total", "outcome=\"reserved\"") - heldBefore;
                     trips.add(String.format(
                             "%-7s %-10s %.0f budgeted calls, %.0f waited for a lease renewal (%.4f per call)",
                             rate, mode, held, renewals, held == 0 ? 0 : renewals / held));
@@ -322,8 +323,8 @@ public final class GatewayLatencyBenchmark {
         return nanos / 1e6;
     }
 
-    /** A counter of the gateway's Prometheus page, by its name and the start of its labels; 0 when absent. */
-    private static double counter(LocalStack stack, String series) throws Exception {
+    /** The sum of a counter's series on the gateway's Prometheus page that carry {@code label}; 0 when absent. */
+    private static double counter(LocalStack stack, String name, String label) throws Exception {
         String page = HTTP.send(
                         HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + "/actuator/prometheus"))
                                 .build(),
@@ -331,7 +332,7 @@ public final class GatewayLatencyBenchmark {
                 .body();
         double sum = 0;
         for (String line : page.split("\n")) {
-            if (line.startsWith(series)) {
+            if (line.startsWith(name + "{") && line.contains(label)) {
                 sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
