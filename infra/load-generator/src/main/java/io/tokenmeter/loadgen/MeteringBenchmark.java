@@ -39,7 +39,9 @@ import java.util.stream.Stream;
  * end-to-end rate (first send until the last event is in the rollups), then, on the same broker, database and
  * machine, the rate of a plain Kafka consumer reading the same events, of a plain batched INSERT of the same rows
  * and of a plain COPY of them (both committing batches as large as metering's): the ratios are the figures. A second
- * pass replays every event, which must all be dropped as duplicates. Run it with
+ * pass replays every event, which must all be dropped as duplicates. A last pass measures metering alone: N new
+ * events put on the topic while it was stopped, then drained (the producer's CPU out of the window, as it is out of
+ * the baselines'). Run it with
  * {@code ./infra/bench-metering [events]}.
  */
 public final class MeteringBenchmark {
@@ -90,25 +92,47 @@ public final class MeteringBenchmark {
             // the cheapest way into PostgreSQL: COPY of the same rows, committed in batches of the same size
             double copy = plainCopy(postgres.ensureDatabase("baseline"), postgres, events, batch);
 
+            // 4. metering alone: n new events already on the topic while metering was stopped, so the producer and
+            // the broker's writes are out of the measured window, as they are out of the baselines'. Measured from the
+            // first new event in the rollups to the last: the restarted JVM's JIT is cold, which counts against it
+            rig.stopMetering();
+            events.clear(); // the baselines are done with them
+            List<byte[]> fresh = generate(n, tenants);
+            produce(rig, keys, fresh);
+            fresh.clear();
+            rig.startMetering();
+            long before = counted;
+            long firstSeen;
+            while ((firstSeen = rig.rolledUpEvents()) == before) {
+                Thread.sleep(20);
+            }
+            long aloneStart = System.nanoTime();
+            rig.awaitRollups(before + n, Duration.ofMillis(50));
+            double alone = (before + n - firstSeen) / seconds(aloneStart);
+            long countedAfter = rig.rolledUpEvents();
+
             System.out.println();
             System.out.println("== metering benchmark: " + n + " events ==");
             System.out.printf("producer (acks=all, idempotent, lz4)      %,12.0f events/s%n", n / produceSeconds);
             System.out.printf("metering end to end (dedup on)           %,12.0f events/s   %.1f s%n", e2e, e2eSeconds);
             System.out.printf("metering replay (all duplicates)         %,12.0f events/s%n", replay);
+            System.out.printf("metering alone (topic filled before)     %,12.0f events/s%n", alone);
             System.out.printf("baseline: plain Kafka consumer           %,12.0f events/s%n", consumer);
             System.out.printf("baseline: plain batched INSERT (%,6d)  %,12.0f rows/s%n", batch, insert);
             System.out.printf("baseline: plain COPY (%,6d)            %,12.0f rows/s%n", batch, copy);
             System.out.printf("ratio end to end / plain consumer        %12.2f%n", e2e / consumer);
             System.out.printf("ratio end to end / plain INSERT          %12.2f%n", e2e / insert);
             System.out.printf("ratio end to end / plain COPY            %12.2f%n", e2e / copy);
+            System.out.printf("ratio alone / plain COPY                 %12.2f%n", alone / copy);
             double batches = metric(metrics, "tokenmeter_metering_batch_size_events_count");
             System.out.printf(
                     "metering batches: mean size %,.0f events, mean database transaction %.1f ms%n",
                     metric(metrics, "tokenmeter_metering_batch_size_events_sum") / batches,
                     1000 * metric(metrics, "tokenmeter_metering_batch_store_seconds_sum") / batches);
             System.out.printf("events counted after the replay          %,12d (expected %,d)%n", counted, n);
-            if (counted != n) {
-                throw new IllegalStateException("counted " + counted + " events, expected " + n + "; logs in " + state);
+            if (counted != n || countedAfter != 2L * n) {
+                throw new IllegalStateException("counted " + counted + " then " + countedAfter + " events, expected "
+                        + n + " then " + 2L * n + "; logs in " + state);
             }
         }
         // kept on failure, for its logs

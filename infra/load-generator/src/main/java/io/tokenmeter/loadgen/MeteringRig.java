@@ -36,7 +36,11 @@ final class MeteringRig implements AutoCloseable {
 
     final PostgresServer postgres;
     final KafkaBroker kafka;
-    final ManagedProcess metering;
+    private ManagedProcess metering;
+    private final List<String> command;
+    private final Map<String, String> env;
+    private final Path state;
+    private int starts = 1;
     final String meteringDb;
     final String meteringUrl;
     final StackConfig.Ports ports;
@@ -45,12 +49,18 @@ final class MeteringRig implements AutoCloseable {
             PostgresServer postgres,
             KafkaBroker kafka,
             ManagedProcess metering,
+            List<String> command,
+            Map<String, String> env,
+            Path state,
             String meteringDb,
             String meteringUrl,
             StackConfig.Ports ports) {
         this.postgres = postgres;
         this.kafka = kafka;
         this.metering = metering;
+        this.command = command;
+        this.env = env;
+        this.state = state;
         this.meteringDb = meteringDb;
         this.meteringUrl = meteringUrl;
         this.ports = ports;
@@ -95,7 +105,7 @@ final class MeteringRig implements AutoCloseable {
                     ManagedProcess.start("metering-service", command, env, state.resolve("metering.log"));
             String url = "http://127.0.0.1:" + ports.metering();
             metering.awaitHttpOk(url + "/actuator/health", Duration.ofSeconds(120));
-            return new MeteringRig(postgres, kafka, metering, meteringDb, url, ports);
+            return new MeteringRig(postgres, kafka, metering, command, env, state, meteringDb, url, ports);
         } catch (Exception e) {
             if (kafka != null) {
                 kafka.close();
@@ -131,6 +141,18 @@ final class MeteringRig implements AutoCloseable {
                 UsageStatus.SUCCEEDED,
                 200 + random.nextInt(5_000),
                 occurredAt));
+    }
+
+    /** Stops metering-service as a shutdown would (its consumer leaves the group, its offsets committed). */
+    void stopMetering() {
+        metering.close();
+    }
+
+    /** Starts metering-service again, as it was started first; its log is a new file. */
+    void startMetering() throws IOException {
+        starts++;
+        metering = ManagedProcess.start("metering-service", command, env, state.resolve("metering-" + starts + ".log"));
+        metering.awaitHttpOk(meteringUrl + "/actuator/health", Duration.ofSeconds(120));
     }
 
     /** A producer as the gateway's: acks from all replicas, idempotent, lz4, batched. */
