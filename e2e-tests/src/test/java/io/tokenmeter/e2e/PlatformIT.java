@@ -768,18 +768,9 @@ class PlatformIT {
         }
         String admin = stack.demo("ADMIN_API_KEY");
         Instant since = Instant.now(); // after the demo prices took effect (the month began before them)
-        String tenant = tenant(admin, "{\"name\":\"Capped Co\",\"billing_country\":\"SG\",\"currency\":\"USD\"}");
-        HttpResponse<String> issued =
-                send("POST", "/api/v1/admin/tenants/" + tenant + "/api-keys", admin, "{\"name\":\"agent\"}");
-        assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
-        String key = JSON.readTree(issued.body()).get("key").asString();
-        HttpResponse<String> created = send(
-                "POST",
-                "/api/v1/budgets",
-                admin,
-                "{\"tenant_id\":\"" + tenant + "\",\"kind\":\"monthly\",\"amount\":0.55}");
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-        String budgetId = JSON.readTree(created.body()).get("id").asString();
+        Budgeted capped = budgetedTenant(admin, "Capped Co", "0.55");
+        String key = capped.key();
+        String budgetId = capped.budgetId();
 
         List<CompletableFuture<HttpResponse<String>>> calls = new java.util.ArrayList<>();
         try (var pool = java.util.concurrent.Executors.newFixedThreadPool(200)) {
@@ -808,14 +799,7 @@ class PlatformIT {
                 tokens[0] += usage.get("prompt_tokens").asLong() - cached;
                 tokens[1] += cached;
                 tokens[2] += usage.get("completion_tokens").asLong();
-                cost = cost.add(
-                        java.math.BigDecimal.valueOf(usage.get("prompt_tokens").asLong() - cached)
-                                .multiply(new java.math.BigDecimal("0.27"))
-                                .add(java.math.BigDecimal.valueOf(cached).multiply(new java.math.BigDecimal("0.07")))
-                                .add(java.math.BigDecimal.valueOf(
-                                                usage.get("completion_tokens").asLong())
-                                        .multiply(new java.math.BigDecimal("1.10")))
-                                .movePointLeft(6));
+                cost = cost.add(deepSeekCost(usage));
             } else {
                 assertThat(response.statusCode()).as(response.body()).isEqualTo(402);
                 assertThat(response.body()).contains(budgetId);
@@ -875,18 +859,9 @@ class PlatformIT {
     @Test
     void aGatewayKilledHoldingABudgetLeaseLosesNoSpendAndItsSliceComesBack() throws Exception {
         String admin = stack.demo("ADMIN_API_KEY");
-        String tenant = tenant(admin, "{\"name\":\"Crash Co\",\"billing_country\":\"SG\",\"currency\":\"USD\"}");
-        HttpResponse<String> issued =
-                send("POST", "/api/v1/admin/tenants/" + tenant + "/api-keys", admin, "{\"name\":\"agent\"}");
-        assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
-        String key = JSON.readTree(issued.body()).get("key").asString();
-        HttpResponse<String> created = send(
-                "POST",
-                "/api/v1/budgets",
-                admin,
-                "{\"tenant_id\":\"" + tenant + "\",\"kind\":\"monthly\",\"amount\":1.00}");
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-        String budgetId = JSON.readTree(created.body()).get("id").asString();
+        Budgeted crashed = budgetedTenant(admin, "Crash Co", "1.00");
+        String key = crashed.key();
+        String budgetId = crashed.budgetId();
 
         String second = stack.startInstance(
                 "api-gateway",
@@ -900,14 +875,7 @@ class PlatformIT {
                 HttpResponse<String> response = LocalServer.at(second).post("/v1/chat/completions", key, """
                         {"model":"deepseek-v3.2","max_tokens":1000,"messages":[{"role":"user","content":"hello"}]}""");
                 assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-                JsonNode usage = JSON.readTree(response.body()).get("usage");
-                long cached = usage.path("prompt_cache_hit_tokens").asLong(0);
-                cost = cost.add(BigDecimal.valueOf(usage.get("prompt_tokens").asLong() - cached)
-                        .multiply(new BigDecimal("0.27"))
-                        .add(BigDecimal.valueOf(cached).multiply(new BigDecimal("0.07")))
-                        .add(BigDecimal.valueOf(usage.get("completion_tokens").asLong())
-                                .multiply(new BigDecimal("1.10")))
-                        .movePointLeft(6));
+                cost = cost.add(deepSeekCost(JSON.readTree(response.body()).get("usage")));
             }
             JsonNode held = JSON.readTree(
                     send("GET", "/api/v1/budgets/" + budgetId, key, null).body());
@@ -932,6 +900,38 @@ class PlatformIT {
                             .as("what its served calls cost, from their usage events")
                             .isEqualByComparingTo(served);
                 });
+    }
+
+    /** A new USD tenant with a key and a monthly tenant budget of {@code amount}. */
+    private record Budgeted(String key, String budgetId) {}
+
+    private static Budgeted budgetedTenant(String admin, String name, String amount) throws Exception {
+        String tenant = tenant(admin, "{\"name\":\"" + name + "\",\"billing_country\":\"SG\",\"currency\":\"USD\"}");
+        HttpResponse<String> issued =
+                send("POST", "/api/v1/admin/tenants/" + tenant + "/api-keys", admin, "{\"name\":\"agent\"}");
+        assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
+        HttpResponse<String> created = send(
+                "POST",
+                "/api/v1/budgets",
+                admin,
+                "{\"tenant_id\":\"" + tenant + "\",\"kind\":\"monthly\",\"amount\":" + amount + "}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        return new Budgeted(
+                JSON.readTree(issued.body()).get("key").asString(),
+                JSON.readTree(created.body()).get("id").asString());
+    }
+
+    /**
+     * What a DeepSeek V3.2 answer's usage costs at the demo's USD rate card (input 0.27, cached 0.07, output 1.10 per
+     * 1M), exactly: what a budget is charged for it.
+     */
+    private static BigDecimal deepSeekCost(JsonNode usage) {
+        long cached = usage.path("prompt_cache_hit_tokens").asLong(0);
+        return BigDecimal.valueOf(usage.get("prompt_tokens").asLong() - cached)
+                .multiply(new BigDecimal("0.27"))
+                .add(BigDecimal.valueOf(cached).multiply(new BigDecimal("0.07")))
+                .add(BigDecimal.valueOf(usage.get("completion_tokens").asLong()).multiply(new BigDecimal("1.10")))
+                .movePointLeft(6);
     }
 
     private static java.math.BigDecimal cents(long tokens, String rate, java.math.BigDecimal factor) {
