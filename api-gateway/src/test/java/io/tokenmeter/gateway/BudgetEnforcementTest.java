@@ -428,6 +428,29 @@ class BudgetEnforcementTest {
         assertThat(budgetView(mine, tenantKey).get("amount").decimalValue()).isEqualByComparingTo("1");
     }
 
+    /**
+     * After a call the lease holds room for more; lowered to 0.02, the budget takes that room back at the lease's next
+     * renewal (every 200 ms here) or its release when idle, whichever comes first: then exactly one more call fits,
+     * and spend stays within the new amount.
+     */
+    @Test
+    void aLoweredBudgetAppliesAtTheLeasesNextRenewal() throws Exception {
+        String budgetId =
+                budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.10}", ADMIN_KEY);
+        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
+        send("PATCH", "/api/v1/budgets/" + budgetId, ADMIN_KEY, "{\"amount\":0.02}", 200);
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> budgetView(budgetId, tenantKey)
+                                .get("reserved")
+                                .decimalValue()
+                                .compareTo(new BigDecimal("0.01"))
+                        <= 0);
+        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
+        assertThat(call(tenantKey).statusCode()).as("0.02 spent of 0.02").isEqualTo(402);
+        assertThat(settled(budgetId, tenantKey).get("spent").decimalValue()).isEqualByComparingTo("0.02");
+    }
+
     @Test
     void aPrepaidBalanceStopsCallsWhenSpentAndATopUpLetsThemGoOn() throws Exception {
         String prepaid = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"prepaid\",\"amount\":0.02}", ADMIN_KEY);
