@@ -78,6 +78,7 @@ class ChatCompletionsController {
                         key,
                         model.asString(),
                         request,
+                        body.length,
                         streaming,
                         RequestIdFilter.of(servletRequest)),
                 servletResponse);

@@ -78,6 +78,7 @@ class MessagesController {
                         key,
                         model.asString(),
                         request,
+                        body.length,
                         request.path("stream").asBoolean(false),
                         RequestIdFilter.of(servletRequest)),
                 servletResponse);

@@ -135,8 +135,10 @@ class ModelCalls {
         CallBudgets.Hold hold;
         try {
             // an upper bound of the prompt's tokens: each token of the providers' byte-level tokenizers covers at
-            // least one byte of the text, and the JSON around the text outweighs the chat template's own tokens
-            hold = budgets.reserve(call.key(), allowed, () -> JSON.writeValueAsBytes(call.request()).length, output);
+            // least one byte of the text, and the JSON around the text outweighs the chat template's own tokens. The
+            // body as the client sent it: its text is never shorter than re-encoded (an escape is longer than its
+            // character), and it need not be written again to be measured
+            hold = budgets.reserve(call.key(), allowed, call::bodyBytes, output);
         } catch (CallBudgets.Refused refused) {
             CallBudgets.Refusal r = refused.refusal();
             return call.api().error(r.error(), null, r.message());
@@ -156,6 +158,7 @@ class ModelCalls {
             ActiveKey key,
             String model,
             ObjectNode request,
+            int bodyBytes,
             boolean streaming,
             String requestId) {}
 

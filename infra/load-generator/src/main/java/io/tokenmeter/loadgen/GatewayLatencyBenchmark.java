@@ -325,11 +325,15 @@ public final class GatewayLatencyBenchmark {
 
     /** The sum of a counter's series on the gateway's Prometheus page that carry {@code label}; 0 when absent. */
     private static double counter(LocalStack stack, String name, String label) throws Exception {
-        String page = HTTP.send(
-                        HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + "/actuator/prometheus"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + "/actuator/prometheus"))
+                        .header("Authorization", "Bearer " + stack.demo("ADMIN_API_KEY")) // the actuator is for admins
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("the gateway's metrics answered " + response.statusCode());
+        }
+        String page = response.body();
         double sum = 0;
         for (String line : page.split("\n")) {
             if (line.startsWith(name + "{") && line.contains(label)) {
