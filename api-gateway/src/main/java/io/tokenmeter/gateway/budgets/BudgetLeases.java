@@ -1,6 +1,11 @@
 package io.tokenmeter.gateway.budgets;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tokenmeter.contracts.budgets.BudgetLeaseApi.ApplicableBudget;
+import io.tokenmeter.contracts.budgets.BudgetLeaseApi.LeaseGrant;
+import io.tokenmeter.contracts.budgets.BudgetLeaseApi.LeaseRelease;
+import io.tokenmeter.contracts.budgets.BudgetLeaseApi.LeaseRequest;
+import io.tokenmeter.contracts.budgets.BudgetLeaseApi.Window;
 import io.tokenmeter.contracts.usage.EventIds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +33,8 @@ import java.util.concurrent.TimeoutException;
  * database is reached only when a call does not fit (the lease is renewed for it at once, or the call refused) and
  * in the background: every {@code renew-every} each lease reports its spend, asks for room for its recent rate of
  * calls over a slice's time and is extended; a lease with nothing in flight and nothing asked since is released.
- * On a graceful stop every lease is released with its final spend; after a crash, {@link BudgetLedger} expires it
- * and books its calls' spend from their usage events.
+ * On a graceful stop every lease is released with its final spend; after a crash, the owner ({@link BudgetBook})
+ * expires it and books its calls' spend from their usage events.
  */
 @Component
 class BudgetLeases implements SmartLifecycle {
@@ -44,7 +49,7 @@ class BudgetLeases implements SmartLifecycle {
     record Held(Lease lease, UUID leaseId, BigDecimal amount) {}
 
     /** A call's holds on all its budgets, or the budget that refused it and what that budget had left. */
-    record Admission(List<Held> held, Budget refusedBy, BigDecimal remaining) {
+    record Admission(List<Held> held, ApplicableBudget refusedBy, BigDecimal remaining) {
         boolean refused() {
             return refusedBy != null;
         }
@@ -59,25 +64,25 @@ class BudgetLeases implements SmartLifecycle {
 
     private record LeaseKey(String budgetId, Instant windowStart) {}
 
-    private final BudgetLedger ledger;
+    private final BudgetBook book;
     private final BudgetProperties properties;
     private final MeterRegistry meters;
     private final String instanceId = "gw-" + EventIds.newEventId();
     private final Map<LeaseKey, Lease> leases = new ConcurrentHashMap<>();
     private volatile boolean running;
 
-    BudgetLeases(BudgetLedger ledger, BudgetProperties properties, MeterRegistry meters) {
-        this.ledger = ledger;
+    BudgetLeases(BudgetBook book, BudgetProperties properties, MeterRegistry meters) {
+        this.book = book;
         this.properties = properties;
         this.meters = meters;
         meters.gauge("tokenmeter.budget.leases", leases, Map::size);
     }
 
     /** Holds {@code amounts} (per budget id) on the lease of every budget that applies at {@code at}, or on none. */
-    Admission reserve(List<Budget> budgets, Map<String, BigDecimal> amounts, Instant at) throws Unavailable {
+    Admission reserve(List<ApplicableBudget> budgets, Map<String, BigDecimal> amounts, Instant at) throws Unavailable {
         List<Held> held = new ArrayList<>(budgets.size());
-        for (Budget budget : budgets) {
-            Budget.Window window = budget.windowAt(at);
+        for (ApplicableBudget budget : budgets) {
+            Window window = budget.windowAt(at);
             if (window == null) {
                 continue;
             }
@@ -98,7 +103,7 @@ class BudgetLeases implements SmartLifecycle {
     }
 
     /** Adds the hold to {@code held} and returns null, or returns what was left when the budget refused it. */
-    private BigDecimal reserveOn(Budget budget, Budget.Window window, BigDecimal amount, List<Held> held)
+    private BigDecimal reserveOn(ApplicableBudget budget, Window window, BigDecimal amount, List<Held> held)
             throws Unavailable {
         LeaseKey key = new LeaseKey(budget.id(), window.start());
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -146,19 +151,6 @@ class BudgetLeases implements SmartLifecycle {
                         properties.renewEvery(),
                         failure.toString());
             }
-        }
-    }
-
-    /** Every instance sweeps; the ledger's row locks make it safe, and a dead instance's leases need a live one. */
-    @Scheduled(fixedDelayString = "${tokenmeter.gateway.budgets.sweep-every:5s}")
-    void expireDeadLeases() {
-        if (!properties.enabled()) {
-            return;
-        }
-        int expired = ledger.expire(properties.expiryGrace());
-        if (expired > 0) {
-            meters.counter("tokenmeter.budget.expired_leases").increment(expired);
-            log.warn("closed {} expired budget leases (their gateway stopped renewing them)", expired);
         }
     }
 
@@ -213,8 +205,8 @@ class BudgetLeases implements SmartLifecycle {
             static final Outcome CLOSED = new Outcome(Kind.CLOSED, null);
         }
 
-        final Budget budget;
-        final Budget.Window window;
+        final ApplicableBudget budget;
+        final Window window;
         private UUID id;
         private BigDecimal granted = BigDecimal.ZERO;
         private BigDecimal spent = BigDecimal.ZERO;
@@ -227,10 +219,10 @@ class BudgetLeases implements SmartLifecycle {
         private BigDecimal unit = BigDecimal.ZERO;
         private long renewedAtNanos = System.nanoTime();
         private long validUntilNanos;
-        private CompletableFuture<BudgetLedger.LeaseGrant> renewing;
+        private CompletableFuture<LeaseGrant> renewing;
         private boolean closed;
 
-        Lease(Budget budget, Budget.Window window) {
+        Lease(ApplicableBudget budget, Window window) {
             this.budget = budget;
             this.window = window;
         }
@@ -249,8 +241,8 @@ class BudgetLeases implements SmartLifecycle {
 
         /** Holds {@code amount} in memory, or renews for it (or waits for the renewal under way) and tries again. */
         Outcome reserve(BigDecimal amount) throws Unavailable {
-            CompletableFuture<BudgetLedger.LeaseGrant> pending;
-            BudgetLedger.LeaseRequest request = null;
+            CompletableFuture<LeaseGrant> pending;
+            LeaseRequest request = null;
             synchronized (this) {
                 if (closed) {
                     return Outcome.CLOSED;
@@ -266,7 +258,7 @@ class BudgetLeases implements SmartLifecycle {
                 pending = renewing;
             }
             if (request == null) {
-                BudgetLedger.LeaseGrant grant = await(pending);
+                LeaseGrant grant = await(pending);
                 // refused for a call no larger than this one: this one does not fit either
                 return grant.refused() && grant.free().compareTo(amount) < 0
                         ? new Outcome(Kind.REFUSED, grant.free())
@@ -274,7 +266,7 @@ class BudgetLeases implements SmartLifecycle {
             }
             meters.counter("tokenmeter.budget.lease_renewals", "trigger", "call")
                     .increment();
-            BudgetLedger.LeaseGrant grant = renew(request, pending);
+            LeaseGrant grant = renew(request, pending);
             synchronized (this) {
                 if (grant.gone()) {
                     return Outcome.CLOSED;
@@ -290,7 +282,7 @@ class BudgetLeases implements SmartLifecycle {
             }
         }
 
-        private BudgetLedger.LeaseGrant await(CompletableFuture<BudgetLedger.LeaseGrant> pending) throws Unavailable {
+        private LeaseGrant await(CompletableFuture<LeaseGrant> pending) throws Unavailable {
             try {
                 return pending.get(WAIT_FOR_RENEWAL.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
@@ -304,12 +296,11 @@ class BudgetLeases implements SmartLifecycle {
         }
 
         /** Sends the request and applies the answer; completes {@code pending} for the calls waiting on it. */
-        private BudgetLedger.LeaseGrant renew(
-                BudgetLedger.LeaseRequest request, CompletableFuture<BudgetLedger.LeaseGrant> pending) {
+        private LeaseGrant renew(LeaseRequest request, CompletableFuture<LeaseGrant> pending) {
             long sentAt = System.nanoTime();
-            BudgetLedger.LeaseGrant grant;
+            LeaseGrant grant;
             try {
-                grant = ledger.renew(request);
+                grant = book.renew(request);
             } catch (RuntimeException e) {
                 synchronized (this) {
                     renewing = null;
@@ -335,7 +326,7 @@ class BudgetLeases implements SmartLifecycle {
         }
 
         /** Under the lock: what to ask the ledger for, room for {@code need} included. */
-        private BudgetLedger.LeaseRequest request(BigDecimal need) {
+        private LeaseRequest request(BigDecimal need) {
             BigDecimal typical = unit.max(need);
             BigDecimal want;
             if (id == null) {
@@ -348,8 +339,17 @@ class BudgetLeases implements SmartLifecycle {
             want = wholeUnits(want.max(need), typical);
             demandAtSend = demand;
             BigDecimal committed = spent.add(inFlight);
-            return new BudgetLedger.LeaseRequest(
-                    id, budget, window, instanceId, spent, committed, need, typical, want, properties.leaseTtl());
+            return new LeaseRequest(
+                    id,
+                    budget.id(),
+                    window,
+                    instanceId,
+                    spent,
+                    committed,
+                    need,
+                    typical,
+                    want,
+                    properties.leaseTtl().toMillis());
         }
 
         private static BigDecimal wholeUnits(BigDecimal amount, BigDecimal unit) {
@@ -374,8 +374,8 @@ class BudgetLeases implements SmartLifecycle {
 
         /** The background step: renews an active lease, releases an idle one; true when it is closed. */
         boolean renewOrRelease() {
-            CompletableFuture<BudgetLedger.LeaseGrant> pending;
-            BudgetLedger.LeaseRequest request;
+            CompletableFuture<LeaseGrant> pending;
+            LeaseRequest request;
             synchronized (this) {
                 if (closed) {
                     return true;
@@ -396,7 +396,7 @@ class BudgetLeases implements SmartLifecycle {
             if (request == null) {
                 meters.counter("tokenmeter.budget.lease_renewals", "trigger", "release")
                         .increment();
-                ledger.release(id, currentSpent());
+                book.release(new LeaseRelease(id, currentSpent()));
                 return true;
             }
             meters.counter("tokenmeter.budget.lease_renewals", "trigger", "background")
@@ -416,7 +416,7 @@ class BudgetLeases implements SmartLifecycle {
                 leaseId = id;
             }
             if (leaseId != null) {
-                ledger.release(leaseId, currentSpent());
+                book.release(new LeaseRelease(leaseId, currentSpent()));
             }
         }
     }

@@ -3,6 +3,8 @@ package io.tokenmeter.gateway.budgets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.tokenmeter.contracts.budgets.BudgetLeaseApi;
+import io.tokenmeter.contracts.budgets.BudgetLeaseApi.ApplicableBudget;
 import io.tokenmeter.contracts.usage.BudgetCharge;
 import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.modelapi.ModelApiError;
@@ -53,7 +55,7 @@ public class CallBudgets {
     }
 
     private final BudgetProperties properties;
-    private final BudgetRepository budgets;
+    private final ApplicableBudgets budgets;
     private final BudgetLeases leases;
     private final RateCards rateCards;
     private final MeterRegistry meters;
@@ -62,7 +64,7 @@ public class CallBudgets {
 
     CallBudgets(
             BudgetProperties properties,
-            BudgetRepository budgets,
+            ApplicableBudgets budgets,
             BudgetLeases leases,
             RateCards rateCards,
             MeterRegistry meters) {
@@ -91,7 +93,7 @@ public class CallBudgets {
             return Hold.NONE;
         }
         Instant now = Instant.now();
-        List<Budget> applicable = budgets.applicableTo(key.tenantId(), key.keyId()).stream()
+        List<ApplicableBudget> applicable = budgets.of(key.tenantId(), key.keyId()).stream()
                 .filter(b -> b.windowAt(now) != null)
                 .toList();
         if (applicable.isEmpty()) {
@@ -103,7 +105,7 @@ public class CallBudgets {
         Map<String, BigDecimal> maxByCurrency = new HashMap<>(); // a tenant's and a key's budget share a currency
         Map<String, BigDecimal> maxCosts = new HashMap<>();
         try {
-            for (Budget budget : applicable) {
+            for (ApplicableBudget budget : applicable) {
                 maxCosts.put(budget.id(), maxByCurrency.computeIfAbsent(budget.currency(), currency -> {
                     RateCards.RateCard card = cards.computeIfAbsent(currency, c -> rateCards.card(key.caller(), c));
                     BigDecimal max = BigDecimal.ZERO;
@@ -136,13 +138,13 @@ public class CallBudgets {
         }
         if (admission.refused()) {
             count("refused");
-            Budget b = admission.refusedBy();
+            ApplicableBudget b = admission.refusedBy();
             throw new Refused(new Refusal(
                     ModelApiError.BUDGET_EXCEEDED,
                     "The " + b.describe() + " cannot cover this call: its maximum cost is "
                             + plain(maxCosts.get(b.id())) + " " + b.currency()
                             + " and " + plain(admission.remaining()) + " " + b.currency() + " is left"
-                            + (b.kind() == Budget.Kind.PREPAID ? "; top up the balance" : " this period")
+                            + (b.kind() == BudgetLeaseApi.Kind.PREPAID ? "; top up the balance" : " this period")
                             + ". Lower max_tokens or the prompt, or ask for a higher budget."));
         }
         count("reserved");
@@ -253,7 +255,7 @@ public class CallBudgets {
             }
             List<BudgetCharge> charges = new ArrayList<>(held.size());
             for (BudgetLeases.Held h : held) {
-                Budget budget = h.lease().budget;
+                ApplicableBudget budget = h.lease().budget;
                 BigDecimal cost = cost(cards.get(budget.currency()), route, usage);
                 costs.merge(budget.id(), cost, BigDecimal::add);
                 charges.add(new BudgetCharge(h.leaseId(), budget.id(), cost));

@@ -1,5 +1,7 @@
 /**
- * Spend caps per tenant and per key, enforced on every model call by reserve-and-settle in PostgreSQL, with
- * threshold alerts (Kafka and a signed webhook). The guarantee and its bound are stated in the service README.
+ * Budgets enforced on every model call: a call's maximum cost ({@code CallBudgets}, {@code OutputBound}, the rate
+ * cards) held on this instance's leases in memory ({@code BudgetLeases}). It knows the budgets' owner only through
+ * {@link io.tokenmeter.gateway.budgets.BudgetBook} and the wire shapes of {@code contracts.budgets.BudgetLeaseApi},
+ * so that the owner can move to billing-service. The guarantee and its bound are stated in the service README.
  */
 package io.tokenmeter.gateway.budgets;

@@ -12,7 +12,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** What a call may cost before it runs (its reservation), what it did cost, and how big a slice a lease gets. */
+/** What a call may cost before it runs (what it holds on its lease) and what it did cost. */
 class CallCostTest {
 
     private static final ResolvedRoute ROUTE = new ResolvedRoute(
@@ -59,41 +59,5 @@ class CallCostTest {
                         () -> CallBudgets.maxCost(card(Map.of("cached_input", "0.1", "output", "0.42")), ROUTE, 1, 1))
                 .isInstanceOf(RateCards.Unpriced.class)
                 .hasMessageContaining("no input price");
-    }
-
-    private static BigDecimal room(String free, String need, String unit, String want) {
-        BudgetLedger.LeaseRequest request = new BudgetLedger.LeaseRequest(
-                null,
-                null,
-                null,
-                "gw",
-                BigDecimal.ZERO,
-                BigDecimal.ZERO,
-                new BigDecimal(need),
-                new BigDecimal(unit),
-                new BigDecimal(want),
-                Duration.ofSeconds(30));
-        return BudgetLedger.room(request, new BigDecimal(free));
-    }
-
-    @Test
-    void aLeaseGetsWhatItAsksAtMostHalfOfWhatIsFreeInWholeCallsAndNearTheEndOneCallAtATime() {
-        assertThat(room("1.00", "0.01", "0.01", "0.08")).isEqualByComparingTo("0.08");
-        assertThat(room("1.00", "0.01", "0.01", "5.00"))
-                .as("half of what is free")
-                .isEqualByComparingTo("0.50");
-        assertThat(room("0.333", "0.01", "0.01", "5.00"))
-                .as("in whole calls: no fraction of a call stranded on an instance")
-                .isEqualByComparingTo("0.16");
-        assertThat(room("0.04", "0.01", "0.01", "0.08"))
-                .as("four calls left: only the call at hand")
-                .isEqualByComparingTo("0.01");
-        assertThat(room("0.03", "0", "0.01", "0.08"))
-                .as("near the end a renewal in the background keeps no room")
-                .isEqualByComparingTo("0");
-        assertThat(room("0.015", "0.015", "0.01", "0.08"))
-                .as("a call larger than the usual still fits exactly")
-                .isEqualByComparingTo("0.015");
-        assertThat(room("0", "0", "0.01", "0.08")).isEqualByComparingTo("0");
     }
 }

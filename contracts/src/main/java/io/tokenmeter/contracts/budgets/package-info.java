@@ -1,2 +1,2 @@
-/** Events about budgets: a threshold of a tenant's or a key's spend cap crossed. */
+/** Budgets on the wire: a threshold of a spend cap crossed (an event), and the leases the gateway holds on them. */
 package io.tokenmeter.contracts.budgets;

@@ -1,7 +1,7 @@
-package io.tokenmeter.gateway.budgets;
+package io.tokenmeter.gateway.budgetledger;
 
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.LoadingCache;
+import io.tokenmeter.contracts.budgets.BudgetLeaseApi.Kind;
+import io.tokenmeter.contracts.budgets.BudgetLeaseApi.Window;
 import io.tokenmeter.contracts.usage.EventIds;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -17,42 +17,29 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/**
- * Budgets as stored. The budgets that apply to a key (its tenant's and its own) are kept per instance and
- * refreshed in the background every few seconds, so a call of a tenant without budgets costs no query; the
- * amounts themselves are always checked in the database, by the reservation.
- */
+/** Budgets as stored, their windows' spend and their alerts. */
 @Repository
 class BudgetRepository {
 
     private static final String COLUMNS =
             "id, tenant_id, api_key_id, kind, amount, currency, starts_at, ends_at, thresholds, top_ups, created_at, created_by";
 
-    private record KeyRef(String tenantId, String keyId) {}
-
     private final JdbcClient jdbc;
-    private final LoadingCache<KeyRef, List<Budget>> applicable;
 
-    BudgetRepository(JdbcClient jdbc, BudgetProperties properties) {
+    BudgetRepository(JdbcClient jdbc) {
         this.jdbc = jdbc;
-        // refreshed in the background once older than the TTL, so no call waits for the query but a key's first
-        this.applicable = Caffeine.newBuilder()
-                .maximumSize(100_000)
-                .refreshAfterWrite(properties.budgetsCacheTtl())
-                .expireAfterWrite(properties.budgetsCacheTtl().multipliedBy(12))
-                .build(key -> jdbc.sql("SELECT " + COLUMNS + """
+    }
+
+    /** The live budgets a call with this key is held to: its tenant's and its own, ordered by id. */
+    List<Budget> applicableTo(String tenantId, String keyId) {
+        return jdbc.sql("SELECT " + COLUMNS + """
                          FROM budget WHERE tenant_id = :tenant AND (api_key_id IS NULL OR api_key_id = :key) AND
                              deleted_at IS NULL
                         ORDER BY id""")
-                        .param("tenant", key.tenantId())
-                        .param("key", key.keyId())
-                        .query(BudgetRepository::budget)
-                        .list());
-    }
-
-    /** The live budgets a call with this key is held to, ordered by id (the order rows are locked in). */
-    List<Budget> applicableTo(String tenantId, String keyId) {
-        return applicable.get(new KeyRef(tenantId, keyId));
+                .param("tenant", tenantId)
+                .param("key", keyId)
+                .query(BudgetRepository::budget)
+                .list();
     }
 
     List<Budget> ofTenant(String tenantId) {
@@ -73,7 +60,7 @@ class BudgetRepository {
     Budget create(
             String tenantId,
             String keyId,
-            Budget.Kind kind,
+            Kind kind,
             BigDecimal amount,
             String currency,
             Instant startsAt,
@@ -101,7 +88,6 @@ class BudgetRepository {
                                         thresholds.stream().map(String::valueOf).toList()) + "}")
                 .param("by", createdBy)
                 .update();
-        forgetCached();
         return find(id).orElseThrow();
     }
 
@@ -121,7 +107,6 @@ class BudgetRepository {
                                                         .map(String::valueOf)
                                                         .toList()) + "}")
                 .update();
-        forgetCached();
     }
 
     /** Adds to a prepaid balance; alerts start afresh. */
@@ -131,14 +116,12 @@ class BudgetRepository {
                 .param("id", id)
                 .param("amount", amount)
                 .update();
-        forgetCached();
     }
 
     void delete(String id) {
         jdbc.sql("UPDATE budget SET deleted_at = now() WHERE id = ? AND deleted_at IS NULL")
                 .param(id)
                 .update();
-        forgetCached();
     }
 
     /** A budget's spend in one window, as the ledger has it now. */
@@ -146,7 +129,7 @@ class BudgetRepository {
         static final WindowState EMPTY = new WindowState(BigDecimal.ZERO, BigDecimal.ZERO);
     }
 
-    WindowState state(Budget budget, Budget.Window window) {
+    WindowState state(Budget budget, Window window) {
         return jdbc.sql("SELECT spent, reserved FROM budget_window WHERE budget_id = ? AND window_start = ?")
                 .params(budget.id(), Timestamp.from(window.start()))
                 .query((rs, i) -> new WindowState(rs.getBigDecimal("spent"), rs.getBigDecimal("reserved")))
@@ -155,7 +138,7 @@ class BudgetRepository {
     }
 
     /** Thresholds of the window already crossed, in order. */
-    List<Integer> crossed(Budget budget, Budget.Window window) {
+    List<Integer> crossed(Budget budget, Window window) {
         return jdbc.sql(
                         "SELECT threshold FROM budget_alert WHERE budget_id = ? AND window_start = ? AND generation = ? ORDER BY threshold")
                 .params(budget.id(), Timestamp.from(window.start()), budget.generation())
@@ -163,7 +146,6 @@ class BudgetRepository {
                 .list();
     }
 
-    /** Budget changes apply on this instance at once, and elsewhere within the cache's TTL. */
     void setWebhook(String tenantId, String url, String sealedSecret, String updatedBy) {
         jdbc.sql("""
                         INSERT INTO budget_webhook (tenant_id, url, secret, updated_by) VALUES (?, ?, ?, ?)
@@ -236,10 +218,6 @@ class BudgetRepository {
                 .toList();
     }
 
-    void forgetCached() {
-        applicable.invalidateAll();
-    }
-
     private static Timestamp timestamp(Instant at) {
         return at == null ? null : Timestamp.from(at);
     }
@@ -252,7 +230,7 @@ class BudgetRepository {
                 rs.getString("id"),
                 rs.getString("tenant_id"),
                 rs.getString("api_key_id"),
-                Budget.Kind.valueOf(rs.getString("kind")),
+                Kind.valueOf(rs.getString("kind")),
                 rs.getBigDecimal("amount"),
                 rs.getString("currency"),
                 starts == null ? null : starts.toInstant(),

@@ -1,4 +1,4 @@
-package io.tokenmeter.gateway.budgets;
+package io.tokenmeter.gateway.budgetledger;
 
 import io.tokenmeter.contracts.budgets.BudgetThresholdCrossed;
 import org.slf4j.Logger;
@@ -56,12 +56,12 @@ class BudgetAlerts {
 
     private final JdbcClient jdbc;
     private final KafkaTemplate<String, byte[]> kafka;
-    private final BudgetProperties.Alerts properties;
+    private final BudgetLedgerProperties.Alerts properties;
     private final HttpClient http;
     private final WebhookTargets targets;
     private final WebhookSecrets secrets;
 
-    BudgetAlerts(JdbcClient jdbc, KafkaTemplate<String, byte[]> kafka, BudgetProperties properties) {
+    BudgetAlerts(JdbcClient jdbc, KafkaTemplate<String, byte[]> kafka, BudgetLedgerProperties properties) {
         this.jdbc = jdbc;
         this.kafka = kafka;
         this.properties = properties.alerts();

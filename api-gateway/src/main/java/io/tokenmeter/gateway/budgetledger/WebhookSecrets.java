@@ -1,4 +1,4 @@
-package io.tokenmeter.gateway.budgets;
+package io.tokenmeter.gateway.budgetledger;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;

@@ -1,4 +1,4 @@
-package io.tokenmeter.gateway.budgets;
+package io.tokenmeter.gateway.budgetledger;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,5 +1,8 @@
-package io.tokenmeter.gateway.budgets;
+package io.tokenmeter.gateway.budgetledger;
 
+import io.tokenmeter.contracts.budgets.BudgetLeaseApi.LeaseGrant;
+import io.tokenmeter.contracts.budgets.BudgetLeaseApi.LeaseRequest;
+import io.tokenmeter.contracts.budgets.BudgetLeaseApi.Window;
 import io.tokenmeter.contracts.usage.EventIds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,34 +42,6 @@ class BudgetLedger {
 
     private static final Logger log = LoggerFactory.getLogger(BudgetLedger.class);
     private static final int LOW_WATER_CALLS = 4;
-
-    /**
-     * What a gateway asks for a lease: open one ({@code leaseId} null) or renew it.
-     *
-     * @param reported  everything the gateway spent under the lease so far (cumulative; never lower than before)
-     * @param committed reported plus what the calls in flight under it hold: the least the lease must keep
-     * @param need      the call at hand, which must fit or be refused (0 for a renewal in the background)
-     * @param unit      the gateway's typical call: the room granted is a whole multiple of it
-     * @param want      the room the gateway would like beyond {@code committed} (its recent spend over a slice's time)
-     */
-    record LeaseRequest(
-            UUID leaseId,
-            Budget budget,
-            Budget.Window window,
-            String instanceId,
-            BigDecimal reported,
-            BigDecimal committed,
-            BigDecimal need,
-            BigDecimal unit,
-            BigDecimal want,
-            Duration ttl) {}
-
-    /**
-     * The answer: the lease's total {@code granted} (the gateway admits while its committed amount stays within it),
-     * the most that could have been given ({@code free}, beyond committed), whether the call at hand was refused, and
-     * {@code gone} when the lease had already been closed (expired): the gateway then asks for a new one.
-     */
-    record LeaseGrant(UUID leaseId, BigDecimal granted, BigDecimal free, boolean refused, boolean gone) {}
 
     /** A usage event's charge on one lease, to be booked once. */
     record Charge(UUID eventId, UUID leaseId, BigDecimal amount) {}
@@ -141,7 +116,7 @@ class BudgetLedger {
     /** Opens or renews a lease, reporting its spend and asking for room, in one transaction. */
     LeaseGrant renew(LeaseRequest r) {
         return transactions.execute(tx -> {
-            WindowKey key = new WindowKey(r.budget().id(), r.window().start());
+            WindowKey key = new WindowKey(r.budgetId(), r.window().start());
             ensureWindow(key, r.window());
             LockedWindow w = lock(new TreeSet<>(List.of(key))).get(key);
             LeaseRow lease = r.leaseId() == null ? null : lockLease(r.leaseId());
@@ -180,14 +155,14 @@ class BudgetLedger {
                                 granted,
                                 reported,
                                 held,
-                                interval(r.ttl()))
+                                interval(Duration.ofMillis(r.ttlMillis())))
                         .update();
             } else {
                 jdbc.sql("""
                                 UPDATE budget_lease SET granted = ?, reported = ?, held = ?, renewed_at = now(),
                                     expires_at = now() + ?::interval
                                 WHERE id = ?""")
-                        .params(granted, reported, held, interval(r.ttl()), id)
+                        .params(granted, reported, held, interval(Duration.ofMillis(r.ttlMillis())), id)
                         .update();
             }
             write(w, before);
@@ -350,7 +325,7 @@ class BudgetLedger {
                 .orElse(null);
     }
 
-    private void ensureWindow(WindowKey key, Budget.Window window) {
+    private void ensureWindow(WindowKey key, Window window) {
         jdbc.sql("""
                         INSERT INTO budget_window (budget_id, window_start, window_end) VALUES (?, ?, ?)
                         ON CONFLICT (budget_id, window_start) DO NOTHING""")

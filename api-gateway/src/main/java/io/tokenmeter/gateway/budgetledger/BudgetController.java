@@ -1,12 +1,15 @@
-package io.tokenmeter.gateway.budgets;
+package io.tokenmeter.gateway.budgetledger;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.contracts.budgets.BudgetLeaseApi.Kind;
+import io.tokenmeter.contracts.budgets.BudgetLeaseApi.Window;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.money.MinorUnits;
 import io.tokenmeter.contracts.money.Money;
+import io.tokenmeter.gateway.budgets.ApplicableBudgets;
 import io.tokenmeter.gateway.keys.ApiKeys;
 import io.tokenmeter.gateway.tenants.Tenant;
 import io.tokenmeter.gateway.tenants.TenantRepository;
@@ -43,7 +46,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * BudgetRepository: a tenant's own cap is set by finance or admin; a tenant may cap each of its keys itself (both apply
+ * Budgets: a tenant's own cap is set by finance or admin; a tenant may cap each of its keys itself (both apply
  * to a call). Tenants read their own budgets, alerts and webhook; staff name the tenant. Every change is audited.
  */
 @RestController
@@ -132,6 +135,7 @@ class BudgetController {
     private final AdminAudit audit;
     private final WebhookTargets targets;
     private final WebhookSecrets secrets;
+    private final ApplicableBudgets applicable;
 
     private static final ApiError WEBHOOKS_UNAVAILABLE = () -> new ApiError.Kind(
             HttpStatus.SERVICE_UNAVAILABLE, "webhooks-unavailable", "Webhooks cannot be set on this gateway");
@@ -141,13 +145,15 @@ class BudgetController {
             TenantRepository tenants,
             ApiKeys keys,
             AdminAudit audit,
-            BudgetProperties properties) {
+            BudgetLedgerProperties properties,
+            ApplicableBudgets applicable) {
         this.budgets = budgets;
         this.tenants = tenants;
         this.keys = keys;
         this.audit = audit;
         this.targets = new WebhookTargets(properties.alerts().allowedHosts());
         this.secrets = new WebhookSecrets(properties.alerts().secretKey());
+        this.applicable = applicable;
     }
 
     @PostMapping("/api/v1/budgets")
@@ -169,15 +175,15 @@ class BudgetController {
             throw ApiException.invalid(InvalidField.body(
                     "/currency", "tenant-currency", "a budget is in the tenant's currency, " + tenantCurrency));
         }
-        Budget.Kind kind = kind(body.kind());
+        Kind kind = kind(body.kind());
         amount(body.amount(), currency, false);
-        if ((kind == Budget.Kind.CUSTOM) != (body.startsAt() != null || body.endsAt() != null)) {
+        if ((kind == Kind.CUSTOM) != (body.startsAt() != null || body.endsAt() != null)) {
             throw ApiException.invalid(InvalidField.body(
                     "/starts_at",
                     "custom-period",
                     "starts_at and ends_at are for a custom period, and a custom period needs both"));
         }
-        if (kind == Budget.Kind.CUSTOM
+        if (kind == Kind.CUSTOM
                 && (body.startsAt() == null
                         || body.endsAt() == null
                         || !body.endsAt().isAfter(body.startsAt()))) {
@@ -194,6 +200,7 @@ class BudgetController {
                 body.endsAt(),
                 thresholds(body.thresholds() == null ? DEFAULT_THRESHOLDS : body.thresholds()),
                 caller.keyId());
+        applicable.forget();
         BudgetView view = view(created);
         audit.record(caller, "create", "budget", created.id(), null, view);
         return view;
@@ -223,7 +230,7 @@ class BudgetController {
         Budget budget = readable(caller, id);
         mayChange(caller, budget.apiKeyId());
         if (body.amount() != null) {
-            if (budget.kind() == Budget.Kind.PREPAID) {
+            if (budget.kind() == Kind.PREPAID) {
                 throw ApiException.invalid(
                         InvalidField.body("/amount", "prepaid", "a prepaid balance changes by top-ups"));
             }
@@ -231,6 +238,7 @@ class BudgetController {
         }
         BudgetView before = view(budget);
         budgets.change(id, body.amount(), body.thresholds() == null ? null : thresholds(body.thresholds()));
+        applicable.forget();
         BudgetView after = view(budgets.find(id).orElseThrow());
         audit.record(caller, "change", "budget", id, before, after);
         return after;
@@ -245,6 +253,7 @@ class BudgetController {
         mayChange(caller, budget.apiKeyId());
         BudgetView before = view(budget);
         budgets.delete(id);
+        applicable.forget();
         audit.record(caller, "delete", "budget", id, before, null);
     }
 
@@ -254,7 +263,7 @@ class BudgetController {
     BudgetView topUp(@PathVariable String id, @Valid @RequestBody TopUp body, Caller caller) {
         Access.staff(caller, "only finance and admin keys top up a prepaid balance");
         Budget budget = readable(caller, id);
-        if (budget.kind() != Budget.Kind.PREPAID) {
+        if (budget.kind() != Kind.PREPAID) {
             throw ApiException.invalid(InvalidField.body(
                     "",
                     "prepaid",
@@ -264,6 +273,7 @@ class BudgetController {
         amount(body.amount(), budget.currency(), true);
         BudgetView before = view(budget);
         budgets.topUp(id, body.amount());
+        applicable.forget();
         BudgetView after = view(budgets.find(id).orElseThrow());
         audit.record(caller, "top_up", "budget", id, before, after);
         return after;
@@ -336,7 +346,7 @@ class BudgetController {
     }
 
     private BudgetView view(Budget b) {
-        Budget.Window window = b.windowAt(Instant.now());
+        Window window = b.windowAt(Instant.now());
         BudgetRepository.WindowState state =
                 window == null ? BudgetRepository.WindowState.EMPTY : budgets.state(b, window);
         BigDecimal remaining = window == null
@@ -355,9 +365,7 @@ class BudgetController {
                 b.startsAt(),
                 b.endsAt(),
                 b.thresholds(),
-                window == null
-                        ? null
-                        : new Period(window.start(), b.kind() == Budget.Kind.PREPAID ? null : window.end()),
+                window == null ? null : new Period(window.start(), b.kind() == Kind.PREPAID ? null : window.end()),
                 window == null ? null : state.spent(),
                 window == null ? null : state.reserved(),
                 remaining,
@@ -385,9 +393,9 @@ class BudgetController {
         }
     }
 
-    private static Budget.Kind kind(String kind) {
+    private static Kind kind(String kind) {
         try {
-            return Budget.Kind.valueOf(kind.toUpperCase(Locale.ROOT));
+            return Kind.valueOf(kind.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid(InvalidField.body("/kind", "enum", "kind is monthly, custom or prepaid"));
         }

@@ -1,4 +1,4 @@
-package io.tokenmeter.gateway.budgets;
+package io.tokenmeter.gateway.budgetledger;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
