@@ -16,7 +16,6 @@ import java.sql.Array;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,9 +45,6 @@ class BudgetLedger {
     /** A usage event's charge on one lease, to be booked once. */
     record Charge(UUID eventId, UUID leaseId, BigDecimal amount) {}
 
-    /** A threshold crossed by a change of spend, now in the outbox (budget_alert). */
-    record Crossing(UUID alertId, String budgetId, int threshold) {}
-
     private record WindowKey(String budgetId, Instant start) implements Comparable<WindowKey> {
         @Override
         public int compareTo(WindowKey o) {
@@ -66,6 +62,9 @@ class BudgetLedger {
         final boolean deleted;
         final Integer[] thresholds;
         final int generation;
+        /** The spend when locked: a threshold between it and the spend written back was crossed by this step. */
+        final BigDecimal spentAtLock;
+
         BigDecimal spent;
         BigDecimal reserved;
 
@@ -86,6 +85,7 @@ class BudgetLedger {
             this.deleted = deleted;
             this.thresholds = thresholds;
             this.generation = generation;
+            this.spentAtLock = spent;
             this.spent = spent;
             this.reserved = reserved;
         }
@@ -130,7 +130,6 @@ class BudgetLedger {
                     lease == null ? r.reported() : lease.reported().max(r.reported());
             BigDecimal charged = lease == null ? BigDecimal.ZERO : lease.charged();
             BigDecimal spend = reported.max(charged);
-            BigDecimal before = w.spent;
             w.spent = w.spent.add(spend.subtract(oldSpend));
             BigDecimal othersHeld = w.reserved.subtract(oldHeld);
             // the most room beyond committed this lease may hold: spent + others' holds + its own stays within amount
@@ -165,7 +164,7 @@ class BudgetLedger {
                         .params(granted, reported, held, interval(Duration.ofMillis(r.ttlMillis())), id)
                         .update();
             }
-            write(w, before);
+            write(w);
             return new LeaseGrant(id, granted, free.max(BigDecimal.ZERO), refused, false);
         });
     }
@@ -206,13 +205,12 @@ class BudgetLedger {
                 return;
             }
             BigDecimal reportedNow = lease.reported().max(reported);
-            BigDecimal before = w.spent;
             w.spent = w.spent.add(reportedNow.max(lease.charged()).subtract(lease.spend()));
             w.reserved = w.reserved.subtract(lease.held());
             jdbc.sql("""
                             UPDATE budget_lease SET reported = ?, held = 0, closed_at = now(), closed_by = 'RELEASED'
                             WHERE id = ?""").params(reportedNow, leaseId).update();
-            write(w, before);
+            write(w);
         });
     }
 
@@ -237,8 +235,6 @@ class BudgetLedger {
                 return 0;
             }
             Map<WindowKey, LockedWindow> windows = lock(keys);
-            Map<WindowKey, BigDecimal> spentBefore = new HashMap<>();
-            windows.forEach((k, w) -> spentBefore.put(k, w.spent));
             Map<UUID, BigDecimal> added = new HashMap<>();
             jdbc.sql("""
                             INSERT INTO budget_charge (event_id, lease_id, amount)
@@ -274,7 +270,7 @@ class BudgetLedger {
                         .params(charged, held, lease.id())
                         .update();
             }
-            windows.forEach((k, w) -> write(w, spentBefore.get(k)));
+            windows.values().forEach(this::write);
             return added.size();
         });
         return booked == null ? 0 : booked;
@@ -296,8 +292,6 @@ class BudgetLedger {
             SortedSet<WindowKey> keys = new TreeSet<>();
             ids.forEach(id -> keys.add(windowOf(id)));
             Map<WindowKey, LockedWindow> windows = lock(keys);
-            Map<WindowKey, BigDecimal> spentBefore = new HashMap<>();
-            windows.forEach((k, w) -> spentBefore.put(k, w.spent));
             int closed = 0;
             for (UUID id : ids) {
                 LeaseRow lease = lockLease(id);
@@ -310,7 +304,7 @@ class BudgetLedger {
                                 UPDATE budget_lease SET held = 0, closed_at = now(), closed_by = 'EXPIRED' WHERE id = ?""").param(id).update();
                 closed++;
             }
-            windows.forEach((k, w) -> write(w, spentBefore.get(k)));
+            windows.values().forEach(this::write);
             return closed;
         });
         return expired == null ? 0 : expired;
@@ -387,21 +381,19 @@ class BudgetLedger {
     }
 
     /**
-     * Writes the window back and records each threshold its spend crossed since {@code before}, once per budget,
-     * period, top-up generation and threshold (the unique key), whichever step crosses it.
+     * Writes the window back and records each threshold its spend crossed in this step, once per budget, period,
+     * top-up generation and threshold (the unique key), whichever step crosses it.
      */
-    private List<Crossing> write(LockedWindow w, BigDecimal before) {
+    private void write(LockedWindow w) {
         jdbc.sql("UPDATE budget_window SET spent = ?, reserved = ? WHERE budget_id = ? AND window_start = ?")
                 .params(w.spent, w.reserved, w.key.budgetId(), Timestamp.from(w.key.start()))
                 .update();
-        List<Crossing> crossed = new ArrayList<>();
-        if (w.spent.compareTo(before) <= 0) {
-            return crossed;
+        if (w.spent.compareTo(w.spentAtLock) <= 0) {
+            return;
         }
         for (int threshold : w.thresholds) {
             BigDecimal line = w.amount.multiply(BigDecimal.valueOf(threshold)).movePointLeft(2);
-            if (before.compareTo(line) < 0 && w.spent.compareTo(line) >= 0) {
-                UUID alertId = EventIds.newEventId();
+            if (w.spentAtLock.compareTo(line) < 0 && w.spent.compareTo(line) >= 0) {
                 int inserted = jdbc.sql("""
                                 INSERT INTO budget_alert (id, budget_id, tenant_id, window_start, generation, threshold,
                                     amount, spent, currency, webhook_state)
@@ -410,7 +402,7 @@ class BudgetLedger {
                                             'PENDING' ELSE 'NO_WEBHOOK' END)
                                 ON CONFLICT (budget_id, window_start, generation, threshold) DO NOTHING""")
                         .params(
-                                alertId,
+                                EventIds.newEventId(),
                                 w.key.budgetId(),
                                 w.tenantId,
                                 Timestamp.from(w.key.start()),
@@ -423,11 +415,9 @@ class BudgetLedger {
                         .update();
                 if (inserted == 1) {
                     log.info("budget {} crossed {} %", w.key.budgetId(), threshold);
-                    crossed.add(new Crossing(alertId, w.key.budgetId(), threshold));
                 }
             }
         }
-        return crossed;
     }
 
     private static String interval(Duration d) {
