@@ -28,8 +28,10 @@ acl() {
 }
 acl gateway --operation Write --topic usage-events.v1
 acl gateway --operation Write --topic tenants.v1
-acl gateway --operation Write --topic budget-alerts.v1
-acl gateway --operation Read --topic usage-events.v1 --group api-gateway-budget-charges
+acl gateway --operation Write --topic tenant-keys.v1
 acl metering --operation Read --topic usage-events.v1 --group metering-service
 acl metering --operation Write --topic usage-events.v1.dlt
 acl billing --operation Read --topic tenants.v1 --group billing-service-profiles
+acl billing --operation Read --topic tenant-keys.v1 --group billing-service-tenant-keys
+acl billing --operation Read --topic usage-events.v1 --group billing-service-budget-charges
+acl billing --operation Write --topic budget-alerts.v1

@@ -1,6 +1,5 @@
 package io.tokenmeter.gateway;
 
-import io.tokenmeter.contracts.budgets.BudgetThresholdCrossed;
 import io.tokenmeter.contracts.tenants.TenantProfileChanged;
 import io.tokenmeter.contracts.usage.UsageEvent;
 import io.tokenmeter.contracts.usage.UsageEventCodec;
@@ -46,11 +45,6 @@ final class EmittedUsage {
     /** The first {@code count} profiles published for a tenant, in order; fails after 30 s. */
     static List<TenantProfileChanged> tenantProfiles(String tenantId, int count) {
         return keyed(TenantProfileChanged.TOPIC, tenantId, count, TenantProfileChanged::fromJson);
-    }
-
-    /** The first {@code count} budget alerts published for a tenant, in order; fails after 30 s. */
-    static List<BudgetThresholdCrossed> budgetAlerts(String tenantId, int count) {
-        return keyed(BudgetThresholdCrossed.TOPIC, tenantId, count, BudgetThresholdCrossed::fromJson);
     }
 
     private static <T> List<T> keyed(

@@ -8,9 +8,8 @@ import io.tokenmeter.contracts.budgets.BudgetLeaseApi.LeaseRequest;
 import java.util.List;
 
 /**
- * The budgets' owner as the enforcing side sees it: which budgets a key is held to, and the leases on them. Each
- * method is one round trip to the owner (today a transaction in this service's database; a call to billing once the
- * owner moves there); none is on the per-call path while a lease has room.
+ * The budgets' owner, billing-service, as the enforcing side sees it: which budgets a key is held to, and the leases
+ * on them. Each method is one round trip to billing; none is on the per-call path while a lease has room.
  */
 public interface BudgetBook {
 

@@ -6,7 +6,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import java.time.Duration;
 
 /**
- * Enforcement of budgets on this instance (the owner's settings: {@code BudgetLedgerProperties}, same prefix).
+ * Enforcement of budgets on this instance (billing-service owns them and has its own settings).
  *
  * @param enabled                whether model calls are checked against budgets at all
  * @param budgetsCacheTtl        after this, an instance reloads a key's list of budgets in the background (the call

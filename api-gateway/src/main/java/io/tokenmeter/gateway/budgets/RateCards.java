@@ -11,17 +11,13 @@ import io.tokenmeter.gateway.proxy.ServiceProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.retry.RetryException;
-import org.springframework.core.retry.RetryPolicy;
 import org.springframework.core.retry.RetryTemplate;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -60,21 +56,13 @@ class RateCards {
 
     private static final Logger log = LoggerFactory.getLogger(RateCards.class);
 
-    private final HttpClient http =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     // a dropped keep-alive connection or a pricing instance restarting should not refuse a call
-    private final RetryTemplate retry = new RetryTemplate(RetryPolicy.builder()
-            .maxRetries(2)
-            .delay(Duration.ofMillis(100))
-            .includes(IOException.class)
-            .build());
-    private final URI pricing;
-    private final CallerHeaders callers;
+    private final RetryTemplate retry = SignedCalls.retrying(IOException.class);
+    private final SignedCalls pricing;
     private final Cache<Key, RateCard> cache;
 
     RateCards(ServiceProperties services, CallerHeaders callers, BudgetProperties properties) {
-        this.pricing = services.pricing();
-        this.callers = callers;
+        this.pricing = new SignedCalls(services.pricing(), callers);
         Duration ttl = properties.rateCardTtl();
         this.cache = Caffeine.newBuilder()
                 .maximumSize(100_000)
@@ -93,22 +81,11 @@ class RateCards {
     }
 
     private RateCard fetch(Caller caller, String currency) {
-        URI uri = pricing.resolve(
-                RatingApi.RATE_CARD_PATH + "?currency=" + URLEncoder.encode(currency, StandardCharsets.UTF_8));
-        CallerHeaders.Signed signed = callers.sign(caller, "GET", uri.getRawPath(), null);
-        HttpRequest request = HttpRequest.newBuilder(uri)
-                .timeout(Duration.ofSeconds(5))
-                .header(CallerHeaders.CALLER, signed.caller())
-                .header(CallerHeaders.SIGNATURE, signed.signature())
-                .GET()
-                .build();
+        String query = "?currency=" + URLEncoder.encode(currency, StandardCharsets.UTF_8);
         HttpResponse<String> response;
         try {
-            response = retry.execute(() -> http.send(request, HttpResponse.BodyHandlers.ofString()));
+            response = pricing.send(caller, "GET", RatingApi.RATE_CARD_PATH, query, null, retry);
         } catch (RetryException e) {
-            if (e.getCause() instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
             log.warn(
                     "rate card of {} in {} not fetched: {}",
                     caller.tenantId(),

@@ -25,6 +25,8 @@ public interface ApiKeyRepository extends JpaRepository<ApiKey, String> {
     /** Finance and admin keys: they belong to no tenant. */
     java.util.List<ApiKey> findAllByTenantIdIsNullOrderByCreatedAtAsc();
 
+    java.util.List<ApiKey> findAllByTenantIdIsNotNull();
+
     Optional<ApiKey> findByIdAndTenantIdIsNull(String id);
 
     long countByRoleAndTenantIdIsNullAndRevokedAtIsNull(io.tokenmeter.contracts.identity.Role role);

@@ -31,11 +31,13 @@ public class ApiKeys {
     }
 
     private final ApiKeyRepository keys;
+    private final TenantKeyEvents events;
     /** Good keys only: a failed lookup is never cached, so a flood of made-up keys cannot evict the real ones. */
     private final Cache<String, ActiveKey> cache;
 
-    ApiKeys(ApiKeyRepository keys, KeyProperties properties) {
+    ApiKeys(ApiKeyRepository keys, KeyProperties properties, TenantKeyEvents events) {
         this.keys = keys;
+        this.events = events;
         this.cache = Caffeine.newBuilder()
                 .maximumSize(100_000)
                 .expireAfterWrite(properties.cacheTtl())
@@ -83,7 +85,8 @@ public class ApiKeys {
         String clear = newClearKey();
         String id = "key_" + EventIds.newEventId();
         String prefix = clear.substring(0, KEY_PREFIX.length() + 8);
-        keys.save(new ApiKey(id, tenantId, role, name, prefix, sha256(clear), issuedBy, requestsPerMinute));
+        events.changed(
+                keys.save(new ApiKey(id, tenantId, role, name, prefix, sha256(clear), issuedBy, requestsPerMinute)));
         return new IssuedKey(id, clear, prefix, role, tenantId, name);
     }
 
@@ -97,15 +100,11 @@ public class ApiKeys {
      * instances follow within the cache TTL.
      */
     @Transactional
-    public boolean belongsTo(String keyId, String tenantId) {
-        return keys.findByIdAndTenantId(keyId, tenantId).isPresent();
-    }
-
     public Optional<ApiKey> revoke(String tenantId, String keyId) {
         Optional<ApiKey> key = keys.findByIdAndTenantId(keyId, tenantId);
         key.ifPresent(k -> {
             k.revoke();
-            keys.save(k);
+            events.changed(keys.save(k));
         });
         cache.invalidateAll();
         return key;

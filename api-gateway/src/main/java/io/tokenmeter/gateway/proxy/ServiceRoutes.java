@@ -53,7 +53,7 @@ class ServiceRoutes {
                 "billing",
                 services.billing(),
                 callers,
-                path("/api/v1/billing/**").or(path("/api/v1/spend/**")));
+                path("/api/v1/billing/**").or(path("/api/v1/spend/**")).or(path("/api/v1/budgets/**")));
     }
 
     private static RouterFunction<ServerResponse> service(

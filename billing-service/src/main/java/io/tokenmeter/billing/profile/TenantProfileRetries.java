@@ -13,7 +13,8 @@ import org.springframework.util.backoff.ExponentialBackOff;
 /**
  * A tenant profile that cannot be stored (the database is down) is retried, backing off up to 30 s, for ever, and each
  * try says what it waits for. Spring's default gave up after ten quick tries and skipped the profile, so billing went
- * on without a tenant's billing identity until the gateway happened to publish that tenant again.
+ * on without a tenant's billing identity until the gateway happened to publish that tenant again. The same handler
+ * serves the tenant keys of tenant-keys.v1.
  */
 @Configuration(proxyBeanMethods = false)
 class TenantProfileRetries {
@@ -34,7 +35,7 @@ class TenantProfileRetries {
                     root = root.getCause();
                 }
                 log.warn(
-                        "tenant profile {}-{}@{} not stored (attempt {}): {}; retrying, the partition waits until it is",
+                        "{}-{}@{} not stored (attempt {}): {}; retrying, the partition waits until it is",
                         record.topic(),
                         record.partition(),
                         record.offset(),

@@ -1,20 +1,35 @@
 package io.tokenmeter.contracts.budgets;
 
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.Role;
+
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.UUID;
 
 /**
- * What the gateway, which enforces budgets, and the budgets' owner, which keeps their ledger, say to each other: the
- * budgets a call is held to, and the leases the gateway holds on them. Today both sides live in the gateway (packages
- * {@code budgets} and {@code budgetledger}); the design moves the owner to billing-service behind these same shapes
- * ({@code docs/design/budget-leases.md}). The window rule is here so that both sides always agree on a window's
- * start, which keys the ledger.
+ * What the gateway, which enforces budgets, and billing-service, which owns them and keeps their ledger, say to each
+ * other over HTTP: the budgets a call is held to, and the leases the gateway holds on them
+ * ({@code docs/design/budget-leases.md}). The window rule is here so that both sides always agree on a window's start,
+ * which keys the ledger.
+ * <p>
+ * The paths are under {@code /api/internal/}, which the gateway never routes: only the gateway itself calls them,
+ * signed as {@link #GATEWAY_ITSELF}, a caller no API key can be (key ids are {@code key_...}).
  */
 public final class BudgetLeaseApi {
 
     private BudgetLeaseApi() {}
+
+    /** {@code GET ?tenant_id=&key_id=}: the {@link ApplicableBudget}s of a key (its tenant's and its own). */
+    public static final String APPLICABLE_PATH = "/api/internal/budgets/applicable";
+    /** {@code POST} a {@link LeaseRequest}, answered with a {@link LeaseGrant}. */
+    public static final String LEASES_PATH = "/api/internal/budget-leases";
+    /** {@code POST} a {@link LeaseRelease}; 204. */
+    public static final String RELEASE_PATH = "/api/internal/budget-leases/release";
+
+    /** Who the gateway signs its own lease calls as (they act for no API key). */
+    public static final Caller GATEWAY_ITSELF = new Caller("service:api-gateway", Role.ADMIN, null);
 
     public enum Kind {
         MONTHLY,

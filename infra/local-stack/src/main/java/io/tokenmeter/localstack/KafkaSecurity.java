@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
  * Who may use the broker, and for what. Every client authenticates (SASL): the services with SCRAM-SHA-256 as users of
  * their own, the launcher and the broker itself with PLAIN as the super user {@code admin}, whose password is in the
  * broker's own configuration. The broker's authorizer then lets each service do only its part: only the gateway writes
- * usage events (and tenant profiles and budget alerts); metering reads them and writes the dead-letter topic; billing
- * reads tenant profiles. Anyone else who reaches the broker can bill nothing to anybody.
+ * usage events (and tenant profiles and tenant keys); metering reads them and writes the dead-letter topic; billing
+ * reads tenant profiles and keys, reads the usage events' budget charges, and writes budget alerts. Anyone else who
+ * reaches the broker can bill nothing to anybody.
  *
  * @param adminPassword the super user's
  * @param passwords     each service user's ({@code gateway}, {@code metering}, {@code billing})
@@ -41,15 +42,18 @@ public record KafkaSecurity(String adminPassword, Map<String, String> passwords)
     private static final List<Grant> GRANTS = List.of(
             new Grant("gateway", ResourceType.TOPIC, "usage-events.v1", AclOperation.WRITE),
             new Grant("gateway", ResourceType.TOPIC, "tenants.v1", AclOperation.WRITE),
-            new Grant("gateway", ResourceType.TOPIC, "budget-alerts.v1", AclOperation.WRITE),
-            // the budget owner books the budget charges the usage events carry
-            new Grant("gateway", ResourceType.TOPIC, "usage-events.v1", AclOperation.READ),
-            new Grant("gateway", ResourceType.GROUP, "api-gateway-budget-charges", AclOperation.READ),
+            new Grant("gateway", ResourceType.TOPIC, "tenant-keys.v1", AclOperation.WRITE),
             new Grant("metering", ResourceType.TOPIC, "usage-events.v1", AclOperation.READ),
             new Grant("metering", ResourceType.GROUP, "metering-service", AclOperation.READ),
             new Grant("metering", ResourceType.TOPIC, "usage-events.v1.dlt", AclOperation.WRITE),
             new Grant("billing", ResourceType.TOPIC, "tenants.v1", AclOperation.READ),
-            new Grant("billing", ResourceType.GROUP, "billing-service-profiles", AclOperation.READ));
+            new Grant("billing", ResourceType.GROUP, "billing-service-profiles", AclOperation.READ),
+            new Grant("billing", ResourceType.TOPIC, "tenant-keys.v1", AclOperation.READ),
+            new Grant("billing", ResourceType.GROUP, "billing-service-tenant-keys", AclOperation.READ),
+            // billing owns budgets: it books the budget charges the usage events carry, and publishes the alerts
+            new Grant("billing", ResourceType.TOPIC, "usage-events.v1", AclOperation.READ),
+            new Grant("billing", ResourceType.GROUP, "billing-service-budget-charges", AclOperation.READ),
+            new Grant("billing", ResourceType.TOPIC, "budget-alerts.v1", AclOperation.WRITE));
 
     /** The super user's client settings, for the launcher's topics, users and ACLs and for tools and tests. */
     public Map<String, Object> adminClient() {

@@ -182,6 +182,10 @@ public final class LocalStack implements AutoCloseable {
                 env.put("TOKENMETER_BILLING_PRIVATE_KEY", demo.get("TOKENMETER_BILLING_PRIVATE_KEY"));
                 env.put("METERING_URL", "http://127.0.0.1:" + ports.metering());
                 env.put("PRICING_URL", "http://127.0.0.1:" + ports.pricing());
+                env.put("TOKENMETER_WEBHOOK_SECRET_KEY", demo.get("TOKENMETER_WEBHOOK_SECRET_KEY"));
+                env.put(
+                        "TOKENMETER_WEBHOOK_ALLOWED_HOSTS",
+                        "127.0.0.1,localhost"); // webhooks to a receiver on this machine
             }
             case "api-gateway" -> {
                 database(env, "GATEWAY", "gateway");
@@ -200,10 +204,6 @@ public final class LocalStack implements AutoCloseable {
                         config.state()
                                 .resolve(name.equals(service) ? "spool" : "spool-" + name)
                                 .toString());
-                env.put("TOKENMETER_WEBHOOK_SECRET_KEY", demo.get("TOKENMETER_WEBHOOK_SECRET_KEY"));
-                env.put(
-                        "TOKENMETER_WEBHOOK_ALLOWED_HOSTS",
-                        "127.0.0.1,localhost"); // webhooks to a receiver on this machine
             }
             default -> {}
         }

@@ -1,4 +1,4 @@
-package io.tokenmeter.gateway.budgetledger;
+package io.tokenmeter.billing.budget;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;

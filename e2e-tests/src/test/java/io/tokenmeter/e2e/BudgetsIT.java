@@ -1,32 +1,21 @@
-package io.tokenmeter.gateway;
+package io.tokenmeter.e2e;
 
 import com.sun.net.httpserver.HttpServer;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.tokenmeter.contracts.budgets.BudgetThresholdCrossed;
 import io.tokenmeter.contracts.identity.CallerHeaders;
-import io.tokenmeter.contracts.usage.BudgetCharge;
-import io.tokenmeter.contracts.usage.EventIds;
-import io.tokenmeter.contracts.usage.UsageEvent;
-import io.tokenmeter.contracts.usage.UsageEventCodec;
-import io.tokenmeter.contracts.usage.UsageStatus;
-import io.tokenmeter.contracts.usage.UsageTopics;
-import io.tokenmeter.gateway.keys.ApiKeys;
-import io.tokenmeter.simulator.UpstreamSimulator;
+import io.tokenmeter.localstack.LocalStack;
+import io.tokenmeter.localstack.StackConfig;
 import io.tokenmeter.testsupport.LocalServer;
-import io.tokenmeter.testsupport.RealInfrastructure;
-import io.tokenmeter.testsupport.RealInfrastructureInitializer;
+import io.tokenmeter.testsupport.SharedInfrastructure;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.core.env.Environment;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -34,73 +23,63 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.math.BigDecimal;
 import java.net.InetSocketAddress;
-import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Budgets on the real database and broker. Pricing is played by a small HTTP server answering its rate-card
- * endpoint (output 10.00 EUR per 1M tokens; glm-5's input free, so a call's maximum cost equals its actual cost
- * exactly; deepseek's input 1.00, so the byte bound of the prompt is what gets reserved); PlatformIT runs the same
- * against the real pricing-service.
+ * Budgets enforced on model calls by real gateway processes, owned by the real billing-service: the platform as
+ * ./infra/start runs it, plus two further gateway instances ({@code api-gateway-a}, {@code api-gateway-b}) that renew
+ * their leases every 200 ms and price calls with a rate card of this test's own, played by a small HTTP server
+ * (output 10.00 EUR per 1M tokens; glm-5's input free, so a call's maximum cost equals its actual cost exactly;
+ * deepseek's input 1.00, so the byte bound of the prompt is what gets reserved). PlatformIT runs budgets against the
+ * real pricing-service; billing-service's BudgetsTest covers the ledger, its API and webhooks on their own.
  */
-@SpringBootTest(
-        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {
-            "spring.profiles.active=routingtest",
-            "tokenmeter.gateway.budgets.sweep-every=500ms",
-            "tokenmeter.gateway.budgets.renew-every=200ms",
-            "tokenmeter.gateway.budgets.lease-ttl=3s",
-            "tokenmeter.gateway.budgets.expiry-grace=500ms",
-            "tokenmeter.gateway.budgets.alerts.poll-every=200ms",
-            "tokenmeter.gateway.budgets.alerts.first-retry=300ms"
-        })
-@RealInfrastructure
-class BudgetEnforcementTest {
+class BudgetsIT {
 
-    static final String ADMIN_KEY = ApiKeys.newClearKey();
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newBuilder()
-            .executor(Executors.newVirtualThreadPerTaskExecutor())
-            .build();
-    private static UpstreamSimulator simulator;
+    private static LocalStack stack;
+    private static String adminKey;
+    private static String gatewayA;
+    private static String gatewayB;
     private static HttpServer pricing;
     private static HttpServer webhook;
     static final List<String[]> webhookCalls = new CopyOnWriteArrayList<>(); // body, signature
     static final AtomicInteger webhookFailuresLeft = new AtomicInteger();
 
-    @Autowired
-    Environment environment;
-
-    @Autowired
-    JdbcTemplate jdbc;
-
-    @Autowired
-    MeterRegistry meters;
-
-    @Autowired
-    KafkaTemplate<String, byte[]> kafka;
-
     String tenantId;
     String tenantKey;
     String tenantKeyId;
 
-    @DynamicPropertySource
-    static void upstreams(DynamicPropertyRegistry registry) throws Exception {
-        simulator = SimulatedUpstreams.start(registry, ADMIN_KEY);
+    @BeforeAll
+    static void startPlatform() throws Exception {
+        Path home = Path.of(System.getProperty("tokenmeter.home", ".."))
+                .toAbsolutePath()
+                .normalize();
+        Path state = home.resolve("e2e-tests/target/stack-budgets");
+        if (Files.exists(state)) {
+            try (Stream<Path> files = Files.walk(state)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
         pricing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         pricing.createContext("/api/v1/rating/rate-card", exchange -> {
             boolean signed = exchange.getRequestHeaders().getFirst(CallerHeaders.SIGNATURE) != null;
@@ -119,9 +98,6 @@ class BudgetEnforcementTest {
         });
         pricing.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         pricing.start();
-        registry.add(
-                "tokenmeter.gateway.services.pricing",
-                () -> "http://127.0.0.1:" + pricing.getAddress().getPort());
         webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         webhook.createContext("/hook", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
@@ -134,11 +110,27 @@ class BudgetEnforcementTest {
         });
         webhook.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         webhook.start();
+
+        stack = LocalStack.start(new StackConfig(
+                home,
+                state,
+                StackConfig.Ports.free(),
+                SharedInfrastructure.kafkaBootstrapServers(),
+                SharedInfrastructure.postgres()));
+        adminKey = stack.demo("ADMIN_API_KEY");
+        Map<String, String> settings = Map.of(
+                "PRICING_URL", "http://127.0.0.1:" + pricing.getAddress().getPort(),
+                "TOKENMETER_GATEWAY_BUDGETS_RENEW_EVERY", "200ms",
+                "TOKENMETER_GATEWAY_BUDGETS_LEASE_TTL", "3s");
+        gatewayA = stack.startInstance("api-gateway", "api-gateway-a", settings);
+        gatewayB = stack.startInstance("api-gateway", "api-gateway-b", settings);
     }
 
     @AfterAll
-    static void stopServers() {
-        simulator.close();
+    static void stopPlatform() {
+        if (stack != null) {
+            stack.close();
+        }
         pricing.stop(0);
         webhook.stop(0);
     }
@@ -148,13 +140,13 @@ class BudgetEnforcementTest {
         tenantId = JSON.readTree(send(
                         "POST",
                         "/api/v1/admin/tenants",
-                        ADMIN_KEY,
+                        adminKey,
                         "{\"name\":\"Budget Co\",\"billing_country\":\"DE\",\"currency\":\"EUR\"}",
                         201))
                 .get("id")
                 .asString();
-        JsonNode key = JSON.readTree(send(
-                "POST", "/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY, "{\"name\":\"agent\"}", 201));
+        JsonNode key = JSON.readTree(
+                send("POST", "/api/v1/admin/tenants/" + tenantId + "/api-keys", adminKey, "{\"name\":\"agent\"}", 201));
         tenantKey = key.get("key").asString();
         tenantKeyId = key.get("id").asString();
     }
@@ -171,69 +163,50 @@ class BudgetEnforcementTest {
                 {"model":"glm-5","max_tokens":1000,"messages":[{"role":"user","content":"spend a cent"}]}""");
     }
 
-    private String gatewayUrl() {
-        return "http://localhost:" + environment.getProperty("local.server.port");
+    private static String gatewayUrl() {
+        return gatewayA;
     }
 
     /**
-     * 200 calls at once, half through a second gateway instance on the same database: exactly 50 fit, and are served.
+     * 200 calls at once, half through each of two gateway processes, which share only billing's ledger: exactly 50
+     * fit, and are served.
      */
     @Test
     void twoHundredConcurrentCallsOnTwoGatewaysAgainstABudgetForFiftyServeFiftyAndSpendNotACentOver() throws Exception {
-        String budgetId =
-                budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.50}", ADMIN_KEY);
-        java.nio.file.Path spool = java.nio.file.Files.createTempDirectory("second-gateway-spool");
-        try (ConfigurableApplicationContext second = new SpringApplicationBuilder(GatewayApplication.class)
-                .initializers(new RealInfrastructureInitializer())
-                .run(
-                        "--spring.profiles.active=routingtest",
-                        "--server.port=0", // arguments: they outrank application.yml
-                        "--tokenmeter.gateway.spool.directory=" + spool,
-                        "--tokenmeter.gateway.keys.bootstrap-admin-key-sha256=" + ApiKeys.sha256(ADMIN_KEY),
-                        "--tokenmeter.gateway.services.pricing="
-                                + environment.getProperty("tokenmeter.gateway.services.pricing"),
-                        "--UPSTREAM_SIMULATOR_URL=" + environment.getProperty("UPSTREAM_SIMULATOR_URL"),
-                        "--UPSTREAM_SIMULATOR_DEEPSEEK_URL="
-                                + environment.getProperty("UPSTREAM_SIMULATOR_DEEPSEEK_URL"),
-                        "--UPSTREAM_SIMULATOR_ANTHROPIC_URL="
-                                + environment.getProperty("UPSTREAM_SIMULATOR_ANTHROPIC_URL"),
-                        "--UPSTREAM_SIMULATOR_API_KEY=" + SimulatedUpstreams.CREDENTIAL)) {
-            String secondGateway = "http://localhost:" + second.getEnvironment().getProperty("local.server.port");
-            List<Future<HttpResponse<String>>> calls = new ArrayList<>();
-            try (ExecutorService pool = Executors.newFixedThreadPool(200)) {
-                for (int i = 0; i < 200; i++) {
-                    String base = i % 2 == 0 ? gatewayUrl() : secondGateway;
-                    calls.add(pool.submit(() -> call(base, tenantKey)));
-                }
+        String budgetId = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.50}", adminKey);
+        List<Future<HttpResponse<String>>> calls = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(200)) {
+            for (int i = 0; i < 200; i++) {
+                String base = i % 2 == 0 ? gatewayA : gatewayB;
+                calls.add(pool.submit(() -> call(base, tenantKey)));
             }
-            int served = 0;
-            int refused = 0;
-            for (Future<HttpResponse<String>> call : calls) {
-                HttpResponse<String> response = call.get();
-                if (response.statusCode() == 200) {
-                    served++;
-                } else {
-                    assertThat(response.statusCode()).as(response.body()).isEqualTo(402);
-                    JsonNode error = JSON.readTree(response.body()).get("error");
-                    assertThat(error.get("code").asString()).isEqualTo("budget_exceeded");
-                    assertThat(error.get("message").asString()).contains(budgetId);
-                    refused++;
-                }
-            }
-            JsonNode budget = settled(budgetId, tenantKey);
-            assertThat(served).as("served").isEqualTo(50);
-            assertThat(refused).isEqualTo(150);
-            assertThat(budget.get("spent").decimalValue()).isEqualByComparingTo("0.50");
-            assertThat(budget.get("reserved").decimalValue()).isEqualByComparingTo("0");
-            assertThat(budget.get("remaining").decimalValue()).isEqualByComparingTo("0");
         }
+        int served = 0;
+        int refused = 0;
+        for (Future<HttpResponse<String>> call : calls) {
+            HttpResponse<String> response = call.get();
+            if (response.statusCode() == 200) {
+                served++;
+            } else {
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(402);
+                JsonNode error = JSON.readTree(response.body()).get("error");
+                assertThat(error.get("code").asString()).isEqualTo("budget_exceeded");
+                assertThat(error.get("message").asString()).contains(budgetId);
+                refused++;
+            }
+        }
+        JsonNode budget = settled(budgetId, tenantKey);
+        assertThat(served).as("served").isEqualTo(50);
+        assertThat(refused).isEqualTo(150);
+        assertThat(budget.get("spent").decimalValue()).isEqualByComparingTo("0.50");
+        assertThat(budget.get("reserved").decimalValue()).isEqualByComparingTo("0");
+        assertThat(budget.get("remaining").decimalValue()).isEqualByComparingTo("0");
     }
 
     @Test
     void whatIsReservedBoundsThePromptSoNoCallCostsMoreThanItHeldAndSpendStaysWithinTheBudget() throws Exception {
-        String budgetId =
-                budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.10}", ADMIN_KEY);
-        double overrunsBefore = meters.counter("tokenmeter.budget.overruns").count();
+        String budgetId = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.10}", adminKey);
+        double overrunsBefore = overruns();
         List<Future<HttpResponse<String>>> calls = new ArrayList<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(40)) {
             for (int i = 0; i < 40; i++) {
@@ -261,14 +234,12 @@ class BudgetEnforcementTest {
                 assertThat(response.statusCode()).as(response.body()).isEqualTo(402);
             }
         }
-        JsonNode budget = settled(budgetId, ADMIN_KEY + "?tenant_id=" + tenantId);
+        JsonNode budget = settled(budgetId, adminKey + "?tenant_id=" + tenantId);
         assertThat(served).isBetween(1, 9); // each costs a little over 0.01
         assertThat(budget.get("spent").decimalValue())
                 .isEqualByComparingTo(expected)
                 .isLessThanOrEqualTo(new BigDecimal("0.10"));
-        assertThat(meters.counter("tokenmeter.budget.overruns").count())
-                .as("no call cost more than it reserved")
-                .isEqualTo(overrunsBefore);
+        assertThat(overruns()).as("no call cost more than it reserved").isEqualTo(overrunsBefore);
     }
 
     /**
@@ -312,7 +283,7 @@ class BudgetEnforcementTest {
 
     @Test
     void anOutputLimitNoUpstreamCouldReadIsRefusedNamingTheField() throws Exception {
-        budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":1}", ADMIN_KEY);
+        budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":1}", adminKey);
         for (String[] bad : new String[][] {
             {"\"max_tokens\":\"10000\"", "max_tokens"},
             {"\"max_completion_tokens\":1.5", "max_completion_tokens"},
@@ -335,9 +306,9 @@ class BudgetEnforcementTest {
     @Test
     void aKeysCapHoldsInsideItsTenantsAndTheTenantCapsItsKeysButNotItself() throws Exception {
         String tenantBudget =
-                budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.05}", ADMIN_KEY);
+                budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.05}", adminKey);
         JsonNode second = JSON.readTree(send(
-                "POST", "/api/v1/admin/tenants/" + tenantId + "/api-keys", ADMIN_KEY, "{\"name\":\"second\"}", 201));
+                "POST", "/api/v1/admin/tenants/" + tenantId + "/api-keys", adminKey, "{\"name\":\"second\"}", 201));
         // the tenant caps its own key, lower
         String keyBudget =
                 budget("{\"api_key_id\":\"" + tenantKeyId + "\",\"kind\":\"monthly\",\"amount\":0.02}", tenantKey);
@@ -370,7 +341,7 @@ class BudgetEnforcementTest {
                 .isEqualByComparingTo("0.05");
         // finance can
         String finance = JSON.readTree(send(
-                        "POST", "/api/v1/admin/api-keys", ADMIN_KEY, "{\"name\":\"fin\",\"role\":\"FINANCE\"}", 201))
+                        "POST", "/api/v1/admin/api-keys", adminKey, "{\"name\":\"fin\",\"role\":\"FINANCE\"}", 201))
                 .get("key")
                 .asString();
         assertThat(http("PATCH", "/api/v1/budgets/" + tenantBudget, finance, "{\"amount\":0.06}")
@@ -378,54 +349,9 @@ class BudgetEnforcementTest {
                 .isEqualTo(200);
         assertThat(call(otherKey).statusCode()).isEqualTo(200);
         List<String> actions = new ArrayList<>();
-        JSON.readTree(send("GET", "/api/v1/admin/audit?entity=budget&entity_id=" + tenantBudget, ADMIN_KEY, null, 200))
+        JSON.readTree(send("GET", "/api/v1/billing/audit?entity=budget&entity_id=" + tenantBudget, adminKey, null, 200))
                 .forEach(e -> actions.add(e.get("action").asString()));
         assertThat(actions).contains("create", "change");
-    }
-
-    @Test
-    void aTenantCannotSeeOrTouchAnotherTenantsBudgets() throws Exception {
-        String mine = budget("{\"api_key_id\":\"" + tenantKeyId + "\",\"kind\":\"monthly\",\"amount\":1}", tenantKey);
-        String otherTenant = JSON.readTree(send(
-                        "POST",
-                        "/api/v1/admin/tenants",
-                        ADMIN_KEY,
-                        "{\"name\":\"Other\",\"billing_country\":\"FR\",\"currency\":\"EUR\"}",
-                        201))
-                .get("id")
-                .asString();
-        String otherKey = JSON.readTree(send(
-                        "POST",
-                        "/api/v1/admin/tenants/" + otherTenant + "/api-keys",
-                        ADMIN_KEY,
-                        "{\"name\":\"o\"}",
-                        201))
-                .get("key")
-                .asString();
-        assertThat(http("GET", "/api/v1/budgets/" + mine, otherKey, null).statusCode())
-                .isEqualTo(404);
-        assertThat(http("PATCH", "/api/v1/budgets/" + mine, otherKey, "{\"amount\":5}")
-                        .statusCode())
-                .isEqualTo(404);
-        assertThat(http("DELETE", "/api/v1/budgets/" + mine, otherKey, null).statusCode())
-                .isEqualTo(404);
-        assertThat(http("GET", "/api/v1/budgets?tenant_id=" + tenantId, otherKey, null)
-                        .statusCode())
-                .isEqualTo(403);
-        assertThat(JSON.readTree(send("GET", "/api/v1/budgets", otherKey, null, 200)))
-                .isEmpty();
-        assertThat(http(
-                                "POST",
-                                "/api/v1/budgets",
-                                otherKey,
-                                "{\"api_key_id\":\"" + tenantKeyId + "\",\"kind\":\"monthly\",\"amount\":0}")
-                        .statusCode())
-                .as("capping another tenant's key")
-                .isEqualTo(404);
-        assertThat(http("GET", "/api/v1/budgets/alerts?tenant_id=" + tenantId, otherKey, null)
-                        .statusCode())
-                .isEqualTo(403);
-        assertThat(budgetView(mine, tenantKey).get("amount").decimalValue()).isEqualByComparingTo("1");
     }
 
     /**
@@ -435,10 +361,9 @@ class BudgetEnforcementTest {
      */
     @Test
     void aLoweredBudgetAppliesAtTheLeasesNextRenewal() throws Exception {
-        String budgetId =
-                budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.10}", ADMIN_KEY);
+        String budgetId = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.10}", adminKey);
         assertThat(call(tenantKey).statusCode()).isEqualTo(200);
-        send("PATCH", "/api/v1/budgets/" + budgetId, ADMIN_KEY, "{\"amount\":0.02}", 200);
+        send("PATCH", "/api/v1/budgets/" + budgetId, adminKey, "{\"amount\":0.02}", 200);
         await().atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> budgetView(budgetId, tenantKey)
@@ -453,7 +378,7 @@ class BudgetEnforcementTest {
 
     @Test
     void aPrepaidBalanceStopsCallsWhenSpentAndATopUpLetsThemGoOn() throws Exception {
-        String prepaid = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"prepaid\",\"amount\":0.02}", ADMIN_KEY);
+        String prepaid = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"prepaid\",\"amount\":0.02}", adminKey);
         assertThat(call(tenantKey).statusCode()).isEqualTo(200);
         assertThat(call(tenantKey).statusCode()).isEqualTo(200);
         HttpResponse<String> empty = call(tenantKey);
@@ -463,89 +388,11 @@ class BudgetEnforcementTest {
                         .statusCode())
                 .isEqualTo(403);
         JsonNode topped = JSON.readTree(
-                send("POST", "/api/v1/budgets/" + prepaid + "/top-ups", ADMIN_KEY, "{\"amount\":0.01}", 200));
+                send("POST", "/api/v1/budgets/" + prepaid + "/top-ups", adminKey, "{\"amount\":0.01}", 200));
         assertThat(topped.get("amount").decimalValue()).isEqualByComparingTo("0.03");
         assertThat(topped.get("remaining").decimalValue()).isEqualByComparingTo("0.01");
         assertThat(call(tenantKey).statusCode()).isEqualTo(200);
         assertThat(call(tenantKey).statusCode()).isEqualTo(402);
-    }
-
-    /**
-     * What a gateway killed while holding a lease leaves behind: the lease (0.03 EUR of a 0.05 budget granted, none of
-     * it reported) and, on Kafka, the usage events of the two calls it served, each charging 0.01 to the lease. Its
-     * spend is booked from those events; once the lease expires its unspent cent is free again; nothing is lost or
-     * counted twice. (PlatformIT kills a real gateway process with SIGKILL.)
-     */
-    @Test
-    void theLeaseOfACrashedGatewayExpiresAndItsCallsSpendIsBookedFromTheirUsageEvents() throws Exception {
-        String budgetId =
-                budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.05}", ADMIN_KEY);
-        Instant month = Instant.parse(
-                budgetView(budgetId, tenantKey).get("period").get("start").asString());
-        java.util.UUID deadLease = java.util.UUID.randomUUID();
-        jdbc.update(
-                "INSERT INTO budget_window (budget_id, window_start, window_end, reserved) VALUES (?, ?, ?, 0.03)",
-                budgetId,
-                java.sql.Timestamp.from(month),
-                java.sql.Timestamp.from(
-                        month.atOffset(java.time.ZoneOffset.UTC).plusMonths(1).toInstant()));
-        jdbc.update(
-                "INSERT INTO budget_lease (id, budget_id, window_start, instance_id, granted, held, expires_at)"
-                        + " VALUES (?, ?, ?, 'gw-killed', 0.03, 0.03, now() + interval '3 seconds')",
-                deadLease,
-                budgetId,
-                java.sql.Timestamp.from(month));
-        for (int i = 0; i < 2; i++) {
-            UsageEvent served = new UsageEvent(
-                    UsageEvent.SCHEMA_VERSION,
-                    EventIds.newEventId(),
-                    tenantId,
-                    tenantKeyId,
-                    "glm-5",
-                    "zhipu",
-                    "cn-beijing",
-                    0,
-                    0,
-                    0,
-                    1000,
-                    0,
-                    false,
-                    "req-dead-" + i,
-                    UsageStatus.SUCCEEDED,
-                    5,
-                    Instant.now(),
-                    List.of(new BudgetCharge(deadLease, budgetId, new BigDecimal("0.01"))));
-            byte[] json = UsageEventCodec.toJson(served);
-            kafka.send(UsageTopics.USAGE_EVENTS, tenantId, json).get();
-            if (i == 0) {
-                kafka.send(UsageTopics.USAGE_EVENTS, tenantId, json).get(); // a replay: booked once
-            }
-        }
-        await().atMost(Duration.ofSeconds(15))
-                .pollInterval(Duration.ofMillis(100))
-                .until(() -> budgetView(budgetId, tenantKey)
-                                .get("spent")
-                                .decimalValue()
-                                .compareTo(new BigDecimal("0.02"))
-                        == 0);
-        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
-        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
-        assertThat(call(tenantKey).statusCode())
-                .as("the dead gateway's unspent cent is still held by its lease")
-                .isEqualTo(402);
-        await().atMost(Duration.ofSeconds(15))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() ->
-                        jdbc.queryForObject("SELECT closed_by FROM budget_lease WHERE id = ?", String.class, deadLease)
-                                != null);
-        assertThat(jdbc.queryForObject("SELECT closed_by FROM budget_lease WHERE id = ?", String.class, deadLease))
-                .isEqualTo("EXPIRED");
-        assertThat(call(tenantKey).statusCode()).as("the cent is free again").isEqualTo(200);
-        JsonNode budget = settled(budgetId, tenantKey);
-        assertThat(budget.get("spent").decimalValue()).isEqualByComparingTo("0.05");
-        assertThat(jdbc.queryForObject(
-                        "SELECT count(*) FROM budget_charge WHERE lease_id = ?", Integer.class, deadLease))
-                .isEqualTo(2);
     }
 
     @Test
@@ -561,13 +408,13 @@ class BudgetEnforcementTest {
         String secret = hook.get("secret").asString();
         String budgetId = budget(
                 "{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.04,\"thresholds\":[100,50]}",
-                ADMIN_KEY);
+                adminKey);
         for (int i = 0; i < 4; i++) {
             assertThat(call(tenantKey).statusCode()).isEqualTo(200);
         }
         assertThat(call(tenantKey).statusCode()).isEqualTo(402);
 
-        List<BudgetThresholdCrossed> events = EmittedUsage.budgetAlerts(tenantId, 2);
+        List<BudgetThresholdCrossed> events = budgetAlerts(tenantId, 2);
         assertThat(events).extracting(BudgetThresholdCrossed::thresholdPercent).containsExactly(50, 100);
         assertThat(events.get(0).spent()).isEqualByComparingTo("0.02");
         assertThat(events.get(1).spent()).isEqualByComparingTo("0.04");
@@ -600,7 +447,7 @@ class BudgetEnforcementTest {
         assertThat(budgetView(budgetId, tenantKey).get("thresholds_crossed")).hasSize(2);
 
         // raised to 0.10: the next two calls take spend from 40 % back across 50 %, which already fired this month
-        send("PATCH", "/api/v1/budgets/" + budgetId, ADMIN_KEY, "{\"amount\":0.10}", 200);
+        send("PATCH", "/api/v1/budgets/" + budgetId, adminKey, "{\"amount\":0.10}", 200);
         assertThat(call(tenantKey).statusCode()).isEqualTo(200);
         assertThat(call(tenantKey).statusCode()).isEqualTo(200);
         Thread.sleep(1500); // several delivery polls
@@ -610,68 +457,37 @@ class BudgetEnforcementTest {
         assertThat(webhookCalls).hasSize(3);
     }
 
-    /**
-     * The webhook made the gateway a scanner of its own network: private, loopback and metadata targets are refused.
-     */
-    @Test
-    void aWebhookMustPointAtAPublicAddress() throws Exception {
-        for (String url : List.of(
-                "http://10.0.0.1/hook",
-                "http://localhost:8080/actuator/prometheus",
-                "http://169.254.169.254/latest/meta-data",
-                "http://[::1]:80/x",
-                "http://100.64.0.1/",
-                "http://192.168.1.1/",
-                "http://0.0.0.0:5432/")) {
-            HttpResponse<String> response =
-                    http("PUT", "/api/v1/budgets/webhook", tenantKey, "{\"url\":\"" + url + "\"}");
-            assertThat(response.statusCode()).as(url + ": " + response.body()).isEqualTo(400);
-            JsonNode error = JSON.readTree(response.body()).get("errors").get(0);
-            assertThat(error.get("pointer").asString()).isEqualTo("/url");
-            assertThat(error.get("rule").asString()).isEqualTo("public-address");
-        }
+    /** Calls on gateway A whose actual cost exceeded what they held: the bound broken. */
+    private static double overruns() throws Exception {
+        String metrics =
+                LocalServer.at(gatewayA).get("/actuator/prometheus", adminKey).body();
+        return metrics.lines()
+                .filter(line -> line.startsWith("tokenmeter_budget_overruns_total"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
-    /**
-     * The secret is sealed in the database (AES-GCM), and a webhook whose name resolves to a private address at
-     * delivery
-     * time (DNS rebinding, played here by rewriting the stored URL) is not called; the tenant sees an outcome word
-     * only.
-     */
-    @Test
-    void theSigningSecretIsSealedAtRestAndATargetThatTurnedPrivateIsNotCalled() throws Exception {
-        JsonNode hook = JSON.readTree(send(
-                "PUT",
-                "/api/v1/budgets/webhook",
-                tenantKey,
-                "{\"url\":\"http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook\"}",
-                200));
-        String secret = hook.get("secret").asString();
-        String stored =
-                jdbc.queryForObject("SELECT secret FROM budget_webhook WHERE tenant_id = ?", String.class, tenantId);
-        assertThat(stored).startsWith("enc:v1:").doesNotContain(secret).doesNotContain(secret.substring(6));
-
-        jdbc.update("UPDATE budget_webhook SET url = 'http://10.255.255.1:9/hook' WHERE tenant_id = ?", tenantId);
-        int callsBefore = webhookCalls.size();
-        budget(
-                "{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":0.01,\"thresholds\":[100]}",
-                ADMIN_KEY);
-        assertThat(call(tenantKey).statusCode()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(20))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> {
-                    JsonNode alerts = JSON.readTree(send("GET", "/api/v1/budgets/alerts", tenantKey, null, 200));
-                    return alerts.size() == 1
-                            && !alerts.get(0).get("deliveries").isEmpty();
-                });
-        JsonNode delivery = JSON.readTree(send("GET", "/api/v1/budgets/alerts", tenantKey, null, 200))
-                .get(0)
-                .get("deliveries")
-                .get(0);
-        assertThat(delivery.get("outcome").asString()).isEqualTo("refused_target");
-        assertThat(delivery.has("status_class")).isFalse();
-        assertThat(delivery.toString()).doesNotContain("10.255.255.1").doesNotContain("Exception");
-        assertThat(webhookCalls).hasSize(callsBefore);
+    private static List<BudgetThresholdCrossed> budgetAlerts(String tenantId, int count) {
+        Map<String, Object> config = new HashMap<>(stack.kafkaClient());
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        List<BudgetThresholdCrossed> found = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
+            consumer.subscribe(List.of(BudgetThresholdCrossed.TOPIC));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline && found.size() < count) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (tenantId.equals(record.key())) {
+                        found.add(BudgetThresholdCrossed.fromJson(record.value()));
+                    }
+                }
+            }
+        }
+        assertThat(found).as("alerts of " + tenantId).hasSizeGreaterThanOrEqualTo(count);
+        return found.subList(0, count);
     }
 
     private String budget(String body, String key) throws Exception {

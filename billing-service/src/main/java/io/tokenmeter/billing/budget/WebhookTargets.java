@@ -1,4 +1,4 @@
-package io.tokenmeter.gateway.budgetledger;
+package io.tokenmeter.billing.budget;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Where a tenant's webhook may point: a public address only, so the gateway cannot be turned into a scanner of the
+ * Where a tenant's webhook may point: a public address only, so billing cannot be turned into a scanner of the
  * network it runs in. The name is resolved and every address it gives is checked, when the webhook is set and again
  * before each delivery (a name can be made to resolve elsewhere later: DNS rebinding). Loopback, private (RFC 1918,
  * IPv6 unique local), shared (100.64/10), link-local (cloud metadata at 169.254.169.254 among them), multicast,

@@ -1,4 +1,4 @@
-package io.tokenmeter.gateway.budgetledger;
+package io.tokenmeter.billing.budget;
 
 import io.tokenmeter.contracts.budgets.BudgetThresholdCrossed;
 import org.slf4j.Logger;
@@ -56,12 +56,12 @@ class BudgetAlerts {
 
     private final JdbcClient jdbc;
     private final KafkaTemplate<String, byte[]> kafka;
-    private final BudgetLedgerProperties.Alerts properties;
+    private final BudgetProperties.Alerts properties;
     private final HttpClient http;
     private final WebhookTargets targets;
     private final WebhookSecrets secrets;
 
-    BudgetAlerts(JdbcClient jdbc, KafkaTemplate<String, byte[]> kafka, BudgetLedgerProperties properties) {
+    BudgetAlerts(JdbcClient jdbc, KafkaTemplate<String, byte[]> kafka, BudgetProperties properties) {
         this.jdbc = jdbc;
         this.kafka = kafka;
         this.properties = properties.alerts();
@@ -74,7 +74,7 @@ class BudgetAlerts {
         this.secrets = new WebhookSecrets(this.properties.secretKey());
     }
 
-    @Scheduled(fixedDelayString = "${tokenmeter.gateway.budgets.alerts.poll-every:1s}")
+    @Scheduled(fixedDelayString = "${tokenmeter.billing.budgets.alerts.poll-every:1s}")
     void deliverDue() {
         for (Due due : claim()) {
             BudgetThresholdCrossed event = new BudgetThresholdCrossed(
@@ -228,7 +228,7 @@ class BudgetAlerts {
         return attempt >= properties.maxAttempts() ? "FAILED" : "PENDING";
     }
 
-    /** A failed attempt as one word a tenant may see; the exception's own text stays in the gateway's log. */
+    /** A failed attempt as one word a tenant may see; the exception's own text stays in billing's log. */
     private static String outcomeOf(Exception e) {
         Throwable cause = NestedExceptionUtils.getMostSpecificCause(e);
         if (cause instanceof java.net.http.HttpConnectTimeoutException || cause instanceof java.net.ConnectException) {

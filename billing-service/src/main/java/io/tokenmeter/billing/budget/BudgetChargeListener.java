@@ -1,4 +1,4 @@
-package io.tokenmeter.gateway.budgetledger;
+package io.tokenmeter.billing.budget;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -42,10 +42,9 @@ class BudgetChargeListener {
 
     @KafkaListener(
             id = "budget-charges",
-            groupId = "api-gateway-budget-charges",
+            groupId = "billing-service-budget-charges",
             topics = UsageTopics.USAGE_EVENTS,
             batch = "true",
-            autoStartup = "${tokenmeter.gateway.budgets.enabled:true}",
             properties = {
                 "key.deserializer=org.apache.kafka.common.serialization.ByteArrayDeserializer",
                 "value.deserializer=org.apache.kafka.common.serialization.ByteArrayDeserializer",
@@ -81,7 +80,7 @@ class BudgetChargeListener {
                 return;
             } catch (RuntimeException e) {
                 log.warn(
-                        "waiting for the gateway database to book {} budget charges (attempt {}, next in {}): {}",
+                        "waiting for the billing database to book {} budget charges (attempt {}, next in {}): {}",
                         charges.size(),
                         attempt,
                         backoff,

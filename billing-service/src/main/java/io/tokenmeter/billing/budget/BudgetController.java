@@ -1,18 +1,17 @@
-package io.tokenmeter.gateway.budgetledger;
+package io.tokenmeter.billing.budget;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.billing.profile.BillingProfile;
+import io.tokenmeter.billing.profile.BillingProfileRepository;
+import io.tokenmeter.billing.tenantkeys.TenantKeys;
 import io.tokenmeter.contracts.budgets.BudgetLeaseApi.Kind;
 import io.tokenmeter.contracts.budgets.BudgetLeaseApi.Window;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.money.MinorUnits;
 import io.tokenmeter.contracts.money.Money;
-import io.tokenmeter.gateway.budgets.ApplicableBudgets;
-import io.tokenmeter.gateway.keys.ApiKeys;
-import io.tokenmeter.gateway.tenants.Tenant;
-import io.tokenmeter.gateway.tenants.TenantRepository;
 import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.starter.audit.AdminAudit;
 import io.tokenmeter.starter.web.ApiError;
@@ -22,6 +21,8 @@ import io.tokenmeter.starter.web.InvalidField;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Positive;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -38,12 +39,15 @@ import org.springframework.web.bind.annotation.RestController;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Budgets: a tenant's own cap is set by finance or admin; a tenant may cap each of its keys itself (both apply
@@ -54,6 +58,7 @@ class BudgetController {
 
     private static final List<Integer> DEFAULT_THRESHOLDS = List.of(50, 80, 100);
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Logger log = LoggerFactory.getLogger(BudgetController.class);
 
     /**
      * {@code api_key_id}: absent for the tenant's budget. {@code kind}: monthly (calendar month, UTC), custom
@@ -130,30 +135,29 @@ class BudgetController {
             List<Delivery> deliveries) {}
 
     private final BudgetRepository budgets;
-    private final TenantRepository tenants;
-    private final ApiKeys keys;
+    private final BillingProfileRepository tenants;
+    private final TenantKeys keys;
     private final AdminAudit audit;
     private final WebhookTargets targets;
     private final WebhookSecrets secrets;
-    private final ApplicableBudgets applicable;
+    private final Duration arrivalWait;
 
-    private static final ApiError WEBHOOKS_UNAVAILABLE = () -> new ApiError.Kind(
-            HttpStatus.SERVICE_UNAVAILABLE, "webhooks-unavailable", "Webhooks cannot be set on this gateway");
+    private static final ApiError WEBHOOKS_UNAVAILABLE = () ->
+            new ApiError.Kind(HttpStatus.SERVICE_UNAVAILABLE, "webhooks-unavailable", "Webhooks cannot be set here");
 
     BudgetController(
             BudgetRepository budgets,
-            TenantRepository tenants,
-            ApiKeys keys,
+            BillingProfileRepository tenants,
+            TenantKeys keys,
             AdminAudit audit,
-            BudgetLedgerProperties properties,
-            ApplicableBudgets applicable) {
+            BudgetProperties properties) {
         this.budgets = budgets;
         this.tenants = tenants;
         this.keys = keys;
         this.audit = audit;
         this.targets = new WebhookTargets(properties.alerts().allowedHosts());
         this.secrets = new WebhookSecrets(properties.alerts().secretKey());
-        this.applicable = applicable;
+        this.arrivalWait = properties.arrivalWait();
     }
 
     @PostMapping("/api/v1/budgets")
@@ -164,10 +168,14 @@ class BudgetController {
     BudgetView create(@Valid @RequestBody CreateBudget body, Caller caller) {
         String tenantId = tenantOf(caller, body.tenantId());
         mayChange(caller, body.apiKeyId());
-        String tenantCurrency = tenants.findById(tenantId)
-                .map(Tenant::getCurrency)
+        String tenantCurrency = arrived("tenant " + tenantId, () -> tenants.find(tenantId))
+                .map(BillingProfile::currency)
                 .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenantId));
-        if (body.apiKeyId() != null && !keys.belongsTo(body.apiKeyId(), tenantId)) {
+        if (body.apiKeyId() != null
+                && arrived(
+                                "key " + body.apiKeyId() + " of tenant " + tenantId,
+                                () -> Optional.of(body.apiKeyId()).filter(key -> keys.belongsTo(key, tenantId)))
+                        .isEmpty()) {
             throw new ApiException(CommonErrors.NOT_FOUND, "tenant " + tenantId + " has no key " + body.apiKeyId());
         }
         String currency = body.currency() == null ? tenantCurrency : body.currency();
@@ -200,7 +208,6 @@ class BudgetController {
                 body.endsAt(),
                 thresholds(body.thresholds() == null ? DEFAULT_THRESHOLDS : body.thresholds()),
                 caller.keyId());
-        applicable.forget();
         BudgetView view = view(created);
         audit.record(caller, "create", "budget", created.id(), null, view);
         return view;
@@ -238,7 +245,6 @@ class BudgetController {
         }
         BudgetView before = view(budget);
         budgets.change(id, body.amount(), body.thresholds() == null ? null : thresholds(body.thresholds()));
-        applicable.forget();
         BudgetView after = view(budgets.find(id).orElseThrow());
         audit.record(caller, "change", "budget", id, before, after);
         return after;
@@ -253,7 +259,6 @@ class BudgetController {
         mayChange(caller, budget.apiKeyId());
         BudgetView before = view(budget);
         budgets.delete(id);
-        applicable.forget();
         audit.record(caller, "delete", "budget", id, before, null);
     }
 
@@ -273,7 +278,6 @@ class BudgetController {
         amount(body.amount(), budget.currency(), true);
         BudgetView before = view(budget);
         budgets.topUp(id, body.amount());
-        applicable.forget();
         BudgetView after = view(budgets.find(id).orElseThrow());
         audit.record(caller, "top_up", "budget", id, before, after);
         return after;
@@ -304,7 +308,7 @@ class BudgetController {
         if (!secrets.configured()) {
             throw new ApiException(
                     WEBHOOKS_UNAVAILABLE,
-                    "webhook signing secrets cannot be stored: the gateway has no TOKENMETER_WEBHOOK_SECRET_KEY");
+                    "webhook signing secrets cannot be stored: billing-service has no TOKENMETER_WEBHOOK_SECRET_KEY");
         }
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
@@ -343,6 +347,30 @@ class BudgetController {
                                         d.error()))
                                 .toList()))
                 .toList();
+    }
+
+    /**
+     * What the gateway publishes reaches billing a moment after the gateway answered: a tenant or key created just now
+     * may not be here yet. Waits for it, boundedly, before saying it does not exist.
+     */
+    private <T> Optional<T> arrived(String what, Supplier<Optional<T>> lookup) {
+        long deadline = System.nanoTime() + arrivalWait.toNanos();
+        Optional<T> found = lookup.get();
+        boolean logged = false;
+        while (found.isEmpty() && System.nanoTime() < deadline) {
+            if (!logged) {
+                log.info("waiting up to {} for {} to arrive from the gateway", arrivalWait, what);
+                logged = true;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            found = lookup.get();
+        }
+        return found;
     }
 
     private BudgetView view(Budget b) {

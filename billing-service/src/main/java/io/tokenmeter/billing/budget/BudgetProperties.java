@@ -1,4 +1,4 @@
-package io.tokenmeter.gateway.budgetledger;
+package io.tokenmeter.billing.budget;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -7,18 +7,21 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The budgets' owner: the ledger's sweeper and the alerts (enforcement's settings: {@code BudgetProperties}, same
- * prefix).
+ * Budgets at their owner: the ledger's sweeper, how long a new budget waits for its tenant or key to arrive from
+ * Kafka, and the alerts.
  *
  * @param expiryGrace an expired lease is closed this long after its expiry, so that the usage events of its last
  *                    calls are booked before its slice is free again
  * @param sweepEvery  how often expired leases are looked for
+ * @param arrivalWait a budget for a tenant or key billing has not heard of yet waits this long for it on
+ *                    {@code tenants.v1} and {@code tenant-keys.v1} (a tenant created a moment ago) before it is refused
  * @param alerts      delivery of threshold alerts
  */
-@ConfigurationProperties("tokenmeter.gateway.budgets")
-public record BudgetLedgerProperties(
+@ConfigurationProperties("tokenmeter.billing.budgets")
+public record BudgetProperties(
         @DefaultValue("5s") Duration expiryGrace,
         @DefaultValue("5s") Duration sweepEvery,
+        @DefaultValue("10s") Duration arrivalWait,
         @DefaultValue Alerts alerts) {
 
     /**

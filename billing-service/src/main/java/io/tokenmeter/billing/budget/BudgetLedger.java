@@ -1,4 +1,4 @@
-package io.tokenmeter.gateway.budgetledger;
+package io.tokenmeter.billing.budget;
 
 import io.tokenmeter.contracts.budgets.BudgetLeaseApi.LeaseGrant;
 import io.tokenmeter.contracts.budgets.BudgetLeaseApi.LeaseRequest;
