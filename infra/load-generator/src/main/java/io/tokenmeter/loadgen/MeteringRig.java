@@ -197,7 +197,7 @@ final class MeteringRig implements AutoCloseable {
 
     /** The events the rollups count. */
     long rolledUpEvents() throws Exception {
-        return single("SELECT coalesce(sum(requests), 0) FROM usage_rollup");
+        return single("SELECT coalesce(sum(requests), 0) FROM usage_rollup_hourly");
     }
 
     /** A query answering one number, on metering's database. */

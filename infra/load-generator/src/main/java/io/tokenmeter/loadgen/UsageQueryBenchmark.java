@@ -55,7 +55,7 @@ public final class UsageQueryBenchmark {
             SELECT date_trunc('day', hour, 'UTC') AS period_start, model, sum(input_tokens), sum(cached_input_tokens),
                 sum(cache_write_tokens), sum(output_tokens), sum(reasoning_tokens), sum(requests),
                 sum(estimated_requests)
-            FROM usage_rollup
+            FROM usage_rollup_hourly
             WHERE tenant_id = ? AND hour >= ? AND hour < ?
             GROUP BY 1, model ORDER BY 1, model""";
 
@@ -78,7 +78,7 @@ public final class UsageQueryBenchmark {
             rig.awaitRollups(n, Duration.ofSeconds(1));
             System.out.printf(
                     "metered in %.0f s; %,d rollup rows%n",
-                    (System.nanoTime() - started) / 1e9, rig.single("SELECT count(*) FROM usage_rollup"));
+                    (System.nanoTime() - started) / 1e9, rig.single("SELECT count(*) FROM usage_rollup_hourly"));
 
             CallerHeaders signer =
                     new CallerHeaders("gateway", CallerHeaders.privateKey(gateway[0]), Map.of(), Clock.systemUTC());

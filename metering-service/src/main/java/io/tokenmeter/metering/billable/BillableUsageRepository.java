@@ -103,18 +103,12 @@ class BillableUsageRepository {
         return a.isBefore(b) ? a : b;
     }
 
-    /**
-     * The tenants with usage in the period as of the cut-off: candidates from the rollups (small), each checked on the
-     * raw events through the lineage index, since the raw table is keyed by id and no longer split by month.
-     */
     List<String> tenants(Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
         return jdbc.sql("""
-                        SELECT DISTINCT r.tenant_id FROM usage_rollup r
-                        WHERE r.hour >= date_trunc('hour', CAST(:from AS timestamptz), 'UTC') AND r.hour < :to
-                          AND EXISTS (SELECT 1 FROM usage_event e
-                                      WHERE e.tenant_id = r.tenant_id AND e.occurred_at >= :from AND e.occurred_at < :to
-                                        AND e.ingested_at >= :since AND e.ingested_at < :cutoff)
-                        ORDER BY r.tenant_id""")
+                        SELECT DISTINCT tenant_id FROM usage_event
+                        WHERE occurred_at >= :from AND occurred_at < :to AND ingested_at >= :since AND ingested_at <
+                            :cutoff
+                        ORDER BY tenant_id""")
                 .param("from", Timestamp.from(from))
                 .param("to", Timestamp.from(to))
                 .param("since", Timestamp.from(ingestedFrom))

@@ -11,6 +11,8 @@ import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -19,12 +21,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Stores usage events exactly once. One statement per batch: the events are appended to {@code usage_event}, whose
- * primary key is the event id and refuses ids seen before, and the sums of the new ones are appended to
- * {@code usage_rollup_delta}, in one transaction: so at every snapshot the rollups ({@code usage_rollup}: the
- * compacted hours plus the deltas, folded in the background by {@link RollupCompactor}) equal the raw events.
+ * Stores usage events exactly once. One statement per batch: the event ids are claimed in
+ * {@code usage_event_id} (its primary key refuses ids seen before), and only the claimed events are appended
+ * to {@code usage_event} and added to {@code usage_rollup_hourly}. All three happen in one transaction, so
+ * the rollups always equal the sum of the raw events.
  */
 @Repository
 public class UsageEventRepository {
@@ -53,32 +56,48 @@ public class UsageEventRepository {
                               estimated,
                           request_id, status, latency_ms, occurred_micros)
             ),
+            claimed AS (
+                INSERT INTO usage_event_id (event_id)
+                SELECT event_id FROM incoming
+                ON CONFLICT (event_id) DO NOTHING
+                RETURNING event_id
+            ),
             stored AS (
                 INSERT INTO usage_event (event_id, tenant_id, api_key_id, model, provider, region,
                     input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated,
                     request_id, status, latency_ms, occurred_at, ingested_at, source)
-                SELECT event_id, tenant_id, api_key_id, model, provider, region,
-                    input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated,
-                    request_id, status, latency_ms, occurred_at, now(), ?
-                FROM incoming
-                ON CONFLICT (event_id) DO NOTHING
-                RETURNING event_id, tenant_id, model, region, occurred_at, input_tokens, cached_input_tokens,
-                          cache_write_tokens, output_tokens, reasoning_tokens, estimated
+                SELECT i.event_id, i.tenant_id, i.api_key_id, i.model, i.provider, i.region,
+                    i.input_tokens, i.cached_input_tokens, i.cache_write_tokens, i.output_tokens, i.reasoning_tokens,
+                        i.estimated,
+                    i.request_id, i.status, i.latency_ms, i.occurred_at, now(), ?
+                FROM incoming i JOIN claimed USING (event_id)
+                RETURNING tenant_id, model, region, occurred_at, input_tokens, cached_input_tokens, cache_write_tokens,
+                          output_tokens, reasoning_tokens, estimated
             ),
             rolled AS (
-                INSERT INTO usage_rollup_delta (tenant_id, hour, model, region, input_tokens, cached_input_tokens,
+                INSERT INTO usage_rollup_hourly AS r (tenant_id, hour, model, region, input_tokens, cached_input_tokens,
                     cache_write_tokens, output_tokens, reasoning_tokens, requests, estimated_requests)
                 SELECT tenant_id, date_trunc('hour', occurred_at, 'UTC'), model, region, sum(input_tokens),
                     sum(cached_input_tokens), sum(cache_write_tokens), sum(output_tokens), sum(reasoning_tokens),
                     count(*), count(*) FILTER (WHERE estimated)
                 FROM stored
                 GROUP BY 1, 2, 3, 4
+                ORDER BY 1, 2, 3, 4
+                ON CONFLICT (tenant_id, hour, model, region) DO UPDATE SET
+                    input_tokens = r.input_tokens + EXCLUDED.input_tokens,
+                    cached_input_tokens = r.cached_input_tokens + EXCLUDED.cached_input_tokens,
+                    cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens,
+                    output_tokens = r.output_tokens + EXCLUDED.output_tokens,
+                    reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens,
+                    requests = r.requests + EXCLUDED.requests,
+                    estimated_requests = r.estimated_requests + EXCLUDED.estimated_requests
             )
-            SELECT event_id FROM stored
+            SELECT event_id FROM claimed
             """;
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
+    private final Set<YearMonth> partitions = ConcurrentHashMap.newKeySet();
 
     UsageEventRepository(JdbcTemplate jdbc, PlatformTransactionManager transactionManager) {
         this.jdbc = jdbc;
@@ -98,6 +117,7 @@ public class UsageEventRepository {
         for (UsageEvent e : events) {
             unique.putIfAbsent(e.eventId(), e);
         }
+        ensurePartitions(unique.values());
         return transactions.execute(status -> insert(unique.values(), source));
     }
 
@@ -217,5 +237,35 @@ public class UsageEventRepository {
                 return claimed;
             }
         });
+    }
+
+    private void ensurePartitions(Collection<UsageEvent> events) {
+        Set<YearMonth> months = new HashSet<>();
+        long monthStart = 0;
+        long monthEnd = 0;
+        for (UsageEvent e : events) {
+            long second = e.occurredAt().getEpochSecond();
+            if (second >= monthStart && second < monthEnd) {
+                continue; // the month of the previous event: most events of a batch share it
+            }
+            YearMonth month = YearMonth.from(e.occurredAt().atOffset(ZoneOffset.UTC));
+            months.add(month);
+            monthStart = month.atDay(1).toEpochSecond(java.time.LocalTime.MIDNIGHT, ZoneOffset.UTC);
+            monthEnd = month.plusMonths(1).atDay(1).toEpochSecond(java.time.LocalTime.MIDNIGHT, ZoneOffset.UTC);
+        }
+        months.removeAll(partitions);
+        for (YearMonth month : months) {
+            // its own transaction, committed before the events go in: a failed batch must not undo it
+            transactions.executeWithoutResult(status -> createPartition(month));
+            partitions.add(month);
+        }
+    }
+
+    /** Through the owner's function: the application's role may not create tables (see migration V2). */
+    private void createPartition(YearMonth month) {
+        jdbc.queryForObject(
+                "SELECT create_usage_event_partition(?::date)::text",
+                String.class,
+                month.atDay(1).toString());
     }
 }

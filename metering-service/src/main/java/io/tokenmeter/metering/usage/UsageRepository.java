@@ -33,7 +33,7 @@ class UsageRepository {
                           sum(cache_write_tokens) AS cache_write_tokens, sum(output_tokens) AS output_tokens,
                           sum(reasoning_tokens) AS reasoning_tokens, sum(requests) AS requests,
                           sum(estimated_requests) AS estimated_requests
-                        FROM usage_rollup
+                        FROM usage_rollup_hourly
                         WHERE tenant_id = :tenant AND hour >= :from AND hour < :to
                         """);
         MapSqlParameterSource params = new MapSqlParameterSource()
