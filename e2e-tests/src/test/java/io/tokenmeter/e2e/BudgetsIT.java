@@ -457,6 +457,99 @@ class BudgetsIT {
         assertThat(webhookCalls).hasSize(3);
     }
 
+    /**
+     * Billing killed with SIGKILL under a steady stream of budgeted calls: the lease the gateway holds goes on serving
+     * them until its TTL (3 s here, counted from its last renewal), then they are refused with 503, never waved
+     * through; a key without budgets goes on (its empty list is kept); a key the gateway never saw gets 503, since
+     * whether it has a budget cannot be known. Billing back: calls are served again, and the budget's spend is exactly
+     * what the served calls cost (the outage's lease is settled from the usage events' charges).
+     */
+    @Test
+    void whileBillingIsDownAHeldLeaseLastsItsTtlAndNothingUncheckedIsServed() throws Exception {
+        String budgetId =
+                budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":10.00}", adminKey);
+        String free = JSON.readTree(send(
+                        "POST",
+                        "/api/v1/admin/tenants",
+                        adminKey,
+                        "{\"name\":\"No Budget Co\",\"billing_country\":\"DE\",\"currency\":\"EUR\"}",
+                        201))
+                .get("id")
+                .asString();
+        String freeKey = JSON.readTree(
+                        send("POST", "/api/v1/admin/tenants/" + free + "/api-keys", adminKey, "{\"name\":\"a\"}", 201))
+                .get("key")
+                .asString();
+        String unseenKey = JSON.readTree(
+                        send("POST", "/api/v1/admin/tenants/" + free + "/api-keys", adminKey, "{\"name\":\"b\"}", 201))
+                .get("key")
+                .asString();
+        assertThat(call(freeKey).statusCode()).isEqualTo(200);
+
+        record Answer(long atNanos, int status) {}
+        List<Answer> answers = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread caller = Thread.ofVirtual().start(() -> {
+            while (running.get()) {
+                try {
+                    answers.add(new Answer(System.nanoTime(), call(tenantKey).statusCode()));
+                    Thread.sleep(50);
+                } catch (Exception e) {
+                    answers.add(new Answer(System.nanoTime(), -1));
+                }
+            }
+        });
+        long killedAt;
+        try {
+            Thread.sleep(1_500); // the lease is busy, renewed and holds room
+            stack.kill("billing-service");
+            killedAt = System.nanoTime();
+            try {
+                HttpResponse<String> unseen = call(unseenKey);
+                assertThat(unseen.statusCode()).as(unseen.body()).isEqualTo(503);
+                assertThat(JSON.readTree(unseen.body()).get("error").get("code").asString())
+                        .isEqualTo("budget_check_unavailable");
+                Thread.sleep(4_500);
+                assertThat(call(freeKey).statusCode())
+                        .as("no budget, and its list is kept")
+                        .isEqualTo(200);
+            } finally {
+                stack.restart("billing-service");
+            }
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> answers.getLast().atNanos() > killedAt
+                            && answers.getLast().status() == 200
+                            && answers.stream().anyMatch(a -> a.status() == 503));
+        } finally {
+            running.set(false);
+            caller.join();
+        }
+        long ttl = Duration.ofSeconds(3).toNanos();
+        assertThat(answers).extracting(Answer::status).containsOnly(200, 503);
+        assertThat(answers)
+                .filteredOn(a -> a.atNanos() > killedAt && a.atNanos() < killedAt + ttl / 3)
+                .as("served from the lease held while billing is down")
+                .extracting(Answer::status)
+                .contains(200);
+        assertThat(answers)
+                .filteredOn(a -> a.atNanos()
+                                > killedAt + ttl + Duration.ofMillis(300).toNanos()
+                        && a.atNanos() < killedAt + Duration.ofMillis(4_500).toNanos())
+                .as("refused once the lease could not be renewed for its TTL")
+                .isNotEmpty()
+                .extracting(Answer::status)
+                .containsOnly(503);
+        assertThat(call(unseenKey).statusCode()).as("billing is back").isEqualTo(200);
+        long served = answers.stream().filter(a -> a.status() == 200).count();
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(
+                                budgetView(budgetId, tenantKey).get("spent").decimalValue())
+                        .as("each of the %d served calls cost 0.01", served)
+                        .isEqualByComparingTo(new BigDecimal("0.01").multiply(BigDecimal.valueOf(served))));
+    }
+
     /** Calls on gateway A whose actual cost exceeded what they held: the bound broken. */
     private static double overruns() throws Exception {
         String metrics =

@@ -93,9 +93,20 @@ public class CallBudgets {
             return Hold.NONE;
         }
         Instant now = Instant.now();
-        List<ApplicableBudget> applicable = budgets.of(key.tenantId(), key.keyId()).stream()
-                .filter(b -> b.windowAt(now) != null)
-                .toList();
+        List<ApplicableBudget> known;
+        try {
+            known = budgets.of(key.tenantId(), key.keyId());
+        } catch (
+                RuntimeException e) { // billing unreachable and this key's budgets never loaded here: not waved through
+            count("unavailable");
+            log.warn("budgets of key {} unknown: {}", key.keyId(), e.toString());
+            throw new Refused(new Refusal(
+                    ModelApiError.BUDGET_CHECK_UNAVAILABLE,
+                    "Whether this key has a budget cannot be checked right now (billing-service is unreachable)."
+                            + " Retry shortly."));
+        }
+        List<ApplicableBudget> applicable =
+                known.stream().filter(b -> b.windowAt(now) != null).toList();
         if (applicable.isEmpty()) {
             return Hold.NONE;
         }
