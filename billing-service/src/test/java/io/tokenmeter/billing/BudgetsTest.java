@@ -159,6 +159,37 @@ class BudgetsTest {
                 "decimals");
     }
 
+    /**
+     * Waiting for a key that may never come holds no database connection: thirty budgets for unknown keys wait at once
+     * (more than the pool's connections), and another request is answered meanwhile, at once.
+     */
+    @Test
+    void budgetsWaitingForAKeyHoldNoDatabaseConnection() throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> waiting = new java.util.ArrayList<>();
+        java.util.concurrent.ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+        for (int i = 0; i < 30; i++) {
+            String body = "{\"api_key_id\":\"key_never_" + i + "\",\"kind\":\"monthly\",\"amount\":1}";
+            waiting.add(CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return send("POST", "/api/v1/budgets", tenant, body);
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    },
+                    threads));
+        }
+        Thread.sleep(500); // all of them waiting now
+        long started = System.nanoTime();
+        HttpResponse<String> meanwhile = send("GET", "/api/v1/budgets", tenant, null);
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertThat(meanwhile.statusCode()).as(meanwhile.body()).isEqualTo(200);
+        assertThat(millis).as("answered while thirty creations wait").isLessThan(1_000);
+        for (CompletableFuture<HttpResponse<String>> w : waiting) {
+            assertThat(w.get().statusCode()).isEqualTo(404);
+        }
+    }
+
     @Test
     void aTenantCannotSeeOrTouchAnotherTenantsBudgetsNorSetItsOwnCap() throws Exception {
         String mine = budget("{\"api_key_id\":\"" + keyId + "\",\"kind\":\"monthly\",\"amount\":1}", tenant);

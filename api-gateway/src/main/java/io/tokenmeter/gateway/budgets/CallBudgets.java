@@ -96,10 +96,9 @@ public class CallBudgets {
         List<ApplicableBudget> known;
         try {
             known = budgets.of(key.tenantId(), key.keyId());
-        } catch (
-                RuntimeException e) { // billing unreachable and this key's budgets never loaded here: not waved through
+        } catch (RuntimeException e) {
+            // billing unreachable and this key's budgets never loaded here: not waved through (logged by the loader)
             count("unavailable");
-            log.warn("budgets of key {} unknown: {}", key.keyId(), e.toString());
             throw new Refused(new Refusal(
                     ModelApiError.BUDGET_CHECK_UNAVAILABLE,
                     "Whether this key has a budget cannot be checked right now (billing-service is unreachable)."

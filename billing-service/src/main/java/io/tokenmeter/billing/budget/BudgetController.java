@@ -24,7 +24,9 @@ import jakarta.validation.constraints.Positive;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
@@ -141,6 +143,7 @@ class BudgetController {
     private final WebhookTargets targets;
     private final WebhookSecrets secrets;
     private final Duration arrivalWait;
+    private final TransactionTemplate transactions;
 
     private static final ApiError WEBHOOKS_UNAVAILABLE = () ->
             new ApiError.Kind(HttpStatus.SERVICE_UNAVAILABLE, "webhooks-unavailable", "Webhooks cannot be set here");
@@ -150,7 +153,8 @@ class BudgetController {
             BillingProfileRepository tenants,
             TenantKeys keys,
             AdminAudit audit,
-            BudgetProperties properties) {
+            BudgetProperties properties,
+            PlatformTransactionManager transactionManager) {
         this.budgets = budgets;
         this.tenants = tenants;
         this.keys = keys;
@@ -158,13 +162,13 @@ class BudgetController {
         this.targets = new WebhookTargets(properties.alerts().allowedHosts());
         this.secrets = new WebhookSecrets(properties.alerts().secretKey());
         this.arrivalWait = properties.arrivalWait();
+        this.transactions = new TransactionTemplate(transactionManager);
     }
 
     @PostMapping("/api/v1/budgets")
     @ResponseStatus(HttpStatus.CREATED)
     @Operation(
             summary = "Create a budget: the tenant's (finance, admin) or a key's (the tenant itself, finance, admin)")
-    @Transactional
     BudgetView create(@Valid @RequestBody CreateBudget body, Caller caller) {
         String tenantId = tenantOf(caller, body.tenantId());
         mayChange(caller, body.apiKeyId());
@@ -198,19 +202,23 @@ class BudgetController {
             throw ApiException.invalid(
                     InvalidField.body("/ends_at", "order", "a custom period needs starts_at before ends_at"));
         }
-        Budget created = budgets.create(
-                tenantId,
-                body.apiKeyId(),
-                kind,
-                body.amount(),
-                currency,
-                body.startsAt(),
-                body.endsAt(),
-                thresholds(body.thresholds() == null ? DEFAULT_THRESHOLDS : body.thresholds()),
-                caller.keyId());
-        BudgetView view = view(created);
-        audit.record(caller, "create", "budget", created.id(), null, view);
-        return view;
+        List<Integer> thresholds = thresholds(body.thresholds() == null ? DEFAULT_THRESHOLDS : body.thresholds());
+        // the writes in a transaction of their own: the waits above hold no database connection
+        return transactions.execute(status -> {
+            Budget created = budgets.create(
+                    tenantId,
+                    body.apiKeyId(),
+                    kind,
+                    body.amount(),
+                    currency,
+                    body.startsAt(),
+                    body.endsAt(),
+                    thresholds,
+                    caller.keyId());
+            BudgetView view = view(created);
+            audit.record(caller, "create", "budget", created.id(), null, view);
+            return view;
+        });
     }
 
     @GetMapping("/api/v1/budgets")
