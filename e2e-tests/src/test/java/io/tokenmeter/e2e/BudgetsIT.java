@@ -25,11 +25,9 @@ import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -40,7 +38,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -71,15 +68,8 @@ class BudgetsIT {
 
     @BeforeAll
     static void startPlatform() throws Exception {
-        Path home = Path.of(System.getProperty("tokenmeter.home", ".."))
-                .toAbsolutePath()
-                .normalize();
-        Path state = home.resolve("e2e-tests/target/stack-budgets");
-        if (Files.exists(state)) {
-            try (Stream<Path> files = Files.walk(state)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        Path home = E2eDirectories.home();
+        Path state = E2eDirectories.freshState("stack-budgets");
         pricing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         pricing.createContext("/api/v1/rating/rate-card", exchange -> {
             boolean signed = exchange.getRequestHeaders().getFirst(CallerHeaders.SIGNATURE) != null;

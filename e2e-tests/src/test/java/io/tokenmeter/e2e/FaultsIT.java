@@ -32,11 +32,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -61,15 +59,8 @@ class FaultsIT {
 
     @BeforeAll
     static void startPlatform() throws Exception {
-        home = Path.of(System.getProperty("tokenmeter.home", ".."))
-                .toAbsolutePath()
-                .normalize();
-        state = home.resolve("e2e-tests/target/faults");
-        if (Files.exists(state)) {
-            try (Stream<Path> files = Files.walk(state)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        home = E2eDirectories.home();
+        state = E2eDirectories.freshState("faults");
         Files.createDirectories(state);
         ports = StackConfig.Ports.free();
         postgres = PostgresServer.start(state.resolve("postgres"), ports.postgres(), true);

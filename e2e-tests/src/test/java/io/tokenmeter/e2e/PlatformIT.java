@@ -30,11 +30,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -48,15 +46,8 @@ class PlatformIT {
 
     @BeforeAll
     static void startPlatform() throws Exception {
-        Path home = Path.of(System.getProperty("tokenmeter.home", ".."))
-                .toAbsolutePath()
-                .normalize();
-        Path state = home.resolve("e2e-tests/target/stack");
-        if (Files.exists(state)) {
-            try (Stream<Path> files = Files.walk(state)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        Path home = E2eDirectories.home();
+        Path state = E2eDirectories.freshState("stack");
         Path demoEnv = state.resolve("demo.env");
         Thread watcher = Thread.ofVirtual().start(() -> watchDemoEnv(demoEnv));
         try {
