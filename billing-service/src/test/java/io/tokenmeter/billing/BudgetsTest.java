@@ -188,6 +188,7 @@ class BudgetsTest {
         for (CompletableFuture<HttpResponse<String>> w : waiting) {
             assertThat(w.get().statusCode()).isEqualTo(404);
         }
+        threads.close();
     }
 
     @Test

@@ -62,8 +62,15 @@ class ApplicableBudgets {
         return a.compareTo(b) >= 0 ? a : b;
     }
 
-    /** A budget changed through this instance: it applies here from the next call (elsewhere within the TTL). */
-    void forget() {
-        cache.invalidateAll();
+    /**
+     * A budget of {@code tenantId} changed through this instance (of any tenant when null): it applies here from the
+     * next call (elsewhere within the TTL).
+     */
+    void forget(String tenantId) {
+        if (tenantId == null) {
+            cache.invalidateAll();
+        } else {
+            cache.asMap().keySet().removeIf(key -> key.tenantId().equals(tenantId));
+        }
     }
 }

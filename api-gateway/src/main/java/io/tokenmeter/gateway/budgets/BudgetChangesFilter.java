@@ -1,5 +1,8 @@
 package io.tokenmeter.gateway.budgets;
 
+import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.identity.Role;
+import io.tokenmeter.starter.web.CallerFilter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -11,7 +14,8 @@ import java.io.IOException;
 
 /**
  * A budget created, changed or removed through this instance (the request routed to billing succeeded) applies here
- * from the next call: the instance forgets the budget lists it cached. Other instances reload theirs within
+ * from the next call: the instance forgets the budget lists it cached for that tenant (all of them when staff made
+ * the change), and only those keys' next calls ask billing again. Other instances reload theirs within
  * {@code budgets-cache-ttl}.
  */
 @Component
@@ -33,7 +37,9 @@ class BudgetChangesFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         chain.doFilter(request, response);
         if (response.getStatus() / 100 == 2) {
-            applicable.forget();
+            // a tenant changes only its own budgets; staff may name any tenant (in the body), so all lists go
+            Caller caller = CallerFilter.callerOf(request);
+            applicable.forget(caller.is(Role.TENANT) ? caller.tenantId() : null);
         }
     }
 }
