@@ -26,8 +26,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Stores usage events exactly once. One statement per batch: the event ids are claimed in
  * {@code usage_event_id} (its primary key refuses ids seen before), and only the claimed events are appended
- * to {@code usage_event} and added to {@code usage_rollup_hourly}. All three happen in one transaction, so
- * the rollups always equal the sum of the raw events.
+ * to {@code usage_event} and added to {@code usage_rollup_hourly}, and, when they are late for a day already
+ * sealed into the daily rollups, to {@code usage_rollup_daily} too. All of it happens in one transaction, so
+ * the rollups always equal the sum of the raw events. The watermark row is held FOR SHARE until the commit,
+ * so the sealer cannot sum a day's hours while a batch that saw the day unsealed is still open.
  */
 @Repository
 public class UsageEventRepository {
@@ -91,6 +93,28 @@ public class UsageEventRepository {
                     reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens,
                     requests = r.requests + EXCLUDED.requests,
                     estimated_requests = r.estimated_requests + EXCLUDED.estimated_requests
+            ),
+            watermark AS (
+                SELECT sealed_before FROM usage_rollup_watermark FOR SHARE
+            ),
+            late AS (
+                INSERT INTO usage_rollup_daily AS d (tenant_id, day, model, region, input_tokens, cached_input_tokens,
+                    cache_write_tokens, output_tokens, reasoning_tokens, requests, estimated_requests)
+                SELECT tenant_id, date_trunc('day', occurred_at, 'UTC'), model, region, sum(input_tokens),
+                    sum(cached_input_tokens), sum(cache_write_tokens), sum(output_tokens), sum(reasoning_tokens),
+                    count(*), count(*) FILTER (WHERE estimated)
+                FROM stored
+                WHERE occurred_at < (SELECT sealed_before FROM watermark)
+                GROUP BY 1, 2, 3, 4
+                ORDER BY 1, 2, 3, 4
+                ON CONFLICT (tenant_id, day, model, region) DO UPDATE SET
+                    input_tokens = d.input_tokens + EXCLUDED.input_tokens,
+                    cached_input_tokens = d.cached_input_tokens + EXCLUDED.cached_input_tokens,
+                    cache_write_tokens = d.cache_write_tokens + EXCLUDED.cache_write_tokens,
+                    output_tokens = d.output_tokens + EXCLUDED.output_tokens,
+                    reasoning_tokens = d.reasoning_tokens + EXCLUDED.reasoning_tokens,
+                    requests = d.requests + EXCLUDED.requests,
+                    estimated_requests = d.estimated_requests + EXCLUDED.estimated_requests
             )
             SELECT event_id FROM claimed
             """;

@@ -36,7 +36,8 @@ class UsageController {
     @Operation(
             summary = "Token usage of the calling tenant",
             description =
-                    "Answered from hourly rollups, so from and to must be whole UTC hours. Times are UTC ISO-8601.")
+                    "Answered from rollups kept per hour (and per day for days sealed a few hours after they end), so from"
+                            + " and to must be whole UTC hours. Times are UTC ISO-8601.")
     UsageReport usage(
             Caller caller,
             @Parameter(description = "inclusive, whole hour; default: start of the current UTC month")

@@ -1,2 +1,2 @@
-/** Tenants' usage, read from the hourly rollups: by hour, day or month, grouped by model and/or region. */
+/** Tenants' usage, read from the hourly and daily rollups: by hour, day or month, grouped by model and/or region. */
 package io.tokenmeter.metering.usage;
