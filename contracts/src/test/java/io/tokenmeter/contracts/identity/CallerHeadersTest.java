@@ -39,6 +39,28 @@ class CallerHeadersTest {
                 clock);
     }
 
+    /** Bouncy Castle signs for speed; the signatures must stay the standard Ed25519 ones the JDK makes and checks. */
+    @Test
+    void signaturesAreTheJdksEd25519BothWays() throws Exception {
+        Caller caller = new Caller("key-1", Role.FINANCE, null);
+        CallerHeaders.Signed signed = gateway.sign(caller, "GET", "/api/v1/usage", null);
+        byte[] message = (signed.caller() + "\nGET\n/api/v1/usage\n" + CallerHeaders.bodyHash(null))
+                .getBytes(StandardCharsets.UTF_8);
+
+        java.security.Signature jdk = java.security.Signature.getInstance("Ed25519");
+        jdk.initVerify(CallerHeaders.publicKey(GATEWAY[1]));
+        jdk.update(message);
+        assertThat(jdk.verify(java.util.Base64.getUrlDecoder().decode(signed.signature())))
+                .isTrue();
+
+        jdk.initSign(CallerHeaders.privateKey(GATEWAY[0]));
+        jdk.update(message);
+        String byJdk = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(jdk.sign());
+        assertThat(byJdk).isEqualTo(signed.signature()); // Ed25519 is deterministic
+        assertThat(service.verify(signed.caller(), byJdk, "GET", "/api/v1/usage", null))
+                .contains(caller);
+    }
+
     @Test
     void aSignedCallerVerifiesForThatRequestOnly() {
         Caller caller = new Caller("key-1", Role.TENANT, "tenant-a");
