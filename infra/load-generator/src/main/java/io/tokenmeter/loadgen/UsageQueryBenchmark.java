@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * into the packaged metering-service; then 50 concurrent clients ask {@code GET /api/v1/usage} for one tenant's
  * month by day and model, as fast as answers come, for a while, and the benchmark prints p50, p99 and p99.9 (goal:
  * p99 under 50 ms). Baselines in the same run: the same query's SQL straight on the database, 50 clients on as many
- * connections as metering's pool (16), and the SQL that answered it from the hourly rollups alone before. Run: {@code ./infra/bench-usage [events] [seconds]}.
+ * connections as metering's pool (16), and the SQL that answered it from the hourly rollups alone before. Run:
+ * {@code ./infra/bench-usage [events] [seconds]}.
  */
 public final class UsageQueryBenchmark {
 
@@ -98,10 +99,9 @@ public final class UsageQueryBenchmark {
                     rig.single("SELECT count(*) FROM usage_rollup_daily"));
             // every day of last month is sealed once it is 6 hours past (metering's seal-after); the first 6 hours of a
             // month read its last day from the hourly rollups
-            System.out.printf(
-                    "days before %s are read from the daily rollups%n",
-                    Instant.ofEpochSecond(rig.single(
-                            "SELECT extract(epoch FROM sealed_before)::int8 FROM usage_rollup_watermark")));
+            long sealedBefore =
+                    rig.single("SELECT extract(epoch FROM sealed_before)::int8 FROM usage_rollup_watermark");
+            System.out.printf("days before %s are read from the daily rollups%n", Instant.ofEpochSecond(sealedBefore));
 
             CallerHeaders signer =
                     new CallerHeaders("gateway", CallerHeaders.privateKey(gateway[0]), Map.of(), Clock.systemUTC());
@@ -124,7 +124,8 @@ public final class UsageQueryBenchmark {
                 connections.add(
                         DriverManager.getConnection(rig.meteringDb, rig.postgres.user(), rig.postgres.password()));
             }
-            Runner sql = tenant -> query(connections, SQL, tenant, from, from, tenant, from, from, to, tenant, from, to, to);
+            Runner sql =
+                    tenant -> query(connections, SQL, tenant, from, from, tenant, from, from, to, tenant, from, to, to);
             Runner hourly = tenant -> query(connections, HOURLY_SQL, tenant, from, to);
             measure(api, 5); // warm-up, discarded
             measure(sql, 5);
@@ -158,8 +159,7 @@ public final class UsageQueryBenchmark {
     }
 
     /** One query on a connection of the fair pool; whether it found rows. Strings and instants are bound in order. */
-    private static boolean query(BlockingQueue<Connection> connections, String sql, Object... params)
-            throws Exception {
+    private static boolean query(BlockingQueue<Connection> connections, String sql, Object... params) throws Exception {
         Connection c = connections.take();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
