@@ -122,6 +122,7 @@ class PlatformIT {
         String key = stack.demo("TENANT_API_KEY");
         long prompt = 0;
         long completion = 0;
+        java.util.Map<String, Long> outputByEvent = new java.util.HashMap<>();
         for (String model : new String[] {"deepseek-v3.2", "glm-5", "deepseek-v3.2"}) {
             HttpResponse<String> response = send("POST", "/v1/chat/completions", key, """
                     {"model":"%s","max_tokens":25,"messages":[{"role":"user","content":"How many tokens is this question?"}]}""".formatted(model));
@@ -129,6 +130,9 @@ class PlatformIT {
             JsonNode usage = JSON.readTree(response.body()).get("usage");
             prompt += usage.get("prompt_tokens").asLong();
             completion += usage.get("completion_tokens").asLong();
+            outputByEvent.put(
+                    response.headers().firstValue("X-TokenMeter-Usage-Event-Id").orElseThrow(),
+                    usage.get("completion_tokens").asLong());
         }
         long expectedPrompt = prompt;
         long expectedCompletion = completion;
@@ -150,6 +154,25 @@ class PlatformIT {
                     assertThat(rows.get(0).get("model").asString()).isEqualTo("deepseek-v3.2");
                     assertThat(rows.get(0).get("requests").asLong()).isEqualTo(2);
                 });
+
+        // each call in the request log, through the gateway, as JSON and as CSV
+        HttpResponse<String> log = send("GET", "/api/v1/requests?limit=1000", key, null);
+        assertThat(log.statusCode()).as(log.body()).isEqualTo(200);
+        java.util.Map<String, Long> logged = new java.util.HashMap<>();
+        for (JsonNode row : JSON.readTree(log.body()).get("data")) {
+            if (outputByEvent.containsKey(row.get("event_id").asString())) {
+                assertThat(row.get("region").asString()).isNotBlank();
+                assertThat(row.get("status").asString()).isEqualTo("succeeded");
+                logged.put(
+                        row.get("event_id").asString(), row.get("output_tokens").asLong());
+            }
+        }
+        assertThat(logged).isEqualTo(outputByEvent);
+        HttpResponse<String> csv = send("GET", "/api/v1/requests?format=csv", key, null);
+        assertThat(csv.statusCode()).isEqualTo(200);
+        assertThat(csv.body()).startsWith("occurred_at,event_id,");
+        assertThat(outputByEvent.keySet())
+                .allSatisfy(id -> assertThat(csv.body()).contains(id));
     }
 
     @Test

@@ -35,7 +35,7 @@ class ServiceRoutes {
                 "metering",
                 services.metering(),
                 callers,
-                path("/api/v1/usage/**").or(path("/api/v1/events/**")));
+                path("/api/v1/usage/**").or(path("/api/v1/events/**")).or(path("/api/v1/requests/**")));
     }
 
     @Bean

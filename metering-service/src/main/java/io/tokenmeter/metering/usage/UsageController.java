@@ -6,17 +6,15 @@ import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.InvalidField;
+import io.tokenmeter.starter.web.QueryParams;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -72,7 +70,7 @@ class UsageController {
                     "to", "range", "the range may span at most " + MAX_RANGE.toDays() + " days"));
         }
         Granularity g = parseGranularity(granularity);
-        List<String> groups = split(groupBy);
+        List<String> groups = QueryParams.values(groupBy);
         for (String group : groups) {
             if (!group.equals("model") && !group.equals("region")) {
                 throw ApiException.invalid(InvalidField.parameter(
@@ -86,8 +84,8 @@ class UsageController {
                 g,
                 groups.contains("model"),
                 groups.contains("region"),
-                split(models),
-                split(regions));
+                QueryParams.values(models),
+                QueryParams.values(regions));
         return new UsageReport(tenant, start, end, g, groups, usage.find(query));
     }
 
@@ -97,13 +95,7 @@ class UsageController {
     }
 
     private static Instant wholeHour(String name, String value) {
-        Instant instant;
-        try {
-            instant = OffsetDateTime.parse(value).toInstant();
-        } catch (DateTimeParseException e) {
-            throw ApiException.invalid(InvalidField.parameter(
-                    name, "format", "'" + name + "' is not an ISO-8601 date-time with offset: " + value));
-        }
+        Instant instant = QueryParams.instant(name, value);
         if (!instant.truncatedTo(ChronoUnit.HOURS).equals(instant)) {
             throw ApiException.invalid(InvalidField.parameter(
                     name, "whole-hour", "'" + name + "' must be a whole UTC hour (usage is kept per hour): " + value));
@@ -118,19 +110,5 @@ class UsageController {
             throw ApiException.invalid(InvalidField.parameter(
                     "granularity", "enum", "granularity is hour, day or month, not '" + value + "'"));
         }
-    }
-
-    private static List<String> split(List<String> values) {
-        List<String> out = new ArrayList<>();
-        if (values != null) {
-            for (String v : values) {
-                for (String part : v.split(",")) {
-                    if (!part.isBlank()) {
-                        out.add(part.strip());
-                    }
-                }
-            }
-        }
-        return out;
     }
 }

@@ -1,0 +1,62 @@
+package io.tokenmeter.metering.requests;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** One metered call as the request log shows it: when it ended, who made it, where it was served, its tokens. */
+public record RequestRow(
+        Instant occurredAt,
+        UUID eventId,
+        String requestId,
+        String apiKeyId,
+        String model,
+        String provider,
+        String region,
+        String status,
+        long latencyMs,
+        boolean estimated,
+        long inputTokens,
+        long cachedInputTokens,
+        long cacheWriteTokens,
+        long outputTokens,
+        long reasoningTokens) {
+
+    /** The CSV columns, in order; {@link #csvValues()} gives one row of them. */
+    static final String[] CSV_HEADER = {
+        "occurred_at",
+        "event_id",
+        "request_id",
+        "api_key_id",
+        "model",
+        "provider",
+        "region",
+        "status",
+        "latency_ms",
+        "estimated",
+        "input_tokens",
+        "cached_input_tokens",
+        "cache_write_tokens",
+        "output_tokens",
+        "reasoning_tokens"
+    };
+
+    Object[] csvValues() {
+        return new Object[] {
+            occurredAt,
+            eventId,
+            requestId,
+            apiKeyId,
+            model,
+            provider,
+            region,
+            status,
+            latencyMs,
+            estimated,
+            inputTokens,
+            cachedInputTokens,
+            cacheWriteTokens,
+            outputTokens,
+            reasoningTokens
+        };
+    }
+}
