@@ -1,6 +1,7 @@
 package io.tokenmeter.gateway;
 
 import io.tokenmeter.contracts.tenants.TenantProfileChanged;
+import io.tokenmeter.contracts.usage.UpstreamAttempt;
 import io.tokenmeter.contracts.usage.UsageEvent;
 import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.gateway.keys.ApiKeys;
@@ -464,11 +465,21 @@ class GatewayIntegrationTest {
                 response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()));
         assertThat(event.region()).isEqualTo("sg");
         assertThat(event.provider()).isEqualTo("moonshot");
+        // for the request log: the route left behind and why, and a plain answer's first data is the whole answer
+        assertThat(event.attempts()).containsExactly(new UpstreamAttempt("moonshot", "cn-beijing", "connect"));
+        assertThat(event.streamed()).isFalse();
+        assertThat(event.firstTokenMs()).isEqualTo(event.latencyMs());
 
         HttpResponse<java.io.InputStream> streamed = stream("""
                 {"model":"kimi-k2","stream":true,"max_tokens":3,"messages":[{"role":"user","content":"fall back while streaming"}]}""");
         assertThat(streamed.statusCode()).isEqualTo(200);
+        UUID streamedId = UUID.fromString(
+                streamed.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow());
         assertThat(dataLines(streamed.body(), 100).getLast()).isEqualTo("[DONE]");
+        UsageEvent streamEvent = awaitEvent(streamedId);
+        assertThat(streamEvent.streamed()).isTrue();
+        assertThat(streamEvent.attempts()).extracting(UpstreamAttempt::region).containsExactly("cn-beijing");
+        assertThat(streamEvent.firstTokenMs()).isNotNull().isBetween(0L, streamEvent.latencyMs());
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.contracts.usage.BudgetCharge;
 import io.tokenmeter.contracts.usage.EventIds;
+import io.tokenmeter.contracts.usage.UpstreamAttempt;
 import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.gateway.budgets.CallBudgets;
 import io.tokenmeter.gateway.budgets.OutputBound;
@@ -14,6 +15,7 @@ import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.routing.ModelRouter;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.spool.SpoolingSender;
+import io.tokenmeter.gateway.usage.CallDetails;
 import io.tokenmeter.gateway.usage.TokenEstimator;
 import io.tokenmeter.gateway.usage.TokenUsage;
 import io.tokenmeter.gateway.usage.UsageNormalizer;
@@ -36,6 +38,7 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -179,7 +182,15 @@ class ModelCalls {
                     api, allowed, request, metering, (route, body) -> upstream.stream(api, route, body, requestId));
             return attempt.response() == null
                     ? attempt.failure()
-                    : stream(api, metering, attempt.route(), request, attempt.response(), started, servletResponse);
+                    : stream(
+                            api,
+                            metering,
+                            attempt.route(),
+                            request,
+                            attempt.response(),
+                            attempt.failedBefore(),
+                            started,
+                            servletResponse);
         }
         Attempt<byte[]> attempt = firstAnswer(
                 api, allowed, request, metering, (route, body) -> upstream.send(api, route, body, requestId));
@@ -205,7 +216,8 @@ class ModelCalls {
                 tokens == null ? TokenUsage.NONE : tokens,
                 estimated,
                 ok ? UsageStatus.SUCCEEDED : UsageStatus.FAILED,
-                latency);
+                latency,
+                new CallDetails(false, latency, attempt.failedBefore()));
 
         ResponseEntity.BodyBuilder response = ResponseEntity.status(answer.statusCode())
                 .contentType(answer.headers()
@@ -223,8 +235,15 @@ class ModelCalls {
         HttpResponse<T> send(ResolvedRoute route, byte[] body) throws IOException, InterruptedException;
     }
 
-    /** The route that answered and its answer, or, when none did, the error to give the client. */
-    private record Attempt<T>(ResolvedRoute route, HttpResponse<T> response, ResponseEntity<?> failure) {}
+    /**
+     * The route that answered and its answer, or, when none did, the error to give the client; and the routes tried
+     * before, with why each was left.
+     */
+    private record Attempt<T>(
+            ResolvedRoute route,
+            HttpResponse<T> response,
+            ResponseEntity<?> failure,
+            List<UpstreamAttempt> failedBefore) {}
 
     /**
      * Tries the allowed routes in priority order and returns the first answer that is not a server error;
@@ -235,6 +254,7 @@ class ModelCalls {
             ModelApi api, List<ResolvedRoute> routes, ObjectNode request, Metering metering, UpstreamCall<T> call) {
         String requestId = metering.requestId();
         ResponseEntity<?> failure = null;
+        List<UpstreamAttempt> failed = new ArrayList<>();
         for (int i = 0; i < routes.size(); i++) {
             ResolvedRoute route = routes.get(i);
             boolean last = i == routes.size() - 1;
@@ -245,9 +265,10 @@ class ModelCalls {
             try {
                 HttpResponse<T> answer = call.send(route, JSON.writeValueAsBytes(request));
                 if (answer.statusCode() < 500 || last) {
-                    return new Attempt<>(route, answer, null);
+                    return new Attempt<>(route, answer, null, failed);
                 }
                 upstreamError(route, "5xx");
+                failed.add(new UpstreamAttempt(route.provider(), route.region(), "5xx"));
                 discard(answer, route, metering, Duration.ofNanos(System.nanoTime() - started));
                 failure = api.error(
                         ModelApiError.UPSTREAM_ERROR,
@@ -255,18 +276,21 @@ class ModelCalls {
                         "The provider serving " + route.model() + " in " + route.region() + " failed to answer.");
             } catch (HttpConnectTimeoutException | ConnectException e) {
                 upstreamError(route, "connect");
+                failed.add(new UpstreamAttempt(route.provider(), route.region(), "connect"));
                 failure = api.error(
                         ModelApiError.UPSTREAM_UNAVAILABLE,
                         null,
                         "The provider serving " + route.model() + " in " + route.region() + " could not be reached.");
             } catch (HttpTimeoutException e) {
                 upstreamError(route, "timeout");
+                failed.add(new UpstreamAttempt(route.provider(), route.region(), "timeout"));
                 failure = api.error(
                         ModelApiError.UPSTREAM_TIMEOUT,
                         null,
                         "The provider serving " + route.model() + " in " + route.region() + " did not answer in time.");
             } catch (IOException e) {
                 upstreamError(route, "io");
+                failed.add(new UpstreamAttempt(route.provider(), route.region(), "io"));
                 log.warn("upstream {} failed: {}", route, e.toString());
                 failure = api.error(
                         ModelApiError.UPSTREAM_ERROR,
@@ -275,13 +299,16 @@ class ModelCalls {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return new Attempt<>(
-                        route, null, api.error(ModelApiError.SHUTTING_DOWN, null, "The gateway is shutting down."));
+                        route,
+                        null,
+                        api.error(ModelApiError.SHUTTING_DOWN, null, "The gateway is shutting down."),
+                        failed);
             }
             if (!last) {
                 log.info("falling back from {} to {} for request {}", route, routes.get(i + 1), requestId);
             }
         }
-        return new Attempt<>(null, null, failure);
+        return new Attempt<>(null, null, failure, failed);
     }
 
     private void discard(HttpResponse<?> answer, ResolvedRoute route, Metering metering, Duration latency) {
@@ -290,7 +317,14 @@ class ModelCalls {
             if (answer.body() instanceof InputStream in) {
                 in.close();
             }
-            meter(metering, route, tokensOf(body), false, UsageStatus.FAILED, latency);
+            meter(
+                    metering,
+                    route,
+                    tokensOf(body),
+                    false,
+                    UsageStatus.FAILED,
+                    latency,
+                    new CallDetails(false, null, List.of()));
         } catch (IOException ignored) {
             // an error body we could not read reported no usage we could bill
         }
@@ -307,6 +341,7 @@ class ModelCalls {
             ResolvedRoute route,
             ObjectNode request,
             HttpResponse<InputStream> answer,
+            List<UpstreamAttempt> failedBefore,
             long started,
             HttpServletResponse response) {
         if (answer.statusCode() < 200 || answer.statusCode() >= 300) {
@@ -318,7 +353,8 @@ class ModelCalls {
                         tokensOf(bytes),
                         false,
                         UsageStatus.FAILED,
-                        Duration.ofNanos(System.nanoTime() - started));
+                        Duration.ofNanos(System.nanoTime() - started),
+                        new CallDetails(true, null, failedBefore));
                 return ResponseEntity.status(answer.statusCode())
                         .contentType(MediaType.APPLICATION_JSON)
                         .body(bytes);
@@ -342,7 +378,7 @@ class ModelCalls {
         try (InputStream body = answer.body()) {
             outcome = StreamRelay.relay(body, response.getOutputStream(), watcher);
         } catch (IOException e) {
-            outcome = new StreamRelay.Outcome(true, false);
+            outcome = new StreamRelay.Outcome(true, false, 0);
         }
         Duration latency = Duration.ofNanos(System.nanoTime() - started);
         TokenUsage tokens = watcher.reportedUsage();
@@ -371,6 +407,12 @@ class ModelCalls {
                 metering.requestId(),
                 latency,
                 charges,
+                new CallDetails(
+                        true,
+                        outcome.firstDataSentNanos() == 0
+                                ? null
+                                : Duration.ofNanos(outcome.firstDataSentNanos() - started),
+                        failedBefore),
                 metering.recording());
         recordLatency(route, "stream", latency);
         return null; // the response has been written
@@ -383,7 +425,8 @@ class ModelCalls {
             TokenUsage tokens,
             boolean estimated,
             UsageStatus status,
-            Duration latency) {
+            Duration latency,
+            CallDetails details) {
         List<BudgetCharge> charges = metering.hold().charge(route, tokens);
         return usage.publish(
                 EventIds.newEventId(),
@@ -395,6 +438,7 @@ class ModelCalls {
                 metering.requestId(),
                 latency,
                 charges,
+                details,
                 metering.recording());
     }
 

@@ -15,8 +15,11 @@ final class StreamRelay {
 
     private static final byte[] NEWLINE = "\n".getBytes(StandardCharsets.UTF_8);
 
-    /** How the stream ended. */
-    record Outcome(boolean clientGone, boolean upstreamFailed) {}
+    /**
+     * How the stream ended, and when ({@link System#nanoTime()}) the first data event went to the client; 0 when none
+     * did.
+     */
+    record Outcome(boolean clientGone, boolean upstreamFailed, long firstDataSentNanos) {}
 
     private StreamRelay() {}
 
@@ -24,6 +27,7 @@ final class StreamRelay {
         boolean clientGone = false;
         boolean upstreamFailed = false;
         boolean skipBlank = false;
+        long firstDataSent = 0;
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(upstream, StandardCharsets.UTF_8))) {
             String line;
             while ((line = lines.readLine()) != null) {
@@ -48,6 +52,9 @@ final class StreamRelay {
                     try {
                         client.write(forward.getBytes(StandardCharsets.UTF_8));
                         client.write(NEWLINE);
+                        if (firstDataSent == 0 && forward.startsWith("data:")) {
+                            firstDataSent = System.nanoTime();
+                        }
                         if (forward.isEmpty()) {
                             client.flush(); // the end of one event: send it now, no buffering
                         }
@@ -63,6 +70,6 @@ final class StreamRelay {
         } catch (IOException e) {
             upstreamFailed = !clientGone;
         }
-        return new Outcome(clientGone, upstreamFailed && !watcher.completed());
+        return new Outcome(clientGone, upstreamFailed && !watcher.completed(), firstDataSent);
     }
 }

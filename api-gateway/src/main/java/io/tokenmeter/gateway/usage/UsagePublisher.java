@@ -36,7 +36,7 @@ public class UsagePublisher {
      * advance (a stream names its event in the response headers, before the tokens are
      * known) and {@code estimated} when the upstream did not report the usage. {@code recording} is the call's
      * admission, whose spool space the event may take while Kafka is down; {@code charges}, what the call cost on
-     * each budget it is held to (empty without budgets).
+     * each budget it is held to (empty without budgets); {@code details}, what the request log shows beyond tokens.
      */
     public UUID publish(
             UUID eventId,
@@ -48,6 +48,7 @@ public class UsagePublisher {
             String requestId,
             Duration latency,
             List<BudgetCharge> charges,
+            CallDetails details,
             SpoolingSender.Admission recording) {
         if (!usage.consumedTokens()) {
             return null;
@@ -70,7 +71,10 @@ public class UsagePublisher {
                 status,
                 latency.toMillis(),
                 Instant.now(),
-                charges);
+                charges,
+                details.streamed(),
+                details.firstToken() == null ? null : details.firstToken().toMillis(),
+                details.attempts());
         sender.send(event.tenantId(), UsageEventCodec.toJson(event), recording);
         meters.counter(
                         "tokenmeter.gateway.tokens",

@@ -18,6 +18,8 @@ import java.util.UUID;
  * (OpenAI's {@code prompt_tokens} minus {@code cached_tokens}); {@code reasoning_tokens} are part of
  * {@code output_tokens}, kept for reporting. {@code budget_charges}, present only on calls held to a budget, say what
  * the call cost on each budget and under which gateway lease (see {@link BudgetCharge}); metering ignores them.
+ * {@code streamed}, {@code first_token_ms} and {@code attempts} describe the call for the request log; they are
+ * optional (absent from events not made by the gateway, and from gateways older than them).
  */
 public record UsageEvent(
         @JsonProperty(required = true) @JsonSetter(nulls = Nulls.FAIL)
@@ -47,7 +49,10 @@ public record UsageEvent(
         @JsonProperty(required = true) UsageStatus status,
         long latencyMs,
         @JsonProperty(required = true) Instant occurredAt,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<BudgetCharge> budgetCharges) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<BudgetCharge> budgetCharges,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Boolean streamed,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Long firstTokenMs,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<UpstreamAttempt> attempts) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -88,11 +93,56 @@ public record UsageEvent(
                 status,
                 latencyMs,
                 occurredAt,
+                (List<BudgetCharge>) null);
+    }
+
+    /** An event without the request log's details (streamed, time to first token, attempts). */
+    public UsageEvent(
+            int schemaVersion,
+            UUID eventId,
+            String tenantId,
+            String apiKeyId,
+            String model,
+            String provider,
+            String region,
+            long inputTokens,
+            long cachedInputTokens,
+            long cacheWriteTokens,
+            long outputTokens,
+            long reasoningTokens,
+            boolean estimated,
+            String requestId,
+            UsageStatus status,
+            long latencyMs,
+            Instant occurredAt,
+            List<BudgetCharge> budgetCharges) {
+        this(
+                schemaVersion,
+                eventId,
+                tenantId,
+                apiKeyId,
+                model,
+                provider,
+                region,
+                inputTokens,
+                cachedInputTokens,
+                cacheWriteTokens,
+                outputTokens,
+                reasoningTokens,
+                estimated,
+                requestId,
+                status,
+                latencyMs,
+                occurredAt,
+                budgetCharges,
+                null,
+                null,
                 null);
     }
 
     public UsageEvent {
         budgetCharges = budgetCharges == null ? List.of() : List.copyOf(budgetCharges);
+        attempts = attempts == null ? List.of() : List.copyOf(attempts);
     }
 
     public long totalTokens() {

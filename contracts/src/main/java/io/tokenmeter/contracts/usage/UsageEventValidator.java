@@ -26,6 +26,8 @@ public final class UsageEventValidator {
     public static final int MAX_REQUEST_ID_LENGTH = 128;
     /** A call is held to its tenant's budget and its key's; more is a bug, not a call. */
     public static final int MAX_BUDGET_CHARGES = 16;
+    /** Routes tried before the one that served a call; a model has a handful of routes. */
+    public static final int MAX_ATTEMPTS = 16;
 
     private UsageEventValidator() {}
 
@@ -74,6 +76,25 @@ public final class UsageEventValidator {
             identifier(v, "budget_charges[" + i + "].budget_id", c.budgetId(), true);
             if (c.amount().signum() < 0) {
                 v.add("budget_charges[" + i + "].amount is negative");
+            }
+        }
+        if (e.firstTokenMs() != null && e.firstTokenMs() < 0) {
+            v.add("first_token_ms is negative");
+        }
+        if (e.attempts().size() > MAX_ATTEMPTS) {
+            v.add("attempts has more than " + MAX_ATTEMPTS + " entries");
+        }
+        for (int i = 0; i < e.attempts().size(); i++) {
+            UpstreamAttempt a = e.attempts().get(i);
+            if (a == null) {
+                v.add("attempts[" + i + "] is null");
+                continue;
+            }
+            identifier(v, "attempts[" + i + "].provider", a.provider(), true);
+            identifier(v, "attempts[" + i + "].region", a.region(), true);
+            if (!UpstreamAttempt.ERRORS.contains(a.error())) {
+                v.add("attempts[" + i + "].error is one of " + new java.util.TreeSet<>(UpstreamAttempt.ERRORS)
+                        + ", not " + a.error());
             }
         }
         if (e.occurredAt() == null) {

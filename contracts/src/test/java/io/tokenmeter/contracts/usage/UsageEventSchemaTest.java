@@ -34,7 +34,8 @@ class UsageEventSchemaTest {
             {"schema_version":1,"event_id":"019a0a7e-6c1b-7c3e-9a55-3f2b8c1d2e4f","tenant_id":"t-1","api_key_id":"k-1",
              "model":"deepseek-v3.2","provider":"deepseek","region":"cn-hangzhou","input_tokens":120,
              "cached_input_tokens":30,"cache_write_tokens":0,"output_tokens":64,"reasoning_tokens":10,"estimated":false,
-             "request_id":"req_1","status":"succeeded","latency_ms":812,"occurred_at":"2026-11-25T10:15:30.123Z"}""";
+             "request_id":"req_1","status":"succeeded","latency_ms":812,"occurred_at":"2026-11-25T10:15:30.123Z",
+             "streamed":true,"first_token_ms":240,"attempts":[{"provider":"deepseek","region":"cn-shanghai","error":"timeout"}]}""";
 
     private static JsonSchema loadSchema() {
         try (InputStream in = UsageEventSchemaTest.class.getResourceAsStream("/schemas/usage-event.v1.schema.json")) {
@@ -118,6 +119,11 @@ class UsageEventSchemaTest {
                 "\"occurred_at\":\"2026-11-25T10:15:30.123Z\"|\"occurred_at\":\"1999-12-31T23:59:59Z\"",
                 "\"request_id\":\"req_1\"|\"request_id\":\"req\\u0000nul\"",
                 "\"request_id\":\"req_1\"|\"request_id\":\"line\\nbreak\"",
+                "\"first_token_ms\":240|\"first_token_ms\":-1",
+                "\"streamed\":true|\"streamed\":\"yes\"",
+                "\"error\":\"timeout\"|\"error\":\"slow\"",
+                "\"region\":\"cn-shanghai\"|\"region\":\"no such region\"",
+                "\"provider\":\"deepseek\",\"region\":\"cn-shanghai\",|",
             })
     void bothRefuseTheSameBrokenEvents(String edit) throws Exception {
         String[] fromTo = edit.split("\\|", -1);

@@ -1,5 +1,6 @@
 package io.tokenmeter.metering.ingest;
 
+import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.contracts.usage.UsageEvent;
 import org.postgresql.jdbc.PgConnection;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -49,14 +50,15 @@ public class UsageEventRepository {
                 SELECT event_id, tenant_id, api_key_id, model, provider, region,
                     input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated,
                     request_id, status, latency_ms,
-                    timestamptz 'epoch' + occurred_micros * interval '1 microsecond' AS occurred_at
+                    timestamptz 'epoch' + occurred_micros * interval '1 microsecond' AS occurred_at,
+                    streamed, first_token_ms, attempts::jsonb AS attempts
                 FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
                             ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::bool[],
-                            ?::text[], ?::text[], ?::int8[], ?::int8[])
+                            ?::text[], ?::text[], ?::int8[], ?::int8[], ?::bool[], ?::int8[], ?::text[])
                      AS t(event_id, tenant_id, api_key_id, model, provider, region,
                           input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
                               estimated,
-                          request_id, status, latency_ms, occurred_micros)
+                          request_id, status, latency_ms, occurred_micros, streamed, first_token_ms, attempts)
             ),
             claimed AS (
                 INSERT INTO usage_event_id (event_id)
@@ -67,11 +69,13 @@ public class UsageEventRepository {
             stored AS (
                 INSERT INTO usage_event (event_id, tenant_id, api_key_id, model, provider, region,
                     input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated,
-                    request_id, status, latency_ms, occurred_at, ingested_at, source)
+                    request_id, status, latency_ms, occurred_at, ingested_at, source, streamed, first_token_ms,
+                    attempts)
                 SELECT i.event_id, i.tenant_id, i.api_key_id, i.model, i.provider, i.region,
                     i.input_tokens, i.cached_input_tokens, i.cache_write_tokens, i.output_tokens, i.reasoning_tokens,
                         i.estimated,
-                    i.request_id, i.status, i.latency_ms, i.occurred_at, now(), ?
+                    i.request_id, i.status, i.latency_ms, i.occurred_at, now(), ?, i.streamed, i.first_token_ms,
+                    i.attempts
                 FROM incoming i JOIN claimed USING (event_id)
                 RETURNING tenant_id, model, region, occurred_at, input_tokens, cached_input_tokens, cache_write_tokens,
                           output_tokens, reasoning_tokens, estimated
@@ -194,6 +198,9 @@ public class UsageEventRepository {
         String[] statuses = new String[n];
         long[] latency = new long[n];
         long[] occurredMicros = new long[n]; // microseconds, PostgreSQL's precision; sub-microsecond digits are dropped
+        Boolean[] streamed = new Boolean[n]; // these three are optional: null where the event did not say
+        Long[] firstTokenMs = new Long[n];
+        String[] attempts = new String[n];
         int i = 0;
         for (UsageEvent e : events) {
             ids[i] = e.eventId();
@@ -214,6 +221,9 @@ public class UsageEventRepository {
             occurredMicros[i] = Math.addExact(
                     Math.multiplyExact(e.occurredAt().getEpochSecond(), 1_000_000L),
                     e.occurredAt().getNano() / 1_000);
+            streamed[i] = e.streamed();
+            firstTokenMs[i] = e.firstTokenMs();
+            attempts[i] = e.attempts().isEmpty() ? null : WireJson.MAPPER.writeValueAsString(e.attempts());
             i++;
         }
         // Typed (primitive) arrays: pgjdbc encodes them far cheaper than Object arrays of Timestamps and Longs.
@@ -233,11 +243,14 @@ public class UsageEventRepository {
             requestIds,
             statuses,
             latency,
-            occurredMicros
+            occurredMicros,
+            streamed,
+            firstTokenMs,
+            attempts
         };
         String[] types = {
             "uuid", "text", "text", "text", "text", "text", "int8", "int8", "int8", "int8", "int8", "bool", "text",
-            "text", "int8", "int8"
+            "text", "int8", "int8", "bool", "int8", "text"
         };
         return jdbc.execute((Connection c) -> {
             PgConnection pg = c.unwrap(PgConnection.class);

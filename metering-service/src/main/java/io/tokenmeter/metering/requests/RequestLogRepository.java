@@ -1,5 +1,7 @@
 package io.tokenmeter.metering.requests;
 
+import io.tokenmeter.contracts.json.WireJson;
+import io.tokenmeter.contracts.usage.UpstreamAttempt;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -40,7 +42,14 @@ class RequestLogRepository {
             rs.getLong("cached_input_tokens"),
             rs.getLong("cache_write_tokens"),
             rs.getLong("output_tokens"),
-            rs.getLong("reasoning_tokens"));
+            rs.getLong("reasoning_tokens"),
+            rs.getObject("streamed", Boolean.class),
+            rs.getObject("first_token_ms", Long.class),
+            attempts(rs.getString("attempts")));
+
+    private static List<UpstreamAttempt> attempts(String json) {
+        return json == null ? List.of() : List.of(WireJson.MAPPER.readValue(json, UpstreamAttempt[].class));
+    }
 
     private final NamedParameterJdbcTemplate jdbc;
     /** Its own template: a fetch size makes pgjdbc read from a cursor (inside a transaction) instead of all at once. */
@@ -84,7 +93,9 @@ class RequestLogRepository {
     private static StringBuilder select(RequestFilter filter) {
         StringBuilder sql = new StringBuilder("""
                 SELECT occurred_at, event_id, request_id, api_key_id, model, provider, region, status, latency_ms,
-                       estimated, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens
+                       estimated, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,
+                       reasoning_tokens,
+                       streamed, first_token_ms, attempts
                 FROM usage_event
                 WHERE tenant_id = :tenant AND occurred_at >= :from AND occurred_at < :to""");
         if (!filter.keys().isEmpty()) {

@@ -1,9 +1,17 @@
 package io.tokenmeter.metering.requests;
 
+import io.tokenmeter.contracts.json.WireJson;
+import io.tokenmeter.contracts.usage.UpstreamAttempt;
+
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
-/** One metered call as the request log shows it: when it ended, who made it, where it was served, its tokens. */
+/**
+ * One metered call as the request log shows it: when it ended, who made it, where it was served, its tokens; and,
+ * where the gateway said, whether it streamed, the time to its first answer data and the routes tried before (in the
+ * CSV a JSON array).
+ */
 public record RequestRow(
         Instant occurredAt,
         UUID eventId,
@@ -19,7 +27,10 @@ public record RequestRow(
         long cachedInputTokens,
         long cacheWriteTokens,
         long outputTokens,
-        long reasoningTokens) {
+        long reasoningTokens,
+        Boolean streamed,
+        Long firstTokenMs,
+        List<UpstreamAttempt> attempts) {
 
     /** The CSV columns, in order; {@link #csvValues()} gives one row of them. */
     static final String[] CSV_HEADER = {
@@ -37,7 +48,10 @@ public record RequestRow(
         "cached_input_tokens",
         "cache_write_tokens",
         "output_tokens",
-        "reasoning_tokens"
+        "reasoning_tokens",
+        "streamed",
+        "first_token_ms",
+        "attempts"
     };
 
     Object[] csvValues() {
@@ -56,7 +70,10 @@ public record RequestRow(
             cachedInputTokens,
             cacheWriteTokens,
             outputTokens,
-            reasoningTokens
+            reasoningTokens,
+            streamed,
+            firstTokenMs,
+            attempts.isEmpty() ? null : WireJson.MAPPER.writeValueAsString(attempts)
         };
     }
 }

@@ -3,6 +3,7 @@ package io.tokenmeter.metering.requests;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.Role;
 import io.tokenmeter.contracts.usage.EventIds;
+import io.tokenmeter.contracts.usage.UpstreamAttempt;
 import io.tokenmeter.contracts.usage.UsageEvent;
 import io.tokenmeter.contracts.usage.UsageStatus;
 import io.tokenmeter.metering.ingest.UsageEventRepository;
@@ -127,6 +128,64 @@ class RequestLogTest {
         assertThat(records).extracting(r -> r.get("event_id")).isEqualTo(newestFirst);
         assertThat(records.getFirst().get("occurred_at"))
                 .isEqualTo(T.plusSeconds(40).toString());
+    }
+
+    @Test
+    void whatTheGatewaySaidOfACallBeyondItsTokensShowsInTheLog() throws Exception {
+        String tenant = "t-log-" + UUID.randomUUID();
+        UsageEvent plain = event(tenant, "key-1", "glm-5", UsageStatus.SUCCEEDED, T.plusSeconds(1));
+        UsageEvent fellBack = new UsageEvent(
+                1,
+                EventIds.newEventId(),
+                tenant,
+                "key-1",
+                "deepseek-v3.2",
+                "deepseek",
+                "cn-hangzhou",
+                10,
+                0,
+                0,
+                20,
+                0,
+                false,
+                "req-x",
+                UsageStatus.SUCCEEDED,
+                900,
+                T.plusSeconds(2),
+                List.of(),
+                true,
+                240L,
+                List.of(
+                        new UpstreamAttempt("deepseek", "cn-shanghai", "timeout"),
+                        new UpstreamAttempt("deepseek", "sg", "5xx")));
+        events.store(List.of(plain, fellBack), Source.KAFKA);
+        String range = "from=" + T + "&to=" + T.plus(1, ChronoUnit.HOURS);
+
+        JsonNode rows = json(get("/api/v1/requests?" + range, tenant(tenant))).get("data");
+        assertThat(rows).hasSize(2);
+        JsonNode newest = rows.get(0);
+        assertThat(newest.get("streamed").asBoolean()).isTrue();
+        assertThat(newest.get("first_token_ms").asLong()).isEqualTo(240);
+        assertThat(newest.get("latency_ms").asLong()).isEqualTo(900);
+        assertThat(newest.get("attempts")).hasSize(2);
+        assertThat(newest.get("attempts").get(0).get("region").asString()).isEqualTo("cn-shanghai");
+        assertThat(newest.get("attempts").get(0).get("error").asString()).isEqualTo("timeout");
+        assertThat(newest.get("attempts").get(1).get("error").asString()).isEqualTo("5xx");
+        JsonNode older = rows.get(1);
+        assertThat(older.hasNonNull("streamed")).as("not said: not shown").isFalse();
+        assertThat(older.get("attempts")).isEmpty();
+
+        List<CSVRecord> csv = CSVFormat.DEFAULT
+                .builder()
+                .setHeader()
+                .get()
+                .parse(new StringReader(get("/api/v1/requests?format=csv&" + range, tenant(tenant))
+                        .body()))
+                .getRecords();
+        assertThat(csv.getFirst().get("streamed")).isEqualTo("true");
+        assertThat(csv.getFirst().get("first_token_ms")).isEqualTo("240");
+        assertThat(csv.getFirst().get("attempts")).contains("\"region\":\"sg\"").contains("\"error\":\"5xx\"");
+        assertThat(csv.get(1).get("attempts")).isEmpty();
     }
 
     @Test
