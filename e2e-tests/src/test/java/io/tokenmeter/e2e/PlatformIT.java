@@ -41,6 +41,11 @@ import static org.awaitility.Awaitility.await;
 class PlatformIT {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Money read exactly: JSON numbers as BigDecimal, not double. */
+    private static final JsonMapper DECIMALS = JsonMapper.builder()
+            .enable(tools.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .build();
+
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static LocalStack stack;
 
@@ -123,16 +128,53 @@ class PlatformIT {
         long prompt = 0;
         long completion = 0;
         java.util.Map<String, Long> outputByEvent = new java.util.HashMap<>();
+        List<JsonNode> usages = new java.util.ArrayList<>();
         for (String model : new String[] {"deepseek-v3.2", "glm-5", "deepseek-v3.2"}) {
             HttpResponse<String> response = send("POST", "/v1/chat/completions", key, """
                     {"model":"%s","max_tokens":25,"messages":[{"role":"user","content":"How many tokens is this question?"}]}""".formatted(model));
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-            JsonNode usage = JSON.readTree(response.body()).get("usage");
+            JsonNode usage = DECIMALS.readTree(response.body()).get("usage");
             prompt += usage.get("prompt_tokens").asLong();
             completion += usage.get("completion_tokens").asLong();
             outputByEvent.put(
                     response.headers().firstValue("X-TokenMeter-Usage-Event-Id").orElseThrow(),
                     usage.get("completion_tokens").asLong());
+            usages.add(((tools.jackson.databind.node.ObjectNode) usage).put("model", model));
+        }
+
+        // each answer's cost: its tokens at the rates pricing gives this tenant now, in the tenant's currency
+        for (JsonNode usage : usages) {
+            JsonNode details = usage.get("cost_details");
+            assertThat(usage.has("cost")).as(usage.toString()).isTrue();
+            HttpResponse<String> card = send(
+                    "GET",
+                    "/api/v1/rating/rate-card?currency="
+                            + details.get("currency").asString(),
+                    key,
+                    null);
+            java.util.Map<String, java.math.BigDecimal> now = new java.util.HashMap<>();
+            for (JsonNode rate : DECIMALS.readTree(card.body()).get("rates")) {
+                if (rate.get("model").asString().equals(usage.get("model").asString())) {
+                    now.put(
+                            rate.get("token_class").asString(),
+                            rate.get("rate_per_million_now").decimalValue());
+                }
+            }
+            long cached = Math.max( // OpenAI's shape or DeepSeek's
+                    usage.path("prompt_tokens_details").path("cached_tokens").asLong(0),
+                    usage.path("prompt_cache_hit_tokens").asLong(0));
+            java.math.BigDecimal expected = now.get("input")
+                    .multiply(java.math.BigDecimal.valueOf(
+                            usage.get("prompt_tokens").asLong() - cached))
+                    .add(
+                            cached == 0
+                                    ? java.math.BigDecimal.ZERO
+                                    : now.get("cached_input").multiply(java.math.BigDecimal.valueOf(cached)))
+                    .add(now.get("output")
+                            .multiply(java.math.BigDecimal.valueOf(
+                                    usage.get("completion_tokens").asLong())))
+                    .movePointLeft(6);
+            assertThat(usage.get("cost").decimalValue()).as(usage.toString()).isEqualByComparingTo(expected);
         }
         long expectedPrompt = prompt;
         long expectedCompletion = completion;

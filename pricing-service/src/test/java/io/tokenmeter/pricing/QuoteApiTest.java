@@ -319,10 +319,27 @@ class QuoteApiTest {
         assertThat(rates.get("deepseek-v3.2/input")).isEqualByComparingTo("0.40"); // off-peak 0.50 USD x 0.8
         assertThat(rates.get("deepseek-v3.2/output")).isEqualByComparingTo("0.88"); // 1.10 x 0.8
         assertThat(rates.get("glm-5/input")).isEqualByComparingTo("0.80"); // the dearest tier, 1.00 x 0.8
+
+        // what a token costs at the card's instant: the first tier, the window's own rate inside the window
+        Instant at = Instant.parse(card.get("at").asString());
+        boolean inWindow = at.atOffset(ZoneOffset.UTC).toLocalTime().isBefore(java.time.LocalTime.of(0, 1));
+        assertThat(card.get("off_peak").asBoolean()).isEqualTo(inWindow);
+        java.util.Map<String, java.math.BigDecimal> now = new java.util.HashMap<>();
+        card.get("rates")
+                .forEach(e -> now.put(
+                        e.get("model").asString() + "/" + e.get("token_class").asString(),
+                        e.get("rate_per_million_now").decimalValue()));
+        assertThat(now.get("deepseek-v3.2/input")).isEqualByComparingTo(inWindow ? "0.40" : "0.216"); // 0.27 x 0.8
+        assertThat(now.get("deepseek-v3.2/output")).isEqualByComparingTo("0.88");
+        assertThat(now.get("glm-5/input")).isEqualByComparingTo("0.80"); // the first tier, 1.00 x 0.8
+
+        // valid until the contract ends, the FX day ends or the window opens or closes, whichever is first
         Instant validUntil = Instant.parse(card.get("valid_until").asString());
         Instant midnight =
                 LocalDate.now(ZoneOffset.UTC).plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
-        assertThat(validUntil).isEqualTo(contractEnd.isBefore(midnight) ? contractEnd : midnight);
+        Instant edge =
+                inWindow ? at.truncatedTo(java.time.temporal.ChronoUnit.DAYS).plusSeconds(60) : midnight;
+        assertThat(validUntil).isEqualTo(contractEnd.isBefore(edge) ? contractEnd : edge);
 
         assertThat(get("/api/v1/rating/rate-card?tenant_id=someone-else", self).statusCode())
                 .isEqualTo(403);

@@ -8,6 +8,7 @@ import io.tokenmeter.contracts.budgets.BudgetLeaseApi.LeaseRequest;
 import io.tokenmeter.contracts.identity.CallerHeaders;
 import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.gateway.proxy.ServiceProperties;
+import io.tokenmeter.gateway.proxy.SignedCalls;
 import org.springframework.core.retry.RetryException;
 import org.springframework.core.retry.RetryTemplate;
 import org.springframework.stereotype.Component;

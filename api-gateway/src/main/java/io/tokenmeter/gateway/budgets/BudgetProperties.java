@@ -13,7 +13,6 @@ import java.time.Duration;
  *                               that notices still uses the old list): a budget created or removed on another
  *                               instance applies here from the first call after this long (amounts are always
  *                               checked by the leases)
- * @param rateCardTtl            how long a tenant's rate card is kept, at most; never past its own validity
  * @param leaseTtl               a lease not renewed for this long (its gateway died) expires; this instance stops
  *                               admitting calls on a lease it could not renew for this long
  * @param renewEvery             how often each lease reports its spend, is resized and extended (and an idle one
@@ -25,7 +24,6 @@ import java.time.Duration;
 public record BudgetProperties(
         @DefaultValue("true") boolean enabled,
         @DefaultValue("5s") Duration budgetsCacheTtl,
-        @DefaultValue("60s") Duration rateCardTtl,
         @DefaultValue("30s") Duration leaseTtl,
         @DefaultValue("1s") Duration renewEvery,
         @DefaultValue("10s") Duration slice,

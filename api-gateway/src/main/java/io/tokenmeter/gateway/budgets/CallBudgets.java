@@ -8,6 +8,9 @@ import io.tokenmeter.contracts.budgets.BudgetLeaseApi.ApplicableBudget;
 import io.tokenmeter.contracts.usage.BudgetCharge;
 import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.modelapi.ModelApiError;
+import io.tokenmeter.gateway.prices.RateCards;
+import io.tokenmeter.gateway.prices.RateCards.RateCard;
+import io.tokenmeter.gateway.prices.RateCards.Unpriced;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.usage.TokenUsage;
 import org.slf4j.Logger;
@@ -111,13 +114,13 @@ public class CallBudgets {
         }
         long started = System.nanoTime();
         long prompt = promptBound.getAsLong();
-        Map<String, RateCards.RateCard> cards = new HashMap<>();
+        Map<String, RateCard> cards = new HashMap<>();
         Map<String, BigDecimal> maxByCurrency = new HashMap<>(); // a tenant's and a key's budget share a currency
         Map<String, BigDecimal> maxCosts = new HashMap<>();
         try {
             for (ApplicableBudget budget : applicable) {
                 maxCosts.put(budget.id(), maxByCurrency.computeIfAbsent(budget.currency(), currency -> {
-                    RateCards.RateCard card = cards.computeIfAbsent(currency, c -> rateCards.card(key.caller(), c));
+                    RateCard card = cards.computeIfAbsent(currency, c -> rateCards.card(key.caller(), c));
                     BigDecimal max = BigDecimal.ZERO;
                     for (ResolvedRoute route : routes) {
                         long outputTokens = output.tokens(route.maxOutputTokens(), properties.defaultMaxOutputTokens());
@@ -126,12 +129,12 @@ public class CallBudgets {
                     return max;
                 }));
             }
-        } catch (RateCards.Unpriced e) {
+        } catch (Unpriced e) {
             count("unpriced");
             throw new Refused(new Refusal(
-                    e.unavailable ? ModelApiError.BUDGET_CHECK_UNAVAILABLE : ModelApiError.BUDGET_UNPRICED,
+                    e.unavailable() ? ModelApiError.BUDGET_CHECK_UNAVAILABLE : ModelApiError.BUDGET_UNPRICED,
                     "This key has a budget, and the call cannot be priced against it: " + e.getMessage()
-                            + (e.unavailable ? " Retry shortly." : "")));
+                            + (e.unavailable() ? " Retry shortly." : "")));
         }
         BudgetLeases.Admission admission;
         try {
@@ -176,12 +179,12 @@ public class CallBudgets {
     }
 
     /** The most the call can cost on this route: every prompt token at the dearest input-side rate, plus the output. */
-    static BigDecimal maxCost(RateCards.RateCard card, ResolvedRoute route, long promptTokens, long outputTokens)
-            throws RateCards.Unpriced {
+    static BigDecimal maxCost(RateCard card, ResolvedRoute route, long promptTokens, long outputTokens)
+            throws Unpriced {
         BigDecimal promptRate = promptRate(card, route);
         BigDecimal outputRate = card.rate(route.model(), route.region(), "output");
         if (outputRate == null) {
-            throw new RateCards.Unpriced("no output price for " + route.model() + " in " + route.region() + ".", false);
+            throw new Unpriced("no output price for " + route.model() + " in " + route.region() + ".", false);
         }
         return promptRate
                 .multiply(BigDecimal.valueOf(promptTokens))
@@ -189,7 +192,7 @@ public class CallBudgets {
                 .divide(MILLION);
     }
 
-    private static BigDecimal promptRate(RateCards.RateCard card, ResolvedRoute route) {
+    private static BigDecimal promptRate(RateCard card, ResolvedRoute route) {
         BigDecimal max = null;
         for (String tokenClass : new String[] {"input", "cached_input", "cache_write"}) {
             BigDecimal rate = card.rate(route.model(), route.region(), tokenClass);
@@ -198,13 +201,13 @@ public class CallBudgets {
             }
         }
         if (max == null || card.rate(route.model(), route.region(), "input") == null) {
-            throw new RateCards.Unpriced("no input price for " + route.model() + " in " + route.region() + ".", false);
+            throw new Unpriced("no input price for " + route.model() + " in " + route.region() + ".", false);
         }
         return max;
     }
 
     /** What the tokens cost on the route; a class without its own rate is priced at the dearest prompt rate. */
-    static BigDecimal cost(RateCards.RateCard card, ResolvedRoute route, TokenUsage usage) {
+    static BigDecimal cost(RateCard card, ResolvedRoute route, TokenUsage usage) {
         BigDecimal fallback = promptRate(card, route);
         return rate(card, route, "input", fallback)
                 .multiply(BigDecimal.valueOf(usage.input()))
@@ -214,8 +217,7 @@ public class CallBudgets {
                 .divide(MILLION);
     }
 
-    private static BigDecimal rate(
-            RateCards.RateCard card, ResolvedRoute route, String tokenClass, BigDecimal fallback) {
+    private static BigDecimal rate(RateCard card, ResolvedRoute route, String tokenClass, BigDecimal fallback) {
         BigDecimal rate = card.rate(route.model(), route.region(), tokenClass);
         return rate == null ? fallback : rate;
     }
@@ -246,10 +248,10 @@ public class CallBudgets {
 
         private final CallBudgets budgets;
         private final List<BudgetLeases.Held> held;
-        private final Map<String, RateCards.RateCard> cards;
+        private final Map<String, RateCard> cards;
         private final Map<String, BigDecimal> costs = new LinkedHashMap<>();
 
-        private Hold(CallBudgets budgets, List<BudgetLeases.Held> held, Map<String, RateCards.RateCard> cards) {
+        private Hold(CallBudgets budgets, List<BudgetLeases.Held> held, Map<String, RateCard> cards) {
             this.budgets = budgets;
             this.held = held;
             this.cards = cards;

@@ -4,6 +4,7 @@ import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.gateway.modelapi.AnthropicError;
 import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.modelapi.ModelApiErrors;
+import io.tokenmeter.gateway.prices.CallCosts;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.usage.TokenEstimator;
 import io.tokenmeter.gateway.usage.TokenUsage;
@@ -16,6 +17,7 @@ import tools.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Anthropic's Messages API, which GLM, Kimi, MiniMax and others serve for coding agents. The upstream is
@@ -51,8 +53,8 @@ record AnthropicMessages(String anthropicVersion, String anthropicBeta) implemen
     }
 
     @Override
-    public StreamWatcher watcher() {
-        return new Watcher();
+    public StreamWatcher watcher(Function<TokenUsage, CallCosts.Priced> pricer) {
+        return new Watcher(pricer);
     }
 
     /** The system prompt counts as one more message. */
@@ -93,10 +95,15 @@ record AnthropicMessages(String anthropicVersion, String anthropicBeta) implemen
 
     private static final class Watcher implements StreamWatcher {
 
+        private final Function<TokenUsage, CallCosts.Priced> pricer;
         private final StringBuilder text = new StringBuilder();
         private ObjectNode usageSoFar;
         private TokenUsage finalUsage;
         private boolean completed;
+
+        Watcher(Function<TokenUsage, CallCosts.Priced> pricer) {
+            this.pricer = pricer;
+        }
 
         @Override
         public String onData(String data) {
@@ -116,6 +123,10 @@ record AnthropicMessages(String anthropicVersion, String anthropicBeta) implemen
                 case "message_delta" -> {
                     usageSoFar = merge(usageSoFar == null ? JSON.createObjectNode() : usageSoFar, event.path("usage"));
                     finalUsage = UsageNormalizer.fromAnthropic(usageSoFar);
+                    if (event.get("usage") instanceof ObjectNode usage) {
+                        CostFields.write(usage, pricer.apply(finalUsage)); // the final counts carry the cost
+                        return JSON.writeValueAsString(event);
+                    }
                 }
                 case "message_stop" -> completed = true;
                 default -> {}

@@ -1,13 +1,16 @@
 package io.tokenmeter.gateway.chat;
 
 import io.tokenmeter.gateway.modelapi.ModelApiError;
+import io.tokenmeter.gateway.prices.CallCosts;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.usage.TokenEstimator;
+import io.tokenmeter.gateway.usage.TokenUsage;
 import org.springframework.http.ResponseEntity;
 import tools.jackson.databind.JsonNode;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.util.function.Function;
 
 /**
  * What differs between the model APIs the gateway serves (OpenAI chat completions, Anthropic Messages): which
@@ -25,8 +28,11 @@ interface ModelApi {
     /** An error in this API's shape; {@code param} names the request field at fault, where there is one. */
     ResponseEntity<?> error(ModelApiError error, String param, String message);
 
-    /** A new watcher for one streamed answer. */
-    StreamWatcher watcher();
+    /**
+     * A new watcher for one streamed answer; {@code pricer} prices the usage the upstream reports, for the usage the
+     * client sees.
+     */
+    StreamWatcher watcher(Function<TokenUsage, CallCosts.Priced> pricer);
 
     /** The prompt's tokens, estimated, for a stream cut short before the upstream reported them. */
     long estimatePromptTokens(TokenEstimator estimator, JsonNode request);

@@ -12,6 +12,8 @@ import io.tokenmeter.gateway.budgets.CallBudgets;
 import io.tokenmeter.gateway.budgets.OutputBound;
 import io.tokenmeter.gateway.keys.ActiveKey;
 import io.tokenmeter.gateway.modelapi.ModelApiError;
+import io.tokenmeter.gateway.prices.CallCosts;
+import io.tokenmeter.gateway.prices.PriceProperties;
 import io.tokenmeter.gateway.routing.ModelRouter;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.spool.SpoolingSender;
@@ -52,6 +54,9 @@ import java.util.UUID;
 class ModelCalls {
 
     static final String USAGE_EVENT_HEADER = "X-TokenMeter-Usage-Event-Id";
+    /** A plain answer's cost and currency ({@code 0.0000412 USD}); absent when it cannot be priced. */
+    static final String COST_HEADER = "X-TokenMeter-Cost";
+
     private static final Logger log = LoggerFactory.getLogger(ModelCalls.class);
     private static final JsonMapper JSON = WireJson.MAPPER;
 
@@ -62,6 +67,8 @@ class ModelCalls {
     private final TokenEstimator estimator;
     private final SpoolingSender spooling;
     private final CallBudgets budgets;
+    private final CallCosts costs;
+    private final boolean showCost;
 
     ModelCalls(
             ModelRouter router,
@@ -70,8 +77,12 @@ class ModelCalls {
             MeterRegistry meters,
             TokenEstimator estimator,
             SpoolingSender spooling,
-            CallBudgets budgets) {
+            CallBudgets budgets,
+            CallCosts costs,
+            PriceProperties prices) {
         this.router = router;
+        this.costs = costs;
+        this.showCost = prices.showCost();
         this.upstream = upstream;
         this.usage = usage;
         this.meters = meters;
@@ -148,7 +159,10 @@ class ModelCalls {
         }
         try {
             return callRoutes(
-                    call, new Metering(call.caller(), call.requestId(), hold, recording), allowed, servletResponse);
+                    call,
+                    new Metering(call.caller(), call.key().currency(), call.requestId(), hold, recording),
+                    allowed,
+                    servletResponse);
         } finally {
             hold.settle();
         }
@@ -167,7 +181,16 @@ class ModelCalls {
 
     /** Who a call's usage is billed to, and where its tokens are held and recorded: one per call, for every attempt. */
     private record Metering(
-            Caller caller, String requestId, CallBudgets.Hold hold, SpoolingSender.Admission recording) {}
+            Caller caller,
+            String currency,
+            String requestId,
+            CallBudgets.Hold hold,
+            SpoolingSender.Admission recording) {}
+
+    /** prices a call's tokens on the route that served it, for its answer; null when answers carry no cost. */
+    private CallCosts.Priced price(Metering metering, ResolvedRoute route, TokenUsage tokens) {
+        return showCost ? costs.price(metering.caller(), metering.currency(), route, tokens) : null;
+    }
 
     /** The admitted call itself: the first allowed route that answers, its answer relayed and every attempt metered. */
     private ResponseEntity<?> callRoutes(
@@ -227,7 +250,30 @@ class ModelCalls {
         if (eventId != null) {
             response.header(USAGE_EVENT_HEADER, eventId.toString());
         }
-        return response.body(answer.body());
+        byte[] body = answer.body();
+        CallCosts.Priced priced = ok && tokens != null ? price(metering, route, tokens) : null;
+        if (priced != null) {
+            String header = CostFields.header(priced);
+            if (header != null) {
+                response.header(COST_HEADER, header);
+            }
+            body = withCost(body, priced);
+        }
+        return response.body(body);
+    }
+
+    /** The answer with its cost in its usage object; unchanged when it is not a JSON object with one. */
+    private static byte[] withCost(byte[] body, CallCosts.Priced priced) {
+        try {
+            JsonNode answer = JSON.readTree(body);
+            if (answer != null && answer.get("usage") instanceof ObjectNode usage) {
+                CostFields.write(usage, priced);
+                return JSON.writeValueAsBytes(answer);
+            }
+        } catch (JacksonException notJson) {
+            // passed on as it came
+        }
+        return body;
     }
 
     @FunctionalInterface
@@ -373,7 +419,7 @@ class ModelCalls {
         response.setHeader("Cache-Control", "no-cache");
         response.setHeader("X-Accel-Buffering", "no");
         response.setHeader(USAGE_EVENT_HEADER, eventId.toString());
-        StreamWatcher watcher = api.watcher();
+        StreamWatcher watcher = api.watcher(tokens -> price(metering, route, tokens));
         StreamRelay.Outcome outcome;
         try (InputStream body = answer.body()) {
             outcome = StreamRelay.relay(body, response.getOutputStream(), watcher);

@@ -4,6 +4,7 @@ import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.gateway.modelapi.ModelApiError;
 import io.tokenmeter.gateway.modelapi.ModelApiErrors;
 import io.tokenmeter.gateway.modelapi.OpenAiError;
+import io.tokenmeter.gateway.prices.CallCosts;
 import io.tokenmeter.gateway.routing.ModelRouter.ResolvedRoute;
 import io.tokenmeter.gateway.usage.TokenEstimator;
 import io.tokenmeter.gateway.usage.TokenUsage;
@@ -16,6 +17,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.util.function.Function;
 
 /**
  * OpenAI's chat completions, as every upstream here speaks it. A streamed answer ends with a usage-only chunk
@@ -42,8 +44,8 @@ record OpenAiChat(boolean clientAskedForUsage) implements ModelApi {
     }
 
     @Override
-    public StreamWatcher watcher() {
-        return new Watcher(clientAskedForUsage);
+    public StreamWatcher watcher(Function<TokenUsage, CallCosts.Priced> pricer) {
+        return new Watcher(clientAskedForUsage, pricer);
     }
 
     @Override
@@ -85,12 +87,14 @@ record OpenAiChat(boolean clientAskedForUsage) implements ModelApi {
     private static final class Watcher implements StreamWatcher {
 
         private final boolean clientAskedForUsage;
+        private final Function<TokenUsage, CallCosts.Priced> pricer;
         private final StringBuilder text = new StringBuilder();
         private TokenUsage usage;
         private boolean completed;
 
-        Watcher(boolean clientAskedForUsage) {
+        Watcher(boolean clientAskedForUsage, Function<TokenUsage, CallCosts.Priced> pricer) {
             this.clientAskedForUsage = clientAskedForUsage;
+            this.pricer = pricer;
         }
 
         @Override
@@ -114,7 +118,8 @@ record OpenAiChat(boolean clientAskedForUsage) implements ModelApi {
             }
             usage = UsageNormalizer.normalize(reported);
             if (clientAskedForUsage) {
-                return data;
+                CostFields.write((ObjectNode) reported, pricer.apply(usage)); // the final chunk carries the cost
+                return JSON.writeValueAsString(chunk);
             }
             if (chunk.path("choices").isEmpty()) {
                 return null; // the usage-only chunk: the client never sees it

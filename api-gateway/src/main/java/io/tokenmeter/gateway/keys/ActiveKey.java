@@ -5,8 +5,8 @@ import io.tokenmeter.contracts.identity.Role;
 
 /**
  * An unrevoked key as the authenticator needs it, with what it needs of its tenant as plain data: whether the tenant
- * is suspended (never for staff keys) and its allowed regions. {@code requestsPerMinute}: the key's own rate limit,
- * null for the default.
+ * is suspended (never for staff keys), its allowed regions and its invoice currency (each call's cost is shown in
+ * it). {@code requestsPerMinute}: the key's own rate limit, null for the default.
  */
 public record ActiveKey(
         String keyId,
@@ -14,7 +14,8 @@ public record ActiveKey(
         String tenantId,
         boolean tenantSuspended,
         Integer requestsPerMinute,
-        String allowedRegions) {
+        String allowedRegions,
+        String currency) {
 
     /** Where the authenticated key lies on the request: {@code @RequestAttribute(ActiveKey.ATTRIBUTE)}. */
     public static final String ATTRIBUTE = "io.tokenmeter.gateway.keys.ActiveKey";

@@ -11,7 +11,7 @@ public interface ApiKeyRepository extends JpaRepository<ApiKey, String> {
     @Query("""
             SELECT new io.tokenmeter.gateway.keys.ActiveKey(k.id, k.role, k.tenantId,
                 CASE WHEN t.status = io.tokenmeter.gateway.tenants.TenantStatus.SUSPENDED THEN TRUE ELSE FALSE END,
-                k.requestsPerMinute, t.allowedRegions)
+                k.requestsPerMinute, t.allowedRegions, t.currency)
             FROM ApiKey k LEFT JOIN io.tokenmeter.gateway.tenants.Tenant t ON t.id = k.tenantId
             WHERE k.keyHash = :hash AND k.revokedAt IS NULL""")
     Optional<ActiveKey> findActiveByHash(String hash);

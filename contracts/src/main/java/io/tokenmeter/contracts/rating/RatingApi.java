@@ -88,7 +88,18 @@ public final class RatingApi {
             String priceBookId,
             Integer priceBookVersion,
             BigDecimal fxRate,
+            Boolean offPeak,
             List<MaxRate> rates) {}
 
-    public record MaxRate(String model, String region, TokenClass tokenClass, BigDecimal maxRatePerMillion) {}
+    /**
+     * One model, region and class on a rate card: the most a token can cost until the card's {@code validUntil}
+     * (budgets reserve with it), and what the first token of a call costs at the card's instant (the first tier, the
+     * off-peak rate inside the window, contract and FX applied; the gateway shows a call's cost with it).
+     */
+    public record MaxRate(
+            String model,
+            String region,
+            TokenClass tokenClass,
+            BigDecimal maxRatePerMillion,
+            BigDecimal ratePerMillionNow) {}
 }

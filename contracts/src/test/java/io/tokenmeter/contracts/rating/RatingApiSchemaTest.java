@@ -125,7 +125,13 @@ class RatingApiSchemaTest {
                 "pb_1",
                 3,
                 new BigDecimal("0.1380"),
-                List.of(new MaxRate("glm-5", "cn-beijing", TokenClass.CACHE_WRITE, new BigDecimal("1.25")))));
+                true,
+                List.of(new MaxRate(
+                        "glm-5",
+                        "cn-beijing",
+                        TokenClass.CACHE_WRITE,
+                        new BigDecimal("1.25"),
+                        new BigDecimal("0.5")))));
         assertThat(schema.errors("""
                 {"tenant_id":"t-1","at":"2026-11-01T00:00:00Z","currency":"usd","rates":[]}""")).isNotEmpty();
     }

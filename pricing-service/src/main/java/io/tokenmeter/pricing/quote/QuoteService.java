@@ -187,6 +187,12 @@ class QuoteService {
             java.time.Instant nextDay = day.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
             validUntil = validUntil == null || nextDay.isBefore(validUntil) ? nextDay : validUntil;
         }
+        // the rate now changes at the window's next edge too: the card is not valid past it
+        boolean offPeakNow = v.offPeak() != null && v.offPeak().contains(at);
+        if (v.offPeak() != null) {
+            java.time.Instant edge = v.offPeak().nextEdgeAfter(at);
+            validUntil = validUntil == null || edge.isBefore(validUntil) ? edge : validUntil;
+        }
         List<RatingApi.MaxRate> rates = new ArrayList<>();
         for (Map.Entry<RateKey, TieredRate> e : v.rates().entrySet()) {
             BigDecimal max = e.getValue().maxRatePerMillion();
@@ -194,16 +200,24 @@ class QuoteService {
             if (offPeak != null && offPeak.compareTo(max) > 0) {
                 max = offPeak;
             }
+            // what the first token of a call costs now: the first tier (the month's position is not known here),
+            // at the window's rate inside it
+            BigDecimal now = e.getValue().tiers().getFirst().ratePerMillion();
+            if (offPeakNow) {
+                now = offPeak != null ? offPeak : now.multiply(v.offPeak().factor());
+            }
             rates.add(new RatingApi.MaxRate(
                     e.getKey().model(),
                     e.getKey().region(),
                     e.getKey().tokenClass(),
-                    max.multiply(factor).multiply(fxRate).stripTrailingZeros()));
+                    max.multiply(factor).multiply(fxRate).stripTrailingZeros(),
+                    now.multiply(factor).multiply(fxRate).stripTrailingZeros()));
         }
         rates.sort(java.util.Comparator.comparing(RatingApi.MaxRate::model)
                 .thenComparing(RatingApi.MaxRate::region)
                 .thenComparing(RatingApi.MaxRate::tokenClass));
-        return new RatingApi.RateCard(tenant, at, target, validUntil, v.bookId(), v.version(), fxRate, rates);
+        return new RatingApi.RateCard(
+                tenant, at, target, validUntil, v.bookId(), v.version(), fxRate, offPeakNow, rates);
     }
 
     private static String tenantOf(Caller caller, String tenantId) {

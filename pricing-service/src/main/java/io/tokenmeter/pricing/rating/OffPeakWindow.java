@@ -39,6 +39,21 @@ public record OffPeakWindow(LocalTime start, LocalTime end, BigDecimal discountP
         return true;
     }
 
+    /** The first edge of the window (its start or its end) after {@code instant}. */
+    public Instant nextEdgeAfter(Instant instant) {
+        Instant soonest = null;
+        var day = instant.atOffset(ZoneOffset.UTC).toLocalDate();
+        for (int d = 0; d <= 1; d++) {
+            for (LocalTime edge : new LocalTime[] {start, end}) {
+                Instant at = day.plusDays(d).atTime(edge).toInstant(ZoneOffset.UTC);
+                if (at.isAfter(instant) && (soonest == null || at.isBefore(soonest))) {
+                    soonest = at;
+                }
+            }
+        }
+        return soonest;
+    }
+
     /** The price factor inside the window: 1 - discount / 100, exact. */
     public BigDecimal factor() {
         return BigDecimal.ONE.subtract(discountPercent.movePointLeft(2));

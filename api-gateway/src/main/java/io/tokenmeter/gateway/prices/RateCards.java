@@ -1,4 +1,4 @@
-package io.tokenmeter.gateway.budgets;
+package io.tokenmeter.gateway.prices;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -8,6 +8,7 @@ import io.tokenmeter.contracts.identity.CallerHeaders;
 import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.contracts.rating.RatingApi;
 import io.tokenmeter.gateway.proxy.ServiceProperties;
+import io.tokenmeter.gateway.proxy.SignedCalls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.retry.RetryException;
@@ -26,27 +27,59 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Tenants' rate cards from pricing (the most a token of each model, region and class can cost, in the budget's
- * currency), kept per tenant and currency until the card's own validity or the configured TTL, whichever ends
- * first: the per-call path asks pricing about once a minute per tenant, not once a call.
+ * Tenants' rate cards from pricing, in a currency: the most a token of each model, region and class can cost until
+ * the card's validity (budgets reserve with it) and what it costs now (each call's cost is shown with it). Kept per
+ * tenant and currency until the card's own validity (the next version, contract, FX day or off-peak edge) or the
+ * configured TTL, whichever ends first: the per-call path asks pricing about once a minute per tenant, not once a call.
  */
 @Component
-class RateCards {
+public class RateCards {
 
-    /** Rates per 1,000,000 tokens by model, region and token class ({@code input}, {@code output}, ...). */
-    record RateCard(String currency, Instant validUntil, Map<String, BigDecimal> rates) {
-        BigDecimal rate(String model, String region, String tokenClass) {
-            return rates.get(model + "|" + region + "|" + tokenClass);
+    /**
+     * Rates per 1,000,000 tokens by model, region and token class ({@code input}, {@code output}, ...): the most a
+     * token can cost while the card is valid, and what the first token of a call costs now.
+     */
+    public record RateCard(
+            String currency,
+            Instant validUntil,
+            String priceBookId,
+            Integer priceBookVersion,
+            boolean offPeak,
+            Map<String, BigDecimal> rates,
+            Map<String, BigDecimal> ratesNow) {
+
+        /** A card of maximum rates alone (the tests of budgets need no more). */
+        public RateCard(String currency, Instant validUntil, Map<String, BigDecimal> rates) {
+            this(currency, validUntil, null, null, false, rates, Map.of());
+        }
+
+        /** The most a token of this class can cost while the card is valid; null when it has no price. */
+        public BigDecimal rate(String model, String region, String tokenClass) {
+            return rates.get(key(model, region, tokenClass));
+        }
+
+        /** What a token of this class costs now; null when it has no price. */
+        public BigDecimal rateNow(String model, String region, String tokenClass) {
+            return ratesNow.get(key(model, region, tokenClass));
+        }
+
+        private static String key(String model, String region, String tokenClass) {
+            return model + "|" + region + "|" + tokenClass;
         }
     }
 
     /** Pricing could not say what a token costs this tenant (no price book in force, no FX rate, pricing down). */
-    static final class Unpriced extends RuntimeException {
-        final boolean unavailable;
+    public static final class Unpriced extends RuntimeException {
+        private final boolean unavailable;
 
-        Unpriced(String message, boolean unavailable) {
+        public Unpriced(String message, boolean unavailable) {
             super(message);
             this.unavailable = unavailable;
+        }
+
+        /** Whether pricing could not be reached (worth a retry), rather than having no price. */
+        public boolean unavailable() {
+            return unavailable;
         }
     }
 
@@ -61,7 +94,7 @@ class RateCards {
     private final SignedCalls pricing;
     private final Cache<Key, RateCard> cache;
 
-    RateCards(ServiceProperties services, CallerHeaders callers, BudgetProperties properties) {
+    RateCards(ServiceProperties services, CallerHeaders callers, PriceProperties properties) {
         this.pricing = new SignedCalls(services.pricing(), callers);
         Duration ttl = properties.rateCardTtl();
         this.cache = Caffeine.newBuilder()
@@ -76,7 +109,7 @@ class RateCards {
     }
 
     /** The tenant's card in a currency, asked for as the calling key itself (pricing lets a tenant read its own). */
-    RateCard card(Caller caller, String currency) {
+    public RateCard card(Caller caller, String currency) {
         return cache.get(new Key(caller.tenantId(), currency), key -> fetch(caller, currency));
     }
 
@@ -91,7 +124,7 @@ class RateCards {
                     caller.tenantId(),
                     currency,
                     e.getCause() == null ? e : e.getCause().toString());
-            throw new Unpriced("pricing could not be reached to price the call against the budget.", true);
+            throw new Unpriced("pricing could not be reached to price the call.", true);
         }
         if (response.statusCode() != 200) {
             boolean unavailable = response.statusCode() >= 500;
@@ -105,10 +138,22 @@ class RateCards {
         }
         RatingApi.RateCard card = JSON.readValue(response.body(), RatingApi.RateCard.class);
         Map<String, BigDecimal> rates = new HashMap<>();
+        Map<String, BigDecimal> ratesNow = new HashMap<>();
         for (RatingApi.MaxRate rate : card.rates()) {
-            rates.put(
-                    rate.model() + "|" + rate.region() + "|" + rate.tokenClass().wire(), rate.maxRatePerMillion());
+            String key =
+                    rate.model() + "|" + rate.region() + "|" + rate.tokenClass().wire();
+            rates.put(key, rate.maxRatePerMillion());
+            if (rate.ratePerMillionNow() != null) {
+                ratesNow.put(key, rate.ratePerMillionNow());
+            }
         }
-        return new RateCard(card.currency(), card.validUntil(), Map.copyOf(rates));
+        return new RateCard(
+                card.currency(),
+                card.validUntil(),
+                card.priceBookId(),
+                card.priceBookVersion(),
+                Boolean.TRUE.equals(card.offPeak()),
+                Map.copyOf(rates),
+                Map.copyOf(ratesNow));
     }
 }

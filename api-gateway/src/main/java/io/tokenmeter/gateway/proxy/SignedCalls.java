@@ -1,4 +1,4 @@
-package io.tokenmeter.gateway.budgets;
+package io.tokenmeter.gateway.proxy;
 
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.CallerHeaders;
@@ -13,20 +13,20 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** The gateway's own calls to a service (pricing's rate cards, billing's leases): signed for the caller, retried. */
-final class SignedCalls {
+public final class SignedCalls {
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final URI service;
     private final CallerHeaders callers;
 
-    SignedCalls(URI service, CallerHeaders callers) {
+    public SignedCalls(URI service, CallerHeaders callers) {
         this.service = service;
         this.callers = callers;
     }
 
     /** Tries a call again, twice, 100 ms apart, after a failure of this kind. */
-    static RetryTemplate retrying(Class<? extends Throwable> failure) {
+    public static RetryTemplate retrying(Class<? extends Throwable> failure) {
         return new RetryTemplate(RetryPolicy.builder()
                 .maxRetries(2)
                 .delay(Duration.ofMillis(100))
@@ -38,7 +38,8 @@ final class SignedCalls {
      * {@code method path?query} with {@code body} (none when null), signed as {@code caller}; the retries' last
      * failure is thrown (its cause says what failed). The thread's interrupt is kept.
      */
-    HttpResponse<String> send(Caller caller, String method, String path, String query, byte[] body, RetryTemplate retry)
+    public HttpResponse<String> send(
+            Caller caller, String method, String path, String query, byte[] body, RetryTemplate retry)
             throws RetryException {
         CallerHeaders.Signed signed = callers.sign(caller, method, path, body);
         HttpRequest request = HttpRequest.newBuilder(service.resolve(path + query))
