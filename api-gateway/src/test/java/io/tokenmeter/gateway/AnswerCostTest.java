@@ -153,6 +153,9 @@ class AnswerCostTest {
         assertThat(details.get("off_peak").asBoolean()).isFalse();
         assertThat(response.headers().firstValue("x-tokenmeter-cost"))
                 .hasValue(expected.stripTrailingZeros().toPlainString() + " EUR");
+        // the request log shows what the answer showed
+        assertThat(event.cost()).isEqualByComparingTo(expected);
+        assertThat(event.costCurrency()).isEqualTo("EUR");
     }
 
     @Test
@@ -218,6 +221,10 @@ class AnswerCostTest {
         assertThat(usage.has("cost")).as("never zero: no cost at all").isFalse();
         assertThat(usage.get("cost_details").get("unpriced").asString()).contains("no price book");
         assertThat(response.headers().firstValue("x-tokenmeter-cost")).isEmpty();
+        UsageEvent unpriced = EmittedUsage.await(UUID.fromString(
+                response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()));
+        assertThat(unpriced.cost()).isNull();
+        assertThat(unpriced.costCurrency()).isNull();
 
         // a model the card has no price for
         priced();

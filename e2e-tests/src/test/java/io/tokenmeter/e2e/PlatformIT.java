@@ -129,6 +129,7 @@ class PlatformIT {
         long completion = 0;
         java.util.Map<String, Long> outputByEvent = new java.util.HashMap<>();
         List<JsonNode> usages = new java.util.ArrayList<>();
+        java.util.Map<String, java.math.BigDecimal> costByEvent = new java.util.HashMap<>();
         for (String model : new String[] {"deepseek-v3.2", "glm-5", "deepseek-v3.2"}) {
             HttpResponse<String> response = send("POST", "/v1/chat/completions", key, """
                     {"model":"%s","max_tokens":25,"messages":[{"role":"user","content":"How many tokens is this question?"}]}""".formatted(model));
@@ -140,6 +141,9 @@ class PlatformIT {
                     response.headers().firstValue("X-TokenMeter-Usage-Event-Id").orElseThrow(),
                     usage.get("completion_tokens").asLong());
             usages.add(((tools.jackson.databind.node.ObjectNode) usage).put("model", model));
+            costByEvent.put(
+                    response.headers().firstValue("X-TokenMeter-Usage-Event-Id").orElseThrow(),
+                    usage.get("cost").decimalValue());
         }
 
         // each answer's cost: its tokens at the rates pricing gives this tenant now, in the tenant's currency
@@ -201,8 +205,12 @@ class PlatformIT {
         HttpResponse<String> log = send("GET", "/api/v1/requests?limit=1000", key, null);
         assertThat(log.statusCode()).as(log.body()).isEqualTo(200);
         java.util.Map<String, Long> logged = new java.util.HashMap<>();
-        for (JsonNode row : JSON.readTree(log.body()).get("data")) {
+        for (JsonNode row : DECIMALS.readTree(log.body()).get("data")) {
             if (outputByEvent.containsKey(row.get("event_id").asString())) {
+                assertThat(row.get("cost").decimalValue())
+                        .as("the log shows what the answer showed")
+                        .isEqualByComparingTo(
+                                costByEvent.get(row.get("event_id").asString()));
                 assertThat(row.get("region").asString()).isNotBlank();
                 assertThat(row.get("status").asString()).isEqualTo("succeeded");
                 logged.put(

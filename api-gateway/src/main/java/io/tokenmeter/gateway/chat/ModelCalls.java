@@ -233,6 +233,7 @@ class ModelCalls {
             meters.counter("tokenmeter.gateway.usage_estimated", "model", route.model(), "reason", "no_usage_reported")
                     .increment();
         }
+        CallCosts.Priced priced = ok && tokens != null ? price(metering, route, tokens) : null;
         UUID eventId = meter(
                 metering,
                 route,
@@ -240,7 +241,7 @@ class ModelCalls {
                 estimated,
                 ok ? UsageStatus.SUCCEEDED : UsageStatus.FAILED,
                 latency,
-                new CallDetails(false, latency, attempt.failedBefore()));
+                withCost(new CallDetails(false, latency, attempt.failedBefore()), priced));
 
         ResponseEntity.BodyBuilder response = ResponseEntity.status(answer.statusCode())
                 .contentType(answer.headers()
@@ -251,7 +252,6 @@ class ModelCalls {
             response.header(USAGE_EVENT_HEADER, eventId.toString());
         }
         byte[] body = answer.body();
-        CallCosts.Priced priced = ok && tokens != null ? price(metering, route, tokens) : null;
         if (priced != null) {
             String header = CostFields.header(priced);
             if (header != null) {
@@ -260,6 +260,11 @@ class ModelCalls {
             body = withCost(body, priced);
         }
         return response.body(body);
+    }
+
+    /** The details with the call's cost when it has one: the request log shows what the answer showed. */
+    private static CallDetails withCost(CallDetails details, CallCosts.Priced priced) {
+        return priced instanceof CallCosts.Cost cost ? details.withCost(cost.total(), cost.currency()) : details;
     }
 
     /** The answer with its cost in its usage object; unchanged when it is not a JSON object with one. */
@@ -453,12 +458,14 @@ class ModelCalls {
                 metering.requestId(),
                 latency,
                 charges,
-                new CallDetails(
-                        true,
-                        outcome.firstDataSentNanos() == 0
-                                ? null
-                                : Duration.ofNanos(outcome.firstDataSentNanos() - started),
-                        failedBefore),
+                withCost(
+                        new CallDetails(
+                                true,
+                                outcome.firstDataSentNanos() == 0
+                                        ? null
+                                        : Duration.ofNanos(outcome.firstDataSentNanos() - started),
+                                failedBefore),
+                        price(metering, route, tokens)),
                 metering.recording());
         recordLatency(route, "stream", latency);
         return null; // the response has been written

@@ -74,7 +74,9 @@ public class UsagePublisher {
                 charges,
                 details.streamed(),
                 details.firstToken() == null ? null : details.firstToken().toMillis(),
-                details.attempts());
+                details.attempts(),
+                details.cost(),
+                details.costCurrency());
         sender.send(event.tenantId(), UsageEventCodec.toJson(event), recording);
         meters.counter(
                         "tokenmeter.gateway.tokens",

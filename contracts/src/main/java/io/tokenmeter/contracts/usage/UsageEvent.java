@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -18,8 +19,9 @@ import java.util.UUID;
  * (OpenAI's {@code prompt_tokens} minus {@code cached_tokens}); {@code reasoning_tokens} are part of
  * {@code output_tokens}, kept for reporting. {@code budget_charges}, present only on calls held to a budget, say what
  * the call cost on each budget and under which gateway lease (see {@link BudgetCharge}); metering ignores them.
- * {@code streamed}, {@code first_token_ms} and {@code attempts} describe the call for the request log; they are
- * optional (absent from events not made by the gateway, and from gateways older than them).
+ * {@code streamed}, {@code first_token_ms}, {@code attempts} and {@code cost} (what the answer showed, in
+ * {@code cost_currency}) describe the call for the request log; they are optional (absent from events not made by the
+ * gateway, and from gateways older than them). The invoice never reads {@code cost}: it prices the tokens itself.
  */
 public record UsageEvent(
         @JsonProperty(required = true) @JsonSetter(nulls = Nulls.FAIL)
@@ -52,7 +54,9 @@ public record UsageEvent(
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<BudgetCharge> budgetCharges,
         @JsonInclude(JsonInclude.Include.NON_NULL) Boolean streamed,
         @JsonInclude(JsonInclude.Include.NON_NULL) Long firstTokenMs,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<UpstreamAttempt> attempts) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<UpstreamAttempt> attempts,
+        @JsonInclude(JsonInclude.Include.NON_NULL) BigDecimal cost,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String costCurrency) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -135,6 +139,8 @@ public record UsageEvent(
                 latencyMs,
                 occurredAt,
                 budgetCharges,
+                null,
+                null,
                 null,
                 null,
                 null);

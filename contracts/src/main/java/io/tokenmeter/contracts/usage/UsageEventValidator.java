@@ -97,6 +97,14 @@ public final class UsageEventValidator {
                         + ", not " + a.error());
             }
         }
+        if (e.cost() != null && e.cost().signum() < 0) {
+            v.add("cost is negative");
+        }
+        if ((e.cost() == null) != (e.costCurrency() == null)) {
+            v.add("cost and cost_currency come together");
+        } else if (e.costCurrency() != null && !e.costCurrency().matches("[A-Z]{3}")) {
+            v.add("cost_currency is not an ISO 4217 code: " + e.costCurrency());
+        }
         if (e.occurredAt() == null) {
             v.add("occurred_at is missing");
         } else if (e.occurredAt().isBefore(EARLIEST_OCCURRED_AT)) {

@@ -35,7 +35,8 @@ class UsageEventSchemaTest {
              "model":"deepseek-v3.2","provider":"deepseek","region":"cn-hangzhou","input_tokens":120,
              "cached_input_tokens":30,"cache_write_tokens":0,"output_tokens":64,"reasoning_tokens":10,"estimated":false,
              "request_id":"req_1","status":"succeeded","latency_ms":812,"occurred_at":"2026-11-25T10:15:30.123Z",
-             "streamed":true,"first_token_ms":240,"attempts":[{"provider":"deepseek","region":"cn-shanghai","error":"timeout"}]}""";
+             "streamed":true,"first_token_ms":240,"attempts":[{"provider":"deepseek","region":"cn-shanghai","error":"timeout"}],
+             "cost":0.0000412,"cost_currency":"EUR"}""";
 
     private static JsonSchema loadSchema() {
         try (InputStream in = UsageEventSchemaTest.class.getResourceAsStream("/schemas/usage-event.v1.schema.json")) {
@@ -120,6 +121,9 @@ class UsageEventSchemaTest {
                 "\"request_id\":\"req_1\"|\"request_id\":\"req\\u0000nul\"",
                 "\"request_id\":\"req_1\"|\"request_id\":\"line\\nbreak\"",
                 "\"first_token_ms\":240|\"first_token_ms\":-1",
+                "\"cost\":0.0000412|\"cost\":-0.01",
+                "\"cost_currency\":\"EUR\"|\"cost_currency\":\"euro\"",
+                ",\"cost_currency\":\"EUR\"|",
                 "\"streamed\":true|\"streamed\":\"yes\"",
                 "\"error\":\"timeout\"|\"error\":\"slow\"",
                 "\"region\":\"cn-shanghai\"|\"region\":\"no such region\"",

@@ -8,6 +8,7 @@ import org.springframework.stereotype.Repository;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import java.math.BigDecimal;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -51,14 +52,16 @@ public class UsageEventRepository {
                     input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated,
                     request_id, status, latency_ms,
                     timestamptz 'epoch' + occurred_micros * interval '1 microsecond' AS occurred_at,
-                    streamed, first_token_ms, attempts::jsonb AS attempts
+                    streamed, first_token_ms, attempts::jsonb AS attempts, cost, cost_currency
                 FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
                             ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::bool[],
-                            ?::text[], ?::text[], ?::int8[], ?::int8[], ?::bool[], ?::int8[], ?::text[])
+                            ?::text[], ?::text[], ?::int8[], ?::int8[], ?::bool[], ?::int8[], ?::text[],
+                            ?::numeric[], ?::text[])
                      AS t(event_id, tenant_id, api_key_id, model, provider, region,
                           input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
                               estimated,
-                          request_id, status, latency_ms, occurred_micros, streamed, first_token_ms, attempts)
+                          request_id, status, latency_ms, occurred_micros, streamed, first_token_ms, attempts,
+                          cost, cost_currency)
             ),
             claimed AS (
                 INSERT INTO usage_event_id (event_id)
@@ -70,12 +73,12 @@ public class UsageEventRepository {
                 INSERT INTO usage_event (event_id, tenant_id, api_key_id, model, provider, region,
                     input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, estimated,
                     request_id, status, latency_ms, occurred_at, ingested_at, source, streamed, first_token_ms,
-                    attempts)
+                    attempts, cost, cost_currency)
                 SELECT i.event_id, i.tenant_id, i.api_key_id, i.model, i.provider, i.region,
                     i.input_tokens, i.cached_input_tokens, i.cache_write_tokens, i.output_tokens, i.reasoning_tokens,
                         i.estimated,
                     i.request_id, i.status, i.latency_ms, i.occurred_at, now(), ?, i.streamed, i.first_token_ms,
-                    i.attempts
+                    i.attempts, i.cost, i.cost_currency
                 FROM incoming i JOIN claimed USING (event_id)
                 RETURNING tenant_id, model, region, occurred_at, input_tokens, cached_input_tokens, cache_write_tokens,
                           output_tokens, reasoning_tokens, estimated
@@ -201,6 +204,8 @@ public class UsageEventRepository {
         Boolean[] streamed = new Boolean[n]; // these three are optional: null where the event did not say
         Long[] firstTokenMs = new Long[n];
         String[] attempts = new String[n];
+        BigDecimal[] costs = new BigDecimal[n];
+        String[] costCurrencies = new String[n];
         int i = 0;
         for (UsageEvent e : events) {
             ids[i] = e.eventId();
@@ -224,6 +229,8 @@ public class UsageEventRepository {
             streamed[i] = e.streamed();
             firstTokenMs[i] = e.firstTokenMs();
             attempts[i] = e.attempts().isEmpty() ? null : WireJson.MAPPER.writeValueAsString(e.attempts());
+            costs[i] = e.cost();
+            costCurrencies[i] = e.costCurrency();
             i++;
         }
         // Typed (primitive) arrays: pgjdbc encodes them far cheaper than Object arrays of Timestamps and Longs.
@@ -246,11 +253,13 @@ public class UsageEventRepository {
             occurredMicros,
             streamed,
             firstTokenMs,
-            attempts
+            attempts,
+            costs,
+            costCurrencies
         };
         String[] types = {
             "uuid", "text", "text", "text", "text", "text", "int8", "int8", "int8", "int8", "int8", "bool", "text",
-            "text", "int8", "int8", "bool", "int8", "text"
+            "text", "int8", "int8", "bool", "int8", "text", "numeric", "text"
         };
         return jdbc.execute((Connection c) -> {
             PgConnection pg = c.unwrap(PgConnection.class);

@@ -45,7 +45,9 @@ class RequestLogRepository {
             rs.getLong("reasoning_tokens"),
             rs.getObject("streamed", Boolean.class),
             rs.getObject("first_token_ms", Long.class),
-            attempts(rs.getString("attempts")));
+            attempts(rs.getString("attempts")),
+            rs.getBigDecimal("cost"),
+            rs.getString("cost_currency"));
 
     private static List<UpstreamAttempt> attempts(String json) {
         return json == null ? List.of() : List.of(WireJson.MAPPER.readValue(json, UpstreamAttempt[].class));
@@ -95,7 +97,7 @@ class RequestLogRepository {
                 SELECT occurred_at, event_id, request_id, api_key_id, model, provider, region, status, latency_ms,
                        estimated, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,
                        reasoning_tokens,
-                       streamed, first_token_ms, attempts
+                       streamed, first_token_ms, attempts, cost, cost_currency
                 FROM usage_event
                 WHERE tenant_id = :tenant AND occurred_at >= :from AND occurred_at < :to""");
         if (!filter.keys().isEmpty()) {

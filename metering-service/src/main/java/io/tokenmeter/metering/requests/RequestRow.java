@@ -3,14 +3,15 @@ package io.tokenmeter.metering.requests;
 import io.tokenmeter.contracts.json.WireJson;
 import io.tokenmeter.contracts.usage.UpstreamAttempt;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
 /**
  * One metered call as the request log shows it: when it ended, who made it, where it was served, its tokens; and,
- * where the gateway said, whether it streamed, the time to its first answer data and the routes tried before (in the
- * CSV a JSON array).
+ * where the gateway said, whether it streamed, the time to its first answer data, the routes tried before (in the
+ * CSV a JSON array) and what the call cost as its answer showed it (unrounded, in {@code costCurrency}).
  */
 public record RequestRow(
         Instant occurredAt,
@@ -30,7 +31,9 @@ public record RequestRow(
         long reasoningTokens,
         Boolean streamed,
         Long firstTokenMs,
-        List<UpstreamAttempt> attempts) {
+        List<UpstreamAttempt> attempts,
+        BigDecimal cost,
+        String costCurrency) {
 
     /** The CSV columns, in order; {@link #csvValues()} gives one row of them. */
     static final String[] CSV_HEADER = {
@@ -51,7 +54,9 @@ public record RequestRow(
         "reasoning_tokens",
         "streamed",
         "first_token_ms",
-        "attempts"
+        "attempts",
+        "cost",
+        "cost_currency"
     };
 
     Object[] csvValues() {
@@ -73,7 +78,9 @@ public record RequestRow(
             reasoningTokens,
             streamed,
             firstTokenMs,
-            attempts.isEmpty() ? null : WireJson.MAPPER.writeValueAsString(attempts)
+            attempts.isEmpty() ? null : WireJson.MAPPER.writeValueAsString(attempts),
+            cost == null ? null : cost.toPlainString(),
+            costCurrency
         };
     }
 }

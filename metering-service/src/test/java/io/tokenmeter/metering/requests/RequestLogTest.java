@@ -157,11 +157,15 @@ class RequestLogTest {
                 240L,
                 List.of(
                         new UpstreamAttempt("deepseek", "cn-shanghai", "timeout"),
-                        new UpstreamAttempt("deepseek", "sg", "5xx")));
+                        new UpstreamAttempt("deepseek", "sg", "5xx")),
+                new java.math.BigDecimal("0.0000412"),
+                "EUR");
         events.store(List.of(plain, fellBack), Source.KAFKA);
         String range = "from=" + T + "&to=" + T.plus(1, ChronoUnit.HOURS);
 
-        JsonNode rows = json(get("/api/v1/requests?" + range, tenant(tenant))).get("data");
+        HttpResponse<String> page = get("/api/v1/requests?" + range, tenant(tenant));
+        assertThat(page.body()).contains("\"cost\":0.0000412").doesNotContain("E-5"); // plain decimals
+        JsonNode rows = json(page).get("data");
         assertThat(rows).hasSize(2);
         JsonNode newest = rows.get(0);
         assertThat(newest.get("streamed").asBoolean()).isTrue();
@@ -171,7 +175,12 @@ class RequestLogTest {
         assertThat(newest.get("attempts").get(0).get("region").asString()).isEqualTo("cn-shanghai");
         assertThat(newest.get("attempts").get(0).get("error").asString()).isEqualTo("timeout");
         assertThat(newest.get("attempts").get(1).get("error").asString()).isEqualTo("5xx");
+        assertThat(newest.get("cost").decimalValue()).isEqualByComparingTo("0.0000412");
+        assertThat(newest.get("cost_currency").asString()).isEqualTo("EUR");
         JsonNode older = rows.get(1);
+        assertThat(older.hasNonNull("cost"))
+                .as("not priced: no cost, never zero")
+                .isFalse();
         assertThat(older.hasNonNull("streamed")).as("not said: not shown").isFalse();
         assertThat(older.get("attempts")).isEmpty();
 
@@ -186,6 +195,9 @@ class RequestLogTest {
         assertThat(csv.getFirst().get("first_token_ms")).isEqualTo("240");
         assertThat(csv.getFirst().get("attempts")).contains("\"region\":\"sg\"").contains("\"error\":\"5xx\"");
         assertThat(csv.get(1).get("attempts")).isEmpty();
+        assertThat(csv.getFirst().get("cost")).isEqualTo("0.0000412");
+        assertThat(csv.getFirst().get("cost_currency")).isEqualTo("EUR");
+        assertThat(csv.get(1).get("cost")).isEmpty();
     }
 
     @Test
