@@ -966,6 +966,73 @@ class PlatformIT {
                 });
     }
 
+    /**
+     * The costs the answers showed add up to the invoice of their period: within half a cent per invoice line (the
+     * invoice rounds each line; a call's cost is unrounded), with flat rates, where no tier can make them differ.
+     */
+    @Test
+    void theCostsTheAnswersShowedAddUpToTheInvoiceWithinItsRounding() throws Exception {
+        String admin = stack.demo("ADMIN_API_KEY");
+        String finance = stack.demo("FINANCE_API_KEY");
+        String tenant = tenant(
+                admin,
+                "{\"name\":\"Shown Co\",\"legal_name\":\"Shown Co GmbH\",\"billing_country\":\"DE\","
+                        + "\"currency\":\"EUR\",\"tax_id\":\"DE999999998\"}");
+        HttpResponse<String> issued =
+                send("POST", "/api/v1/admin/tenants/" + tenant + "/api-keys", admin, "{\"name\":\"agent\"}");
+        assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
+        String key = JSON.readTree(issued.body()).get("key").asString();
+
+        Instant from = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+        while (crossesOffPeakEdge(from, from.plusSeconds(30))) { // a bucket across the window's edge is refused
+            sleep(1000);
+            from = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+        }
+        Instant to = from.plusSeconds(30);
+        Instant start = from;
+        await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(start));
+        java.math.BigDecimal shown = java.math.BigDecimal.ZERO;
+        for (int call = 0; call < 4; call++) {
+            // 40 choices of 8,192 tokens: about 0.3 EUR of output a call, so the invoice's lines are whole cents
+            HttpResponse<String> response = send("POST", "/v1/chat/completions", key, """
+                    {"model":"deepseek-v3.2","max_tokens":8192,"n":40,
+                     "messages":[{"role":"user","content":"count the cost of call %d"}]}""".formatted(call));
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            JsonNode usage = DECIMALS.readTree(response.body()).get("usage");
+            assertThat(usage.get("cost_details").get("currency").asString()).isEqualTo("EUR");
+            shown = shown.add(usage.get("cost").decimalValue());
+        }
+        assertThat(Instant.now()).as("every call inside the period").isBefore(to);
+        await().atMost(Duration.ofSeconds(60)).until(() -> Instant.now().isAfter(to.plusSeconds(3)));
+
+        HttpResponse<String> run =
+                send("POST", "/api/v1/billing/runs", finance, "{\"from\":\"" + from + "\",\"to\":\"" + to + "\"}");
+        assertThat(run.statusCode()).as(run.body()).isEqualTo(202);
+        String runId = JSON.readTree(run.body()).get("id").asString();
+        await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId, finance, null)
+                                .body()),
+                        r -> r.get("pending").asInt() == 0);
+        JsonNode invoices = JSON.readTree(send("GET", "/api/v1/billing/invoices?tenant_id=" + tenant, finance, null)
+                        .body())
+                .get("items");
+        assertThat(invoices).hasSize(1);
+        JsonNode invoice = DECIMALS.readTree(send(
+                        "GET",
+                        "/api/v1/billing/invoices/" + invoices.get(0).get("id").asString(),
+                        finance,
+                        null)
+                .body());
+        java.math.BigDecimal subtotal = invoice.get("subtotal").decimalValue();
+        java.math.BigDecimal bound = new java.math.BigDecimal("0.005")
+                .multiply(java.math.BigDecimal.valueOf(invoice.get("lines").size()));
+        assertThat(shown).as("a sum large enough to mean something").isGreaterThan(java.math.BigDecimal.ONE);
+        assertThat(subtotal.subtract(shown).abs())
+                .as("invoice %s against the answers' %s", subtotal, shown)
+                .isLessThanOrEqualTo(bound);
+    }
+
     /** A new USD tenant with a key and a monthly tenant budget of {@code amount}. */
     private record Budgeted(String key, String budgetId) {}
 
