@@ -26,9 +26,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -141,20 +139,9 @@ class RequestLogController {
             List<String> status) {
         String tenant = Access.tenantOf(caller, tenantId, "a tenant key can read only its own tenant's requests");
         Instant now = Instant.now();
-        Instant start = from == null
-                ? now.atOffset(ZoneOffset.UTC)
-                        .withDayOfMonth(1)
-                        .truncatedTo(ChronoUnit.DAYS)
-                        .toInstant()
-                : QueryParams.instant("from", from);
+        Instant start = from == null ? QueryParams.startOfMonth(now) : QueryParams.instant("from", from);
         Instant end = to == null ? now : QueryParams.instant("to", to);
-        if (!end.isAfter(start)) {
-            throw ApiException.invalid(InvalidField.parameter("to", "order", "'to' must be after 'from'"));
-        }
-        if (Duration.between(start, end).compareTo(MAX_RANGE) > 0) {
-            throw ApiException.invalid(InvalidField.parameter(
-                    "to", "range", "the range may span at most " + MAX_RANGE.toDays() + " days"));
-        }
+        QueryParams.checkPeriod(start, end, MAX_RANGE);
         List<String> statuses = QueryParams.values(status);
         for (String s : statuses) {
             if (!STATUSES.contains(s)) {

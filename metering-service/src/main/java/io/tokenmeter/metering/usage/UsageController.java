@@ -13,7 +13,6 @@ import org.springframework.web.bind.annotation.RestController;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
@@ -55,20 +54,9 @@ class UsageController {
                     String tenantId) {
         String tenant = tenantOf(caller, tenantId);
         Instant now = Instant.now();
-        Instant start = from == null
-                ? now.atOffset(ZoneOffset.UTC)
-                        .withDayOfMonth(1)
-                        .truncatedTo(ChronoUnit.DAYS)
-                        .toInstant()
-                : wholeHour("from", from);
+        Instant start = from == null ? QueryParams.startOfMonth(now) : wholeHour("from", from);
         Instant end = to == null ? now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS) : wholeHour("to", to);
-        if (!end.isAfter(start)) {
-            throw ApiException.invalid(InvalidField.parameter("to", "order", "'to' must be after 'from'"));
-        }
-        if (Duration.between(start, end).compareTo(MAX_RANGE) > 0) {
-            throw ApiException.invalid(InvalidField.parameter(
-                    "to", "range", "the range may span at most " + MAX_RANGE.toDays() + " days"));
-        }
+        QueryParams.checkPeriod(start, end, MAX_RANGE);
         Granularity g = parseGranularity(granularity);
         List<String> groups = QueryParams.values(groupBy);
         for (String group : groups) {
