@@ -973,64 +973,111 @@ class PlatformIT {
     @Test
     void theCostsTheAnswersShowedAddUpToTheInvoiceWithinItsRounding() throws Exception {
         String admin = stack.demo("ADMIN_API_KEY");
-        String finance = stack.demo("FINANCE_API_KEY");
         String tenant = tenant(
                 admin,
                 "{\"name\":\"Shown Co\",\"legal_name\":\"Shown Co GmbH\",\"billing_country\":\"DE\","
                         + "\"currency\":\"EUR\",\"tax_id\":\"DE999999998\"}");
+        Shown shown = callsAndTheirInvoice(tenant, Instant.now());
+        assertThat(shown.costs()).as("a sum large enough to mean something").isGreaterThan(BigDecimal.ONE);
+        assertThat(shown.subtotal().subtract(shown.costs()).abs())
+                .as("invoice %s against the answers' %s", shown.subtotal(), shown.costs())
+                .isLessThanOrEqualTo(shown.rounding());
+    }
+
+    /**
+     * Across a graduated tier's boundary the answers showed the first tier's rate, as documented: the invoice is lower
+     * by the tier's discount on the tokens past the boundary, and by nothing else beyond its rounding.
+     */
+    @Test
+    void pastATiersBoundaryTheInvoiceIsLowerByTheDocumentedDiscount() throws Exception {
+        String admin = stack.demo("ADMIN_API_KEY");
+        String tenant = tenant(
+                admin,
+                "{\"name\":\"Tier Co\",\"legal_name\":\"Tier Co GmbH\",\"billing_country\":\"DE\","
+                        + "\"currency\":\"EUR\",\"tax_id\":\"DE999999997\"}");
+        HttpResponse<String> book = send(
+                "POST",
+                "/api/v1/pricing/books",
+                admin,
+                "{\"name\":\"Tier Co contract\",\"currency\":\"USD\",\"purpose\":\"sell\"}");
+        assertThat(book.statusCode()).as(book.body()).isEqualTo(201);
+        String bookId = JSON.readTree(book.body()).get("id").asString();
+        Instant effective = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+        HttpResponse<String> version =
+                send("POST", "/api/v1/pricing/books/" + bookId + "/versions", admin, """
+                {"effective_from":"%s","rates":[
+                  {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","mode":"graduated",
+                   "tiers":[{"from_tokens":0,"rate_per_million":"1.10"},{"from_tokens":1000000,"rate_per_million":"0.55"}]},
+                  {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"input","rate_per_million":"0.27"}]}""".formatted(effective));
+        assertThat(version.statusCode()).as(version.body()).isEqualTo(201);
+        HttpResponse<String> contract = send(
+                "POST",
+                "/api/v1/pricing/contracts",
+                admin,
+                "{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + bookId + "\",\"valid_from\":\"" + effective
+                        + "\"}");
+        assertThat(contract.statusCode()).as(contract.body()).isEqualTo(201);
+
+        Shown shown = callsAndTheirInvoice(tenant, effective);
+        long past = shown.outputTokens() - 1_000_000;
+        assertThat(past).as("the calls crossed the boundary").isPositive();
+        BigDecimal usdToEur = BigDecimal.ONE.divide(new BigDecimal("1.08"), java.math.MathContext.DECIMAL128);
+        BigDecimal discount = new BigDecimal("0.55") // 1.10 - 0.55 USD per million past the boundary
+                .multiply(BigDecimal.valueOf(past))
+                .movePointLeft(6)
+                .multiply(usdToEur);
+        assertThat(shown.costs().subtract(shown.subtotal()).subtract(discount).abs())
+                .as("answers %s, invoice %s, documented discount %s", shown.costs(), shown.subtotal(), discount)
+                .isLessThanOrEqualTo(shown.rounding());
+    }
+
+    /** What the answers of a period showed, what its invoice says, and the invoice's rounding bound. */
+    private record Shown(BigDecimal costs, long outputTokens, BigDecimal subtotal, BigDecimal rounding) {}
+
+    /**
+     * Four calls of about 0.3 EUR each (40 choices of 8,192 tokens) in a period of their own that starts after
+     * {@code notBefore}, then that period's invoice run.
+     */
+    private static Shown callsAndTheirInvoice(String tenant, Instant notBefore) throws Exception {
+        String admin = stack.demo("ADMIN_API_KEY");
+        String finance = stack.demo("FINANCE_API_KEY");
         HttpResponse<String> issued =
                 send("POST", "/api/v1/admin/tenants/" + tenant + "/api-keys", admin, "{\"name\":\"agent\"}");
         assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
         String key = JSON.readTree(issued.body()).get("key").asString();
-
-        Instant from = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
-        while (crossesOffPeakEdge(from, from.plusSeconds(30))) { // a bucket across the window's edge is refused
+        Instant from = later(notBefore, Instant.now()).plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+        while (crossesOffPeakEdge(from, from.plusSeconds(20))) { // a bucket across the window's edge is refused
             sleep(1000);
             from = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
         }
-        Instant to = from.plusSeconds(30);
+        Instant to = from.plusSeconds(20);
         Instant start = from;
-        await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(start));
-        java.math.BigDecimal shown = java.math.BigDecimal.ZERO;
+        await().atMost(Duration.ofSeconds(10)).until(() -> Instant.now().isAfter(start));
+        BigDecimal costs = BigDecimal.ZERO;
+        long output = 0;
         for (int call = 0; call < 4; call++) {
-            // 40 choices of 8,192 tokens: about 0.3 EUR of output a call, so the invoice's lines are whole cents
             HttpResponse<String> response = send("POST", "/v1/chat/completions", key, """
                     {"model":"deepseek-v3.2","max_tokens":8192,"n":40,
                      "messages":[{"role":"user","content":"count the cost of call %d"}]}""".formatted(call));
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
             JsonNode usage = DECIMALS.readTree(response.body()).get("usage");
             assertThat(usage.get("cost_details").get("currency").asString()).isEqualTo("EUR");
-            shown = shown.add(usage.get("cost").decimalValue());
+            costs = costs.add(usage.get("cost").decimalValue());
+            output += usage.get("completion_tokens").asLong();
         }
         assertThat(Instant.now()).as("every call inside the period").isBefore(to);
-        await().atMost(Duration.ofSeconds(60)).until(() -> Instant.now().isAfter(to.plusSeconds(3)));
+        awaitClosed(to);
+        JsonNode invoice = invoiceOf(finance, run(finance, from, to), tenant);
+        return new Shown(
+                costs,
+                output,
+                invoice.get("subtotal").decimalValue(),
+                new BigDecimal("0.005")
+                        .multiply(BigDecimal.valueOf(invoice.get("lines").size())));
+    }
 
-        HttpResponse<String> run =
-                send("POST", "/api/v1/billing/runs", finance, "{\"from\":\"" + from + "\",\"to\":\"" + to + "\"}");
-        assertThat(run.statusCode()).as(run.body()).isEqualTo(202);
-        String runId = JSON.readTree(run.body()).get("id").asString();
-        await().atMost(Duration.ofSeconds(30))
-                .until(
-                        () -> JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId, finance, null)
-                                .body()),
-                        r -> r.get("pending").asInt() == 0);
-        JsonNode invoices = JSON.readTree(send("GET", "/api/v1/billing/invoices?tenant_id=" + tenant, finance, null)
-                        .body())
-                .get("items");
-        assertThat(invoices).hasSize(1);
-        JsonNode invoice = DECIMALS.readTree(send(
-                        "GET",
-                        "/api/v1/billing/invoices/" + invoices.get(0).get("id").asString(),
-                        finance,
-                        null)
-                .body());
-        java.math.BigDecimal subtotal = invoice.get("subtotal").decimalValue();
-        java.math.BigDecimal bound = new java.math.BigDecimal("0.005")
-                .multiply(java.math.BigDecimal.valueOf(invoice.get("lines").size()));
-        assertThat(shown).as("a sum large enough to mean something").isGreaterThan(java.math.BigDecimal.ONE);
-        assertThat(subtotal.subtract(shown).abs())
-                .as("invoice %s against the answers' %s", subtotal, shown)
-                .isLessThanOrEqualTo(bound);
+    private static Instant later(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
     }
 
     /** A new USD tenant with a key and a monthly tenant budget of {@code amount}. */
