@@ -84,6 +84,8 @@ class InvoiceRunFaultsTest {
                     {"lines":[{"model":"glm-5","region":"cn-beijing","token_class":"input","tokens":1000000,
                       "buckets":[{"from":"2026-01-01T00:00:00Z","to":"2026-01-01T00:30:00Z","tokens":1000000}]}]}""");
         });
+        services.createContext("/api/v1/rating/price-edges", exchange -> respond(exchange, """
+                {"tenant_id":"t","from":"2026-01-01T00:00:00Z","to":"2026-02-01T00:00:00Z","edges":[]}"""));
         services.createContext("/api/v1/rating/quote", exchange -> respond(exchange, """
                 {"lines":[{"model":"glm-5","region":"cn-beijing","token_class":"input","tokens":1000000,"priced":true,"currency":"SGD",
                   "amount":1.00,"tiers":[{"tier":1,"tokens":1000000,"rate_per_million":1.00,"amount":1.00}]}]}"""));

@@ -1031,6 +1031,70 @@ class PlatformIT {
                 .isLessThanOrEqualTo(shown.rounding());
     }
 
+    /**
+     * A version that takes effect inside a half-hour bucket prices the usage after it, from its first second: the run
+     * asks pricing for the tenant's price edges and metering cuts the buckets there. Before, the whole bucket was
+     * priced by the version in force at its start (a fresh stack's first calls were "unpriced" until the next half
+     * hour).
+     */
+    @Test
+    void aVersionThatTakesEffectInsideABucketPricesTheUsageAfterIt() throws Exception {
+        String admin = stack.demo("ADMIN_API_KEY");
+        String finance = stack.demo("FINANCE_API_KEY");
+        String tenant = tenant(
+                admin,
+                "{\"name\":\"Edge Co\",\"legal_name\":\"Edge Co Pte. Ltd.\",\"billing_country\":\"SG\","
+                        + "\"currency\":\"USD\"}");
+        HttpResponse<String> book = send(
+                "POST",
+                "/api/v1/pricing/books",
+                admin,
+                "{\"name\":\"Edge Co contract\",\"currency\":\"USD\",\"purpose\":\"sell\"}");
+        assertThat(book.statusCode()).as(book.body()).isEqualTo(201);
+        String bookId = JSON.readTree(book.body()).get("id").asString();
+        Instant first = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+        if (first.getEpochSecond() % 1800 > 1790) { // both versions in one half hour: start in the next one
+            first = first.plusSeconds(1800 - first.getEpochSecond() % 1800);
+        }
+        Instant change = first.plusMillis(3_250); // inside first's half hour, off every whole second
+        String rates = """
+                [{"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","rate_per_million":"%s"}]""";
+        for (var version : List.of(Map.entry(first, "1.10"), Map.entry(change, "2.20"))) {
+            HttpResponse<String> created = send(
+                    "POST",
+                    "/api/v1/pricing/books/" + bookId + "/versions",
+                    admin,
+                    "{\"effective_from\":\"" + version.getKey() + "\",\"rates\":" + rates.formatted(version.getValue())
+                            + "}");
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        }
+        HttpResponse<String> contract = send(
+                "POST",
+                "/api/v1/pricing/contracts",
+                admin,
+                "{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + bookId + "\",\"valid_from\":\"" + first
+                        + "\"}");
+        assertThat(contract.statusCode()).as(contract.body()).isEqualTo(201);
+
+        Instant to = change.plusSeconds(3);
+        Instant after = change;
+        await().atMost(Duration.ofSeconds(20)).until(() -> Instant.now().isAfter(after));
+        ingest(admin, tenant, "deepseek-v3.2", first.plusMillis(500), 0, 0, 1_000_000);
+        ingest(admin, tenant, "deepseek-v3.2", change.minusMillis(1), 0, 0, 2_000_000);
+        ingest(admin, tenant, "deepseek-v3.2", change, 0, 0, 3_000_000); // the version's first instant
+        awaitClosed(to);
+        JsonNode invoice = invoiceOf(finance, run(finance, first, to), tenant);
+
+        assertThat(invoice.get("lines"))
+                .extracting(l -> l.get("tokens").asLong() + "@"
+                        + l.get("unit_rate_per_million")
+                                .decimalValue()
+                                .stripTrailingZeros()
+                                .toPlainString() + "->" + plain(l.get("amount").decimalValue()))
+                .as("the half hour of %s is cut at %s", first, change)
+                .containsExactlyInAnyOrder("3000000@1.1->3.3", "3000000@2.2->6.6");
+    }
+
     /** What the answers of a period showed, what its invoice says, and the invoice's rounding bound. */
     private record Shown(BigDecimal costs, long outputTokens, BigDecimal subtotal, BigDecimal rounding) {}
 

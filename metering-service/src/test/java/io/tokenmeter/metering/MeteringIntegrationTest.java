@@ -579,6 +579,31 @@ class MeteringIntegrationTest {
                 .as("a bucket the period cuts through is clipped to it")
                 .isEqualTo(start.plusSeconds(30).toString());
 
+        // cut at three price edges inside the hour: each bucket lies between two consecutive cuts, and the sums stay
+        JsonNode split = JSON.readTree(get(
+                        query + "&split_at=" + start.plusSeconds(30) + "," + start.plusSeconds(2000) + "&split_at="
+                                + start.plusSeconds(1900),
+                        finance)
+                .body());
+        assertThat(split.get("split_at"))
+                .extracting(JsonNode::asString)
+                .containsExactly(
+                        start.plusSeconds(30).toString(),
+                        start.plusSeconds(1900).toString(),
+                        start.plusSeconds(2000).toString());
+        assertThat(split.get("lines").get(0).get("buckets"))
+                .extracting(b -> b.get("from").asString() + "/" + b.get("to").asString() + "="
+                        + b.get("tokens").asLong())
+                .containsExactly(
+                        start.plusSeconds(30) + "/" + start.plusSeconds(1800) + "=100",
+                        start.plusSeconds(1800) + "/" + start.plusSeconds(1900) + "=200");
+        assertThat(split.get("lines").get(3).get("buckets"))
+                .as("kimi-k2 at 59:59, after the last cut")
+                .extracting(b -> b.get("from").asString() + "/" + b.get("to").asString())
+                .containsExactly(start.plusSeconds(2000) + "/" + start.plus(1, ChronoUnit.HOURS));
+        assertThat(split.get("events").asLong()).isEqualTo(3);
+        assertProblem(get(query + "&split_at=yesterday", finance), 400, "split_at");
+
         assertProblem(
                 get(
                         query.replace(

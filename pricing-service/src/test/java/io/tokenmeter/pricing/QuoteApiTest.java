@@ -175,6 +175,70 @@ class QuoteApiTest {
         assertThat(lines.get(1).get("tiers").get(0).get("tier").asInt()).isEqualTo(2);
     }
 
+    /**
+     * A version that takes effect inside a half-hour bucket: the bucket across it is refused, the price edges name the
+     * instant, and the two halves split there are each priced by their own version.
+     */
+    @Test
+    void aBucketAcrossAPriceEdgeIsRefusedAndTheEdgesSayWhereToSplit() throws Exception {
+        String tenant = "t-" + UUID.randomUUID();
+        Instant change = MONTH.plusSeconds(86400 * 3L + 3600 * 10 + 17 * 60 + 23); // day 4, 10:17:23
+        String own = book(false, RATES, MONTH.minusSeconds(60));
+        HttpResponse<String> second = send(
+                "/api/v1/pricing/books/" + own + "/versions",
+                ADMIN,
+                "{\"effective_from\":\"" + change
+                        + "\",\"off_peak\":{\"start\":\"16:30\",\"end\":\"00:30\",\"discount_percent\":50},\"rates\":"
+                        + RATES.replace("1.10", "2.20") + "}");
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(201);
+        Instant ends = MONTH.plusSeconds(86400 * 4L + 60 * 5); // day 5, 00:05
+        contract("{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + own + "\",\"valid_from\":\""
+                + MONTH.minusSeconds(60) + "\",\"valid_to\":\"" + ends + "\"}");
+
+        Instant day = MONTH.plusSeconds(86400 * 3L);
+        HttpResponse<String> answer = get(
+                "/api/v1/rating/price-edges?tenant_id=" + tenant + "&from=" + day + "&to=" + day.plusSeconds(2 * 86400),
+                ADMIN);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        java.util.Map<Instant, String> edges = new java.util.LinkedHashMap<>();
+        JSON.readTree(answer.body())
+                .get("edges")
+                .forEach(e -> edges.put(
+                        Instant.parse(e.get("at").asString()), e.get("kind").asString()));
+        assertThat(java.util.List.copyOf(edges.keySet())).as(answer.body()).isSorted();
+        assertThat(edges)
+                .as(answer.body())
+                .containsEntry(change, "version")
+                .containsEntry(day.plusSeconds(16 * 3600 + 1800), "off_peak") // day 4, 16:30 opens
+                .containsEntry(ends, "contract")
+                .containsEntry(day.plusSeconds(86400 + 1800), "off_peak"); // day 5, 00:30 closes
+        assertThat(edges.keySet()).allMatch(at -> at.isAfter(day) && at.isBefore(day.plusSeconds(2 * 86400)));
+
+        Instant bucket = day.plusSeconds(10 * 3600); // 10:00-10:30, across the change
+        String across = "{\"tenant_id\":\"" + tenant + "\",\"period\":{\"from\":\"" + MONTH + "\",\"to\":\""
+                + NEXT_MONTH + "\"},\"lines\":[{\"model\":\"deepseek-v3.2\",\"region\":\"cn-hangzhou\","
+                + "\"token_class\":\"output\",\"buckets\":[{\"from\":\"" + bucket + "\",\"to\":\""
+                + bucket.plusSeconds(1800) + "\",\"tokens\":1000000}]}]}";
+        HttpResponse<String> refused = send("/api/v1/rating/quote", ADMIN, across);
+        assertField(refused, "/lines/0/buckets/0", "price-edge");
+        assertThat(refused.body()).contains(change.toString());
+
+        JsonNode lines = quote(ADMIN, tenant, null, """
+                [{"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","buckets":[
+                  {"from":"%s","to":"%s","tokens":1000000},{"from":"%s","to":"%s","tokens":1000000}]}]""".formatted(bucket, change, change, bucket.plusSeconds(1800)))
+                .get("lines");
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0).get("price_book_version").asInt()).isEqualTo(1);
+        assertThat(lines.get(0).get("amount_exact").decimalValue()).isEqualByComparingTo("1.10");
+        assertThat(lines.get(1).get("price_book_version").asInt()).isEqualTo(2);
+        assertThat(lines.get(1).get("amount_exact").decimalValue()).isEqualByComparingTo("2.20");
+
+        Caller other = new Caller("k", Role.TENANT, "someone-else");
+        assertThat(get("/api/v1/rating/price-edges?tenant_id=" + tenant + "&from=" + day + "&to=" + ends, other)
+                        .statusCode())
+                .isEqualTo(403);
+    }
+
     @Test
     void amountsConvertThroughTheEuroToAZeroDecimalCurrencyAndAMissingRateIsAnError() throws Exception {
         defaultBook();

@@ -38,6 +38,9 @@ public class ServiceCalls {
 
     private static final Caller BILLING = new Caller("service:billing-runs", Role.FINANCE, null);
 
+    /** The width of the usage buckets billing quotes: metering's default, asked for explicitly. */
+    static final int BUCKET_MINUTES = 30;
+
     private final ServiceCallProperties properties;
     private final CallerHeaders callers;
     private final RestClient http;
@@ -71,6 +74,44 @@ public class ServiceCalls {
     public BillableUsage billableUsage(
             String tenantId, Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
         return get(metering(BillableUsage.PATH, tenantId, from, to, ingestedFrom, ingestedBefore), BillableUsage.class);
+    }
+
+    /**
+     * A tenant's billable usage ready to quote: its buckets also cut at each instant inside the period where its price
+     * may change (pricing's price edges), since a quote prices a bucket by its start and refuses one across an edge.
+     * Edges on the half-hour grid are cuts already and are not sent.
+     */
+    public BillableUsage usageToQuote(
+            String tenantId, Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
+        List<String> cuts = priceEdges(tenantId, from, to).edges().stream()
+                .map(RatingApi.PriceEdge::at)
+                .filter(at -> at.getNano() != 0 || at.getEpochSecond() % (BUCKET_MINUTES * 60L) != 0)
+                .map(Instant::toString)
+                .toList();
+        URI uri = UriComponentsBuilder.fromUri(
+                        metering(BillableUsage.PATH, tenantId, from, to, ingestedFrom, ingestedBefore))
+                .queryParam("bucket_minutes", BUCKET_MINUTES)
+                .queryParamIfPresent(
+                        "split_at",
+                        cuts.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join(",", cuts)))
+                .encode()
+                .build()
+                .toUri();
+        return get(uri, BillableUsage.class);
+    }
+
+    /** The instants inside [from, to) where the tenant's price may change, from pricing. */
+    RatingApi.PriceEdges priceEdges(String tenantId, Instant from, Instant to) {
+        return get(
+                UriComponentsBuilder.fromUri(properties.pricing())
+                        .path(RatingApi.PRICE_EDGES_PATH)
+                        .queryParam("tenant_id", tenantId)
+                        .queryParam("from", from)
+                        .queryParam("to", to)
+                        .encode()
+                        .build()
+                        .toUri(),
+                RatingApi.PriceEdges.class);
     }
 
     /** A page of the events behind a billable line, as metering answers it (relayed to the caller as it is). */

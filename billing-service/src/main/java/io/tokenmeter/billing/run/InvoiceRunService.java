@@ -304,7 +304,7 @@ class InvoiceRunService implements ApplicationRunner {
                 : issuers.defaultIssuer().orElseThrow(() -> new RunFailure("no default issuer is configured"));
         TaxRule taxRule = taxRules.applicable(issuer.country(), buyer.billingCountry(), buyer.business());
         List<InvoiceLine> lines = new ArrayList<>(lateUsage(run, tenantId, buyer.currency()));
-        BillableUsage usage = calls.billableUsage(tenantId, run.periodStart(), run.periodEnd(), null, run.cutoff());
+        BillableUsage usage = calls.usageToQuote(tenantId, run.periodStart(), run.periodEnd(), null, run.cutoff());
         if (!usage.lines().isEmpty()) {
             Quote quote = calls.quoteUsage(
                     tenantId, run.periodStart(), run.periodEnd(), buyer.currency(), usage.lines(), Map.of());
@@ -328,7 +328,7 @@ class InvoiceRunService implements ApplicationRunner {
         }
         List<InvoiceLine> lines = new ArrayList<>();
         for (InvoiceRunRepository.Run earlier : runs.between(run.firstPeriodStart(), run.periodStart())) {
-            BillableUsage late = calls.billableUsage(
+            BillableUsage late = calls.usageToQuote(
                     tenantId, earlier.periodStart(), earlier.periodEnd(), run.previousCutoff(), run.cutoff());
             if (late.lines().isEmpty()) {
                 continue;

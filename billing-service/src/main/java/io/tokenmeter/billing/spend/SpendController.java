@@ -79,7 +79,7 @@ class SpendController {
         if (!end.isAfter(start)) {
             throw ApiException.invalid(InvalidField.parameter("to", "order", "from must be before to"));
         }
-        BillableUsage usage = calls.billableUsage(tenant, start, end, null, null);
+        BillableUsage usage = calls.usageToQuote(tenant, start, end, null, null);
         List<Line> lines = new ArrayList<>();
         List<String> unpriced = new ArrayList<>();
         Money total = Money.zero(currency);

@@ -21,6 +21,12 @@ public final class RatingApi {
     /** Where pricing answers: {@code GET ?tenant_id=&at=}, get a {@link RateCard}. */
     public static final String RATE_CARD_PATH = "/api/v1/rating/rate-card";
 
+    /**
+     * Where pricing answers: {@code GET ?tenant_id=&from=&to=}, get the {@link PriceEdges} of a period: the instants
+     * inside it where a tenant's price may change. Usage buckets that cross one cannot be quoted; split them there.
+     */
+    public static final String PRICE_EDGES_PATH = "/api/v1/rating/price-edges";
+
     private RatingApi() {}
 
     public record Period(Instant from, Instant to) {}
@@ -102,4 +108,14 @@ public final class RatingApi {
             TokenClass tokenClass,
             BigDecimal maxRatePerMillion,
             BigDecimal ratePerMillionNow) {}
+
+    /**
+     * The instants strictly inside [{@code from}, {@code to}) at which a tenant's price may change, oldest first: a
+     * version takes effect, a contract starts or ends, an off-peak window opens or closes. A quote prices each bucket
+     * by its start, so a bucket may not cross any of them; {@code schemas/price-edges.v1.schema.json} describes it.
+     */
+    public record PriceEdges(String tenantId, Instant from, Instant to, List<PriceEdge> edges) {}
+
+    /** One edge and why it is one ({@code version}, {@code contract} or {@code off_peak}), in words in {@code note}. */
+    public record PriceEdge(Instant at, String kind, String note) {}
 }

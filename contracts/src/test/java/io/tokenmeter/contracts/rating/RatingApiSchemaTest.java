@@ -137,6 +137,22 @@ class RatingApiSchemaTest {
     }
 
     @Test
+    void priceEdgesAreWhatTheirSchemaDescribes() {
+        WireSchemas schema = WireSchemas.of("price-edges.v1.schema.json")
+                .describes(RatingApi.PriceEdges.class, "")
+                .describes(RatingApi.PriceEdge.class, "/$defs/price_edge");
+        schema.acceptsWhatTheRecordWrites(new RatingApi.PriceEdges(
+                "t-1",
+                FROM,
+                TO,
+                List.of(new RatingApi.PriceEdge(
+                        FROM.plusSeconds(1_000), "version", "version 2 of pb_1 takes effect"))));
+        assertThat(schema.errors("""
+                {"tenant_id":"t-1","from":"2026-11-01T00:00:00Z","to":"2026-12-01T00:00:00Z",
+                 "edges":[{"at":"2026-11-02T00:00:00Z","kind":"holiday"}]}""")).isNotEmpty();
+    }
+
+    @Test
     void tokenClassesHaveOneWireNameEach() {
         for (TokenClass c : TokenClass.values()) {
             assertThat(TokenClass.fromWire(c.wire())).isEqualTo(c);

@@ -25,6 +25,7 @@ class BillableUsageSchemaTest {
                 null,
                 from.plusSeconds(90_000),
                 60,
+                List.of(from.plusSeconds(1_000)),
                 42,
                 List.of(new BillableUsage.Line(
                         "qwen3-max",

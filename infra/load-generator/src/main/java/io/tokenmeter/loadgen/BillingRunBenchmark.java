@@ -200,14 +200,26 @@ public final class BillingRunBenchmark {
         }
     }
 
-    /** What billing does for a tenant before its transaction: read its billable usage, have it quoted. */
+    /**
+     * What billing does for a tenant before its transaction: ask pricing where the tenant's price changes, read its
+     * billable usage cut there, have it quoted.
+     */
     private static void baseline(Services services, String tenant, Instant from, Instant to, Instant cutoff)
             throws Exception {
+        HttpResponse<byte[]> edgesAnswer = services.send(
+                "GET",
+                services.pricing(),
+                RatingApi.PRICE_EDGES_PATH + "?tenant_id=" + tenant + "&from=" + from + "&to=" + to,
+                null);
+        String cuts = WireJson.MAPPER.readValue(edgesAnswer.body(), RatingApi.PriceEdges.class).edges().stream()
+                .map(e -> e.at().toString())
+                .filter(at -> !at.endsWith(":00:00Z") && !at.endsWith(":30:00Z"))
+                .collect(java.util.stream.Collectors.joining(","));
         HttpResponse<byte[]> usageAnswer = services.send(
                 "GET",
                 services.metering(),
                 BillableUsage.PATH + "?tenant_id=" + tenant + "&from=" + from + "&to=" + to + "&ingested_before="
-                        + cutoff,
+                        + cutoff + "&bucket_minutes=30" + (cuts.isEmpty() ? "" : "&split_at=" + cuts),
                 null);
         BillableUsage usage = WireJson.MAPPER.readValue(usageAnswer.body(), BillableUsage.class);
         List<RatingApi.QuoteLine> lines = new ArrayList<>();

@@ -48,7 +48,8 @@ class BillableUsageController {
             @RequestParam String to,
             @RequestParam(name = "ingested_from", required = false) String ingestedFrom,
             @RequestParam(name = "ingested_before", required = false) String ingestedBefore,
-            @RequestParam(name = "bucket_minutes", defaultValue = "30") int bucketMinutes) {
+            @RequestParam(name = "bucket_minutes", defaultValue = "30") int bucketMinutes,
+            @RequestParam(name = "split_at", required = false) List<String> splitAt) {
         staff(caller);
         if (!BUCKETS.contains(bucketMinutes)) {
             throw ApiException.invalid(InvalidField.parameter(
@@ -66,7 +67,7 @@ class BillableUsageController {
             throw ApiException.invalid(
                     InvalidField.parameter("ingested_from", "order", "ingested_from must be before ingested_before"));
         }
-        return usage.usage(tenantId, start, end, since, cutoff, bucketMinutes);
+        return usage.usage(tenantId, start, end, since, cutoff, bucketMinutes, splits(splitAt, start, end));
     }
 
     @GetMapping(BillableUsage.TENANTS_PATH)
@@ -143,6 +144,31 @@ class BillableUsageController {
         }
         BillableUsageRepository.LineageEvent last = events.size() == limit ? events.getLast() : null;
         return new EventPage(events, last == null ? null : last.occurredAt() + "_" + last.eventId());
+    }
+
+    /** At most this many cuts: a year of daily windows' edges, far more than a month's price changes. */
+    static final int MAX_SPLITS = 1_000;
+
+    /** The instants to cut buckets at, sorted, strictly inside the period; those on the bucket grid change nothing. */
+    private static List<Instant> splits(List<String> values, Instant from, Instant to) {
+        if (values == null) {
+            return List.of();
+        }
+        // one comma-separated value, or the parameter repeated (where Spring leaves the commas in)
+        List<String> instants = values.stream()
+                .flatMap(v -> java.util.Arrays.stream(v.split(",")))
+                .toList();
+        if (instants.size() > MAX_SPLITS) {
+            throw ApiException.invalid(
+                    InvalidField.parameter("split_at", "size", "split_at has at most " + MAX_SPLITS + " instants"));
+        }
+        return instants.stream()
+                .filter(v -> !v.isBlank())
+                .map(v -> instant("split_at", v.strip()))
+                .filter(at -> at.isAfter(from) && at.isBefore(to))
+                .distinct()
+                .sorted()
+                .toList();
     }
 
     private static void staff(Caller caller) {

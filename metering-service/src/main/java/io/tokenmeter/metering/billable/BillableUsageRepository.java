@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** Billable usage from the raw events (the rollups do not know when an event was ingested). */
 @Repository
@@ -29,36 +30,46 @@ class BillableUsageRepository {
         return jdbc.sql("SELECT now()").query(Timestamp.class).single().toInstant();
     }
 
-    /** Buckets of {@code bucketMinutes} aligned on the epoch, clipped to the period where it cuts through one. */
+    /**
+     * Buckets of {@code bucketMinutes} aligned on the epoch, clipped to the period where it cuts through one, and cut
+     * again at each of {@code splitAt} (sorted, inside the period): a bucket is the part of a grid cell between two
+     * consecutive cuts.
+     */
     BillableUsage usage(
             String tenantId,
             Instant from,
             Instant to,
             Instant ingestedFrom,
             Instant ingestedBefore,
-            int bucketMinutes) {
-        record Row(String model, String region, Instant bucket, long[] tokens, long events) {}
+            int bucketMinutes,
+            List<Instant> splitAt) {
+        record Row(String model, String region, Instant bucket, int part, long[] tokens, long events) {}
+        // width_bucket gives the number of cuts at or before the event: 0 before the first
         List<Row> rows = jdbc.sql("""
                         SELECT model, region, date_bin(make_interval(mins => :minutes), occurred_at, TIMESTAMPTZ
                             '2000-01-01 00:00:00Z') AS bucket,
+                               %s AS part,
                                sum(input_tokens) AS input, sum(cached_input_tokens) AS cached_input,
                                    sum(cache_write_tokens) AS cache_write,
                                sum(output_tokens) AS output, count(*) AS events
                         FROM usage_event
                         WHERE tenant_id = :tenant AND occurred_at >= :from AND occurred_at < :to
                           AND ingested_at >= :since AND ingested_at < :cutoff
-                        GROUP BY model, region, bucket
-                        ORDER BY model, region, bucket""")
+                        GROUP BY model, region, bucket, part
+                        ORDER BY model, region, bucket, part""".formatted(
+                                splitAt.isEmpty() ? "0" : "width_bucket(occurred_at, CAST(:splits AS timestamptz[]))"))
                 .param("minutes", bucketMinutes)
                 .param("tenant", tenantId)
                 .param("from", Timestamp.from(from))
                 .param("to", Timestamp.from(to))
                 .param("since", Timestamp.from(ingestedFrom))
                 .param("cutoff", Timestamp.from(ingestedBefore))
+                .param("splits", splitAt.stream().map(Instant::toString).collect(Collectors.joining(",", "{", "}")))
                 .query((rs, n) -> new Row(
                         rs.getString("model"),
                         rs.getString("region"),
                         rs.getTimestamp("bucket").toInstant(),
+                        rs.getInt("part"),
                         new long[] {
                             rs.getLong("input"),
                             rs.getLong("cached_input"),
@@ -72,13 +83,15 @@ class BillableUsageRepository {
         Duration width = Duration.ofMinutes(bucketMinutes);
         for (Row row : rows) {
             events += row.events();
+            Instant start = max(row.bucket(), row.part() == 0 ? from : max(from, splitAt.get(row.part() - 1)));
+            Instant end =
+                    min(row.bucket().plus(width), row.part() == splitAt.size() ? to : min(to, splitAt.get(row.part())));
             for (int c = 0; c < CLASSES.length; c++) {
                 if (row.tokens()[c] > 0) {
                     buckets.computeIfAbsent(
                                     row.model() + "\u0000" + row.region() + "\u0000" + CLASSES[c],
                                     k -> new ArrayList<>())
-                            .add(new BillableUsage.Bucket(
-                                    max(row.bucket(), from), min(row.bucket().plus(width), to), row.tokens()[c]));
+                            .add(new BillableUsage.Bucket(start, end, row.tokens()[c]));
                 }
             }
         }
@@ -92,7 +105,8 @@ class BillableUsageRepository {
                     list.stream().mapToLong(BillableUsage.Bucket::tokens).sum(),
                     list));
         });
-        return new BillableUsage(tenantId, from, to, ingestedFrom, ingestedBefore, bucketMinutes, events, lines);
+        return new BillableUsage(
+                tenantId, from, to, ingestedFrom, ingestedBefore, bucketMinutes, splitAt, events, lines);
     }
 
     private static Instant max(Instant a, Instant b) {

@@ -46,6 +46,20 @@ class QuoteController {
         return quotes.rateCard(caller, tenantId, currency, Instant.now());
     }
 
+    @GetMapping(RatingApi.PRICE_EDGES_PATH)
+    @Operation(
+            summary =
+                    "The instants inside [from, to) where a tenant's price may change (versions, contracts, off-peak)",
+            description = "A quote prices each usage bucket by its start and refuses a bucket across one of these: "
+                    + "split buckets there. A tenant key reads its own; finance and admin name the tenant.")
+    RatingApi.PriceEdges priceEdges(
+            Caller caller,
+            @RequestParam(name = "tenant_id", required = false) String tenantId,
+            @RequestParam Instant from,
+            @RequestParam Instant to) {
+        return quotes.priceEdges(caller, tenantId, from, to);
+    }
+
     @PostMapping(RatingApi.QUOTE_PATH)
     @Operation(
             summary =

@@ -71,6 +71,12 @@ class QuoteService {
         Map<String, Long> counted = new HashMap<>();
         Map<String, FxConversion> conversions = new HashMap<>(); // one database lookup per currency pair and quote
         Resolver prices = new Resolver(request.tenantId(), earliest(request), latest(request));
+        List<java.time.Instant> edges = request.lines().stream().anyMatch(l -> l.buckets() != null)
+                ? prices.edges(earliest(request), latest(request)).stream()
+                        .map(RatingApi.PriceEdge::at)
+                        .toList()
+                : List.of();
+        refuseBucketsAcross(request, edges);
         List<PricedLine> lines = new ArrayList<>();
         for (QuoteLine line : request.lines()) {
             List<UsageBucket> buckets = line.buckets() != null
@@ -125,6 +131,45 @@ class QuoteService {
             }
         }
         return new Quote(request.tenantId(), request.period(), lines, totals, ROUNDING);
+    }
+
+    /** The instants inside [from, to) where the tenant's price may change, and why. */
+    RatingApi.PriceEdges priceEdges(Caller caller, String tenantId, java.time.Instant from, java.time.Instant to) {
+        String tenant = tenantOf(caller, tenantId);
+        if (!to.isAfter(from)) {
+            throw ApiException.invalid(InvalidField.parameter("to", "order", "to must be after from"));
+        }
+        if (java.time.Duration.between(from, to).compareTo(MAX_PERIOD) > 0) {
+            throw ApiException.invalid(
+                    InvalidField.parameter("to", "range", "a period spans at most " + MAX_PERIOD.toDays() + " days"));
+        }
+        return new RatingApi.PriceEdges(tenant, from, to, new Resolver(tenant, from, to).edges(from, to));
+    }
+
+    /**
+     * A bucket is priced by its start, so one that crosses a price edge would price the tokens after the edge by the
+     * terms before it: refused, naming the bucket and the edge, rather than priced wrong.
+     */
+    private static void refuseBucketsAcross(QuoteRequest request, List<java.time.Instant> edges) {
+        if (edges.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < request.lines().size(); i++) {
+            List<RatingApi.Bucket> buckets = request.lines().get(i).buckets();
+            for (int b = 0; buckets != null && b < buckets.size(); b++) {
+                RatingApi.Bucket bucket = buckets.get(b);
+                int next = java.util.Collections.binarySearch(edges, bucket.from());
+                next = next >= 0 ? next + 1 : -next - 1; // the first edge after the bucket's start
+                if (next < edges.size() && edges.get(next).isBefore(bucket.to())) {
+                    throw ApiException.invalid(InvalidField.body(
+                            "/lines/" + i + "/buckets/" + b,
+                            "price-edge",
+                            "lines[" + i + "].buckets[" + b + "] (" + bucket.from() + " to " + bucket.to()
+                                    + ") crosses a price edge at " + edges.get(next) + "; split it there ("
+                                    + RatingApi.PRICE_EDGES_PATH + " lists them)"));
+                }
+            }
+        }
     }
 
     QuoteDtos.TenantPrices prices(Caller caller, String tenantId, java.time.Instant at) {
@@ -390,6 +435,60 @@ class QuoteService {
                     .filter(t -> t.isAfter(at))
                     .min(java.util.Comparator.naturalOrder())
                     .orElse(null);
+        }
+
+        /**
+         * Every instant strictly inside (from, to) where the price may change, oldest first: contract starts and ends,
+         * versions of every book the tenant's prices can come from, and the off-peak edges of the version in force
+         * between them. An edge that changes nothing (a version of a book not in use then) only splits more finely.
+         */
+        List<RatingApi.PriceEdge> edges(java.time.Instant from, java.time.Instant to) {
+            java.util.TreeMap<java.time.Instant, RatingApi.PriceEdge> edges = new java.util.TreeMap<>();
+            java.util.function.BiConsumer<java.time.Instant, RatingApi.PriceEdge> add = (at, edge) -> {
+                if (at != null && at.isAfter(from) && at.isBefore(to)) {
+                    edges.putIfAbsent(at, edge);
+                }
+            };
+            java.util.Set<String> books = new java.util.TreeSet<>();
+            defaultBook.ifPresent(books::add);
+            for (Contract c : tenantContracts) {
+                add.accept(c.validFrom(), new RatingApi.PriceEdge(c.validFrom(), "contract", c.id() + " starts"));
+                if (c.validTo() != null) {
+                    add.accept(c.validTo(), new RatingApi.PriceEdge(c.validTo(), "contract", c.id() + " ends"));
+                }
+                if (c.priceBookId() != null) {
+                    books.add(c.priceBookId());
+                }
+            }
+            for (String book : books) {
+                for (PriceCatalog.VersionRef ref : timelines.computeIfAbsent(book, catalog::timeline)) {
+                    add.accept(
+                            ref.effectiveFrom(),
+                            new RatingApi.PriceEdge(
+                                    ref.effectiveFrom(),
+                                    "version",
+                                    "version " + ref.version() + " of " + book + " takes effect"));
+                }
+            }
+            List<java.time.Instant> cuts = new ArrayList<>();
+            cuts.add(from);
+            cuts.addAll(edges.keySet());
+            cuts.add(to);
+            for (int i = 0; i + 1 < cuts.size(); i++) {
+                CompiledVersion v = at(cuts.get(i)).version();
+                if (v != null && v.offPeak() != null) {
+                    for (java.time.Instant edge : v.offPeak().edgesBetween(cuts.get(i), cuts.get(i + 1))) {
+                        add.accept(
+                                edge,
+                                new RatingApi.PriceEdge(
+                                        edge,
+                                        "off_peak",
+                                        "the off-peak window of " + v.bookId() + " v" + v.version()
+                                                + (v.offPeak().contains(edge) ? " opens" : " closes")));
+                    }
+                }
+            }
+            return List.copyOf(edges.values());
         }
 
         private Optional<CompiledVersion> versionAt(String bookId, java.time.Instant at) {

@@ -59,12 +59,15 @@ public record OffPeakWindow(LocalTime start, LocalTime end, BigDecimal discountP
         return BigDecimal.ONE.subtract(discountPercent.movePointLeft(2));
     }
 
-    private java.util.List<Instant> edgesBetween(Instant from, Instant to) {
+    /** The window's edges strictly inside (from, to), oldest first. */
+    public java.util.List<Instant> edgesBetween(Instant from, Instant to) {
         java.util.List<Instant> edges = new java.util.ArrayList<>();
         var day = from.atOffset(ZoneOffset.UTC).toLocalDate().minusDays(1);
         var lastDay = to.atOffset(ZoneOffset.UTC).toLocalDate();
+        LocalTime first = start.isBefore(end) ? start : end;
+        LocalTime second = start.isBefore(end) ? end : start;
         for (; !day.isAfter(lastDay); day = day.plusDays(1)) {
-            for (LocalTime edge : new LocalTime[] {start, end}) {
+            for (LocalTime edge : new LocalTime[] {first, second}) {
                 Instant at = day.atTime(edge).toInstant(ZoneOffset.UTC);
                 if (at.isAfter(from) && at.isBefore(to)) {
                     edges.add(at);
