@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -237,6 +238,86 @@ class QuoteApiTest {
         assertThat(get("/api/v1/rating/price-edges?tenant_id=" + tenant + "&from=" + day + "&to=" + ends, other)
                         .statusCode())
                 .isEqualTo(403);
+    }
+
+    /**
+     * Off-peak by calendar: weekday nights and whole weekends in Beijing time, and a holiday priced as a Sunday. Each
+     * bucket is priced by its own day; the edges are listed; a calendar that cannot be read is refused field by field.
+     */
+    @Test
+    void aWeekdayCalendarInBeijingTimeWithAHolidayPricesEachBucketByItsDay() throws Exception {
+        java.time.ZoneId beijing = java.time.ZoneId.of("Asia/Shanghai");
+        LocalDate wednesday = MONTH.atZone(beijing)
+                .toLocalDate()
+                .plusDays(1)
+                .with(java.time.temporal.TemporalAdjusters.nextOrSame(java.time.DayOfWeek.WEDNESDAY));
+        LocalDate holiday = wednesday.plusDays(1);
+        String calendar = """
+                {"time_zone":"Asia/Shanghai","discount_percent":50,
+                 "windows":[{"days":["MON","TUE","WED","THU","FRI"],"start":"00:30","end":"08:30"},
+                            {"days":["SAT","SUN"],"all_day":true}],
+                 "exceptions":[{"date":"%s","as":"SUN","note":"a public holiday"}]}""".formatted(holiday);
+        String own = book(false, RATES);
+        HttpResponse<String> version = send(
+                "/api/v1/pricing/books/" + own + "/versions",
+                ADMIN,
+                "{\"effective_from\":\"" + MONTH.minusSeconds(60) + "\",\"off_peak\":" + calendar + ",\"rates\":"
+                        + RATES + "}");
+        assertThat(version.statusCode()).as(version.body()).isEqualTo(201);
+        String tenant = "t-" + UUID.randomUUID();
+        contract("{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + own + "\",\"valid_from\":\""
+                + MONTH.minusSeconds(60) + "\"}");
+
+        java.util.function.BiFunction<LocalDate, String, Instant> at = (day, time) ->
+                day.atTime(java.time.LocalTime.parse(time)).atZone(beijing).toInstant();
+        HttpResponse<String> answer = get(
+                "/api/v1/rating/price-edges?tenant_id=" + tenant + "&from=" + at.apply(wednesday, "00:00") + "&to="
+                        + at.apply(holiday.plusDays(1), "00:00"),
+                ADMIN);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        List<Instant> offPeakEdges = new java.util.ArrayList<>();
+        JSON.readTree(answer.body()).get("edges").forEach(e -> {
+            if (e.get("kind").asString().equals("off_peak")) {
+                offPeakEdges.add(Instant.parse(e.get("at").asString()));
+            }
+        });
+        assertThat(offPeakEdges)
+                .as(answer.body())
+                .containsExactly(
+                        at.apply(wednesday, "00:30"), at.apply(wednesday, "08:30"), at.apply(holiday, "00:00"));
+
+        JsonNode lines = quote(ADMIN, tenant, null, """
+                [{"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","buckets":[
+                  {"from":"%s","to":"%s","tokens":1000000},{"from":"%s","to":"%s","tokens":1000000},
+                  {"from":"%s","to":"%s","tokens":1000000}]}]""".formatted(
+                                at.apply(wednesday, "01:00"), at.apply(wednesday, "01:30"),
+                                at.apply(wednesday, "12:00"), at.apply(wednesday, "12:30"),
+                                at.apply(holiday, "12:00"), at.apply(holiday, "12:30")))
+                .get("lines");
+        assertThat(lines).hasSize(1);
+        // Wednesday night and the holiday's noon at half of 1.10, Wednesday noon at 1.10
+        assertThat(lines.get(0).get("amount_exact").decimalValue()).isEqualByComparingTo("2.20");
+        assertThat(lines.get(0).get("tiers"))
+                .extracting(t ->
+                        t.get("off_peak").asBoolean() + ":" + t.get("tokens").asLong())
+                .containsExactlyInAnyOrder("true:2000000", "false:1000000");
+
+        HttpResponse<String> refused = send(
+                "/api/v1/pricing/books/" + own + "/versions",
+                ADMIN,
+                "{\"effective_from\":\"" + NEXT_MONTH + "\",\"rates\":" + RATES + ",\"off_peak\":"
+                        + calendar.replace("Asia/Shanghai", "Mars/Olympus")
+                                .replace("\"FRI\"]", "\"FUNDAY\"]")
+                                .replace("]}", ",{\"date\":\"" + holiday + "\",\"as\":\"SUN\"}]}")
+                        + "}");
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        List<String> pointers = new java.util.ArrayList<>();
+        JSON.readTree(refused.body())
+                .get("errors")
+                .forEach(e -> pointers.add(e.get("pointer").asString()));
+        assertThat(pointers)
+                .as(refused.body())
+                .contains("/off_peak/time_zone", "/off_peak/windows/0/days/4", "/off_peak/exceptions/1/date");
     }
 
     @Test

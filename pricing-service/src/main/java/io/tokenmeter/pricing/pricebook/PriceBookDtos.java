@@ -56,9 +56,30 @@ public final class PriceBookDtos {
             TierMode mode,
             List<TierEntry> tiers) {}
 
-    /** A daily UTC window with either a {@code discount_percent} on every rate or its own flat {@code rates}. */
+    /**
+     * When off-peak prices apply, with either a {@code discount_percent} on every rate or its own flat {@code rates}:
+     * one daily UTC window ({@code start}, {@code end}), or a calendar ({@code windows} per day of week in
+     * {@code time_zone}, default UTC, and {@code exceptions}: dates that follow another weekday's windows).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record OffPeakEntry(LocalTime start, LocalTime end, BigDecimal discountPercent, List<OffPeakRate> rates) {}
+    public record OffPeakEntry(
+            LocalTime start,
+            LocalTime end,
+            String timeZone,
+            List<WindowEntry> windows,
+            List<ExceptionEntry> exceptions,
+            BigDecimal discountPercent,
+            List<OffPeakRate> rates) {}
+
+    /**
+     * Off-peak on these days ({@code MON} to {@code SUN}) from {@code start} to {@code end} (past midnight where end is
+     * earlier), or {@code all_day}.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record WindowEntry(List<String> days, LocalTime start, LocalTime end, Boolean allDay) {}
+
+    /** A date priced by another weekday's windows: a holiday {@code as} SUN, a make-up working day {@code as} MON. */
+    public record ExceptionEntry(java.time.LocalDate date, String as, String note) {}
 
     /** The rate inside the window for one model, region and class; its tokens still count toward the tiers. */
     public record OffPeakRate(String model, String region, TokenClass tokenClass, BigDecimal ratePerMillion) {}

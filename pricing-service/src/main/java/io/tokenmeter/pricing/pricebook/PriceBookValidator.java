@@ -23,6 +23,101 @@ final class PriceBookValidator {
 
     private PriceBookValidator() {}
 
+    static final int MAX_WINDOWS = 50;
+    static final int MAX_EXCEPTIONS = 1_000;
+
+    /** When the window is: a daily start and end, or windows per weekday; a valid zone; one exception per date. */
+    private static void calendarProblems(PriceBookDtos.OffPeakEntry o, List<InvalidField> problems) {
+        boolean daily = o.start() != null || o.end() != null;
+        if (daily == (o.windows() != null)) {
+            problems.add(InvalidField.body(
+                    "/off_peak",
+                    "one-of",
+                    "off_peak needs either start and end (every day) or windows (per day of week), "
+                            + (daily ? "not both" : "one of them")));
+        } else if (daily && (o.start() == null || o.end() == null || o.start().equals(o.end()))) {
+            problems.add(
+                    InvalidField.body("/off_peak", "window", "off_peak needs a start and a different end (HH:mm)"));
+        } else if (!daily) {
+            if (o.windows().isEmpty() || o.windows().size() > MAX_WINDOWS) {
+                problems.add(InvalidField.body(
+                        "/off_peak/windows", "size", "off_peak.windows lists 1 to " + MAX_WINDOWS + " windows"));
+            }
+            for (int i = 0; i < o.windows().size() && i < MAX_WINDOWS; i++) {
+                var w = o.windows().get(i);
+                String at = "/off_peak/windows/" + i;
+                if (w == null) {
+                    problems.add(InvalidField.body(at, "required", "off_peak.windows[" + i + "] is null"));
+                    continue;
+                }
+                if (w.days() == null || w.days().isEmpty()) {
+                    problems.add(InvalidField.body(
+                            at + "/days", "required", "off_peak.windows[" + i + "].days lists MON to SUN"));
+                } else {
+                    for (int d = 0; d < w.days().size(); d++) {
+                        if (OffPeakCalendar.day(w.days().get(d)) == null) {
+                            problems.add(InvalidField.body(
+                                    at + "/days/" + d,
+                                    "weekday",
+                                    "off_peak.windows[" + i + "].days[" + d + "] is not one of MON, TUE, WED, THU, "
+                                            + "FRI, SAT, SUN: " + w.days().get(d)));
+                        }
+                    }
+                }
+                boolean allDay = Boolean.TRUE.equals(w.allDay());
+                if (allDay == (w.start() != null || w.end() != null)) {
+                    problems.add(InvalidField.body(
+                            at,
+                            "one-of",
+                            "off_peak.windows[" + i + "] needs either start and end or all_day, "
+                                    + (allDay ? "not both" : "one of them")));
+                } else if (!allDay
+                        && (w.start() == null || w.end() == null || w.start().equals(w.end()))) {
+                    problems.add(InvalidField.body(
+                            at, "window", "off_peak.windows[" + i + "] needs a start and a different end (HH:mm)"));
+                }
+            }
+        }
+        if (o.timeZone() != null && OffPeakCalendar.zone(o.timeZone()) == null) {
+            problems.add(InvalidField.body(
+                    "/off_peak/time_zone",
+                    "time-zone",
+                    "off_peak.time_zone is not a time zone id (such as Asia/Shanghai or UTC): " + o.timeZone()));
+        }
+        if (o.exceptions() != null) {
+            if (o.exceptions().size() > MAX_EXCEPTIONS) {
+                problems.add(InvalidField.body(
+                        "/off_peak/exceptions",
+                        "size",
+                        "off_peak.exceptions has at most " + MAX_EXCEPTIONS + " dates"));
+                return;
+            }
+            Set<java.time.LocalDate> dates = new HashSet<>();
+            for (int i = 0; i < o.exceptions().size(); i++) {
+                var e = o.exceptions().get(i);
+                String at = "/off_peak/exceptions/" + i;
+                if (e == null || e.date() == null) {
+                    problems.add(
+                            InvalidField.body(at + "/date", "required", "off_peak.exceptions[" + i + "] needs a date"));
+                    continue;
+                }
+                if (!dates.add(e.date())) {
+                    problems.add(InvalidField.body(
+                            at + "/date",
+                            "unique",
+                            "off_peak.exceptions[" + i + "]: " + e.date() + " is listed twice"));
+                }
+                if (OffPeakCalendar.day(e.as()) == null) {
+                    problems.add(InvalidField.body(
+                            at + "/as",
+                            "weekday",
+                            "off_peak.exceptions[" + i + "].as names the weekday whose windows the date follows "
+                                    + "(MON to SUN): " + e.as()));
+                }
+            }
+        }
+    }
+
     static List<InvalidField> problems(VersionRequest v, Instant now) {
         List<InvalidField> problems = new ArrayList<>();
         if (v.effectiveFrom() == null) {
@@ -95,10 +190,7 @@ final class PriceBookValidator {
         }
         if (v.offPeak() != null) {
             var o = v.offPeak();
-            if (o.start() == null || o.end() == null || o.start().equals(o.end())) {
-                problems.add(InvalidField.body(
-                        "/off_peak", "window", "off_peak needs a start and a different end (UTC, HH:mm)"));
-            }
+            calendarProblems(o, problems);
             if ((o.discountPercent() == null) == (o.rates() == null)) {
                 problems.add(InvalidField.body(
                         "/off_peak",

@@ -3,7 +3,7 @@ package io.tokenmeter.pricing.pricebook;
 import io.tokenmeter.contracts.rating.TokenClass;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.RateEntry;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionContent;
-import io.tokenmeter.pricing.rating.OffPeakWindow;
+import io.tokenmeter.pricing.rating.OffPeakSchedule;
 import io.tokenmeter.pricing.rating.Tier;
 import io.tokenmeter.pricing.rating.TieredRate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -31,7 +31,7 @@ public class PriceCatalog {
             int version,
             String currency,
             Instant effectiveFrom,
-            OffPeakWindow offPeak,
+            OffPeakSchedule offPeak,
             Map<RateKey, TieredRate> rates,
             Map<RateKey, java.math.BigDecimal> offPeakRates,
             VersionContent content) {}
@@ -105,13 +105,7 @@ public class PriceCatalog {
             rates.put(new RateKey(r.model(), r.region(), r.tokenClass()), rate);
         }
         var o = content.offPeak();
-        // with its own rates the window discounts nothing: those rates replace the regular ones inside it
-        OffPeakWindow offPeak = o == null
-                ? null
-                : new OffPeakWindow(
-                        o.start(),
-                        o.end(),
-                        o.discountPercent() != null ? o.discountPercent() : java.math.BigDecimal.ZERO);
+        OffPeakSchedule offPeak = o == null ? null : OffPeakCalendar.schedule(o);
         Map<RateKey, java.math.BigDecimal> offPeakRates = new HashMap<>();
         if (o != null && o.rates() != null) {
             o.rates()

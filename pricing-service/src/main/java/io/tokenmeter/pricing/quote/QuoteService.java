@@ -235,8 +235,9 @@ class QuoteService {
         // the rate now changes at the window's next edge too: the card is not valid past it
         boolean offPeakNow = v.offPeak() != null && v.offPeak().contains(at);
         if (v.offPeak() != null) {
-            java.time.Instant edge = v.offPeak().nextEdgeAfter(at);
-            validUntil = validUntil == null || edge.isBefore(validUntil) ? edge : validUntil;
+            java.time.Instant edge = v.offPeak().nextEdgeAfter(at); // null: no edge within the year ahead
+            validUntil =
+                    edge == null ? validUntil : validUntil == null || edge.isBefore(validUntil) ? edge : validUntil;
         }
         List<RatingApi.MaxRate> rates = new ArrayList<>();
         for (Map.Entry<RateKey, TieredRate> e : v.rates().entrySet()) {

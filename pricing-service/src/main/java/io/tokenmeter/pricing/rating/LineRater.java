@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * Prices one line (one model, region and token class) from its usage buckets. Tokens fill the tiers in time
  * order, starting after {@code alreadyCounted} tokens of the period; a bucket inside the off-peak window is
- * priced at the discounted rate of the tier its tokens fall in.
+ * priced at the discounted rate of the tier its tokens fall in (a window of the version's off-peak schedule).
  * <p>
  * Volume tiers re-price the whole period at the tier reached, so they are rated as one charge for the
  * line; an off-peak window on a volume-tiered rate is refused when the book is saved (not supported yet).
@@ -29,14 +29,14 @@ public final class LineRater {
      * (documented order; give buckets when the order matters). Without a window the share is priced as peak.
      */
     public static RatedLine rateShare(
-            TieredRate rate, OffPeakWindow offPeak, long alreadyCounted, long tokens, long offPeakTokens) {
+            TieredRate rate, OffPeakSchedule offPeak, long alreadyCounted, long tokens, long offPeakTokens) {
         return rateShare(rate, offPeak, null, alreadyCounted, tokens, offPeakTokens);
     }
 
     /** As above, with the window's own flat rate for this line ({@code offPeakRate}) instead of its discount. */
     public static RatedLine rateShare(
             TieredRate rate,
-            OffPeakWindow offPeak,
+            OffPeakSchedule offPeak,
             BigDecimal offPeakRate,
             long alreadyCounted,
             long tokens,
@@ -49,14 +49,14 @@ public final class LineRater {
     }
 
     public static RatedLine rate(
-            TieredRate rate, OffPeakWindow offPeak, long alreadyCounted, List<UsageBucket> buckets) {
+            TieredRate rate, OffPeakSchedule offPeak, long alreadyCounted, List<UsageBucket> buckets) {
         return rate(rate, offPeak, null, alreadyCounted, buckets);
     }
 
     /** As above, with the window's own flat rate for this line ({@code offPeakRate}) instead of its discount. */
     public static RatedLine rate(
             TieredRate rate,
-            OffPeakWindow offPeak,
+            OffPeakSchedule offPeak,
             BigDecimal offPeakRate,
             long alreadyCounted,
             List<UsageBucket> buckets) {
@@ -69,8 +69,8 @@ public final class LineRater {
         for (UsageBucket bucket : ordered) {
             if (offPeak != null && !offPeak.uniformOver(bucket.from(), bucket.to())) {
                 throw new IllegalArgumentException(
-                        "the bucket " + bucket.from() + " - " + bucket.to() + " crosses an edge of the off-peak window "
-                                + offPeak.start() + "-" + offPeak.end() + " UTC; split it there");
+                        "the bucket " + bucket.from() + " - " + bucket.to() + " crosses an edge of the off-peak "
+                                + "schedule (" + offPeak.describe() + "); split it there");
             }
             parts.add(new Part(bucket.tokens(), offPeak != null && offPeak.contains(bucket.from())));
         }
@@ -78,7 +78,7 @@ public final class LineRater {
     }
 
     private static RatedLine rateParts(
-            TieredRate rate, OffPeakWindow offPeak, BigDecimal offPeakRate, long alreadyCounted, List<Part> parts) {
+            TieredRate rate, OffPeakSchedule offPeak, BigDecimal offPeakRate, long alreadyCounted, List<Part> parts) {
         long tokens = parts.stream().mapToLong(Part::tokens).reduce(0, Math::addExact);
         if (rate.mode() == TierMode.VOLUME) {
             if (parts.stream().anyMatch(Part::offPeak)) {

@@ -6,7 +6,7 @@ import io.tokenmeter.contracts.rating.TokenClass;
 import io.tokenmeter.pricing.fx.FxConversion;
 import io.tokenmeter.pricing.fx.FxRateTable;
 import io.tokenmeter.pricing.rating.LineRater;
-import io.tokenmeter.pricing.rating.OffPeakWindow;
+import io.tokenmeter.pricing.rating.OffPeakSchedule;
 import io.tokenmeter.pricing.rating.Tier;
 import io.tokenmeter.pricing.rating.TierMode;
 import io.tokenmeter.pricing.rating.TieredRate;
@@ -64,7 +64,7 @@ public class RatingBenchmark {
     private final Currency eur = Currency.getInstance("EUR");
     private final LocalDate periodEnd = LocalDate.parse("2026-02-28");
     private int next;
-    private OffPeakWindow offPeak;
+    private OffPeakSchedule offPeak;
 
     @Param({"simple", "realistic"})
     public String mix;
@@ -93,7 +93,9 @@ public class RatingBenchmark {
         }
         Instant hour = Instant.parse("2026-02-10T10:00:00Z");
         boolean realistic = mix.equals("realistic");
-        offPeak = realistic ? new OffPeakWindow(LocalTime.of(16, 30), LocalTime.of(0, 30), new BigDecimal("50")) : null;
+        offPeak = realistic
+                ? OffPeakSchedule.daily(LocalTime.of(16, 30), LocalTime.of(0, 30), new BigDecimal("50"))
+                : null;
         long[] boundaries = {100_000_000, 1_000_000_000};
         int crossing = 0;
         int buckets = 0;

@@ -15,8 +15,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class OffPeakAndLineRatingTest {
 
     // DeepSeek-style window: 16:30 to 00:30 UTC, half price
-    static final OffPeakWindow NIGHT =
-            new OffPeakWindow(LocalTime.of(16, 30), LocalTime.of(0, 30), new BigDecimal("50"));
+    static final OffPeakSchedule NIGHT =
+            OffPeakSchedule.daily(LocalTime.of(16, 30), LocalTime.of(0, 30), new BigDecimal("50"));
 
     @Test
     void aWindowCrossingMidnightContainsBothSides() {
@@ -31,14 +31,14 @@ class OffPeakAndLineRatingTest {
 
     @Test
     void aWindowWithinOneDay() {
-        OffPeakWindow early = new OffPeakWindow(LocalTime.of(1, 0), LocalTime.of(5, 0), new BigDecimal("75"));
+        OffPeakSchedule early = OffPeakSchedule.daily(LocalTime.of(1, 0), LocalTime.of(5, 0), new BigDecimal("75"));
         assertThat(early.contains(Instant.parse("2026-02-10T00:59:59Z"))).isFalse();
         assertThat(early.contains(Instant.parse("2026-02-10T01:00:00Z"))).isTrue();
         assertThat(early.contains(Instant.parse("2026-02-10T05:00:00Z"))).isFalse();
         assertThat(early.factor()).isEqualByComparingTo("0.25");
-        assertThatThrownBy(() -> new OffPeakWindow(LocalTime.NOON, LocalTime.NOON, BigDecimal.TEN))
+        assertThatThrownBy(() -> OffPeakSchedule.daily(LocalTime.NOON, LocalTime.NOON, BigDecimal.TEN))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new OffPeakWindow(LocalTime.NOON, LocalTime.MIDNIGHT, new BigDecimal("101")))
+        assertThatThrownBy(() -> OffPeakSchedule.daily(LocalTime.NOON, LocalTime.MIDNIGHT, new BigDecimal("101")))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -86,7 +86,7 @@ class OffPeakAndLineRatingTest {
         UsageBucket across =
                 new UsageBucket(Instant.parse("2026-02-10T16:00:00Z"), Instant.parse("2026-02-10T17:00:00Z"), 10);
         assertThatThrownBy(() -> LineRater.rate(TieredRate.flat(BigDecimal.ONE), NIGHT, 0, List.of(across)))
-                .hasMessageContaining("crosses an edge of the off-peak window 16:30-00:30");
+                .hasMessageContaining("crosses an edge of the off-peak schedule (16:30-00:30 every day, Z)");
     }
 
     private static UsageBucket bucket(String from, long tokens) {
