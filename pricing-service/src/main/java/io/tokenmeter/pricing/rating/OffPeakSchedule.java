@@ -75,24 +75,15 @@ public final class OffPeakSchedule {
     }
 
     public boolean contains(Instant instant) {
-        LocalDate day = instant.atZone(zone).toLocalDate();
-        for (LocalDate d = day.minusDays(1); !d.isAfter(day); d = d.plusDays(1)) {
-            DayOfWeek as = exceptions.getOrDefault(d, d.getDayOfWeek());
-            for (Window w : windows) {
-                if (w.days().contains(as)) {
-                    Instant start = startOf(d, w);
-                    if (!instant.isBefore(start) && instant.isBefore(endOf(d, w))) {
-                        return true;
-                    }
-                }
-            }
-        }
-        return false;
+        Span span = spanOver(instant, instant);
+        return span.boundsAtOrBefore(instant) % 2 == 1; // inside after an odd number of edges
     }
 
     /** Whether [from, to) lies wholly inside or wholly outside the windows; a bucket across an edge cannot be rated. */
     public boolean uniformOver(Instant from, Instant to) {
-        return edgesBetween(from, to).isEmpty();
+        Span span = spanOver(from, to);
+        int next = span.boundsAtOrBefore(from);
+        return next >= span.bounds().length || !span.bounds()[next].isBefore(to);
     }
 
     /**
@@ -100,13 +91,10 @@ public final class OffPeakSchedule {
      * are one stretch, so an edge always changes the price.
      */
     public List<Instant> edgesBetween(Instant from, Instant to) {
+        Span span = spanOver(from, to);
         List<Instant> edges = new ArrayList<>();
-        for (Instant[] stretch : stretches(from, to)) {
-            for (Instant edge : stretch) {
-                if (edge.isAfter(from) && edge.isBefore(to)) {
-                    edges.add(edge);
-                }
-            }
+        for (int i = span.boundsAtOrBefore(from); i < span.bounds().length && span.bounds()[i].isBefore(to); i++) {
+            edges.add(span.bounds()[i]);
         }
         return edges;
     }
@@ -137,11 +125,39 @@ public final class OffPeakSchedule {
         return s.toString();
     }
 
-    /** The off-peak stretches that reach into [from, to), merged where they touch, as [start, end) pairs. */
-    private List<Instant[]> stretches(Instant from, Instant to) {
+    /**
+     * The edges over a stretch of local days, as one sorted array: starts and ends of merged stretches alternate, so an
+     * instant is off-peak when an odd number of them lie at or before it. Valid from the start of {@code validFrom} to
+     * the start of {@code validTo}: windows of the days around reach in, and a stretch cut off at the array's ends
+     * would show an edge that is not there.
+     */
+    private record Span(Instant validFrom, Instant validTo, Instant[] bounds) {
+        boolean covers(Instant from, Instant to) {
+            return !from.isBefore(validFrom) && !to.isAfter(validTo);
+        }
+
+        /** How many bounds are at or before {@code instant}: the index of the first one after it. */
+        int boundsAtOrBefore(Instant instant) {
+            int i = java.util.Arrays.binarySearch(bounds, instant);
+            return i >= 0 ? i + 1 : -i - 1;
+        }
+    }
+
+    /** The last span computed: buckets are rated in time order, so most lookups fall in the one before. */
+    private volatile Span span;
+
+    private Span spanOver(Instant from, Instant to) {
+        Span last = span;
+        if (last != null && last.covers(from, to)) {
+            return last;
+        }
+        LocalDate first = from.atZone(zone).toLocalDate().minusDays(2);
+        LocalDate end = to.atZone(zone).toLocalDate().plusDays(2);
+        if (end.isBefore(first.plusDays(42))) {
+            end = first.plusDays(42); // about a month ahead, so a month's buckets share one span
+        }
         List<Instant[]> intervals = new ArrayList<>();
-        LocalDate last = to.atZone(zone).toLocalDate();
-        for (LocalDate d = from.atZone(zone).toLocalDate().minusDays(1); !d.isAfter(last); d = d.plusDays(1)) {
+        for (LocalDate d = first; !d.isAfter(end); d = d.plusDays(1)) {
             DayOfWeek as = exceptions.getOrDefault(d, d.getDayOfWeek());
             for (Window w : windows) {
                 if (w.days().contains(as)) {
@@ -159,7 +175,17 @@ public final class OffPeakSchedule {
                 merged.add(new Instant[] {i[0], i[1]});
             }
         }
-        return merged;
+        Instant[] bounds = new Instant[merged.size() * 2];
+        for (int i = 0; i < merged.size(); i++) {
+            bounds[2 * i] = merged.get(i)[0];
+            bounds[2 * i + 1] = merged.get(i)[1];
+        }
+        Span computed = new Span(
+                first.plusDays(1).atStartOfDay(zone).toInstant(),
+                end.atStartOfDay(zone).toInstant(),
+                bounds);
+        span = computed;
+        return computed;
     }
 
     private Instant startOf(LocalDate day, Window w) {

@@ -35,7 +35,7 @@ class OffPeakSchedulePropertiesTest {
 
     record Event(long second, long tokens) {}
 
-    @Property(tries = 300)
+    @Property(tries = 1000)
     void anySplitOfAMonthsUsageAtTheCalendarsEdgesPricesTheSame(
             @ForAll("calendars") OffPeakSchedule calendar,
             @ForAll("graduated") TieredRate rate,
@@ -65,7 +65,7 @@ class OffPeakSchedulePropertiesTest {
         assertThat(byBucket.tokens()).isEqualTo(byEvent.tokens());
     }
 
-    @Property(tries = 300)
+    @Property(tries = 1000)
     void nothingChangesBetweenTwoEdges(
             @ForAll("calendars") OffPeakSchedule calendar,
             @ForAll @net.jqwik.api.constraints.LongRange(max = SECONDS - 1) long second) {
