@@ -130,6 +130,27 @@ class BillingSetupTest {
                 .isEqualByComparingTo("9");
         assertThat(applicable(country, "US", true).get("name").asString()).isEqualTo("Export of services");
         assertThat(applicable(country, "DE", true).get("legal_note").asString()).contains("Reverse charge");
+        // the treatment a trade statement reports, implied by the rule's data where the admin named none
+        assertThat(applicable(country, country, false).get("treatment").asString())
+                .isEqualTo("domestic");
+        assertThat(applicable(country, "US", true).get("treatment").asString()).isEqualTo("zero_rated_export");
+        assertThat(applicable(country, "DE", true).get("treatment").asString()).isEqualTo("reverse_charge");
+        HttpResponse<String> stated = send(
+                "POST",
+                "/api/v1/billing/tax-rules",
+                ADMIN,
+                "{\"issuer_country\":\"SG\",\"buyer_country\":\"AU\",\"buyer_type\":\"consumer\",\"name\":\"AU GST\","
+                        + "\"rate_percent\":10,\"treatment\":\"foreign_tax\"}");
+        assertThat(stated.statusCode()).as(stated.body()).isEqualTo(201);
+        assertThat(JSON.readTree(stated.body()).get("treatment").asString()).isEqualTo("foreign_tax");
+        HttpResponse<String> unknown = send(
+                "POST",
+                "/api/v1/billing/tax-rules",
+                ADMIN,
+                "{\"issuer_country\":\"SG\",\"buyer_country\":\"NZ\",\"buyer_type\":\"any\",\"name\":\"x\","
+                        + "\"rate_percent\":0,\"treatment\":\"duty_free\"}");
+        assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(400);
+        assertThat(unknown.body()).contains("/treatment").contains("zero_rated_export");
         assertThat(applicable(country, "DE", false).get("name").asString())
                 .as("an EU consumer is not reverse-charged")
                 .isEqualTo("Export of services");

@@ -54,7 +54,7 @@ class InvoiceRepositoryTest {
     private static final Instant FEB = Instant.parse("2026-02-01T00:00:00Z");
     private static final Instant MAR = Instant.parse("2026-03-01T00:00:00Z");
     private static final TaxRule GST =
-            new TaxRule(1, "SG", "SG", "any", "GST 9%", new BigDecimal("9"), "GST charged at 9%.");
+            new TaxRule(1, "SG", "SG", "any", "GST 9%", new BigDecimal("9"), "GST charged at 9%.", "domestic");
 
     @Autowired
     InvoiceRepository ledger;
@@ -116,12 +116,12 @@ class InvoiceRepositoryTest {
         assertThat(jpy.tax()).isEqualByComparingTo("14");
         assertThat(jpy.total()).isEqualByComparingTo("169");
 
-        TaxRule five = new TaxRule(2, "SG", "KW", "any", "5%", new BigDecimal("5"), null);
+        TaxRule five = new TaxRule(2, "SG", "KW", "any", "5%", new BigDecimal("5"), null, "foreign_tax");
         Invoice kwd = draft("ten_a", "KWD", five, "1.234", "0.001"); // 1.235 x 5 % = 0.06175 -> 0.062
         assertThat(kwd.tax()).isEqualByComparingTo("0.062");
         assertThat(kwd.total()).isEqualByComparingTo("1.297");
 
-        TaxRule evenCase = new TaxRule(3, "SG", "SG", "any", "10%", BigDecimal.TEN, null);
+        TaxRule evenCase = new TaxRule(3, "SG", "SG", "any", "10%", BigDecimal.TEN, null, "domestic");
         assertThat(draft("ten_a", "SGD", evenCase, "0.25").tax())
                 .as("0.025 is a tie: to even")
                 .isEqualByComparingTo("0.02");
@@ -349,7 +349,8 @@ class InvoiceRepositoryTest {
                 "business",
                 "EU reverse charge",
                 BigDecimal.ZERO,
-                "Reverse charge: VAT to be accounted for by the recipient.");
+                "Reverse charge: VAT to be accounted for by the recipient.",
+                "reverse_charge");
         String tenant = "ten_pdf_" + UUID.randomUUID();
         BillingProfile buyer = new BillingProfile(
                 tenant, "Acme", "Acme Robotics GmbH", "DE", "DE123456789", "EUR", null, "ACTIVE", FEB);

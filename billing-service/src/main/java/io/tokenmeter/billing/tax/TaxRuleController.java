@@ -39,7 +39,8 @@ class TaxRuleController {
 
             @NotBlank String name,
             @NotNull @DecimalMin("0") @DecimalMax("100") BigDecimal ratePercent,
-            String legalNote) {}
+            String legalNote,
+            String treatment) {}
 
     private final TaxRuleRepository rules;
 
@@ -65,6 +66,14 @@ class TaxRuleController {
                     "iso-3166",
                     "buyer_country must be an ISO 3166 country, a country group (EU) or *: " + buyer));
         }
+        if (rule.treatment() != null && !TaxRule.TREATMENTS.contains(rule.treatment())) {
+            throw ApiException.invalid(InvalidField.body(
+                    "/treatment",
+                    "enum",
+                    "treatment is one of " + TaxRule.TREATMENTS
+                            + " (or left out: implied by the rule's countries, rate " + "and note): "
+                            + rule.treatment()));
+        }
         if (rules.find(rule.issuerCountry(), buyer, rule.buyerType()).isPresent()) {
             throw new ApiException(
                     BillingErrors.CONFLICT,
@@ -78,6 +87,9 @@ class TaxRuleController {
                 rule.name(),
                 rule.ratePercent(),
                 rule.legalNote(),
+                rule.treatment() != null
+                        ? rule.treatment()
+                        : TaxRule.implied(rule.issuerCountry(), buyer, rule.ratePercent(), rule.legalNote()),
                 caller.keyId());
     }
 

@@ -27,7 +27,7 @@ public class TaxRuleRepository {
     public TaxRule applicable(String issuerCountry, String buyerCountry, boolean business) {
         return jdbc.sql("""
                         SELECT r.id, r.issuer_country, r.buyer_country, r.buyer_type, r.name, r.rate_percent,
-                            r.legal_note
+                            r.legal_note, r.treatment
                         FROM tax_rule r
                         WHERE r.issuer_country = :issuer
                           AND (r.buyer_country = :buyer OR r.buyer_country = '*'
@@ -54,18 +54,21 @@ public class TaxRuleRepository {
             String name,
             BigDecimal ratePercent,
             String legalNote,
+            String treatment,
             String createdBy) {
         return jdbc.sql("""
                         INSERT INTO tax_rule (issuer_country, buyer_country, buyer_type, name, rate_percent, legal_note,
-                            created_by)
-                        VALUES (:issuer, :buyer, :type, :name, :rate, :note, :by)
-                        RETURNING id, issuer_country, buyer_country, buyer_type, name, rate_percent, legal_note""")
+                            treatment, created_by)
+                        VALUES (:issuer, :buyer, :type, :name, :rate, :note, :treatment, :by)
+                        RETURNING id, issuer_country, buyer_country, buyer_type, name, rate_percent, legal_note,
+                            treatment""")
                 .param("issuer", issuerCountry)
                 .param("buyer", buyerCountry)
                 .param("type", buyerType)
                 .param("name", name)
                 .param("rate", ratePercent)
                 .param("note", legalNote)
+                .param("treatment", treatment)
                 .param("by", createdBy)
                 .query(TaxRuleRepository::row)
                 .single();
@@ -73,8 +76,8 @@ public class TaxRuleRepository {
 
     Optional<TaxRule> find(String issuerCountry, String buyerCountry, String buyerType) {
         return jdbc.sql("""
-                        SELECT id, issuer_country, buyer_country, buyer_type, name, rate_percent, legal_note FROM
-                            tax_rule
+                        SELECT id, issuer_country, buyer_country, buyer_type, name, rate_percent, legal_note,
+                            treatment FROM tax_rule
                         WHERE issuer_country = :issuer AND buyer_country = :buyer AND buyer_type = :type""")
                 .param("issuer", issuerCountry)
                 .param("buyer", buyerCountry)
@@ -84,10 +87,9 @@ public class TaxRuleRepository {
     }
 
     List<TaxRule> all() {
-        return jdbc.sql(
-                        "SELECT id, issuer_country, buyer_country, buyer_type, name, rate_percent, legal_note FROM tax_rule ORDER BY id")
-                .query(TaxRuleRepository::row)
-                .list();
+        return jdbc.sql("""
+                        SELECT id, issuer_country, buyer_country, buyer_type, name, rate_percent, legal_note, treatment
+                        FROM tax_rule ORDER BY id""").query(TaxRuleRepository::row).list();
     }
 
     boolean isCountryGroup(String code) {
@@ -105,6 +107,7 @@ public class TaxRuleRepository {
                 rs.getString("buyer_type"),
                 rs.getString("name"),
                 rs.getBigDecimal("rate_percent"),
-                rs.getString("legal_note"));
+                rs.getString("legal_note"),
+                rs.getString("treatment"));
     }
 }
