@@ -320,6 +320,54 @@ class QuoteApiTest {
                 .contains("/off_peak/time_zone", "/off_peak/windows/0/days/4", "/off_peak/exceptions/1/date");
     }
 
+    /**
+     * A cost quote prices tokens by the default cost book (what providers charge us), for staff, without a tenant;
+     * tiers count across the quote's lines of one model and class, as a provider's volume would.
+     */
+    @Test
+    void aCostQuotePricesByTheDefaultCostBookForStaffOnly() throws Exception {
+        String costBook = null;
+        for (JsonNode b : JSON.readTree(get("/api/v1/pricing/books", ADMIN).body())) {
+            if (b.get("purpose").asString().equals("cost") && b.get("default").asBoolean()) {
+                costBook = b.get("id").asString();
+            }
+        }
+        if (costBook == null) {
+            HttpResponse<String> created = send(
+                    "/api/v1/pricing/books",
+                    ADMIN,
+                    "{\"name\":\"Provider costs\",\"currency\":\"CNY\",\"purpose\":\"cost\",\"default\":true}");
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+            costBook = JSON.readTree(created.body()).get("id").asString();
+        }
+        Instant from = MONTH.plusSeconds(86400 * 20L + 60 * (System.nanoTime() % 600)); // a version of this test's own
+        HttpResponse<String> version =
+                send("/api/v1/pricing/books/" + costBook + "/versions", ADMIN, """
+                {"effective_from":"%s","rates":[
+                  {"model":"glm-5","region":"cn-beijing","token_class":"output","mode":"graduated",
+                   "tiers":[{"from_tokens":0,"rate_per_million":"8.00"},{"from_tokens":3000000,"rate_per_million":"6.00"}]}]}""".formatted(from));
+        assertThat(version.statusCode()).as(version.body()).isEqualTo(201);
+        String request = """
+                {"purpose":"cost","period":{"from":"%s","to":"%s"},"lines":[
+                  {"model":"glm-5","region":"cn-beijing","token_class":"output","tokens":2000000},
+                  {"model":"glm-5","region":"cn-beijing","token_class":"output","tokens":2000000}]}""".formatted(from, from.plusSeconds(60));
+        HttpResponse<String> answer = send("/api/v1/rating/quote", new Caller("fin", Role.FINANCE, null), request);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        JsonNode lines = JSON.readTree(answer.body()).get("lines");
+        assertThat(lines.get(0).get("price_book_id").asString()).isEqualTo(costBook);
+        assertThat(lines.get(0).get("amount").decimalValue()).isEqualByComparingTo("16.00"); // 2M at 8
+        assertThat(lines.get(1).get("amount").decimalValue()).isEqualByComparingTo("14.00"); // 1M at 8, 1M at 6
+
+        assertThat(send("/api/v1/rating/quote", new Caller("k", Role.TENANT, "t-1"), request)
+                        .statusCode())
+                .isEqualTo(403);
+        assertField(send("/api/v1/rating/quote", ADMIN, request.replace("\"cost\"", "\"profit\"")), "/purpose", "enum");
+        assertField(
+                send("/api/v1/rating/quote", ADMIN, request.replace("\"purpose\":\"cost\",", "")),
+                "/tenant_id",
+                "required");
+    }
+
     @Test
     void amountsConvertThroughTheEuroToAZeroDecimalCurrencyAndAMissingRateIsAnError() throws Exception {
         defaultBook();

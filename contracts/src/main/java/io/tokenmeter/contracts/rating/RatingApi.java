@@ -50,7 +50,16 @@ public final class RatingApi {
             List<Bucket> buckets,
             Long alreadyCounted) {}
 
-    public record QuoteRequest(String tenantId, Period period, String currency, List<QuoteLine> lines) {}
+    /**
+     * {@code purpose}: {@code sell} (null too) prices what the tenant pays; {@code cost} what the provider charges us,
+     * by the default cost book, for margins (staff only, no tenant needed).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record QuoteRequest(String tenantId, Period period, String currency, List<QuoteLine> lines, String purpose) {
+        public QuoteRequest(String tenantId, Period period, String currency, List<QuoteLine> lines) {
+            this(tenantId, period, currency, lines, null);
+        }
+    }
 
     public record Converted(
             String currency, BigDecimal amount, BigDecimal rate, LocalDate fxDate, List<FxRate> ratesUsed) {}

@@ -53,6 +53,13 @@ public class PriceCatalog {
                 .optional();
     }
 
+    /** The book of what providers charge us, for margins. */
+    public Optional<String> defaultCostBook() {
+        return jdbc.sql("SELECT id FROM price_book WHERE purpose = 'COST' AND is_default")
+                .query(String.class)
+                .optional();
+    }
+
     /** A version's place in its book's history. */
     public record VersionRef(int version, Instant effectiveFrom) {}
 

@@ -47,6 +47,9 @@ import java.util.TreeMap;
 @Service
 class QuoteService {
 
+    static final String SELL = "sell";
+    static final String COST = "cost";
+
     static final String ROUNDING =
             "each line is computed exactly and rounded once, to the minor units of the currency it is stated in "
                     + "(the invoice currency when one is asked for), half to even; totals are sums of rounded lines";
@@ -65,12 +68,19 @@ class QuoteService {
 
     Quote quote(Caller caller, QuoteRequest request) {
         validate(request);
-        Access.ownTenant(caller, request.tenantId(), "a tenant key can only see its own tenant\'s prices");
+        boolean cost = COST.equals(request.purpose());
+        if (cost) {
+            Access.staff(caller, "cost prices are for finance and admin keys");
+        } else {
+            Access.ownTenant(caller, request.tenantId(), "a tenant key can only see its own tenant\'s prices");
+        }
         LocalDate fxDate =
                 request.period().to().minusNanos(1).atOffset(ZoneOffset.UTC).toLocalDate();
         Map<String, Long> counted = new HashMap<>();
         Map<String, FxConversion> conversions = new HashMap<>(); // one database lookup per currency pair and quote
-        Resolver prices = new Resolver(request.tenantId(), earliest(request), latest(request));
+        Resolver prices = cost
+                ? new Resolver(catalog.defaultCostBook())
+                : new Resolver(request.tenantId(), earliest(request), latest(request));
         List<java.time.Instant> edges = request.lines().stream().anyMatch(l -> l.buckets() != null)
                 ? prices.edges(earliest(request), latest(request)).stream()
                         .map(RatingApi.PriceEdge::at)
@@ -402,6 +412,12 @@ class QuoteService {
             this.defaultBook = catalog.defaultSellBook();
         }
 
+        /** What a provider charges us: one book for everyone, no contracts. */
+        Resolver(Optional<String> costBook) {
+            this.tenantContracts = List.of();
+            this.defaultBook = costBook;
+        }
+
         Price at(java.time.Instant at) {
             Optional<Contract> contract = ContractRepository.inForce(tenantContracts, at);
             if (contract.isPresent() && contract.get().priceBookId() != null) {
@@ -565,7 +581,11 @@ class QuoteService {
 
     private static void validate(QuoteRequest r) {
         List<InvalidField> problems = new ArrayList<>();
-        if (r.tenantId() == null || r.tenantId().isBlank()) {
+        if (r.purpose() != null && !r.purpose().equals(SELL) && !r.purpose().equals(COST)) {
+            problems.add(
+                    InvalidField.body("/purpose", "enum", "purpose is sell (the default) or cost: " + r.purpose()));
+        }
+        if ((r.tenantId() == null || r.tenantId().isBlank()) && !COST.equals(r.purpose())) {
             problems.add(InvalidField.body("/tenant_id", "required", "tenant_id is required"));
         }
         if (r.period() == null
