@@ -8,7 +8,9 @@ public enum BillingErrors implements ApiError {
     NO_TAX_RULE(HttpStatus.UNPROCESSABLE_CONTENT, "no-tax-rule", "No tax rule applies to the sale"),
     CONFLICT(HttpStatus.CONFLICT, "conflict", "The change conflicts with what exists"),
     PERIOD_OPEN(
-            HttpStatus.UNPROCESSABLE_CONTENT, "period-open", "The period has not closed yet (grace window included)");
+            HttpStatus.UNPROCESSABLE_CONTENT, "period-open", "The period has not closed yet (grace window included)"),
+    SERVICE_CALL_FAILED(
+            HttpStatus.BAD_GATEWAY, "service-call-failed", "Metering or pricing did not give what the answer needs");
 
     private final Kind kind;
 

@@ -1095,6 +1095,203 @@ class PlatformIT {
                 .containsExactlyInAnyOrder("3000000@1.1->3.3", "3000000@2.2->6.6");
     }
 
+    /**
+     * The token-trade statement of a period with buyers in three countries (Singapore: domestic, the United States:
+     * zero-rated export, Germany: EU reverse charge), two serving regions, USD and EUR sales and the demo's CNY cost
+     * book, reported in CNY: every figure equals the hand-computed one to the fen. One buyer's later usage is not
+     * invoiced yet and shows in its own columns.
+     */
+    @Test
+    void theTokenTradeStatementAddsUpSalesCostsAndMarginsPerCountryAndRegion() throws Exception {
+        String admin = stack.demo("ADMIN_API_KEY");
+        String finance = stack.demo("FINANCE_API_KEY");
+        String sg = tenant(
+                admin,
+                "{\"name\":\"Lion\",\"legal_name\":\"Lion Pte. Ltd.\",\"billing_country\":\"SG\",\"currency\":\"USD\"}");
+        String us = tenant(
+                admin,
+                "{\"name\":\"Eagle\",\"legal_name\":\"Eagle Inc.\",\"billing_country\":\"US\",\"currency\":\"USD\"}");
+        String de = tenant(
+                admin,
+                "{\"name\":\"Adler\",\"legal_name\":\"Adler GmbH\",\"billing_country\":\"DE\",\"currency\":\"EUR\","
+                        + "\"tax_id\":\"DE999999996\"}");
+        Instant from = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+        while (crossesOffPeakEdge(from, from.plusSeconds(12))) {
+            sleep(1000);
+            from = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+        }
+        Instant to = from.plusSeconds(6); // the invoiced period
+        Instant end = from.plusSeconds(12); // the statement's: six seconds more, not invoiced
+        Instant start = from;
+        await().atMost(Duration.ofSeconds(10)).until(() -> Instant.now().isAfter(start.plusSeconds(3)));
+        ingestIn(admin, sg, "deepseek-v3.2", "cn-hangzhou", from.plusSeconds(1), 1_000_000, 0, 2_000_000);
+        ingestIn(admin, us, "deepseek-v3.2", "cn-hangzhou", from.plusSeconds(1), 0, 0, 3_000_000);
+        ingestIn(admin, us, "glm-5", "cn-beijing", from.plusSeconds(2), 2_000_000, 0, 0);
+        ingestIn(admin, de, "glm-5", "cn-beijing", from.plusSeconds(2), 0, 0, 1_000_000);
+        awaitClosed(to);
+        String run = run(finance, from, to);
+        for (String tenant : List.of(sg, us, de)) {
+            String id = invoiceOf(finance, run, tenant).get("id").asString();
+            HttpResponse<String> issued = send("POST", "/api/v1/billing/invoices/" + id + "/issue", finance, null);
+            assertThat(issued.statusCode()).as(issued.body()).isEqualTo(200);
+        }
+        ingestIn(admin, sg, "glm-5", "cn-beijing", to.plusSeconds(1), 0, 0, 500_000);
+        await().atMost(Duration.ofSeconds(20)).until(() -> Instant.now().isAfter(end));
+
+        String query = "/api/v1/reports/token-trade?from=" + from + "&to=" + end + "&currency=CNY";
+        HttpResponse<String> answer = send("GET", query, finance, null);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        JsonNode statement = DECIMALS.readTree(answer.body());
+
+        // by hand: demo list prices in USD (off-peak half price), each invoice line rounded to the cent, half to even;
+        // 1 EUR = 1.08 USD = 7.80 CNY; the CNY cost book: DeepSeek V3.2 1.60 in, 6.40 out; GLM-5 5.60 in, 18.00 out
+        BigDecimal f = inOffPeak(from) ? new BigDecimal("0.5") : BigDecimal.ONE;
+        java.util.function.Function<String, BigDecimal> usd =
+                v -> new BigDecimal(v).multiply(f).setScale(2, java.math.RoundingMode.HALF_EVEN);
+        BigDecimal usdCny = new BigDecimal("7.80").divide(new BigDecimal("1.08"), java.math.MathContext.DECIMAL128);
+        java.util.function.Function<BigDecimal, BigDecimal> cny = v -> v.setScale(2, java.math.RoundingMode.HALF_EVEN);
+        BigDecimal sgUsd = usd.apply("0.27").add(usd.apply("2.20")); // 1M in, 2M out
+        BigDecimal usDeepseekUsd = usd.apply("3.30"); // 3M out
+        BigDecimal usGlmUsd = usd.apply("2.00"); // 2M in
+        BigDecimal deEur = new BigDecimal("3.20") // 1M out, in USD, to EUR at 1/1.08
+                .multiply(f)
+                .divide(new BigDecimal("1.08"), java.math.MathContext.DECIMAL128)
+                .setScale(2, java.math.RoundingMode.HALF_EVEN);
+        BigDecimal sgLaterUsd = usd.apply("1.60"); // 0.5M out, not invoiced
+        String month = java.time.YearMonth.from(from.atOffset(java.time.ZoneOffset.UTC))
+                .toString();
+        List<String> expected = List.of(
+                row(
+                        month,
+                        "DE",
+                        "cn-beijing",
+                        "glm-5",
+                        "EUR",
+                        "reverse_charge",
+                        figures(0, 1_000_000, deEur, cny.apply(deEur.multiply(new BigDecimal("7.80"))), "18.00"),
+                        null),
+                row(
+                        month,
+                        "SG",
+                        "cn-beijing",
+                        "glm-5",
+                        "USD",
+                        "domestic",
+                        null,
+                        figures(0, 500_000, sgLaterUsd, cny.apply(sgLaterUsd.multiply(usdCny)), "9.00")),
+                row(
+                        month,
+                        "SG",
+                        "cn-hangzhou",
+                        "deepseek-v3.2",
+                        "USD",
+                        "domestic",
+                        figures(1_000_000, 2_000_000, sgUsd, cny.apply(sgUsd.multiply(usdCny)), "14.40"),
+                        null),
+                row(
+                        month,
+                        "US",
+                        "cn-beijing",
+                        "glm-5",
+                        "USD",
+                        "zero_rated_export",
+                        figures(2_000_000, 0, usGlmUsd, cny.apply(usGlmUsd.multiply(usdCny)), "11.20"),
+                        null),
+                row(
+                        month,
+                        "US",
+                        "cn-hangzhou",
+                        "deepseek-v3.2",
+                        "USD",
+                        "zero_rated_export",
+                        figures(0, 3_000_000, usDeepseekUsd, cny.apply(usDeepseekUsd.multiply(usdCny)), "19.20"),
+                        null));
+        List<String> actual = new java.util.ArrayList<>();
+        for (JsonNode r : statement.get("rows")) {
+            actual.add(row(
+                    r.get("month").asString(),
+                    r.get("buyer_country").asString(),
+                    r.get("serving_region").asString(),
+                    r.get("model").asString(),
+                    r.get("invoice_currency").asString(),
+                    r.get("tax_treatment").asString(),
+                    shown(r.get("invoiced")),
+                    shown(r.get("not_invoiced"))));
+        }
+        assertThat(actual).as(answer.body()).containsExactlyElementsOf(expected);
+        assertThat(statement.get("unpriced")).as(answer.body()).isEmpty();
+
+        // totals: Germany's invoiced margin, and the Beijing region's, in CNY
+        BigDecimal deMargin = cny.apply(deEur.multiply(new BigDecimal("7.80"))).subtract(new BigDecimal("18.00"));
+        JsonNode germany = statement.get("by_buyer_country").get(0);
+        assertThat(germany.get("key").asString()).isEqualTo("DE");
+        assertThat(germany.get("invoiced").get("gross_margin").decimalValue()).isEqualByComparingTo(deMargin);
+        JsonNode beijing = statement.get("by_serving_region").get(0);
+        assertThat(beijing.get("key").asString()).isEqualTo("cn-beijing");
+        assertThat(beijing.get("invoiced").get("cost_reporting").decimalValue())
+                .isEqualByComparingTo("29.20"); // 18.00 + 11.20
+        assertThat(beijing.get("not_invoiced").get("cost_reporting").decimalValue())
+                .isEqualByComparingTo("9.00");
+
+        HttpResponse<String> csv = send("GET", query + "&format=csv", finance, null);
+        assertThat(csv.statusCode()).as(csv.body()).isEqualTo(200);
+        List<String> csvLines = csv.body().lines().toList();
+        assertThat(csvLines).hasSize(1 + expected.size());
+        assertThat(csvLines.get(0))
+                .startsWith("month,buyer_country,serving_region,model,invoice_currency,tax_treatment");
+        assertThat(csvLines.get(1)).startsWith(month + ",DE,cn-beijing,glm-5,EUR,reverse_charge,CNY,0,0,0,1000000,");
+        HttpResponse<byte[]> pdf = HTTP.send(
+                HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + query + "&format=pdf"))
+                        .header("Authorization", "Bearer " + finance)
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(pdf.statusCode()).isEqualTo(200);
+        assertThat(new String(pdf.body(), 0, 5, java.nio.charset.StandardCharsets.US_ASCII))
+                .isEqualTo("%PDF-");
+        assertThat(send("GET", query, stack.demo("TENANT_API_KEY"), null).statusCode())
+                .isEqualTo(403);
+    }
+
+    private static String row(
+            String month,
+            String country,
+            String region,
+            String model,
+            String currency,
+            String treatment,
+            String invoiced,
+            String notInvoiced) {
+        return String.join(" | ", month, country, region, model, currency, treatment, invoiced, notInvoiced);
+    }
+
+    /** Tokens in and out, revenue, revenue in CNY, cost in CNY and the margin, as the statement should show them. */
+    private static String figures(long input, long output, BigDecimal revenue, BigDecimal revenueCny, String costCny) {
+        BigDecimal cost = new BigDecimal(costCny);
+        return input + "/" + output + " " + plain(revenue) + " = " + plain(revenueCny) + " CNY - " + plain(cost) + " = "
+                + plain(revenueCny.subtract(cost));
+    }
+
+    private static String shown(JsonNode f) {
+        if (f == null || f.isNull()) {
+            return null;
+        }
+        return figures(
+                        f.get("tokens").get("input").asLong(),
+                        f.get("tokens").get("output").asLong(),
+                        f.get("revenue").decimalValue(),
+                        f.get("revenue_reporting").decimalValue(),
+                        f.get("cost_reporting").decimalValue().toPlainString())
+                + (f.get("gross_margin")
+                                        .decimalValue()
+                                        .compareTo(f.get("revenue_reporting")
+                                                .decimalValue()
+                                                .subtract(
+                                                        f.get("cost_reporting").decimalValue()))
+                                == 0
+                        ? ""
+                        : " (margin shown " + f.get("gross_margin").decimalValue() + ")");
+    }
+
     /** What the answers of a period showed, what its invoice says, and the invoice's rounding bound. */
     private record Shown(BigDecimal costs, long outputTokens, BigDecimal subtotal, BigDecimal rounding) {}
 
@@ -1198,6 +1395,12 @@ class PlatformIT {
     private static void ingest(
             String admin, String tenant, String model, Instant at, long input, long cached, long output)
             throws Exception {
+        ingestIn(admin, tenant, model, "cn-hangzhou", at, input, cached, output);
+    }
+
+    private static void ingestIn(
+            String admin, String tenant, String model, String region, Instant at, long input, long cached, long output)
+            throws Exception {
         HttpResponse<String> r = HTTP.send(
                 HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + "/api/v1/events"))
                         .header("Authorization", "Bearer " + admin)
@@ -1205,8 +1408,8 @@ class PlatformIT {
                         .POST(HttpRequest.BodyPublishers.ofString(
                                 """
                         {"specversion":"1.0","id":"%s","source":"//e2e","type":"tokenmeter.usage.v1","subject":"%s","time":"%s",
-                         "data":{"model":"%s","provider":"deepseek","region":"cn-hangzhou","input_tokens":%d,"cached_input_tokens":%d,
-                                 "output_tokens":%d}}""".formatted(EventIds.newEventId(), tenant, at, model, input, cached, output)))
+                         "data":{"model":"%s","provider":"deepseek","region":"%s","input_tokens":%d,"cached_input_tokens":%d,
+                                 "output_tokens":%d}}""".formatted(EventIds.newEventId(), tenant, at, model, region, input, cached, output)))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(JSON.readTree(r.body()).get("accepted").asInt()).as(r.body()).isEqualTo(1);

@@ -53,7 +53,10 @@ class ServiceRoutes {
                 "billing",
                 services.billing(),
                 callers,
-                path("/api/v1/billing/**").or(path("/api/v1/spend/**")).or(path("/api/v1/budgets/**")));
+                path("/api/v1/billing/**")
+                        .or(path("/api/v1/spend/**"))
+                        .or(path("/api/v1/budgets/**"))
+                        .or(path("/api/v1/reports/**")));
     }
 
     private static RouterFunction<ServerResponse> service(

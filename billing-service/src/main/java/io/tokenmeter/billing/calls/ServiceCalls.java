@@ -61,7 +61,10 @@ public class ServiceCalls {
         this.http = RestClient.builder().requestFactory(requests).build();
     }
 
-    /** The tenants with usage that occurred in [from, to) and was ingested in [ingestedFrom, ingestedBefore). */
+    /**
+     * The tenants with usage that occurred in [from, to) and was ingested in [ingestedFrom, ingestedBefore);
+     * {@code ingestedBefore} null: everything ingested so far (live).
+     */
     public List<String> tenantsWithUsage(Instant from, Instant to, Instant ingestedFrom, Instant ingestedBefore) {
         return List.of(get(
                 metering(BillableUsage.TENANTS_PATH, null, from, to, ingestedFrom, ingestedBefore), String[].class));
@@ -203,6 +206,31 @@ public class ServiceCalls {
             counted.merge(key, line.tokens(), Long::sum);
         }
         return quote(new QuoteRequest(tenantId, new Period(from, to), currency, lines));
+    }
+
+    /**
+     * What providers charge us for these lines, by pricing's default cost book, converted to {@code currency}; tiers
+     * count across the lines of one model and class.
+     */
+    public Quote costQuote(Instant from, Instant to, String currency, List<QuoteLine> lines) {
+        return quote(new QuoteRequest(null, new Period(from, to), currency, lines, "cost"));
+    }
+
+    /** How many {@code to} one {@code from} was on {@code date}, by pricing's published rates (cross rates too). */
+    public java.math.BigDecimal fxRate(String from, String to, java.time.LocalDate date) {
+        if (from.equals(to)) {
+            return java.math.BigDecimal.ONE;
+        }
+        URI uri = UriComponentsBuilder.fromUri(properties.pricing())
+                .path("/api/v1/fx/convert")
+                .queryParam("from", from)
+                .queryParam("to", to)
+                .queryParam("date", date)
+                .queryParam("amount", 1)
+                .encode()
+                .build()
+                .toUri();
+        return get(uri, JsonNode.class).get("rate").decimalValue();
     }
 
     Quote quote(QuoteRequest request) {

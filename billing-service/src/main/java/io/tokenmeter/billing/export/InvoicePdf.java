@@ -1,19 +1,11 @@
 package io.tokenmeter.billing.export;
 
-import com.openhtmltopdf.pdfboxout.PdfRendererBuilder;
 import io.tokenmeter.billing.invoice.Invoice;
 import io.tokenmeter.billing.invoice.InvoiceLine;
 import io.tokenmeter.billing.invoice.InvoiceStatus;
 import org.springframework.stereotype.Component;
-import org.thymeleaf.TemplateEngine;
-import org.thymeleaf.context.Context;
-import org.thymeleaf.templatemode.TemplateMode;
-import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
 import tools.jackson.databind.JsonNode;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.text.NumberFormat;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -24,9 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * An invoice as a PDF: the XHTML template {@code templates/invoice.xhtml} filled by Thymeleaf, rendered by
- * openhtmltopdf (Apache PDFBox). Values are formatted here, so the template only places them. The base-14 PDF fonts
- * are used: text outside Latin-1 (a Chinese legal name, say) would not show; embedding a font is still to do.
+ * An invoice as a PDF: the XHTML template {@code templates/invoice.xhtml} rendered by {@link XhtmlPdf}. Values are
+ * formatted here, so the template only places them. Base-14 fonts: a Chinese legal name, say, would not show.
  */
 @Component
 public class InvoicePdf {
@@ -35,30 +26,14 @@ public class InvoicePdf {
     private static final DateTimeFormatter DATE_TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
 
-    private final TemplateEngine templates;
+    private final XhtmlPdf pdf;
 
-    InvoicePdf() {
-        ClassLoaderTemplateResolver resolver = new ClassLoaderTemplateResolver();
-        resolver.setPrefix("templates/");
-        resolver.setSuffix(".xhtml");
-        resolver.setTemplateMode(TemplateMode.XML); // well-formed output, as the renderer requires
-        resolver.setCharacterEncoding("UTF-8");
-        templates = new TemplateEngine();
-        templates.setTemplateResolver(resolver);
+    InvoicePdf(XhtmlPdf pdf) {
+        this.pdf = pdf;
     }
 
     public byte[] render(Invoice invoice) {
-        String xhtml = templates.process("invoice", new Context(Locale.ROOT, model(invoice)));
-        try (ByteArrayOutputStream pdf = new ByteArrayOutputStream()) {
-            new PdfRendererBuilder()
-                    .withHtmlContent(xhtml, null)
-                    .toStream(pdf)
-                    .useFastMode()
-                    .run();
-            return pdf.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return pdf.render("invoice", model(invoice));
     }
 
     static Map<String, Object> model(Invoice invoice) {

@@ -73,20 +73,23 @@ class BillableUsageController {
     @GetMapping(BillableUsage.TENANTS_PATH)
     @Operation(
             summary =
-                    "The tenants with usage that occurred in [from, to) and was ingested before a cut-off (finance, admin)")
+                    "The tenants with usage that occurred in [from, to) and was ingested before a cut-off (finance, admin); "
+                            + "without ingested_before: as of now, for live reports")
     List<String> tenants(
             Caller caller,
             @RequestParam String from,
             @RequestParam String to,
             @RequestParam(name = "ingested_from", required = false) String ingestedFrom,
-            @RequestParam("ingested_before") String ingestedBefore) {
+            @RequestParam(name = "ingested_before", required = false) String ingestedBefore) {
         staff(caller);
         Instant start = instant("from", from);
         return usage.tenants(
                 start,
                 checkedRange(start, instant("to", to)),
                 ingestedFrom == null ? Instant.EPOCH : instant("ingested_from", ingestedFrom),
-                settled(instant("ingested_before", ingestedBefore)));
+                ingestedBefore == null
+                        ? usage.now().plusSeconds(1)
+                        : settled(instant("ingested_before", ingestedBefore)));
     }
 
     /** A page of lineage, and the cursor of the next page ({@code null} on the last). */
@@ -154,17 +157,13 @@ class BillableUsageController {
         if (values == null) {
             return List.of();
         }
-        // one comma-separated value, or the parameter repeated (where Spring leaves the commas in)
-        List<String> instants = values.stream()
-                .flatMap(v -> java.util.Arrays.stream(v.split(",")))
-                .toList();
+        List<String> instants = io.tokenmeter.starter.web.QueryParams.values(values); // repeated or comma-separated
         if (instants.size() > MAX_SPLITS) {
             throw ApiException.invalid(
                     InvalidField.parameter("split_at", "size", "split_at has at most " + MAX_SPLITS + " instants"));
         }
         return instants.stream()
-                .filter(v -> !v.isBlank())
-                .map(v -> instant("split_at", v.strip()))
+                .map(v -> instant("split_at", v))
                 .filter(at -> at.isAfter(from) && at.isBefore(to))
                 .distinct()
                 .sorted()
