@@ -37,17 +37,35 @@ public record StackConfig(
 
         /** Free ports picked now, for tests that run beside other things. */
         public static Ports free() {
-            return new Ports(
-                    freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort());
+            java.util.Set<Integer> picked = new java.util.LinkedHashSet<>();
+            while (picked.size() < 8) { // random picks may repeat: eight different ones
+                picked.add(freePort());
+            }
+            int[] p = picked.stream().mapToInt(Integer::intValue).toArray();
+            return new Ports(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
         }
 
-        /** A port free now, from the operating system. */
+        /** Below Linux's default ephemeral range (32768-60999), where outgoing connections take their ports. */
+        static final int LOWEST = 20_000;
+
+        static final int HIGHEST = 32_767;
+
+        /**
+         * A port free now, picked at random below the ephemeral range. A port from the operating system ({@code new
+         * ServerSocket(0)}) comes from the range outgoing connections use too, and a broker's or database's client
+         * took one before the service that was to listen on it had started ("Port ... already in use").
+         */
         public static int freePort() {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                return socket.getLocalPort();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
+            java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+            for (int attempt = 0; attempt < 200; attempt++) {
+                int port = random.nextInt(LOWEST, HIGHEST + 1);
+                try (ServerSocket socket = new ServerSocket(port)) {
+                    return socket.getLocalPort();
+                } catch (IOException taken) {
+                    // in use: try another
+                }
             }
+            throw new IllegalStateException("no free port between " + LOWEST + " and " + HIGHEST + " in 200 tries");
         }
     }
 }
