@@ -1138,6 +1138,29 @@ class PlatformIT {
         ingestIn(admin, sg, "glm-5", "cn-beijing", to.plusSeconds(1), 0, 0, 500_000);
         await().atMost(Duration.ofSeconds(20)).until(() -> Instant.now().isAfter(end));
 
+        // illustrative energy intensities: Wh per 1,000 input and output tokens, and the data centre's PUE
+        for (String[] e : List.of(
+                new String[] {"deepseek-v3.2/cn-hangzhou", "0.02", "0.3", "1.2"},
+                new String[] {"glm-5/cn-beijing", "0.05", "0.6", "1.3"})) {
+            HttpResponse<String> set = send(
+                    "PUT",
+                    "/api/v1/reports/energy-intensities/" + e[0],
+                    admin,
+                    "{\"wh_per_1k_input\":" + e[1] + ",\"wh_per_1k_output\":" + e[2] + ",\"pue\":" + e[3]
+                            + ",\"source\":\"e2e, illustrative\"}");
+            assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+        }
+        HttpResponse<String> badPue = send(
+                "PUT",
+                "/api/v1/reports/energy-intensities/glm-5/cn-beijing",
+                admin,
+                "{\"wh_per_1k_input\":1,\"wh_per_1k_output\":1,\"pue\":0.5,\"source\":\"x\"}");
+        assertThat(badPue.statusCode()).as(badPue.body()).isEqualTo(400);
+        assertThat(badPue.body()).contains("/pue");
+        assertThat(send("PUT", "/api/v1/reports/energy-intensities/glm-5/cn-beijing", finance, "{}")
+                        .statusCode())
+                .isEqualTo(403);
+
         String query = "/api/v1/reports/token-trade?from=" + from + "&to=" + end + "&currency=CNY";
         HttpResponse<String> answer = send("GET", query, finance, null);
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
@@ -1220,6 +1243,21 @@ class PlatformIT {
         }
         assertThat(actual).as(answer.body()).containsExactlyElementsOf(expected);
         assertThat(statement.get("unpriced")).as(answer.body()).isEmpty();
+
+        // energy, an estimate: tokens sold abroad only (Singapore's are domestic). US DeepSeek 3M out: 900 Wh x 1.2;
+        // US GLM 2M in: 100 Wh x 1.3; German GLM 1M out: 600 Wh x 1.3; in all 1,080 + 130 + 780 Wh
+        assertThat(statement
+                        .get("rows")
+                        .get(0)
+                        .get("invoiced")
+                        .get("energy_kwh_estimate")
+                        .decimalValue())
+                .isEqualByComparingTo("0.780");
+        JsonNode energy = statement.get("exported_energy");
+        assertThat(energy.get("invoiced_kwh").decimalValue()).isEqualByComparingTo("1.990");
+        assertThat(energy.get("not_invoiced_kwh").decimalValue()).isEqualByComparingTo("0");
+        assertThat(energy.get("without")).isEmpty();
+        assertThat(energy.get("note").asString()).startsWith("ESTIMATE");
 
         // totals: Germany's invoiced margin, and the Beijing region's, in CNY
         BigDecimal deMargin = cny.apply(deEur.multiply(new BigDecimal("7.80"))).subtract(new BigDecimal("18.00"));

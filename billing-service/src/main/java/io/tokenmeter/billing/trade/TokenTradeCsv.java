@@ -25,7 +25,8 @@ final class TokenTradeCsv {
         "cost",
         "cost_reporting",
         "gross_margin_reporting",
-        "margin_rate"
+        "margin_rate",
+        "energy_kwh_estimate"
     };
 
     private TokenTradeCsv() {}
@@ -86,6 +87,7 @@ final class TokenTradeCsv {
         values.add(plain(f.costReporting()));
         values.add(plain(f.grossMargin()));
         values.add(plain(f.marginRate()));
+        values.add(plain(f.energyKwhEstimate()));
     }
 
     private static String plain(java.math.BigDecimal value) {

@@ -46,6 +46,14 @@ class TokenTradePdf {
         model.put("byRegion", totals(statement.byServingRegion()));
         model.put("method", statement.method());
         model.put("unpriced", statement.unpriced());
+        TokenTradeStatement.Energy energy = statement.exportedEnergy();
+        model.put(
+                "energyLine",
+                "Electricity embodied in the tokens sold abroad (ESTIMATE): "
+                        + energy.invoicedKwh().toPlainString()
+                        + " kWh invoiced, " + energy.notInvoicedKwh().toPlainString() + " kWh not yet invoiced"
+                        + (energy.without().isEmpty() ? "" : "; without an intensity: " + energy.without()));
+        model.put("energyNote", energy.note());
         return pdf.render("token-trade", model);
     }
 
@@ -79,6 +87,10 @@ class TokenTradePdf {
                                             .movePointRight(2)
                                             .stripTrailingZeros()
                                             .toPlainString() + " %");
+            cells.add(
+                    f == null || f.energyKwhEstimate() == null
+                            ? ""
+                            : f.energyKwhEstimate().toPlainString());
         }
     }
 

@@ -20,6 +20,7 @@ import io.tokenmeter.starter.web.ApiException;
 import org.springframework.stereotype.Service;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -76,7 +77,7 @@ class TokenTradeService {
         boolean costMissing;
         boolean used;
 
-        Figures figures(java.util.Currency reporting) {
+        Figures figures(java.util.Currency reporting, EnergyIntensity energy) {
             if (!used) {
                 return null;
             }
@@ -86,7 +87,10 @@ class TokenTradeService {
                     MinorUnits.round(revenueReporting, reporting),
                     costMissing ? null : costCurrency,
                     costMissing ? null : cost,
-                    costMissing ? null : costReporting);
+                    costMissing ? null : costReporting,
+                    energy == null
+                            ? null
+                            : energy.kwh(tokens.input(), tokens.output()).setScale(3, RoundingMode.HALF_EVEN));
         }
     }
 
@@ -99,13 +103,16 @@ class TokenTradeService {
     private final BillingProfileRepository profiles;
     private final IssuerRepository issuers;
     private final TaxRuleRepository taxRules;
+    private final EnergyIntensityRepository intensities;
 
     TokenTradeService(
             TokenTradeRepository invoices,
             ServiceCalls calls,
             BillingProfileRepository profiles,
             IssuerRepository issuers,
-            TaxRuleRepository taxRules) {
+            TaxRuleRepository taxRules,
+            EnergyIntensityRepository intensities) {
+        this.intensities = intensities;
         this.invoices = invoices;
         this.calls = calls;
         this.profiles = profiles;
@@ -149,6 +156,8 @@ class TokenTradeService {
         } catch (ServiceCalls.ServiceCallException e) {
             throw new ApiException(BillingErrors.SERVICE_CALL_FAILED, "the statement needs " + e.getMessage());
         }
+        Map<String, EnergyIntensity> energy = new HashMap<>();
+        intensities.all().forEach(e -> energy.put(e.model() + "/" + e.region(), e));
         List<Row> out = new ArrayList<>();
         rows.forEach((key, sides) -> out.add(new Row(
                 key.month(),
@@ -157,8 +166,8 @@ class TokenTradeService {
                 key.model(),
                 key.currency(),
                 key.treatment(),
-                sides[0].figures(reporting),
-                sides[1].figures(reporting))));
+                sides[0].figures(reporting, energy.get(key.model() + "/" + key.region())),
+                sides[1].figures(reporting, energy.get(key.model() + "/" + key.region())))));
         return new TokenTradeStatement(
                 from,
                 to,
@@ -167,6 +176,7 @@ class TokenTradeService {
                 totals(out, Row::buyerCountry),
                 totals(out, Row::servingRegion),
                 totals(out, r -> "all").stream().findFirst().orElse(new Total("all", null, null)),
+                exported(out, energy),
                 unpriced,
                 METHOD);
     }
@@ -364,6 +374,35 @@ class TokenTradeService {
         return byMonth;
     }
 
+    /** The energy estimate of the rows sold abroad, and the models and regions sold abroad without an intensity. */
+    private static TokenTradeStatement.Energy exported(List<Row> rows, Map<String, EnergyIntensity> energy) {
+        BigDecimal invoiced = BigDecimal.ZERO;
+        BigDecimal notInvoiced = BigDecimal.ZERO;
+        java.util.Set<String> without = new java.util.TreeSet<>();
+        for (Row row : rows) {
+            if ("domestic".equals(row.taxTreatment())) {
+                continue;
+            }
+            if (!energy.containsKey(row.model() + "/" + row.servingRegion())) {
+                without.add(row.model() + " in " + row.servingRegion());
+                continue;
+            }
+            invoiced = invoiced.add(
+                    row.invoiced() == null ? BigDecimal.ZERO : row.invoiced().energyKwhEstimate());
+            notInvoiced = notInvoiced.add(
+                    row.notInvoiced() == null
+                            ? BigDecimal.ZERO
+                            : row.notInvoiced().energyKwhEstimate());
+        }
+        return new TokenTradeStatement.Energy(
+                invoiced,
+                notInvoiced,
+                List.copyOf(without),
+                "ESTIMATE: kWh = (input tokens x Wh per 1,000 input + output tokens x Wh per 1,000 output) / 1,000 x PUE "
+                        + "/ 1,000, from the intensities entered at " + EnergyIntensityController.PATH
+                        + " (each with its source); cached input and cache writes are not counted");
+    }
+
     /** The rows added up by a key, in the reporting currency (revenue in invoice currencies is not added up). */
     private static List<Total> totals(List<Row> rows, Function<Row, String> by) {
         Map<String, Figures[]> sums = new TreeMap<>();
@@ -383,7 +422,13 @@ class TokenTradeService {
         }
         if (sum == null) {
             return Figures.of(
-                    row.tokens(), null, row.revenueReporting(), row.costCurrency(), row.cost(), row.costReporting());
+                    row.tokens(),
+                    null,
+                    row.revenueReporting(),
+                    row.costCurrency(),
+                    row.cost(),
+                    row.costReporting(),
+                    row.energyKwhEstimate());
         }
         boolean costKnown = sum.costReporting() != null && row.costReporting() != null;
         boolean sameCostCurrency = costKnown && java.util.Objects.equals(sum.costCurrency(), row.costCurrency());
@@ -393,7 +438,10 @@ class TokenTradeService {
                 sum.revenueReporting().add(row.revenueReporting()),
                 sameCostCurrency ? sum.costCurrency() : null,
                 sameCostCurrency ? sum.cost().add(row.cost()) : null,
-                costKnown ? sum.costReporting().add(row.costReporting()) : null);
+                costKnown ? sum.costReporting().add(row.costReporting()) : null,
+                sum.energyKwhEstimate() != null && row.energyKwhEstimate() != null
+                        ? sum.energyKwhEstimate().add(row.energyKwhEstimate())
+                        : null);
     }
 
     private static String month(Instant at) {

@@ -20,8 +20,16 @@ public record TokenTradeStatement(
         List<Total> byBuyerCountry,
         List<Total> byServingRegion,
         Total total,
+        Energy exportedEnergy,
         List<String> unpriced,
         List<String> method) {
+
+    /**
+     * An estimate, not a measurement: the electricity embodied in the tokens sold abroad (rows whose treatment is not
+     * domestic), in kWh, from the energy intensities admins entered per model and serving region; {@code without} lists
+     * the models and regions sold abroad that have none (their tokens are not in the figure).
+     */
+    public record Energy(BigDecimal invoicedKwh, BigDecimal notInvoicedKwh, List<String> without, String note) {}
 
     public record Row(
             String month,
@@ -60,7 +68,8 @@ public record TokenTradeStatement(
     /**
      * Revenue in the invoice currency ({@code revenue}; absent in totals across currencies) and the reporting one; the
      * provider cost in the cost book's currency and the reporting one; the gross margin and its rate, in the reporting
-     * currency. Cost and margin are absent where some usage has no cost price.
+     * currency. Cost and margin are absent where some usage has no cost price; the energy estimate (kWh, to the Wh)
+     * where the model has no energy intensity in the serving region.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Figures(
@@ -71,7 +80,8 @@ public record TokenTradeStatement(
             BigDecimal cost,
             BigDecimal costReporting,
             BigDecimal grossMargin,
-            BigDecimal marginRate) {
+            BigDecimal marginRate,
+            BigDecimal energyKwhEstimate) {
 
         static Figures of(
                 Tokens tokens,
@@ -79,7 +89,8 @@ public record TokenTradeStatement(
                 BigDecimal revenueReporting,
                 String costCurrency,
                 BigDecimal cost,
-                BigDecimal costReporting) {
+                BigDecimal costReporting,
+                BigDecimal energyKwhEstimate) {
             BigDecimal margin = costReporting == null ? null : revenueReporting.subtract(costReporting);
             return new Figures(
                     tokens,
@@ -89,7 +100,8 @@ public record TokenTradeStatement(
                     cost,
                     costReporting,
                     margin,
-                    rate(margin, revenueReporting));
+                    rate(margin, revenueReporting),
+                    energyKwhEstimate);
         }
 
         static BigDecimal rate(BigDecimal margin, BigDecimal revenue) {
