@@ -740,28 +740,13 @@ class PlatformIT {
         assertThat(issuer.statusCode()).as(issuer.body()).isEqualTo(201);
         String tenant = tenant(
                 admin, "{\"name\":\"Yen KK\",\"billing_country\":\"JP\",\"currency\":\"JPY\",\"issuer_id\":\"SGB\"}");
-        HttpResponse<String> book = send(
-                "POST",
-                "/api/v1/pricing/books",
-                admin,
-                "{\"name\":\"Yen KK contract\",\"currency\":\"USD\",\"purpose\":\"sell\"}");
-        assertThat(book.statusCode()).as(book.body()).isEqualTo(201);
-        String bookId = JSON.readTree(book.body()).get("id").asString();
+        String bookId = usdSellBook(admin, "Yen KK contract");
         Instant effective = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
-        HttpResponse<String> version =
-                send("POST", "/api/v1/pricing/books/" + bookId + "/versions", admin, """
-                {"effective_from":"%s","rates":[
-                  {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","mode":"graduated",
+        version(admin, bookId, effective, """
+                [{"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","mode":"graduated",
                    "tiers":[{"from_tokens":0,"rate_per_million":"1.10"},{"from_tokens":10000000,"rate_per_million":"0.80"}]},
-                  {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"input","rate_per_million":"0.27"}]}""".formatted(effective));
-        assertThat(version.statusCode()).as(version.body()).isEqualTo(201);
-        HttpResponse<String> contract = send(
-                "POST",
-                "/api/v1/pricing/contracts",
-                admin,
-                "{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + bookId + "\",\"valid_from\":\"" + effective
-                        + "\"}");
-        assertThat(contract.statusCode()).as(contract.body()).isEqualTo(201);
+                  {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"input","rate_per_million":"0.27"}]""");
+        contract(admin, tenant, bookId, effective);
 
         Instant from = effective.plusSeconds(1);
         Instant to = from.plusSeconds(5);
@@ -995,28 +980,13 @@ class PlatformIT {
                 admin,
                 "{\"name\":\"Tier Co\",\"legal_name\":\"Tier Co GmbH\",\"billing_country\":\"DE\","
                         + "\"currency\":\"EUR\",\"tax_id\":\"DE999999997\"}");
-        HttpResponse<String> book = send(
-                "POST",
-                "/api/v1/pricing/books",
-                admin,
-                "{\"name\":\"Tier Co contract\",\"currency\":\"USD\",\"purpose\":\"sell\"}");
-        assertThat(book.statusCode()).as(book.body()).isEqualTo(201);
-        String bookId = JSON.readTree(book.body()).get("id").asString();
+        String bookId = usdSellBook(admin, "Tier Co contract");
         Instant effective = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
-        HttpResponse<String> version =
-                send("POST", "/api/v1/pricing/books/" + bookId + "/versions", admin, """
-                {"effective_from":"%s","rates":[
-                  {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","mode":"graduated",
+        version(admin, bookId, effective, """
+                [{"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","mode":"graduated",
                    "tiers":[{"from_tokens":0,"rate_per_million":"1.10"},{"from_tokens":1000000,"rate_per_million":"0.55"}]},
-                  {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"input","rate_per_million":"0.27"}]}""".formatted(effective));
-        assertThat(version.statusCode()).as(version.body()).isEqualTo(201);
-        HttpResponse<String> contract = send(
-                "POST",
-                "/api/v1/pricing/contracts",
-                admin,
-                "{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + bookId + "\",\"valid_from\":\"" + effective
-                        + "\"}");
-        assertThat(contract.statusCode()).as(contract.body()).isEqualTo(201);
+                  {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"input","rate_per_million":"0.27"}]""");
+        contract(admin, tenant, bookId, effective);
 
         Shown shown = callsAndTheirInvoice(tenant, effective);
         long past = shown.outputTokens() - 1_000_000;
@@ -1045,13 +1015,7 @@ class PlatformIT {
                 admin,
                 "{\"name\":\"Edge Co\",\"legal_name\":\"Edge Co Pte. Ltd.\",\"billing_country\":\"SG\","
                         + "\"currency\":\"USD\"}");
-        HttpResponse<String> book = send(
-                "POST",
-                "/api/v1/pricing/books",
-                admin,
-                "{\"name\":\"Edge Co contract\",\"currency\":\"USD\",\"purpose\":\"sell\"}");
-        assertThat(book.statusCode()).as(book.body()).isEqualTo(201);
-        String bookId = JSON.readTree(book.body()).get("id").asString();
+        String bookId = usdSellBook(admin, "Edge Co contract");
         Instant first = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
         if (first.getEpochSecond() % 1800 > 1790) { // both versions in one half hour: start in the next one
             first = first.plusSeconds(1800 - first.getEpochSecond() % 1800);
@@ -1059,22 +1023,9 @@ class PlatformIT {
         Instant change = first.plusMillis(3_250); // inside first's half hour, off every whole second
         String rates = """
                 [{"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","rate_per_million":"%s"}]""";
-        for (var version : List.of(Map.entry(first, "1.10"), Map.entry(change, "2.20"))) {
-            HttpResponse<String> created = send(
-                    "POST",
-                    "/api/v1/pricing/books/" + bookId + "/versions",
-                    admin,
-                    "{\"effective_from\":\"" + version.getKey() + "\",\"rates\":" + rates.formatted(version.getValue())
-                            + "}");
-            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-        }
-        HttpResponse<String> contract = send(
-                "POST",
-                "/api/v1/pricing/contracts",
-                admin,
-                "{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + bookId + "\",\"valid_from\":\"" + first
-                        + "\"}");
-        assertThat(contract.statusCode()).as(contract.body()).isEqualTo(201);
+        version(admin, bookId, first, rates.formatted("1.10"));
+        version(admin, bookId, change, rates.formatted("2.20"));
+        contract(admin, tenant, bookId, first);
 
         Instant to = change.plusSeconds(3);
         Instant after = change;
@@ -1532,6 +1483,37 @@ class PlatformIT {
 
     private static HttpResponse<String> send(String method, String path, String key, String body) throws Exception {
         return LocalServer.at(stack.gatewayUrl()).withKey(method, path, key, body);
+    }
+
+    /** A USD sell book of a test's own, for a contract. */
+    private static String usdSellBook(String admin, String name) throws Exception {
+        HttpResponse<String> book = send(
+                "POST",
+                "/api/v1/pricing/books",
+                admin,
+                "{\"name\":\"" + name + "\",\"currency\":\"USD\",\"purpose\":\"sell\"}");
+        assertThat(book.statusCode()).as(book.body()).isEqualTo(201);
+        return JSON.readTree(book.body()).get("id").asString();
+    }
+
+    private static void version(String admin, String bookId, Instant effective, String rates) throws Exception {
+        HttpResponse<String> version = send(
+                "POST",
+                "/api/v1/pricing/books/" + bookId + "/versions",
+                admin,
+                "{\"effective_from\":\"" + effective + "\",\"rates\":" + rates + "}");
+        assertThat(version.statusCode()).as(version.body()).isEqualTo(201);
+    }
+
+    /** The tenant's prices come from the book from {@code validFrom} on. */
+    private static void contract(String admin, String tenant, String bookId, Instant validFrom) throws Exception {
+        HttpResponse<String> contract = send(
+                "POST",
+                "/api/v1/pricing/contracts",
+                admin,
+                "{\"tenant_id\":\"" + tenant + "\",\"price_book_id\":\"" + bookId + "\",\"valid_from\":\"" + validFrom
+                        + "\"}");
+        assertThat(contract.statusCode()).as(contract.body()).isEqualTo(201);
     }
 
     private static void sleep(long millis) {
