@@ -54,6 +54,8 @@ class AnswerCostTest {
     /** tenant id to the rate card pricing gives it; a tenant not here has no price book (404). */
     private static final Map<String, String> CARDS = new ConcurrentHashMap<>();
 
+    private static final Map<String, java.util.concurrent.atomic.AtomicInteger> ASKED = new ConcurrentHashMap<>();
+
     @Autowired
     Environment environment;
 
@@ -67,6 +69,8 @@ class AnswerCostTest {
         pricing.createContext("/api/v1/rating/rate-card", exchange -> {
             String caller = exchange.getRequestHeaders().getFirst("X-TokenMeter-Caller");
             String tenant = caller == null ? "" : caller.substring(caller.lastIndexOf(';') + 1);
+            ASKED.computeIfAbsent(tenant, t -> new java.util.concurrent.atomic.AtomicInteger())
+                    .incrementAndGet();
             String card = CARDS.get(tenant);
             byte[] body = (card != null
                             ? card
@@ -225,8 +229,23 @@ class AnswerCostTest {
                 response.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow()));
         assertThat(unpriced.cost()).isNull();
         assertThat(unpriced.costCurrency()).isNull();
+        HttpResponse<String> again = send(
+                "/v1/chat/completions",
+                tenantKey,
+                "{\"model\":\"deepseek-v3.2\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"still?\"}]}",
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(JSON.readTree(again.body())
+                        .get("usage")
+                        .get("cost_details")
+                        .get("unpriced")
+                        .asString())
+                .contains("no price book");
+        assertThat(ASKED.get(tenantId).get())
+                .as("pricing's 'no price' is kept for unpriced-ttl: the second call does not ask again")
+                .isEqualTo(1);
 
-        // a model the card has no price for
+        // a model the card has no price for (another tenant, whose card is priced)
+        tenantWithKey();
         priced();
         HttpResponse<String> qwen = send(
                 "/v1/chat/completions",

@@ -85,6 +85,9 @@ public class RateCards {
 
     private record Key(String tenantId, String currency) {}
 
+    /** What pricing said: a card, or why there is none (kept too, for a while, when pricing has no price). */
+    private record Fetched(RateCard card, Unpriced unpriced) {}
+
     private static final JsonMapper JSON = WireJson.MAPPER;
 
     private static final Logger log = LoggerFactory.getLogger(RateCards.class);
@@ -92,15 +95,21 @@ public class RateCards {
     // a dropped keep-alive connection or a pricing instance restarting should not refuse a call
     private final RetryTemplate retry = SignedCalls.retrying(IOException.class);
     private final SignedCalls pricing;
-    private final Cache<Key, RateCard> cache;
+    private final Cache<Key, Fetched> cache;
 
     RateCards(ServiceProperties services, CallerHeaders callers, PriceProperties properties) {
         this.pricing = new SignedCalls(services.pricing(), callers);
         Duration ttl = properties.rateCardTtl();
         this.cache = Caffeine.newBuilder()
                 .maximumSize(100_000)
-                .expireAfter(Expiry.<Key, RateCard>creating((key, card) ->
-                        card.validUntil() == null ? ttl : min(ttl, Duration.between(Instant.now(), card.validUntil()))))
+                .expireAfter(Expiry.<Key, Fetched>creating((key, fetched) -> fetched.card() == null
+                        ? min(ttl, properties.unpricedTtl())
+                        : fetched.card().validUntil() == null
+                                ? ttl
+                                : min(
+                                        ttl,
+                                        Duration.between(
+                                                Instant.now(), fetched.card().validUntil()))))
                 .build();
     }
 
@@ -110,7 +119,20 @@ public class RateCards {
 
     /** The tenant's card in a currency, asked for as the calling key itself (pricing lets a tenant read its own). */
     public RateCard card(Caller caller, String currency) {
-        return cache.get(new Key(caller.tenantId(), currency), key -> fetch(caller, currency));
+        Fetched fetched = cache.get(new Key(caller.tenantId(), currency), key -> {
+            try {
+                return new Fetched(fetch(caller, currency), null);
+            } catch (Unpriced unpriced) {
+                if (unpriced.unavailable()) {
+                    throw unpriced; // pricing down: the next call asks again
+                }
+                return new Fetched(null, unpriced);
+            }
+        });
+        if (fetched.card() == null) {
+            throw new Unpriced(fetched.unpriced().getMessage(), false);
+        }
+        return fetched.card();
     }
 
     private RateCard fetch(Caller caller, String currency) {

@@ -247,7 +247,8 @@ public final class DemoSetup {
         try (var in = DemoSetup.class.getResourceAsStream("/tokenmeter/demo-prices.json")) {
             demo = JSON.readTree(in);
         }
-        String effectiveFrom = java.time.Instant.now().plusSeconds(2).toString();
+        java.time.Instant effective = java.time.Instant.now().plusSeconds(2);
+        String effectiveFrom = effective.toString();
         for (JsonNode entry : demo.get("books")) {
             String bookId = post(
                             gatewayUrl + "/api/v1/pricing/books", admin, JSON.writeValueAsString(entry.get("book")))
@@ -263,6 +264,13 @@ public final class DemoSetup {
             var body = (tools.jackson.databind.node.ObjectNode) rate.deepCopy();
             body.put("as_of", today).put("source", "demo (illustrative)"); // ranks last: pricing's FX source order
             post(gatewayUrl + "/api/v1/fx/rates", admin, JSON.writeValueAsString(body));
+        }
+        // the stack is ready when its prices are: a first call before then would be unpriced (and the gateway keeps
+        // "no price" for a few seconds)
+        long wait =
+                java.time.Duration.between(java.time.Instant.now(), effective).toMillis() + 100;
+        if (wait > 0) {
+            Thread.sleep(wait);
         }
     }
 
