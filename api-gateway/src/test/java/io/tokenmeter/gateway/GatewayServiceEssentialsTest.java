@@ -10,7 +10,15 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "spring.profiles.active=local")
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "spring.profiles.active=local",
+            // the demo catalog's upstream keys are sealed; its own database, so the demo's upstream URLs are not
+            // written over the simulators the other tests route to
+            "tokenmeter.gateway.catalog.credentials-key=e3o3p5U0cgBcem6049yMIcLNGO7t35MEI74uD8nltXw=",
+            "tokenmeter.test.database=gateway_essentials"
+        })
 @RealInfrastructure
 class GatewayServiceEssentialsTest extends ServiceEssentialsContract {
 

@@ -142,6 +142,65 @@ class BudgetsIT {
     }
 
     /**
+     * The live model catalog across real processes: an upstream and a model added through gateway A's admin API (the
+     * upstream reuses the configured simulator's credential by name, never seeing it) are served by gateway B without
+     * a restart, and the call is metered under the new route's provider and region, as the request log shows.
+     */
+    @Test
+    void aModelAddedThroughTheCatalogApiIsServedByEveryInstanceWithoutARestart() throws Exception {
+        String model = "glm-5-eu-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        String simulatorUrl = null;
+        for (JsonNode upstream : JSON.readTree(send("GET", "/api/v1/admin/catalog", adminKey, null, 200))
+                .get("upstreams")) {
+            if (upstream.get("name").asString().equals("simulator")) {
+                simulatorUrl = upstream.get("base_url").asString();
+            }
+        }
+        assertThat(simulatorUrl).as("the configuration seeded the catalog").isNotNull();
+        assertThat(LocalServer.at(gatewayB)
+                        .post("/v1/chat/completions", tenantKey, chatOf(model))
+                        .statusCode())
+                .isEqualTo(404);
+
+        send("PUT", "/api/v1/admin/catalog/upstreams/zhipu-frankfurt", adminKey, """
+                {"base_url":"%s","credential":"simulator"}""".formatted(simulatorUrl), 200);
+        JsonNode added = JSON.readTree(send("PUT", "/api/v1/admin/catalog/models/" + model, adminKey, """
+                {"routes":[{"upstream":"zhipu-frankfurt","provider":"zhipu-eu","region":"eu-frankfurt",
+                            "upstream_model":"glm-5"}]}""", 200));
+        assertThat(added.get("warnings"))
+                .as("no sell price covers it: the admin is told")
+                .isNotEmpty();
+
+        HttpResponse<String> served = await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(200))
+                .until(
+                        () -> LocalServer.at(gatewayB).post("/v1/chat/completions", tenantKey, chatOf(model)),
+                        r -> r.statusCode() == 200);
+        String eventId =
+                served.headers().firstValue("x-tokenmeter-usage-event-id").orElseThrow();
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    JsonNode row = null;
+                    for (JsonNode r : JSON.readTree(send("GET", "/api/v1/requests", tenantKey, null, 200))
+                            .get("data")) {
+                        if (r.get("event_id").asString().equals(eventId)) {
+                            row = r;
+                        }
+                    }
+                    assertThat(row).as("the call in the request log").isNotNull();
+                    assertThat(row.get("model").asString()).isEqualTo(model);
+                    assertThat(row.get("provider").asString()).isEqualTo("zhipu-eu");
+                    assertThat(row.get("region").asString()).isEqualTo("eu-frankfurt");
+                });
+    }
+
+    private static String chatOf(String model) {
+        return """
+                {"model":"%s","max_tokens":5,"messages":[{"role":"user","content":"hello"}]}""".formatted(model);
+    }
+
+    /**
      * One glm-5 call of 1,000 output tokens costs exactly 0.01 EUR (10.00 per 1M, input free), and reserves as much.
      */
     private HttpResponse<String> call(String key) throws Exception {

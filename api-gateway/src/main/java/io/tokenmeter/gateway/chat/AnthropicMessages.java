@@ -39,9 +39,10 @@ record AnthropicMessages(String anthropicVersion, String anthropicBeta) implemen
 
     @Override
     public void authenticate(HttpRequest.Builder upstreamRequest, ResolvedRoute route) {
-        upstreamRequest
-                .header("x-api-key", route.apiKey())
-                .header("anthropic-version", anthropicVersion == null ? DEFAULT_VERSION : anthropicVersion);
+        if (route.apiKey() != null) {
+            upstreamRequest.header("x-api-key", route.apiKey());
+        }
+        upstreamRequest.header("anthropic-version", anthropicVersion == null ? DEFAULT_VERSION : anthropicVersion);
         if (anthropicBeta != null) {
             upstreamRequest.header("anthropic-beta", anthropicBeta);
         }

@@ -35,7 +35,9 @@ record OpenAiChat(boolean clientAskedForUsage) implements ModelApi {
 
     @Override
     public void authenticate(HttpRequest.Builder upstreamRequest, ResolvedRoute route) {
-        upstreamRequest.header("Authorization", "Bearer " + route.apiKey());
+        if (route.apiKey() != null) { // an upstream without a credential (a model served inside the network)
+            upstreamRequest.header("Authorization", "Bearer " + route.apiKey());
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.tokenmeter.billing.budget;
 
 import io.tokenmeter.contracts.budgets.BudgetThresholdCrossed;
+import io.tokenmeter.starter.secrets.SealedSecrets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.NestedExceptionUtils;
@@ -59,7 +60,7 @@ class BudgetAlerts {
     private final BudgetProperties.Alerts properties;
     private final HttpClient http;
     private final WebhookTargets targets;
-    private final WebhookSecrets secrets;
+    private final SealedSecrets secrets;
 
     BudgetAlerts(JdbcClient jdbc, KafkaTemplate<String, byte[]> kafka, BudgetProperties properties) {
         this.jdbc = jdbc;
@@ -71,7 +72,7 @@ class BudgetAlerts {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
         this.targets = new WebhookTargets(this.properties.allowedHosts());
-        this.secrets = new WebhookSecrets(this.properties.secretKey());
+        this.secrets = new SealedSecrets(this.properties.secretKey(), "TOKENMETER_WEBHOOK_SECRET_KEY");
     }
 
     @Scheduled(fixedDelayString = "${tokenmeter.billing.budgets.alerts.poll-every:1s}")
@@ -184,7 +185,7 @@ class BudgetAlerts {
         } else {
             try {
                 String secret = secrets.open(due.tenantId(), hook.secret());
-                if (!hook.secret().startsWith(WebhookSecrets.PREFIX)
+                if (!hook.secret().startsWith(SealedSecrets.PREFIX)
                         && secrets.configured()) { // stored in clear by an earlier version
                     jdbc.sql("UPDATE budget_webhook SET secret = ? WHERE tenant_id = ? AND secret = ?")
                             .params(secrets.seal(due.tenantId(), secret), due.tenantId(), hook.secret())

@@ -14,6 +14,7 @@ import io.tokenmeter.contracts.money.MinorUnits;
 import io.tokenmeter.contracts.money.Money;
 import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.starter.audit.AdminAudit;
+import io.tokenmeter.starter.secrets.SealedSecrets;
 import io.tokenmeter.starter.web.ApiError;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.CommonErrors;
@@ -141,7 +142,7 @@ class BudgetController {
     private final TenantKeys keys;
     private final AdminAudit audit;
     private final WebhookTargets targets;
-    private final WebhookSecrets secrets;
+    private final SealedSecrets secrets;
     private final Duration arrivalWait;
     private final TransactionTemplate transactions;
 
@@ -160,7 +161,7 @@ class BudgetController {
         this.keys = keys;
         this.audit = audit;
         this.targets = new WebhookTargets(properties.alerts().allowedHosts());
-        this.secrets = new WebhookSecrets(properties.alerts().secretKey());
+        this.secrets = new SealedSecrets(properties.alerts().secretKey(), "TOKENMETER_WEBHOOK_SECRET_KEY");
         this.arrivalWait = properties.arrivalWait();
         this.transactions = new TransactionTemplate(transactionManager);
     }

@@ -73,6 +73,8 @@ public final class DemoSetup {
         }
         demo.values.putIfAbsent(
                 "TOKENMETER_WEBHOOK_SECRET_KEY", Base64.getEncoder().encodeToString(randomBytes(32)));
+        demo.values.putIfAbsent(
+                "TOKENMETER_UPSTREAM_CREDENTIALS_KEY", Base64.getEncoder().encodeToString(randomBytes(32)));
         demo.save();
         Files.deleteIfExists(demo.published); // until this start has made everything in it work again
         return demo;

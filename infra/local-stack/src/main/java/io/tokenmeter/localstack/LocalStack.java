@@ -190,6 +190,7 @@ public final class LocalStack implements AutoCloseable {
             case "api-gateway" -> {
                 database(env, "GATEWAY", "gateway");
                 env.put("TOKENMETER_GATEWAY_PRIVATE_KEY", demo.get("TOKENMETER_GATEWAY_PRIVATE_KEY"));
+                env.put("TOKENMETER_UPSTREAM_CREDENTIALS_KEY", demo.get("TOKENMETER_UPSTREAM_CREDENTIALS_KEY"));
                 env.put("SPRING_PROFILES_ACTIVE", "local");
                 env.put("METERING_URL", "http://127.0.0.1:" + ports.metering());
                 env.put("PRICING_URL", "http://127.0.0.1:" + ports.pricing());

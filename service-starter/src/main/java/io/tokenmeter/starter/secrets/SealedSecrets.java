@@ -1,4 +1,4 @@
-package io.tokenmeter.billing.budget;
+package io.tokenmeter.starter.secrets;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -10,46 +10,50 @@ import java.security.SecureRandom;
 import java.util.Base64;
 
 /**
- * Webhook signing secrets at rest: AES-256-GCM under a key from configuration
- * ({@code TOKENMETER_WEBHOOK_SECRET_KEY}, 32 bytes base64), a random 96-bit nonce per secret and the tenant id as
- * associated data, so a sealed secret copied to another tenant's row does not open. Stored as
- * {@code enc:v1:<base64 nonce|ciphertext|tag>}; a secret stored in clear by an earlier version is read as it is and
- * sealed again at the next delivery.
+ * Secrets at rest: AES-256-GCM under a key from configuration (32 bytes, base64), a random 96-bit nonce per secret
+ * and the owner's id (a tenant, a credential's name) as associated data, so a sealed secret copied to another row
+ * does not open. Stored as {@code enc:v1:<base64 nonce|ciphertext|tag>}; a value stored in clear by an earlier
+ * version is read as it is.
  */
-final class WebhookSecrets {
+public final class SealedSecrets {
 
-    static final String PREFIX = "enc:v1:";
+    public static final String PREFIX = "enc:v1:";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final SecretKeySpec key;
+    private final String keyName;
 
-    /** @param base64Key the 32-byte key, base64; blank when none is configured (then nothing can be sealed) */
-    WebhookSecrets(String base64Key) {
+    /**
+     * @param base64Key the 32-byte key, base64; blank when none is configured (then nothing can be sealed)
+     * @param keyName   where the key is configured (an environment variable), for the errors
+     */
+    public SealedSecrets(String base64Key, String keyName) {
+        this.keyName = keyName;
         if (base64Key == null || base64Key.isBlank()) {
             this.key = null;
             return;
         }
         byte[] bytes = Base64.getDecoder().decode(base64Key.strip());
         if (bytes.length != 32) {
-            throw new IllegalArgumentException("the webhook secret key must be 32 bytes (base64), not " + bytes.length);
+            throw new IllegalArgumentException(keyName + " must be 32 bytes (base64), not " + bytes.length);
         }
         this.key = new SecretKeySpec(bytes, "AES");
     }
 
-    boolean configured() {
+    public boolean configured() {
         return key != null;
     }
 
-    String seal(String tenantId, String secret) {
+    public String seal(String owner, String secret) {
         if (key == null) {
-            throw new IllegalStateException("no webhook secret key is configured (TOKENMETER_WEBHOOK_SECRET_KEY)");
+            throw new IllegalStateException("no key to seal secrets with is configured (" + keyName + ")");
         }
         try {
             byte[] nonce = new byte[12];
             RANDOM.nextBytes(nonce);
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
-            cipher.updateAAD(tenantId.getBytes(StandardCharsets.UTF_8));
+            cipher.updateAAD(owner.getBytes(StandardCharsets.UTF_8));
             byte[] sealed = cipher.doFinal(secret.getBytes(StandardCharsets.UTF_8));
             return PREFIX
                     + Base64.getEncoder()
@@ -62,22 +66,22 @@ final class WebhookSecrets {
         }
     }
 
-    String open(String tenantId, String stored) {
+    public String open(String owner, String stored) {
         if (!stored.startsWith(PREFIX)) {
             return stored; // stored in clear before secrets were sealed
         }
         if (key == null) {
-            throw new IllegalStateException(
-                    "a sealed webhook secret, and no key to open it (TOKENMETER_WEBHOOK_SECRET_KEY)");
+            throw new IllegalStateException("a sealed secret, and no key to open it (" + keyName + ")");
         }
         try {
             byte[] data = Base64.getDecoder().decode(stored.substring(PREFIX.length()));
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, data, 0, 12));
-            cipher.updateAAD(tenantId.getBytes(StandardCharsets.UTF_8));
+            cipher.updateAAD(owner.getBytes(StandardCharsets.UTF_8));
             return new String(cipher.doFinal(data, 12, data.length - 12), StandardCharsets.UTF_8);
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("a webhook secret does not open with the configured key", e);
+            throw new IllegalStateException(
+                    "a sealed secret does not open with the configured key (" + keyName + ")", e);
         }
     }
 }

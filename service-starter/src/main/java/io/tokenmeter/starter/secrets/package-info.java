@@ -1,0 +1,2 @@
+/** Secrets at rest (webhook signing secrets, upstream credentials): sealed under a key from configuration. */
+package io.tokenmeter.starter.secrets;
