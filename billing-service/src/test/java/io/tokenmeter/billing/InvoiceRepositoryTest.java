@@ -56,6 +56,40 @@ class InvoiceRepositoryTest {
     private static final TaxRule GST =
             new TaxRule(1, "SG", "SG", "any", "GST 9%", new BigDecimal("9"), "GST charged at 9%.", "domestic");
 
+    /** Pricing's side of issuing: records each invoice, and refuses those of tenant ten_stale (prices changed). */
+    private static com.sun.net.httpserver.HttpServer pricing;
+
+    private static final Set<String> TOLD_PRICING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @org.springframework.test.context.DynamicPropertySource
+    static void pricing(org.springframework.test.context.DynamicPropertyRegistry registry) throws Exception {
+        pricing = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        pricing.createContext(io.tokenmeter.contracts.rating.InvoicedPeriodApi.PATH, exchange -> {
+            JsonNode told = JSON.readTree(exchange.getRequestBody().readAllBytes());
+            if (told.get("tenant_id").asString().equals("ten_stale")) {
+                byte[] problem = ("{\"status\":409,\"detail\":\"the prices of the period changed after this draft"
+                                + " was priced; re-rate the draft before issuing it\"}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().add("Content-Type", "application/problem+json");
+                exchange.sendResponseHeaders(409, problem.length);
+                exchange.getResponseBody().write(problem);
+            } else {
+                TOLD_PRICING.add(told.get("invoice_number").asString());
+                exchange.sendResponseHeaders(204, -1);
+            }
+            exchange.close();
+        });
+        pricing.start();
+        registry.add(
+                "tokenmeter.billing.services.pricing",
+                () -> "http://127.0.0.1:" + pricing.getAddress().getPort());
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stopPricing() {
+        pricing.stop(0);
+    }
+
     @Autowired
     InvoiceRepository ledger;
 
@@ -170,13 +204,38 @@ class InvoiceRepositoryTest {
                         .get("number")
                         .asString())
                 .isEqualTo("%s-%s-%06d".formatted(issuer.id(), year, 31));
+        assertThat(TOLD_PRICING)
+                .as("pricing heard of each before it was issued")
+                .containsAll(numbers);
+    }
+
+    /**
+     * Pricing refuses an invoice whose period's prices changed after its draft was priced: it stays a draft, and the
+     * number it would have had goes to the next invoice (no gap).
+     */
+    @Test
+    void aDraftPricedBeforeItsPeriodsPricesChangedIsNotIssuedAndUsesNoNumber() throws Exception {
+        UUID stale = draft("ten_stale", "SGD", GST, "5.00").id();
+        HttpResponse<String> refused = send("POST", "/api/v1/billing/invoices/" + stale + "/issue", FINANCE, null);
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(JSON.readTree(refused.body()).get("detail").asString()).contains("re-rate the draft");
+        assertThat(jdbc.queryForObject("SELECT status FROM invoice WHERE id = ?", String.class, stale))
+                .isEqualTo("draft");
+        HttpResponse<String> next = send(
+                "POST",
+                "/api/v1/billing/invoices/"
+                        + draft("ten_fresh", "SGD", GST, "5.00").id() + "/issue",
+                FINANCE,
+                null);
+        assertThat(JSON.readTree(next.body()).get("number").asString())
+                .isEqualTo("%s-%s-%06d".formatted(issuer.id(), year, 1));
     }
 
     @Test
     void anIssuedInvoiceIsImmutableEvenToSqlButItsPaymentIsRecorded() {
         Invoice draft = draft("ten_i", "SGD", GST, "10.00");
         jdbc.update("UPDATE invoice SET created_by = 'edited while a draft' WHERE id = ?", draft.id());
-        Invoice invoice = ledger.issue(draft.id());
+        Invoice invoice = ledger.issue(draft.id(), (draft1, number) -> {});
 
         assertThatThrownBy(() ->
                         jdbc.update("UPDATE invoice SET total = 0, subtotal = 0, tax = 0 WHERE id = ?", invoice.id()))
@@ -205,8 +264,8 @@ class InvoiceRepositoryTest {
 
     @Test
     void creditNotesHaveTheirOwnSeriesAndNeverCreditMoreThanWasInvoiced() throws Exception {
-        UUID id =
-                ledger.issue(draft("ten_c", "SGD", GST, "60.00", "40.00").id()).id(); // 100.00 + 9.00 tax
+        UUID id = ledger.issue(draft("ten_c", "SGD", GST, "60.00", "40.00").id(), (d, n) -> {})
+                .id(); // 100.00 + 9.00 tax
 
         HttpResponse<String> partial = send(
                 "POST",
@@ -387,8 +446,10 @@ class InvoiceRepositoryTest {
                         java.time.LocalDate.parse("2026-02-27"),
                         "ECB",
                         new BigDecimal("2.49")));
-        Invoice invoice = ledger.issue(ledger.createDraft(buyer, issuer, reverseCharge, FEB, MAR, lines, "test")
-                .id());
+        Invoice invoice = ledger.issue(
+                ledger.createDraft(buyer, issuer, reverseCharge, FEB, MAR, lines, "test")
+                        .id(),
+                (draft, number) -> {});
 
         HttpResponse<byte[]> pdf = HTTP.send(
                 request(

@@ -27,6 +27,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -48,7 +49,9 @@ import static org.awaitility.Awaitility.await;
  * their leases every 200 ms and price calls with a rate card of this test's own, played by a small HTTP server
  * (output 10.00 EUR per 1M tokens; glm-5's input free, so a call's maximum cost equals its actual cost exactly;
  * deepseek's input 1.00, so the byte bound of the prompt is what gets reserved). PlatformIT runs budgets against the
- * real pricing-service; billing-service's BudgetsTest covers the ledger, its API and webhooks on their own.
+ * real pricing-service; billing-service's BudgetsTest covers the ledger, its API and webhooks on their own. This
+ * platform also hosts what needs two gateway processes (the live model catalog) or a billing that has run no invoice
+ * before (migrating in a past month), to save CI the start of another one.
  */
 class BudgetsIT {
 
@@ -193,6 +196,127 @@ class BudgetsIT {
                     assertThat(row.get("provider").asString()).isEqualTo("zhipu-eu");
                     assertThat(row.get("region").asString()).isEqualTo("eu-frankfurt");
                 });
+    }
+
+    /**
+     * Migrating in, on this platform's billing, which has run no invoice before: October's usage arrives in December
+     * from the seller's old meter; October's run fails the tenant (no price existed then); October's prices are added
+     * afterwards, back-dated with a reason; re-rating the run invoices October to the cent; and once that invoice is
+     * issued, a price back-dated into October is refused with the invoice named.
+     */
+    @Test
+    void usageFromBeforeTheFirstPriceIsInvoicedOnceItsPricesAreBackdated() throws Exception {
+        String finance = stack.demo("FINANCE_API_KEY");
+        String main = stack.gatewayUrl(); // the real pricing behind it (gateways A and B price from this test's card)
+        String tenant = JSON.readTree(send("POST", "/api/v1/admin/tenants", adminKey, """
+                        {"name":"Migrant Co","legal_name":"Migrant Co GmbH","billing_country":"DE","currency":"EUR",
+                         "tax_id":"DE999999999"}""", 201))
+                .get("id")
+                .asString();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> http("GET", "/api/v1/billing/profiles/" + tenant, adminKey, null)
+                                .statusCode()
+                        == 200);
+        Instant october = Instant.parse("2026-10-01T00:00:00Z");
+        Instant november = Instant.parse("2026-11-01T00:00:00Z");
+        for (String at : List.of("2026-10-10T08:00:00Z", "2026-10-20T16:00:00Z")) {
+            HttpResponse<String> accepted = java.net.http.HttpClient.newHttpClient()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(gatewayUrl() + "/api/v1/events"))
+                                    .header("Authorization", "Bearer " + adminKey)
+                                    .header("Content-Type", "application/cloudevents+json")
+                                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("""
+                                            {"specversion":"1.0","id":"%s","source":"//old-meter",
+                                             "type":"tokenmeter.usage.v1","subject":"%s","time":"%s",
+                                             "data":{"model":"deepseek-v3.2","provider":"deepseek",
+                                                     "region":"cn-hangzhou","input_tokens":3000000,
+                                                     "cached_input_tokens":0,
+                                                     "output_tokens":1500000}}""".formatted(
+                                                    io.tokenmeter.contracts.usage.EventIds.newEventId(), tenant, at)))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(JSON.readTree(accepted.body()).get("accepted").asInt())
+                    .as(accepted.body())
+                    .isEqualTo(1);
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> JSON.readTree(send(
+                                "GET",
+                                "/api/v1/usage?from=" + october + "&to=" + november + "&granularity=month&tenant_id="
+                                        + tenant,
+                                finance,
+                                null,
+                                200))
+                        .toString()
+                        .contains("6000000"));
+
+        Thread.sleep(5_000); // past the run's settle time (2 s here): its cut-off takes in what was ingested
+        String runId = JSON.readTree(
+                        send("POST", "/api/v1/billing/runs", finance, """
+                        {"from":"%s","to":"%s"}""".formatted(october, november), 202))
+                .get("id")
+                .asString();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> JSON.readTree(send("GET", "/api/v1/billing/runs/" + runId, finance, null, 200))
+                                .get("pending")
+                                .asInt()
+                        == 0);
+        assertThat(send("GET", "/api/v1/billing/runs/" + runId, finance, null, 200))
+                .as("no price existed in October")
+                .contains(tenant);
+
+        String book = JSON.readTree(LocalServer.at(main)
+                        .withKey("POST", "/api/v1/pricing/books", adminKey, """
+                                {"name":"Migrated list","currency":"EUR","purpose":"sell"}""")
+                        .body())
+                .get("id")
+                .asString();
+        String versionBody = """
+                {"effective_from":"%s","backdate_reason":"migrating in: the old meter's prices",
+                 "rates":[{"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"input","rate_per_million":0.28},
+                          {"model":"deepseek-v3.2","region":"cn-hangzhou","token_class":"output","rate_per_million":1.12}]}""";
+        HttpResponse<String> version = LocalServer.at(main)
+                .withKey(
+                        "POST",
+                        "/api/v1/pricing/books/" + book + "/versions",
+                        adminKey,
+                        versionBody.formatted(october));
+        assertThat(version.statusCode()).as(version.body()).isEqualTo(201);
+        HttpResponse<String> contract = LocalServer.at(main)
+                .withKey("POST", "/api/v1/pricing/contracts", adminKey, """
+                {"tenant_id":"%s","price_book_id":"%s","valid_from":"%s","backdate_reason":"migrating in"}""".formatted(tenant, book, october));
+        assertThat(contract.statusCode()).as(contract.body()).isEqualTo(201);
+
+        JsonNode rerated = JSON.readTree(send("POST", "/api/v1/billing/runs/" + runId + "/rerate", finance, null, 200));
+        assertThat(rerated.get("rerated").toString()).contains(tenant);
+        JsonNode invoice = null;
+        for (JsonNode item : JSON.readTree(
+                        send("GET", "/api/v1/billing/invoices?tenant_id=" + tenant, finance, null, 200))
+                .get("items")) {
+            invoice = JSON.readTree(
+                    send("GET", "/api/v1/billing/invoices/" + item.get("id").asString(), finance, null, 200));
+        }
+        assertThat(invoice).isNotNull();
+        assertThat(invoice.get("subtotal").decimalValue())
+                .as("6M input at 0.28 + 3M output at 1.12 EUR")
+                .isEqualByComparingTo("5.04");
+        String number = JSON.readTree(send(
+                        "POST",
+                        "/api/v1/billing/invoices/" + invoice.get("id").asString() + "/issue",
+                        finance,
+                        null,
+                        200))
+                .get("number")
+                .asString();
+
+        HttpResponse<String> overInvoice = LocalServer.at(main)
+                .withKey(
+                        "POST",
+                        "/api/v1/pricing/books/" + book + "/versions",
+                        adminKey,
+                        versionBody.formatted(Instant.parse("2026-10-15T00:00:00Z")));
+        assertThat(overInvoice.statusCode()).isEqualTo(409);
+        assertThat(overInvoice.body()).contains(number);
     }
 
     private static String chatOf(String model) {

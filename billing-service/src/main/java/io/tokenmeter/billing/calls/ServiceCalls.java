@@ -36,7 +36,8 @@ import java.util.Map;
 @Component
 public class ServiceCalls {
 
-    private static final Caller BILLING = new Caller("service:billing-runs", Role.FINANCE, null);
+    private static final Caller BILLING =
+            new Caller(io.tokenmeter.contracts.rating.InvoicedPeriodApi.BILLING_CALLER, Role.FINANCE, null);
 
     /** The width of the usage buckets billing quotes: metering's default, asked for explicitly. */
     static final int BUCKET_MINUTES = 30;
@@ -231,6 +232,31 @@ public class ServiceCalls {
                 .build()
                 .toUri();
         return get(uri, JsonNode.class).get("rate").decimalValue();
+    }
+
+    /**
+     * Tells pricing of an invoice about to be issued (inside the issuing transaction), so no back-dated price reaches
+     * its period from now on; a {@link ServiceCallException} starting with 409 when its prices changed after the
+     * draft was priced.
+     */
+    public void recordInvoicedPeriod(io.tokenmeter.contracts.rating.InvoicedPeriodApi.InvoicedPeriod invoice) {
+        URI uri = UriComponentsBuilder.fromUri(properties.pricing())
+                .path(io.tokenmeter.contracts.rating.InvoicedPeriodApi.PATH)
+                .build()
+                .toUri();
+        byte[] body = json.writeValueAsBytes(invoice);
+        call(
+                () -> {
+                    http.post()
+                            .uri(uri)
+                            .headers(h -> sign(h, "POST", uri, body))
+                            .contentType(MediaType.APPLICATION_JSON)
+                            .body(body)
+                            .retrieve()
+                            .toBodilessEntity();
+                    return "null".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                },
+                Object.class);
     }
 
     Quote quote(QuoteRequest request) {

@@ -1,8 +1,11 @@
 package io.tokenmeter.billing.invoice;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.tokenmeter.billing.BillingErrors;
 import io.tokenmeter.billing.Page;
+import io.tokenmeter.billing.calls.ServiceCalls;
 import io.tokenmeter.contracts.identity.Caller;
+import io.tokenmeter.contracts.rating.InvoicedPeriodApi;
 import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.CommonErrors;
@@ -32,8 +35,10 @@ class InvoiceController {
     record VoidRequest(String reason) {}
 
     private final InvoiceRepository ledger;
+    private final ServiceCalls calls;
 
-    InvoiceController(InvoiceRepository ledger) {
+    InvoiceController(InvoiceRepository ledger, ServiceCalls calls) {
+        this.calls = calls;
         this.ledger = ledger;
     }
 
@@ -91,7 +96,18 @@ class InvoiceController {
     @Operation(summary = "Issue a draft (finance): numbered without gaps per issuer and year, immutable from now on")
     Invoice issue(Caller caller, @PathVariable UUID id) {
         Access.finance(caller);
-        return ledger.issue(id);
+        // pricing hears of the invoice before it is issued, so a back-dated price can never reach its period, and
+        // refuses a draft priced before its period's prices changed
+        return ledger.issue(id, (draft, number) -> {
+            try {
+                calls.recordInvoicedPeriod(new InvoicedPeriodApi.InvoicedPeriod(
+                        number, draft.tenantId(), draft.periodStart(), draft.periodEnd(), draft.createdAt()));
+            } catch (ServiceCalls.ServiceCallException e) {
+                throw new ApiException(
+                        e.getMessage().startsWith("409") ? BillingErrors.CONFLICT : BillingErrors.SERVICE_CALL_FAILED,
+                        "invoice not issued: " + e.getMessage());
+            }
+        });
     }
 
     @PostMapping("/api/v1/billing/invoices/{id}/pay")

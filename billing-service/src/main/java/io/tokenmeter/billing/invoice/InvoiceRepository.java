@@ -147,9 +147,24 @@ public class InvoiceRepository {
         return id;
     }
 
-    /** Numbers the draft in its issuer's series for this year and freezes it. */
+    /** Deletes a draft and its lines (to be drafted again); the database refuses it for any other invoice. */
     @Transactional
-    public Invoice issue(UUID id) {
+    public void deleteDraft(UUID id) {
+        jdbc.sql("DELETE FROM invoice_line WHERE invoice_id = :id")
+                .param("id", id)
+                .update();
+        jdbc.sql("DELETE FROM invoice WHERE id = :id AND status = 'draft'")
+                .param("id", id)
+                .update();
+    }
+
+    /**
+     * Numbers the draft in its issuer's series for this year and freezes it. {@code beforeIssue} gets the draft and its
+     * number inside the transaction, before the invoice is issued: a failure there leaves it a draft and the number
+     * unused (the counter's update rolls back with it).
+     */
+    @Transactional
+    public Invoice issue(UUID id, java.util.function.BiConsumer<Invoice, String> beforeIssue) {
         Invoice invoice = locked(id);
         if (invoice.status() != InvoiceStatus.DRAFT) {
             throw new ApiException(
@@ -162,6 +177,7 @@ public class InvoiceRepository {
                 invoice.issuerId(),
                 DocumentNumbers.Series.INVOICE,
                 now.atZone(ZoneOffset.UTC).getYear());
+        beforeIssue.accept(invoice, number);
         jdbc.sql("UPDATE invoice SET status = 'issued', number = :number, issued_at = :now WHERE id = :id")
                 .param("number", number)
                 .param("now", Timestamp.from(now))

@@ -93,6 +93,15 @@ class InvoiceRunController {
         return runs.reconcile(id);
     }
 
+    @PostMapping("/api/v1/billing/runs/{id}/rerate")
+    @Operation(
+            summary = "Price a run's drafts again and retry its failed tenants, after its period's prices changed"
+                    + " (finance)")
+    InvoiceRunService.Rerated rerate(Caller caller, @PathVariable UUID id) {
+        Access.finance(caller);
+        return runs.rerate(id);
+    }
+
     @PostMapping("/api/v1/billing/runs/{id}/tenants/{tenantId}/retry")
     @Operation(summary = "Retry one failed tenant of a run (finance)")
     InvoiceRun retry(Caller caller, @PathVariable UUID id, @PathVariable String tenantId) {

@@ -146,6 +146,42 @@ class InvoiceRunRepository {
                 .isPresent();
     }
 
+    /** The tenants of a run whose invoice is still a draft. */
+    List<String> withDrafts(UUID runId) {
+        return jdbc.sql("""
+                        SELECT t.tenant_id FROM invoice_run_tenant t JOIN invoice i ON i.id = t.invoice_id
+                        WHERE t.run_id = :run AND t.status = 'invoiced' AND i.status = 'draft' ORDER BY t.tenant_id""").param("run", runId).query(String.class).list();
+    }
+
+    List<String> failed(UUID runId) {
+        return jdbc.sql(
+                        "SELECT tenant_id FROM invoice_run_tenant WHERE run_id = :run AND status = 'failed' ORDER BY tenant_id")
+                .param("run", runId)
+                .query(String.class)
+                .list();
+    }
+
+    /**
+     * Locks the tenant's row of the run and detaches its invoice, if that is still a draft: the draft's id, to delete
+     * and draft again in the same transaction; empty when it is not a draft any more (issued meanwhile).
+     */
+    Optional<UUID> detachDraft(UUID runId, String tenantId) {
+        Optional<UUID> draft = jdbc.sql("""
+                        SELECT t.invoice_id FROM invoice_run_tenant t JOIN invoice i ON i.id = t.invoice_id
+                        WHERE t.run_id = :run AND t.tenant_id = :tenant AND t.status = 'invoiced' AND i.status = 'draft'
+                        FOR UPDATE OF t, i""")
+                .param("run", runId)
+                .param("tenant", tenantId)
+                .query(UUID.class)
+                .optional();
+        draft.ifPresent(id -> jdbc.sql(
+                        "UPDATE invoice_run_tenant SET invoice_id = NULL WHERE run_id = :run AND tenant_id = :tenant")
+                .param("run", runId)
+                .param("tenant", tenantId)
+                .update());
+        return draft;
+    }
+
     void invoiced(UUID runId, String tenantId, UUID invoiceId) {
         jdbc.sql("""
                         UPDATE invoice_run_tenant SET status = 'invoiced', invoice_id = :invoice, error = NULL,

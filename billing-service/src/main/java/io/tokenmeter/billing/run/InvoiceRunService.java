@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -149,6 +150,54 @@ class InvoiceRunService implements ApplicationRunner {
         return view(runId);
     }
 
+    /** What a re-rating did: the drafts priced again, and the tenants that could not be (with why). */
+    record Rerated(InvoiceRun run, List<String> rerated, Map<String, String> notRerated) {}
+
+    /**
+     * Prices a run's drafts again and retries its failed tenants, after prices of its period changed (a back-dated
+     * version or contract, for usage from before the first price). Each draft is replaced in one transaction, only
+     * while it is still a draft; one whose new pricing fails keeps its old draft, and says why.
+     */
+    Rerated rerate(UUID runId) {
+        view(runId);
+        InvoiceRunRepository.Run run = runs.find(runId).orElseThrow();
+        List<String> rerated = new ArrayList<>();
+        Map<String, String> notRerated = new TreeMap<>();
+        for (String tenantId : runs.withDrafts(runId)) {
+            try {
+                Draft draft = prepare(run, tenantId);
+                boolean replaced = Boolean.TRUE.equals(tx.execute(status -> {
+                    Optional<UUID> old = runs.detachDraft(runId, tenantId);
+                    if (old.isEmpty()) {
+                        return false;
+                    }
+                    ledger.deleteDraft(old.get());
+                    runs.invoiced(runId, tenantId, writeDraft(run, draft, "run " + runId + ", re-rated"));
+                    return true;
+                }));
+                if (replaced) {
+                    rerated.add(tenantId);
+                } else {
+                    notRerated.put(tenantId, "its invoice was issued meanwhile");
+                }
+            } catch (RuntimeException e) {
+                notRerated.put(tenantId, e.getMessage());
+            }
+        }
+        for (String tenantId : runs.failed(runId)) {
+            if (runs.retry(runId, tenantId)) {
+                process(run, tenantId);
+                if (runs.failed(runId).contains(tenantId)) {
+                    notRerated.put(tenantId, "failed again; see the run");
+                } else {
+                    rerated.add(tenantId);
+                }
+            }
+        }
+        log.info("run {} re-rated: {} tenants, {} not", runId, rerated.size(), notRerated.size());
+        return new Rerated(view(runId), rerated, notRerated);
+    }
+
     /**
      * Metered (as of the cut-off) against invoiced, per tenant and token class; late arrivals since the cut-off, as
      * far as they have settled, apart. A difference has a cause: the tenant's failure (unpriced usage, ...) or, for
@@ -265,18 +314,7 @@ class InvoiceRunService implements ApplicationRunner {
             Draft draft = prepare(run, tenantId);
             tx.executeWithoutResult(status -> {
                 if (runs.lockPending(run.id(), tenantId)) {
-                    runs.invoiced(
-                            run.id(),
-                            tenantId,
-                            ledger.draft(
-                                    draft.buyer(),
-                                    draft.issuer(),
-                                    draft.taxRule(),
-                                    run.periodStart(),
-                                    run.periodEnd(),
-                                    draft.lines(),
-                                    "run " + run.id(),
-                                    run.id()));
+                    runs.invoiced(run.id(), tenantId, writeDraft(run, draft, "run " + run.id()));
                 }
             });
         } catch (RuntimeException e) {
@@ -288,6 +326,18 @@ class InvoiceRunService implements ApplicationRunner {
             log.warn("run {}: tenant {} not invoiced: {}", run.id(), tenantId, reason);
             tx.executeWithoutResult(status -> runs.failed(run.id(), tenantId, reason));
         }
+    }
+
+    private UUID writeDraft(InvoiceRunRepository.Run run, Draft draft, String by) {
+        return ledger.draft(
+                draft.buyer(),
+                draft.issuer(),
+                draft.taxRule(),
+                run.periodStart(),
+                run.periodEnd(),
+                draft.lines(),
+                by,
+                run.id());
     }
 
     /** What a tenant's draft invoice is made of, gathered before its transaction. */

@@ -4,6 +4,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.pricing.PricingErrors;
+import io.tokenmeter.pricing.invoiced.InvoicedPeriods;
 import io.tokenmeter.pricing.pricebook.PriceBookService;
 import io.tokenmeter.starter.access.Access;
 import io.tokenmeter.starter.audit.AdminAudit;
@@ -24,13 +25,21 @@ import java.util.List;
 class ContractController {
 
     record ContractRequest(
-            String tenantId, String priceBookId, BigDecimal discountPercent, Instant validFrom, Instant validTo) {}
+            String tenantId,
+            String priceBookId,
+            BigDecimal discountPercent,
+            Instant validFrom,
+            Instant validTo,
+            String backdateReason) {}
 
     private final ContractRepository contracts;
     private final PriceBookService priceBooks;
     private final AdminAudit audit;
+    private final InvoicedPeriods invoiced;
 
-    ContractController(ContractRepository contracts, PriceBookService priceBooks, AdminAudit audit) {
+    ContractController(
+            ContractRepository contracts, PriceBookService priceBooks, AdminAudit audit, InvoicedPeriods invoiced) {
+        this.invoiced = invoiced;
         this.contracts = contracts;
         this.priceBooks = priceBooks;
         this.audit = audit;
@@ -80,8 +89,22 @@ class ContractController {
                 r.discountPercent(),
                 r.validFrom(),
                 r.validTo());
-        contracts.insert(contract, caller.keyId());
-        audit.record(caller, "create", "tenant_contract", contract.id(), null, contract);
+        // a contract that starts in the past reprices its tenant from then on: not over an invoiced period
+        boolean backdated = !r.validFrom().isAfter(Instant.now());
+        if (backdated) {
+            invoiced.lock();
+            invoiced.refuseOverInvoiced("a contract for " + r.tenantId(), r.validFrom(), List.of(r.tenantId()));
+        }
+        String reason =
+                backdated && r.backdateReason() != null ? r.backdateReason().strip() : null;
+        contracts.insert(contract, caller.keyId(), reason);
+        audit.record(
+                caller,
+                backdated ? "create_backdated" : "create",
+                "tenant_contract",
+                contract.id(),
+                null,
+                reason == null ? contract : java.util.Map.of("contract", contract, "backdate_reason", reason));
         return contract;
     }
 }

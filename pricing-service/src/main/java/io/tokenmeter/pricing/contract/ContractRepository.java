@@ -26,9 +26,10 @@ public class ContractRepository {
         this.jdbc = jdbc;
     }
 
-    void insert(Contract c, String createdBy) {
-        jdbc.sql(
-                        "INSERT INTO tenant_contract (id, tenant_id, price_book_id, discount_percent, valid_from, valid_to, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    void insert(Contract c, String createdBy, String backdateReason) {
+        jdbc.sql("""
+                        INSERT INTO tenant_contract (id, tenant_id, price_book_id, discount_percent, valid_from,
+                            valid_to, created_by, backdate_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")
                 .params(
                         c.id(),
                         c.tenantId(),
@@ -36,7 +37,8 @@ public class ContractRepository {
                         c.discountPercent(),
                         Timestamp.from(c.validFrom()),
                         c.validTo() == null ? null : Timestamp.from(c.validTo()),
-                        createdBy)
+                        createdBy,
+                        backdateReason)
                 .update();
     }
 

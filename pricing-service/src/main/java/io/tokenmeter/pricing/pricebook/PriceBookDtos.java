@@ -88,7 +88,12 @@ public final class PriceBookDtos {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record VersionContent(OffPeakEntry offPeak, List<RateEntry> rates, String note) {}
 
-    public record VersionRequest(Instant effectiveFrom, OffPeakEntry offPeak, List<RateEntry> rates, String note) {
+    /**
+     * {@code backdate_reason}: why a new version takes effect in the past (required then; audited with who added it).
+     * It may not reach into a period an issued invoice of a tenant the book prices covers.
+     */
+    public record VersionRequest(
+            Instant effectiveFrom, OffPeakEntry offPeak, List<RateEntry> rates, String note, String backdateReason) {
         VersionContent content() {
             return new VersionContent(offPeak, rates, note);
         }
@@ -103,5 +108,6 @@ public final class PriceBookDtos {
             List<RateEntry> rates,
             String note,
             Instant createdAt,
-            String createdBy) {}
+            String createdBy,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String backdateReason) {}
 }

@@ -77,10 +77,23 @@ class PriceBookRepository {
                 > 0;
     }
 
-    void insertVersion(String bookId, int version, Instant effectiveFrom, VersionContent content, String createdBy) {
-        jdbc.sql(
-                        "INSERT INTO price_book_version (price_book_id, version, effective_from, content, created_by) VALUES (?, ?, ?, ?::jsonb, ?)")
-                .params(bookId, version, Timestamp.from(effectiveFrom), json.writeValueAsString(content), createdBy)
+    void insertVersion(
+            String bookId,
+            int version,
+            Instant effectiveFrom,
+            VersionContent content,
+            String createdBy,
+            String backdateReason) {
+        jdbc.sql("""
+                        INSERT INTO price_book_version (price_book_id, version, effective_from, content, created_by,
+                            backdate_reason) VALUES (?, ?, ?, ?::jsonb, ?, ?)""")
+                .params(
+                        bookId,
+                        version,
+                        Timestamp.from(effectiveFrom),
+                        json.writeValueAsString(content),
+                        createdBy,
+                        backdateReason)
                 .update();
     }
 
@@ -134,6 +147,7 @@ class PriceBookRepository {
                 content.rates(),
                 content.note(),
                 rs.getTimestamp("created_at").toInstant(),
-                rs.getString("created_by"));
+                rs.getString("created_by"),
+                rs.getString("backdate_reason"));
     }
 }

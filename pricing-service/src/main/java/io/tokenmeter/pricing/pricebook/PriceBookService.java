@@ -4,8 +4,10 @@ import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.money.MinorUnits;
 import io.tokenmeter.contracts.usage.EventIds;
 import io.tokenmeter.pricing.PricingErrors;
+import io.tokenmeter.pricing.invoiced.InvoicedPeriods;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.PriceBookRequest;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.PriceBookView;
+import io.tokenmeter.pricing.pricebook.PriceBookDtos.Purpose;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionRequest;
 import io.tokenmeter.pricing.pricebook.PriceBookDtos.VersionView;
 import io.tokenmeter.starter.audit.AdminAudit;
@@ -26,10 +28,12 @@ public class PriceBookService {
     private final PriceBookRepository books;
     private final AdminAudit audit;
     private final Clock clock;
+    private final InvoicedPeriods invoiced;
 
-    PriceBookService(PriceBookRepository books, AdminAudit audit) {
+    PriceBookService(PriceBookRepository books, AdminAudit audit, InvoicedPeriods invoiced) {
         this.books = books;
         this.audit = audit;
+        this.invoiced = invoiced;
         this.clock = Clock.systemUTC();
     }
 
@@ -85,10 +89,33 @@ public class PriceBookService {
     VersionView addVersion(Caller admin, String bookId, VersionRequest request) {
         lock(bookId);
         validate(request, bookId, 0);
+        boolean backdated = !request.effectiveFrom().isAfter(clock.instant());
+        if (backdated) {
+            PriceBookView book = book(bookId);
+            if (book.purpose() == Purpose.SELL) {
+                invoiced.lock();
+                invoiced.refuseOverInvoiced(
+                        "version " + books.nextVersion(bookId) + " of " + bookId,
+                        request.effectiveFrom(),
+                        book.isDefault() ? null : invoiced.tenantsOnBook(bookId));
+            }
+        }
         int version = books.nextVersion(bookId);
-        books.insertVersion(bookId, version, request.effectiveFrom(), request.content(), admin.keyId());
+        books.insertVersion(
+                bookId,
+                version,
+                request.effectiveFrom(),
+                request.content(),
+                admin.keyId(),
+                backdated ? request.backdateReason().strip() : null);
         VersionView created = books.version(bookId, version).orElseThrow();
-        audit.record(admin, "create", "price_book_version", bookId + "/" + version, null, created);
+        audit.record(
+                admin,
+                backdated ? "create_backdated" : "create",
+                "price_book_version",
+                bookId + "/" + version,
+                null,
+                created);
         return created;
     }
 
@@ -97,6 +124,12 @@ public class PriceBookService {
         lock(bookId);
         VersionView before = draft(bookId, version);
         validate(request, bookId, version);
+        if (request.backdateReason() != null) {
+            throw ApiException.invalid(
+                    PricingErrors.INVALID_PRICE_BOOK,
+                    List.of(InvalidField.body(
+                            "/backdate_reason", "new-version-only", "only a new version may be back-dated")));
+        }
         books.updateVersion(bookId, version, request.effectiveFrom(), request.content());
         VersionView after = books.version(bookId, version).orElseThrow();
         audit.record(admin, "update", "price_book_version", bookId + "/" + version, before, after);
@@ -147,7 +180,8 @@ public class PriceBookService {
 
     private void validate(VersionRequest request, String bookId, int version) {
         Instant now = clock.instant();
-        List<InvalidField> problems = new java.util.ArrayList<>(PriceBookValidator.problems(request, now));
+        List<InvalidField> problems =
+                new java.util.ArrayList<>(PriceBookValidator.problems(request, now, version == 0));
         if (request.effectiveFrom() != null && books.effectiveFromTaken(bookId, request.effectiveFrom(), version)) {
             problems.add(InvalidField.body(
                     "/effective_from",

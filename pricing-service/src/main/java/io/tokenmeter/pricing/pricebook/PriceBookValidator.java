@@ -118,16 +118,31 @@ final class PriceBookValidator {
         }
     }
 
-    static List<InvalidField> problems(VersionRequest v, Instant now) {
+    static final int MAX_REASON = 500;
+
+    /**
+     * @param newVersion a new version may take effect in the past with a {@code backdate_reason} (migrating in, a late
+     *                   agreement); a draft being replaced may not move there
+     */
+    static List<InvalidField> problems(VersionRequest v, Instant now, boolean newVersion) {
         List<InvalidField> problems = new ArrayList<>();
+        boolean reason = v.backdateReason() != null && !v.backdateReason().isBlank();
         if (v.effectiveFrom() == null) {
             problems.add(InvalidField.body("/effective_from", "required", "effective_from is required"));
-        } else if (!v.effectiveFrom().isAfter(now)) {
+        } else if (!v.effectiveFrom().isAfter(now) && !(newVersion && reason)) {
             problems.add(InvalidField.body(
                     "/effective_from",
                     "future",
-                    "effective_from " + v.effectiveFrom()
-                            + " is not in the future: history is never rewritten, a change is a new version"));
+                    "effective_from " + v.effectiveFrom() + " is not in the future: history is never rewritten, a"
+                            + " change is a new version"
+                            + (newVersion
+                                    ? " (a new version may start in the past, over no invoiced period, with a"
+                                            + " backdate_reason saying why)"
+                                    : "")));
+        }
+        if (v.backdateReason() != null && v.backdateReason().length() > MAX_REASON) {
+            problems.add(InvalidField.body(
+                    "/backdate_reason", "max-length", "backdate_reason is at most " + MAX_REASON + " characters"));
         }
         if (v.rates() == null || v.rates().isEmpty()) {
             problems.add(InvalidField.body(
