@@ -218,6 +218,46 @@ class ModelCatalogTest {
                 .isEqualTo(204);
     }
 
+    /**
+     * A credential sealed under another key (a key rotated without re-storing, a database restored elsewhere) takes
+     * only its upstream out of service, with a warning: the gateway neither fails nor sends a call without it.
+     */
+    @Test
+    void aCredentialSealedUnderAnotherKeyTakesOnlyItsUpstreamOutOfService() throws Exception {
+        String name = "foreign-" + suffix();
+        byte[] otherKey = new byte[32];
+        new java.security.SecureRandom().nextBytes(otherKey);
+        String sealed = new io.tokenmeter.starter.secrets.SealedSecrets(
+                        java.util.Base64.getEncoder().encodeToString(otherKey), "another key")
+                .seal(name, SimulatedUpstreams.CREDENTIAL);
+        jdbc.update("INSERT INTO upstream_credential (name, sealed, managed_by) VALUES (?, ?, 'admin')", name, sealed);
+        assertThat(send("PUT", "/api/v1/admin/catalog/upstreams/" + name, ADMIN_KEY, """
+                        {"base_url":"%s","credential":"%s"}""".formatted(
+                                        simulator.baseUrl(), name))
+                        .statusCode())
+                .isEqualTo(200);
+        String model = "foreign-model-" + suffix();
+        assertThat(send("PUT", "/api/v1/admin/catalog/models/" + model, ADMIN_KEY, """
+                        {"routes":[{"upstream":"%s","provider":"zhipu","region":"cn-beijing"}]}""".formatted(name))
+                        .statusCode())
+                .isEqualTo(200);
+
+        assertThat(chat(model).statusCode()).as("no route it could use").isEqualTo(404);
+        assertThat(chat("glm-5").statusCode()).as("everything else is served").isEqualTo(200);
+        assertThat(send("GET", "/api/v1/admin/catalog", ADMIN_KEY, null).body())
+                .contains("credential " + name + " does not open");
+
+        assertThat(send("DELETE", "/api/v1/admin/catalog/models/" + model, ADMIN_KEY, null)
+                        .statusCode())
+                .isEqualTo(204);
+        assertThat(send("DELETE", "/api/v1/admin/catalog/upstreams/" + name, ADMIN_KEY, null)
+                        .statusCode())
+                .isEqualTo(204);
+        assertThat(send("DELETE", "/api/v1/admin/catalog/credentials/" + name, ADMIN_KEY, null)
+                        .statusCode())
+                .isEqualTo(204);
+    }
+
     @Test
     void anInvalidEntryIsRefusedWithEachFieldNamed() throws Exception {
         HttpResponse<String> model = send("PUT", "/api/v1/admin/catalog/models/ok-name", ADMIN_KEY, """

@@ -225,6 +225,108 @@ class PlatformIT {
                 .allSatisfy(id -> assertThat(csv.body()).contains(id));
     }
 
+    /**
+     * A streamed call that fell back: minimax-m2.5 is routed through the catalog API to an upstream nobody listens on
+     * first (cn-beijing), then the simulator (sg). The stream's final chunk carries the cost the hand computes from
+     * the rate card's sg rates (usage is shown because the client asked for it), and the request log shows the call
+     * streamed, served in sg, with the cn-beijing attempt and its error. The route is put back afterwards.
+     */
+    @Test
+    void aStreamThatFellBackShowsItsCostInTheLastChunkAndItsAttemptsInTheRequestLog() throws Exception {
+        String admin = stack.demo("ADMIN_API_KEY");
+        String key = stack.demo("TENANT_API_KEY");
+        String demoRoutes = """
+                {"routes":[{"upstream":"simulator","provider":"minimax","region":"sg"}]}""";
+        assertThat(send("PUT", "/api/v1/admin/catalog/upstreams/nobody-listens", admin, """
+                        {"base_url":"http://127.0.0.1:9/v1","connect_timeout_ms":2000}""")
+                        .statusCode())
+                .isEqualTo(200);
+        HttpResponse<String> rerouted = send("PUT", "/api/v1/admin/catalog/models/minimax-m2.5", admin, """
+                {"routes":[{"upstream":"nobody-listens","provider":"minimax","region":"cn-beijing"},
+                           {"upstream":"simulator","provider":"minimax","region":"sg"}]}""");
+        assertThat(rerouted.statusCode()).as(rerouted.body()).isEqualTo(200);
+        try {
+            HttpResponse<java.io.InputStream> stream = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(stack.gatewayUrl() + "/v1/chat/completions"))
+                            .header("Authorization", "Bearer " + key)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("""
+                                    {"model":"minimax-m2.5","stream":true,"stream_options":{"include_usage":true},
+                                     "max_tokens":30,"messages":[{"role":"user","content":"fall back and stream"}]}"""))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(stream.statusCode()).isEqualTo(200);
+            String eventId =
+                    stream.headers().firstValue("X-TokenMeter-Usage-Event-Id").orElseThrow();
+            JsonNode usage = null;
+            try (java.io.BufferedReader lines = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(stream.body(), java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (line.startsWith("data: {")) {
+                        JsonNode chunk = DECIMALS.readTree(line.substring(6));
+                        if (chunk.hasNonNull("usage")) {
+                            usage = chunk.get("usage");
+                        }
+                    }
+                }
+            }
+            assertThat(usage).as("the final chunk's usage").isNotNull();
+            JsonNode details = usage.get("cost_details");
+            java.util.Map<String, java.math.BigDecimal> now = new java.util.HashMap<>();
+            for (JsonNode rate : DECIMALS.readTree(send(
+                                    "GET",
+                                    "/api/v1/rating/rate-card?currency="
+                                            + details.get("currency").asString(),
+                                    key,
+                                    null)
+                            .body())
+                    .get("rates")) {
+                if (rate.get("model").asString().equals("minimax-m2.5")
+                        && rate.get("region").asString().equals("sg")) {
+                    now.put(
+                            rate.get("token_class").asString(),
+                            rate.get("rate_per_million_now").decimalValue());
+                }
+            }
+            java.math.BigDecimal expected = now.get("input")
+                    .multiply(java.math.BigDecimal.valueOf(
+                            usage.get("prompt_tokens").asLong()))
+                    .add(now.get("output")
+                            .multiply(java.math.BigDecimal.valueOf(
+                                    usage.get("completion_tokens").asLong())))
+                    .movePointLeft(6);
+            assertThat(usage.get("cost").decimalValue()).as(usage.toString()).isEqualByComparingTo(expected);
+
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> {
+                        JsonNode row = null;
+                        for (JsonNode r : DECIMALS.readTree(
+                                        send("GET", "/api/v1/requests?model=minimax-m2.5", key, null)
+                                                .body())
+                                .get("data")) {
+                            if (r.get("event_id").asString().equals(eventId)) {
+                                row = r;
+                            }
+                        }
+                        assertThat(row)
+                                .as("the streamed call in the request log")
+                                .isNotNull();
+                        assertThat(row.get("region").asString()).isEqualTo("sg");
+                        assertThat(row.get("streamed").asBoolean()).isTrue();
+                        assertThat(row.get("cost").decimalValue()).isEqualByComparingTo(expected);
+                        assertThat(row.get("attempts")).hasSize(1);
+                        assertThat(row.get("attempts").get(0).get("region").asString())
+                                .isEqualTo("cn-beijing");
+                        assertThat(row.get("attempts").get(0).get("error").asString())
+                                .isEqualTo("connect");
+                    });
+        } finally {
+            send("PUT", "/api/v1/admin/catalog/models/minimax-m2.5", admin, demoRoutes);
+            send("DELETE", "/api/v1/admin/catalog/upstreams/nobody-listens", admin, null);
+        }
+    }
+
     @Test
     void aTenantCannotReadAnotherTenantsUsageThroughTheGateway() throws Exception {
         String a = stack.demo("TENANT_ID");

@@ -84,8 +84,12 @@ class CatalogAdminController {
     CatalogView catalog(Caller caller) {
         Caller admin = Access.admin(caller);
         List<ModelEntry> models = store.models();
-        return new CatalogView(
-                store.revision(), models, store.upstreams(), store.credentials(), prices.warnings(admin, models));
+        List<String> warnings = new java.util.ArrayList<>(prices.warnings(admin, models));
+        for (String credential : store.unopenable()) {
+            warnings.add("credential " + credential + " does not open with the configured key (sealed under another"
+                    + " one): the upstreams using it are out of service until it is stored again");
+        }
+        return new CatalogView(store.revision(), models, store.upstreams(), store.credentials(), warnings);
     }
 
     @PutMapping("/models/{name}")

@@ -66,9 +66,10 @@ class CatalogSeed {
                 credential = name;
                 configCredentials.add(name);
                 Optional<CredentialEntry> stored = store.credential(name);
+                // one that does not open was sealed under another key: the configuration has it, so seal it again
                 if (stored.isEmpty()
                         || (ours(stored.get().managedBy())
-                                && !store.secret(name).orElseThrow().equals(u.apiKey()))) {
+                                && !u.apiKey().equals(store.secret(name).orElse(null)))) {
                     store.putCredential(name, u.apiKey(), CatalogEntries.CONFIG);
                     log.info("credential {} set from the configuration", name);
                     changed = true;

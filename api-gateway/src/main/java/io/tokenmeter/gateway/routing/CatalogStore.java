@@ -63,16 +63,39 @@ class CatalogStore {
                 .single();
     }
 
-    /** Every row at one revision (a repeatable-read snapshot), secrets opened. */
+    /**
+     * Every row at one revision (a repeatable-read snapshot), secrets opened; a secret that does not open with the
+     * configured key (sealed under another one) is left out of {@code secrets}, so its upstreams cannot be used.
+     */
     Snapshot load() {
         return snapshotRead.execute(status -> {
             long revision = revision();
             Map<String, String> opened = new HashMap<>();
             jdbc.sql("SELECT name, sealed FROM upstream_credential").query(rs -> {
-                opened.put(rs.getString(1), secrets.open(rs.getString(1), rs.getString(2)));
+                String name = rs.getString(1);
+                open(name, rs.getString(2)).ifPresent(secret -> opened.put(name, secret));
             });
             return new Snapshot(revision, upstreams(), models(), credentials(), Map.copyOf(opened));
         });
+    }
+
+    /** The credentials whose secret does not open with the configured key. */
+    List<String> unopenable() {
+        List<String> names = new ArrayList<>();
+        jdbc.sql("SELECT name, sealed FROM upstream_credential ORDER BY name").query(rs -> {
+            if (open(rs.getString(1), rs.getString(2)).isEmpty()) {
+                names.add(rs.getString(1));
+            }
+        });
+        return names;
+    }
+
+    private Optional<String> open(String name, String sealed) {
+        try {
+            return Optional.of(secrets.open(name, sealed));
+        } catch (IllegalStateException e) { // sealed under another key, or no key configured
+            return Optional.empty();
+        }
     }
 
     List<UpstreamEntry> upstreams() {
@@ -101,13 +124,13 @@ class CatalogStore {
                 .optional();
     }
 
-    /** The credential's secret in clear; empty when there is no such credential. */
+    /** The credential's secret in clear; empty when there is no such credential or it does not open. */
     Optional<String> secret(String name) {
         return jdbc.sql("SELECT sealed FROM upstream_credential WHERE name = ?")
                 .param(name)
                 .query(String.class)
                 .optional()
-                .map(stored -> secrets.open(name, stored));
+                .flatMap(stored -> open(name, stored));
     }
 
     List<ModelEntry> models() {

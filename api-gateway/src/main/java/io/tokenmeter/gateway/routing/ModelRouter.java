@@ -106,10 +106,22 @@ public class ModelRouter {
 
     private static Routes resolve(Snapshot catalog) {
         Map<String, UpstreamEntry> upstreams = new HashMap<>();
-        catalog.upstreams().forEach(u -> upstreams.put(u.name(), u));
+        catalog.upstreams().forEach(u -> {
+            if (u.credential() != null && !catalog.secrets().containsKey(u.credential())) {
+                // never sent without its credential: the route is left out, and the catalog API warns of it
+                log.error(
+                        "credential {} of upstream {} does not open with TOKENMETER_UPSTREAM_CREDENTIALS_KEY; its"
+                                + " routes are out of service until the credential is stored again",
+                        u.credential(),
+                        u.name());
+            } else {
+                upstreams.put(u.name(), u);
+            }
+        });
         Map<String, List<ResolvedRoute>> routes = new HashMap<>();
         for (ModelEntry model : catalog.models()) {
             List<ResolvedRoute> resolved = model.routes().stream()
+                    .filter(r -> upstreams.containsKey(r.upstream()))
                     .map(r -> {
                         UpstreamEntry upstream = upstreams.get(r.upstream());
                         return new ResolvedRoute(

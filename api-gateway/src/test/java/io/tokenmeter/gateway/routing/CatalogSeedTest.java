@@ -43,6 +43,9 @@ class CatalogSeedTest {
     @Autowired
     RoutingProperties configuration;
 
+    @Autowired
+    org.springframework.jdbc.core.JdbcTemplate jdbc;
+
     @Test
     void theConfigurationKeepsItsOwnEntriesCurrentAndLeavesTheAdminsAlone() {
         assertThat(router.all().keySet()).contains("deepseek-v3.2", "glm-5", "kimi-k2", "qwen3-max", "minimax-m2.5");
@@ -93,5 +96,26 @@ class CatalogSeedTest {
                 .as("dropped from the configuration")
                 .isEmpty();
         assertThat(store.model("qwen3-max").orElseThrow().managedBy()).isEqualTo("admin");
+    }
+
+    /** A configured credential sealed under another key (the key was rotated) is sealed again from configuration. */
+    @Test
+    void aConfiguredCredentialSealedUnderAnotherKeyIsSealedAgainAtStart() {
+        byte[] otherKey = new byte[32];
+        new java.security.SecureRandom().nextBytes(otherKey);
+        jdbc.update(
+                "UPDATE upstream_credential SET sealed = ? WHERE name = 'simulator-deepseek'",
+                new io.tokenmeter.starter.secrets.SealedSecrets(
+                                java.util.Base64.getEncoder().encodeToString(otherKey), "the old key")
+                        .seal("simulator-deepseek", "first-key"));
+        store.raiseRevision();
+        router.refresh();
+        assertThat(router.routes("deepseek-v3.2"))
+                .as("out of service, not sent without it")
+                .isEmpty();
+
+        seed.apply(configuration);
+        router.refresh();
+        assertThat(router.routes("deepseek-v3.2").getFirst().apiKey()).isEqualTo("first-key");
     }
 }

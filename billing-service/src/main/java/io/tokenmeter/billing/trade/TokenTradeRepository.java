@@ -32,7 +32,10 @@ class TokenTradeRepository {
             long tokens,
             BigDecimal amount,
             LocalDate fxDate,
-            Instant usedFrom) {}
+            Instant usedFrom,
+            java.util.UUID invoiceId,
+            BigDecimal invoiceSubtotal,
+            BigDecimal credited) {}
 
     /** A period some issued or paid invoice of the tenant covers. */
     record InvoicedPeriod(String tenantId, Instant from, Instant to) {}
@@ -45,13 +48,18 @@ class TokenTradeRepository {
 
     List<InvoicedLine> invoicedLines(Instant from, Instant to) {
         return jdbc.sql("""
+                        WITH credited AS (SELECT invoice_id, sum(subtotal) AS credited FROM credit_note
+                                          GROUP BY invoice_id)
                         SELECT i.tenant_id, i.currency, i.period_end, i.buyer ->> 'billing_country' AS buyer_country,
                                i.issuer ->> 'country' AS issuer_country, i.tax_rule ->> 'treatment' AS treatment,
                                (i.tax_rule ->> 'rate_percent')::numeric AS tax_rate,
                                i.tax_rule ->> 'legal_note' AS legal_note,
                                l.model, l.region, l.token_class, l.tokens, l.amount, l.fx_date,
-                               coalesce(l.usage_period_start, i.period_start) AS used_from
+                               coalesce(l.usage_period_start, i.period_start) AS used_from,
+                               i.id AS invoice_id, i.subtotal AS invoice_subtotal,
+                               coalesce(c.credited, 0) AS credited
                         FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id
+                            LEFT JOIN credited c ON c.invoice_id = i.id
                         WHERE i.status IN ('issued', 'paid') AND l.model IS NOT NULL AND l.tokens IS NOT NULL
                           AND coalesce(l.usage_period_start, i.period_start) >= :from
                           AND coalesce(l.usage_period_start, i.period_start) < :to
@@ -73,7 +81,10 @@ class TokenTradeRepository {
                         rs.getLong("tokens"),
                         rs.getBigDecimal("amount"),
                         rs.getObject("fx_date", LocalDate.class),
-                        rs.getTimestamp("used_from").toInstant()))
+                        rs.getTimestamp("used_from").toInstant(),
+                        rs.getObject("invoice_id", java.util.UUID.class),
+                        rs.getBigDecimal("invoice_subtotal"),
+                        rs.getBigDecimal("credited")))
                 .list();
     }
 

@@ -44,7 +44,8 @@ class TokenTradeService {
 
     static final List<String> METHOD = List.of(
             "invoiced: lines of issued and paid invoices whose usage began in the period (an adjustment's own usage "
-                    + "period counts), with the buyer country, issuer and tax treatment their invoice copied",
+                    + "period counts), with the buyer country, issuer and tax treatment their invoice copied; revenue "
+                    + "net of the invoice's credit notes, shared over its lines in proportion to their amounts",
             "not invoiced: usage in the period outside every issued or paid invoice's period, ingested so far, priced "
                     + "in the buyer's currency as an invoice run would price it (its tiers start at zero)",
             "revenue in the reporting currency: each line's amount at pricing's published rate of the line's FX date "
@@ -127,7 +128,9 @@ class TokenTradeService {
         List<String> unpriced = new ArrayList<>();
         Map<String, BigDecimal> fx = new HashMap<>();
         try {
-            for (TokenTradeRepository.InvoicedLine line : invoices.invoicedLines(from, to)) {
+            List<TokenTradeRepository.InvoicedLine> invoiced = invoices.invoicedLines(from, to);
+            Map<TokenTradeRepository.InvoicedLine, BigDecimal> net = netOfCredits(invoiced);
+            for (TokenTradeRepository.InvoicedLine line : invoiced) {
                 String treatment = line.treatment() != null
                         ? line.treatment()
                         : TaxRule.implied(line.issuerCountry(), line.buyerCountry(), line.taxRate(), line.legalNote());
@@ -143,7 +146,7 @@ class TokenTradeService {
                         side(rows, key, true),
                         line.tokenClass(),
                         line.tokens(),
-                        line.amount(),
+                        net.get(line),
                         line.currency(),
                         fxDate,
                         reportingCurrency,
@@ -179,6 +182,54 @@ class TokenTradeService {
                 exported(out, energy),
                 unpriced,
                 METHOD);
+    }
+
+    /**
+     * Each invoiced line's revenue net of its invoice's credit notes: the credited subtotal is shared over the
+     * invoice's lines in proportion to their amounts, each share in whole minor units (largest remainder, so the shares
+     * add up to the credit exactly when every line of the invoice is in the statement). Tokens stay: they were served.
+     */
+    static Map<TokenTradeRepository.InvoicedLine, BigDecimal> netOfCredits(
+            List<TokenTradeRepository.InvoicedLine> lines) {
+        Map<TokenTradeRepository.InvoicedLine, BigDecimal> net = new java.util.IdentityHashMap<>();
+        Map<java.util.UUID, List<TokenTradeRepository.InvoicedLine>> byInvoice = new java.util.LinkedHashMap<>();
+        for (TokenTradeRepository.InvoicedLine line : lines) {
+            net.put(line, line.amount());
+            if (line.credited().signum() > 0 && line.invoiceSubtotal().signum() > 0) {
+                byInvoice
+                        .computeIfAbsent(line.invoiceId(), i -> new ArrayList<>())
+                        .add(line);
+            }
+        }
+        byInvoice.forEach((invoice, credited) -> {
+            TokenTradeRepository.InvoicedLine first = credited.getFirst();
+            int digits = MinorUnits.currency(first.currency()).getDefaultFractionDigits();
+            BigDecimal share = first.credited().divide(first.invoiceSubtotal(), java.math.MathContext.DECIMAL128);
+            BigDecimal[] exact =
+                    credited.stream().map(l -> l.amount().multiply(share)).toArray(BigDecimal[]::new);
+            BigDecimal target = java.util.Arrays.stream(exact)
+                    .reduce(BigDecimal.ZERO, BigDecimal::add)
+                    .setScale(digits, RoundingMode.HALF_EVEN);
+            BigDecimal[] down = java.util.Arrays.stream(exact)
+                    .map(e -> e.setScale(digits, RoundingMode.FLOOR))
+                    .toArray(BigDecimal[]::new);
+            BigDecimal unit = BigDecimal.ONE.movePointLeft(digits);
+            BigDecimal left = target.subtract(java.util.Arrays.stream(down).reduce(BigDecimal.ZERO, BigDecimal::add));
+            Integer[] order =
+                    java.util.stream.IntStream.range(0, exact.length).boxed().toArray(Integer[]::new);
+            java.util.Arrays.sort(
+                    order,
+                    Comparator.comparing((Integer i) -> exact[i].subtract(down[i]))
+                            .reversed());
+            for (int k = 0; left.signum() > 0; k = (k + 1) % order.length) {
+                down[order[k]] = down[order[k]].add(unit);
+                left = left.subtract(unit);
+            }
+            for (int i = 0; i < credited.size(); i++) {
+                net.put(credited.get(i), credited.get(i).amount().subtract(down[i]));
+            }
+        });
+        return net;
     }
 
     /** Usage in [from, min(to, now)) outside every issued or paid invoice of its tenant, a month at a time. */
