@@ -109,7 +109,9 @@ class BudgetsIT {
                 state,
                 StackConfig.Ports.free(),
                 SharedInfrastructure.kafkaBootstrapServers(),
-                SharedInfrastructure.postgres()));
+                // a PostgreSQL of its own: billing here must have run no invoice before (invoice runs follow each
+                // other in time), and the gateway's catalog is sealed under this stack's key
+                null));
         adminKey = stack.demo("ADMIN_API_KEY");
         Map<String, String> settings = Map.of(
                 "PRICING_URL", "http://127.0.0.1:" + pricing.getAddress().getPort(),

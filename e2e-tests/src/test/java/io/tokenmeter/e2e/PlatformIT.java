@@ -229,12 +229,17 @@ class PlatformIT {
      * A streamed call that fell back: minimax-m2.5 is routed through the catalog API to an upstream nobody listens on
      * first (cn-beijing), then the simulator (sg). The stream's final chunk carries the cost the hand computes from
      * the rate card's sg rates (usage is shown because the client asked for it), and the request log shows the call
-     * streamed, served in sg, with the cn-beijing attempt and its error. The route is put back afterwards.
+     * streamed, served in sg, with the cn-beijing attempt and its error. The route is put back afterwards. A tenant of
+     * its own, so the demo tenant's usage stays what the other tests expect.
      */
     @Test
     void aStreamThatFellBackShowsItsCostInTheLastChunkAndItsAttemptsInTheRequestLog() throws Exception {
         String admin = stack.demo("ADMIN_API_KEY");
-        String key = stack.demo("TENANT_API_KEY");
+        String tenant = tenant(admin, "{\"name\":\"Fallback Co\",\"billing_country\":\"US\",\"currency\":\"USD\"}");
+        HttpResponse<String> issued =
+                send("POST", "/api/v1/admin/tenants/" + tenant + "/api-keys", admin, "{\"name\":\"agent\"}");
+        assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
+        String key = JSON.readTree(issued.body()).get("key").asString();
         String demoRoutes = """
                 {"routes":[{"upstream":"simulator","provider":"minimax","region":"sg"}]}""";
         assertThat(send("PUT", "/api/v1/admin/catalog/upstreams/nobody-listens", admin, """
