@@ -14,9 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {
             "spring.profiles.active=local",
-            // the demo catalog's upstream keys are sealed; its own database, so the demo's upstream URLs are not
-            // written over the simulators the other tests route to
-            "tokenmeter.gateway.catalog.credentials-key=e3o3p5U0cgBcem6049yMIcLNGO7t35MEI74uD8nltXw=",
+            // its own database, so the demo's upstream URLs are not written over the simulators the other tests
+            // route to
             "tokenmeter.test.database=gateway_essentials"
         })
 @RealInfrastructure
@@ -27,6 +26,7 @@ class GatewayServiceEssentialsTest extends ServiceEssentialsContract {
     @DynamicPropertySource
     static void adminKey(DynamicPropertyRegistry registry) {
         registry.add("tokenmeter.gateway.keys.bootstrap-admin-key-sha256", () -> ApiKeys.sha256(ADMIN_KEY));
+        registry.add(TestCatalogKey.PROPERTY, () -> TestCatalogKey.VALUE); // the demo catalog's keys are sealed
     }
 
     @Override

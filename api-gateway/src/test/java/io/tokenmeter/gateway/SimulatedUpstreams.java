@@ -17,6 +17,7 @@ final class SimulatedUpstreams {
         registry.add("UPSTREAM_SIMULATOR_DEEPSEEK_URL", () -> "http://127.0.0.1:" + simulator.port() + "/deepseek/v1");
         registry.add("UPSTREAM_SIMULATOR_ANTHROPIC_URL", simulator::anthropicBaseUrl);
         registry.add("UPSTREAM_SIMULATOR_API_KEY", () -> CREDENTIAL);
+        registry.add(TestCatalogKey.PROPERTY, () -> TestCatalogKey.VALUE);
         registry.add("tokenmeter.gateway.keys.bootstrap-admin-key-sha256", () -> ApiKeys.sha256(adminKey));
         return simulator;
     }

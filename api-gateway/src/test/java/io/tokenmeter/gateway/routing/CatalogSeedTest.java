@@ -31,6 +31,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 @RealInfrastructure
 class CatalogSeedTest {
 
+    @org.springframework.test.context.DynamicPropertySource
+    static void catalogKey(org.springframework.test.context.DynamicPropertyRegistry registry) {
+        registry.add(io.tokenmeter.gateway.TestCatalogKey.PROPERTY, () -> io.tokenmeter.gateway.TestCatalogKey.VALUE);
+    }
+
     @Autowired
     CatalogSeed seed;
 
