@@ -134,13 +134,14 @@ class CatalogSeed {
         }
         for (UpstreamEntry u : store.upstreams()) {
             if (ours(u.managedBy()) && !config.upstreams().containsKey(u.name())) {
-                if (store.modelsUsing(u.name()).isEmpty()) {
+                List<String> users = store.modelsUsing(u.name());
+                if (users.isEmpty()) {
                     changed |= store.deleteUpstream(u.name());
                 } else {
                     log.warn(
                             "upstream {} is gone from the configuration and kept: models {} still use it",
                             u.name(),
-                            store.modelsUsing(u.name()));
+                            users);
                 }
             }
         }

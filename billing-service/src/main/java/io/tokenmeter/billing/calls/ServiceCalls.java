@@ -236,7 +236,7 @@ public class ServiceCalls {
 
     /**
      * Tells pricing of an invoice about to be issued (inside the issuing transaction), so no back-dated price reaches
-     * its period from now on; a {@link ServiceCallException} starting with 409 when its prices changed after the
+     * its period from now on; a {@link ServiceCallException} with status 409 when its prices changed after the
      * draft was priced.
      */
     public void recordInvoicedPeriod(io.tokenmeter.contracts.rating.InvoicedPeriodApi.InvoicedPeriod invoice) {
@@ -245,18 +245,13 @@ public class ServiceCalls {
                 .build()
                 .toUri();
         byte[] body = json.writeValueAsBytes(invoice);
-        call(
-                () -> {
-                    http.post()
-                            .uri(uri)
-                            .headers(h -> sign(h, "POST", uri, body))
-                            .contentType(MediaType.APPLICATION_JSON)
-                            .body(body)
-                            .retrieve()
-                            .toBodilessEntity();
-                    return "null".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                },
-                Object.class);
+        failuresExplained(() -> http.post()
+                .uri(uri)
+                .headers(h -> sign(h, "POST", uri, body))
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(body)
+                .retrieve()
+                .toBodilessEntity());
     }
 
     Quote quote(QuoteRequest request) {
@@ -296,8 +291,13 @@ public class ServiceCalls {
     }
 
     private <T> T call(java.util.function.Supplier<byte[]> request, Class<T> type) {
+        return json.readValue(failuresExplained(request), type);
+    }
+
+    /** Runs a request, turning its failure into a {@link ServiceCallException} that says why. */
+    private <T> T failuresExplained(java.util.function.Supplier<T> request) {
         try {
-            return json.readValue(request.get(), type);
+            return request.get();
         } catch (RestClientResponseException e) {
             // a problem detail says why (a missing FX rate names the pair and date): that is the tenant's error
             String detail = e.getResponseBodyAsString();
@@ -306,17 +306,28 @@ public class ServiceCalls {
             } catch (RuntimeException notJson) {
                 // keep the body as it came
             }
-            throw new ServiceCallException(e.getStatusCode().value() + " " + detail);
+            throw new ServiceCallException(
+                    e.getStatusCode().value(), e.getStatusCode().value() + " " + detail);
         } catch (org.springframework.web.client.ResourceAccessException e) {
             // unreachable or stalled past the call timeout: the tenant fails and is retried alone later
-            throw new ServiceCallException("no answer from metering or pricing: "
-                    + org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e));
+            throw new ServiceCallException(
+                    0,
+                    "no answer from metering or pricing: "
+                            + org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e));
         }
     }
 
     public static final class ServiceCallException extends RuntimeException {
-        ServiceCallException(String message) {
+        private final int status;
+
+        /** @param status the HTTP status the service answered, 0 when it did not answer */
+        ServiceCallException(int status, String message) {
             super(message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
         }
     }
 }

@@ -104,7 +104,7 @@ class InvoiceController {
                         number, draft.tenantId(), draft.periodStart(), draft.periodEnd(), draft.createdAt()));
             } catch (ServiceCalls.ServiceCallException e) {
                 throw new ApiException(
-                        e.getMessage().startsWith("409") ? BillingErrors.CONFLICT : BillingErrors.SERVICE_CALL_FAILED,
+                        e.status() == 409 ? BillingErrors.CONFLICT : BillingErrors.SERVICE_CALL_FAILED,
                         "invoice not issued: " + e.getMessage());
             }
         });

@@ -89,18 +89,18 @@ public class PriceBookService {
     VersionView addVersion(Caller admin, String bookId, VersionRequest request) {
         lock(bookId);
         validate(request, bookId, 0);
+        int version = books.nextVersion(bookId);
         boolean backdated = !request.effectiveFrom().isAfter(clock.instant());
         if (backdated) {
             PriceBookView book = book(bookId);
             if (book.purpose() == Purpose.SELL) {
                 invoiced.lock();
                 invoiced.refuseOverInvoiced(
-                        "version " + books.nextVersion(bookId) + " of " + bookId,
+                        "version " + version + " of " + bookId,
                         request.effectiveFrom(),
                         book.isDefault() ? null : invoiced.tenantsOnBook(bookId));
             }
         }
-        int version = books.nextVersion(bookId);
         books.insertVersion(
                 bookId,
                 version,
