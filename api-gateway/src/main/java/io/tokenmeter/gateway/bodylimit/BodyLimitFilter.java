@@ -39,7 +39,7 @@ class BodyLimitFilter extends OncePerRequestFilter {
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String path = request.getRequestURI();
-        return !(path.startsWith("/v1/") || path.startsWith("/api/"));
+        return !(path.startsWith("/v1/") || path.startsWith("/api/") || path.startsWith("/console/"));
     }
 
     @Override

@@ -59,6 +59,25 @@ class ServiceRoutes {
                         .or(path("/api/v1/reports/**")));
     }
 
+    /**
+     * The browser console: its own sessions and CSRF, no API key on the way in (it calls back through the gateway
+     * with its user's key), so nothing is signed and no caller header passes.
+     */
+    @Bean
+    RouterFunction<ServerResponse> consoleRoutes(ServiceProperties services) {
+        return route("console")
+                .route(path("/console").or(path("/console/**")), http())
+                .before(uri(services.console()))
+                .before(request -> ServerRequest.from(request)
+                        .headers(h -> {
+                            h.remove(CallerHeaders.CALLER);
+                            h.remove(CallerHeaders.SIGNATURE);
+                            h.set(RequestIds.HEADER, RequestIdFilter.of(request.servletRequest()));
+                        })
+                        .build())
+                .build();
+    }
+
     private static RouterFunction<ServerResponse> service(
             String id, URI target, CallerHeaders callers, RequestPredicate paths) {
         return route(id)

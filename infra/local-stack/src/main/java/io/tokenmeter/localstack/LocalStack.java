@@ -18,9 +18,9 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class LocalStack implements AutoCloseable {
 
-    /** The services in start order; the gateway last, since it fronts the others. */
+    /** The services in start order; the gateway last, since it fronts the others (the console among them). */
     public static final List<String> SERVICES =
-            List.of("metering-service", "pricing-service", "billing-service", "api-gateway");
+            List.of("metering-service", "pricing-service", "billing-service", "console", "api-gateway");
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
 
@@ -187,8 +187,14 @@ public final class LocalStack implements AutoCloseable {
                         "TOKENMETER_WEBHOOK_ALLOWED_HOSTS",
                         "127.0.0.1,localhost"); // webhooks to a receiver on this machine
             }
+            case "console" -> {
+                // the console calls the platform through the gateway, as a browser's user would with curl
+                env.put("GATEWAY_URL", "http://127.0.0.1:" + ports.gateway());
+                env.put("TOKENMETER_CONSOLE_SECURE_COOKIE", "false"); // plain http on this machine only
+            }
             case "api-gateway" -> {
                 database(env, "GATEWAY", "gateway");
+                env.put("CONSOLE_URL", "http://127.0.0.1:" + ports.console());
                 env.put("TOKENMETER_GATEWAY_PRIVATE_KEY", demo.get("TOKENMETER_GATEWAY_PRIVATE_KEY"));
                 env.put("TOKENMETER_UPSTREAM_CREDENTIALS_KEY", demo.get("TOKENMETER_UPSTREAM_CREDENTIALS_KEY"));
                 env.put("SPRING_PROFILES_ACTIVE", "local");
@@ -349,6 +355,7 @@ public final class LocalStack implements AutoCloseable {
             case "metering-service" -> p.metering();
             case "pricing-service" -> p.pricing();
             case "billing-service" -> p.billing();
+            case "console" -> p.console();
             default -> throw new IllegalArgumentException(service);
         };
     }
@@ -360,6 +367,8 @@ public final class LocalStack implements AutoCloseable {
     private void printWelcome() {
         say("");
         say("TokenMeter is running. Gateway: " + gatewayUrl());
+        say("Console: " + gatewayUrl() + "/console (sign in with a key from demo.env); API reference: " + gatewayUrl()
+                + "/docs");
         say("Demo keys and URLs: " + config.state().resolve("demo.env") + " (source it in your shell)");
         say("Logs: " + config.state().resolve("logs"));
         say("");

@@ -28,21 +28,22 @@ public record StackConfig(
             int simulator,
             int postgres,
             int kafka,
-            int kafkaController) {
+            int kafkaController,
+            int console) {
 
         /** The documented ports of {@code ./infra/start}. */
         public static Ports standard() {
-            return new Ports(8080, 8081, 8082, 8083, 8090, 15432, 9092, 9093);
+            return new Ports(8080, 8081, 8082, 8083, 8090, 15432, 9092, 9093, 8084);
         }
 
         /** Free ports picked now, for tests that run beside other things. */
         public static Ports free() {
             java.util.Set<Integer> picked = new java.util.LinkedHashSet<>();
-            while (picked.size() < 8) { // random picks may repeat: eight different ones
+            while (picked.size() < 9) { // random picks may repeat: nine different ones
                 picked.add(freePort());
             }
             int[] p = picked.stream().mapToInt(Integer::intValue).toArray();
-            return new Ports(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
+            return new Ports(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);
         }
 
         /** Below Linux's default ephemeral range (32768-60999), where outgoing connections take their ports. */
