@@ -4,7 +4,9 @@
   'use strict';
 
   function localTimes() {
-    var format = new Intl.DateTimeFormat(undefined, {dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short'});
+    var format = new Intl.DateTimeFormat(undefined, {
+      year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short'
+    });
     document.querySelectorAll('time[datetime]').forEach(function (el) {
       if (el.dataset.local || !el.getAttribute('datetime')) return;
       var at = new Date(el.getAttribute('datetime'));
@@ -37,8 +39,8 @@
   }
 
   document.addEventListener('DOMContentLoaded', function () {
-    localTimes();
     usageChart();
+    localTimes();
   });
   document.addEventListener('htmx:afterSwap', localTimes);
 })();

@@ -21,7 +21,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  */
 public final class ServiceStructure {
 
-    private static final List<String> SERVICES = List.of("gateway", "metering", "pricing", "billing");
+    private static final List<String> SERVICES = List.of("gateway", "metering", "pricing", "billing", "console");
 
     private final String root;
     private final JavaClasses classes;

@@ -75,8 +75,12 @@ class PriceBooksController {
         if (action.startsWith("add-tier-")) {
             int row = Integer.parseInt(action.substring("add-tier-".length()));
             VersionForm.Rate rate = form.getRates().get(row);
-            if (rate.getMode().equals("flat")) {
+            if (rate.getMode().equals("flat")) { // the flat rate becomes the first tier, from token 0
                 rate.setMode("graduated");
+                VersionForm.Tier first = new VersionForm.Tier();
+                first.setFromTokens("0");
+                first.setRate(rate.getRate());
+                rate.getTiers().add(first);
             }
             rate.getTiers().add(new VersionForm.Tier());
             return page(bookId, form, Map.of(), model);

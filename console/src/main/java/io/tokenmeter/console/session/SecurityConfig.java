@@ -3,6 +3,8 @@ package io.tokenmeter.console.session;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.core.userdetails.UserDetailsService;
+import org.springframework.security.core.userdetails.UsernameNotFoundException;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
@@ -23,11 +25,23 @@ class SecurityConfig {
         return new HttpSessionSecurityContextRepository();
     }
 
+    /** No users of the console's own: the platform knows the keys (without this, Boot makes a default user). */
+    @Bean
+    UserDetailsService noLocalUsers() {
+        return username -> {
+            throw new UsernameNotFoundException("the console signs in with API keys only");
+        };
+    }
+
     @Bean
     SecurityFilterChain console(HttpSecurity http, SecurityContextRepository contexts) throws Exception {
         http.securityContext(c -> c.securityContextRepository(contexts))
                 .authorizeHttpRequests(a -> a.requestMatchers(
-                                "/console/sign-in", "/console/assets/**", "/console/webjars/**", "/error")
+                                "/console/sign-in",
+                                "/console/assets/**",
+                                "/console/webjars/**",
+                                "/console/forbidden",
+                                "/error")
                         .permitAll()
                         .requestMatchers("/actuator/**", "/v3/api-docs/**")
                         .permitAll() // the console's own port listens on 127.0.0.1; the gateway routes only /console

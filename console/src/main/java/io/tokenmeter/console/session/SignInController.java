@@ -88,7 +88,8 @@ class SignInController {
         return "redirect:" + user.home();
     }
 
-    @GetMapping("/console/forbidden")
+    /** Where Spring Security forwards a refusal, whatever the refused request's method (a POST without CSRF too). */
+    @org.springframework.web.bind.annotation.RequestMapping("/console/forbidden")
     String forbidden(HttpServletResponse response) {
         response.setStatus(403);
         return "forbidden";

@@ -2,6 +2,8 @@ package io.tokenmeter.console.usage;
 
 import tools.jackson.databind.JsonNode;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,16 +25,23 @@ public record UsageChart(List<String> periods, List<Series> series) {
     static final List<String> TOKEN_CLASSES =
             List.of("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens");
 
-    /** {@code by}: model, region or token_class. */
-    static UsageChart of(JsonNode report, String by) {
+    /**
+     * {@code by}: model, region or token_class. Every period from {@code from} to {@code to} gets its place, an hour
+     * without calls as zero, so the time axis is even.
+     */
+    static UsageChart of(JsonNode report, String by, Instant from, Instant to, Duration step) {
         TreeSet<String> periods = new TreeSet<>();
+        for (Instant at = from; at.isBefore(to); at = at.plus(step)) {
+            periods.add(at.toString());
+        }
         for (JsonNode row : report.path("data")) {
-            periods.add(row.path("period_start").asString());
+            periods.add(Instant.parse(row.path("period_start").asString()).toString());
         }
         List<String> labels = new ArrayList<>(periods);
         Map<String, long[]> series = new LinkedHashMap<>();
         for (JsonNode row : report.path("data")) {
-            int at = labels.indexOf(row.path("period_start").asString());
+            int at = labels.indexOf(
+                    Instant.parse(row.path("period_start").asString()).toString());
             if (by.equals("token_class")) {
                 for (String tokenClass : TOKEN_CLASSES) {
                     series.computeIfAbsent(tokenClass, k -> new long[labels.size()])[at] +=

@@ -69,7 +69,8 @@ class UsageController {
         query.put("group_by", group.equals("token_class") ? null : group);
         query.put("tenant_id", tenant);
         JsonNode report = platform.get(session.key(), "/api/v1/usage", query);
-        UsageChart chart = UsageChart.of(report, group);
+        UsageChart chart =
+                UsageChart.of(report, group, from, to, grain.equals("hour") ? Duration.ofHours(1) : Duration.ofDays(1));
         List<String> labels = chart.periods().stream()
                 .map(p -> grain.equals("hour") ? fmt.hour(p) : fmt.day(p))
                 .toList();
