@@ -19,7 +19,9 @@ public record BodyLimitProperties(
         @DefaultValue("32MB") DataSize modelCalls,
         @DefaultValue("1MB") DataSize api,
         @DefaultValue("16MB") DataSize imports,
-        @DefaultValue({"/api/v1/fx/ecb", "/api/v1/events"}) List<String> importPaths) {
+
+        @DefaultValue({"/api/v1/fx/ecb", "/api/v1/events", "/console/admin/fx/ecb"})
+        List<String> importPaths) {
 
     /** The limit for a request path, in bytes. */
     long limitFor(String path) {

@@ -95,6 +95,31 @@ class TenantsController {
         return "redirect:/console/admin/tenants/" + tenantId;
     }
 
+    @PostMapping("/console/admin/tenants/{tenantId}/billing-identity")
+    String billingIdentity(
+            @PathVariable String tenantId,
+            @RequestParam(name = "legal_name", defaultValue = "") String legalName,
+            @RequestParam(name = "billing_country", defaultValue = "") String country,
+            @RequestParam(name = "tax_id", defaultValue = "") String taxId,
+            @RequestParam(defaultValue = "") String currency,
+            RedirectAttributes flash) {
+        Map<String, Object> body = new HashMap<>();
+        body.put("legal_name", legalName.strip());
+        body.put("billing_country", country.strip().toUpperCase(java.util.Locale.ROOT));
+        body.put("tax_id", taxId.isBlank() ? null : taxId.strip());
+        body.put("currency", currency.strip().toUpperCase(java.util.Locale.ROOT));
+        try {
+            platform.put(session.key(), "/api/v1/admin/tenants/" + tenantId + "/billing-identity", body);
+            flash.addFlashAttribute("notice", "Billing identity saved: invoices drafted from now on use it.");
+        } catch (PlatformException e) {
+            if (e.fields().isEmpty()) {
+                throw e;
+            }
+            flash.addFlashAttribute("errors", e.byField());
+        }
+        return "redirect:/console/admin/tenants/" + tenantId;
+    }
+
     @PostMapping("/console/admin/tenants/{tenantId}/regions")
     String regions(
             @PathVariable String tenantId,

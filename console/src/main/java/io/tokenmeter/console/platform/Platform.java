@@ -54,6 +54,22 @@ public class Platform {
         return exchange(key, HttpMethod.POST, uri(path, Map.of()), body);
     }
 
+    /** A body sent as it is (a CSV file), with its media type. */
+    public JsonNode postText(String key, String path, MediaType type, String text) {
+        return rest.post()
+                .uri(uri(path, Map.of()))
+                .headers(h -> headers(h, key))
+                .contentType(type)
+                .body(text)
+                .exchange((request, response) -> {
+                    byte[] bytes = response.getBody().readAllBytes();
+                    if (response.getStatusCode().isError()) {
+                        throw refusal(response.getStatusCode().value(), response.getHeaders(), bytes);
+                    }
+                    return json.readTree(bytes);
+                });
+    }
+
     public JsonNode put(String key, String path, Object body) {
         return exchange(key, HttpMethod.PUT, uri(path, Map.of()), body);
     }

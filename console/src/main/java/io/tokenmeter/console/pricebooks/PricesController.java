@@ -82,6 +82,15 @@ class PricesController {
             return "prices";
         }
         Instant to = from.plus(1, ChronoUnit.HOURS);
+        // the API refuses a bucket across a price edge (an off-peak start, a new version): the hour is cut there
+        Map<String, Object> edgeQuery = new HashMap<>();
+        edgeQuery.put("tenant_id", tenant);
+        edgeQuery.put("from", from);
+        edgeQuery.put("to", to);
+        List<Instant> edges = new java.util.ArrayList<>();
+        platform.get(session.key(), "/api/v1/rating/price-edges", edgeQuery)
+                .path("edges")
+                .forEach(e -> edges.add(Instant.parse(e.path("at").asString())));
         Map<String, Object> body = new HashMap<>();
         if (session.user().currency() != null) {
             body.put("currency", session.user().currency()); // quoted in the tenant's own currency
@@ -94,9 +103,7 @@ class PricesController {
                                 "model", model.strip(),
                                 "region", region.strip(),
                                 "token_class", tokenClass,
-                                "buckets",
-                                        List.of(Map.of(
-                                                "from", from.toString(), "to", to.toString(), "tokens", count))))));
+                                "buckets", EvenBuckets.of(from, to, edges, count)))));
         try {
             page.addAttribute("quote", platform.post(session.key(), "/api/v1/rating/quote", body));
         } catch (PlatformException e) {

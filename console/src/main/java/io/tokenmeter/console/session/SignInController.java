@@ -27,6 +27,8 @@ import java.util.Map;
 @Controller
 class SignInController {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SignInController.class);
+
     private final Platform platform;
     private final SecurityContextRepository contexts;
 
@@ -63,6 +65,7 @@ class SignInController {
         try {
             me = platform.get(key, "/api/v1/me", Map.of());
         } catch (PlatformException e) {
+            log.info("sign-in refused: the gateway answered {} (request {})", e.status(), e.requestId());
             response.setStatus(e.status() == 401 ? 401 : 502);
             model.addAttribute(
                     "error",
@@ -85,6 +88,7 @@ class SignInController {
                 user, null, List.of(new SimpleGrantedAuthority("ROLE_" + user.role()))));
         SecurityContextHolder.setContext(context);
         contexts.saveContext(context, request, response);
+        log.info("signed in: key {} ({})", user.keyId(), user.role()); // the key's id, never the key
         return "redirect:" + user.home();
     }
 

@@ -19,6 +19,8 @@ import org.springframework.web.bind.annotation.ModelAttribute;
 @ControllerAdvice(basePackages = "io.tokenmeter.console")
 class ConsoleAdvice {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ConsoleAdvice.class);
+
     @ModelAttribute("user")
     SignedInUser user() {
         Authentication auth = SecurityContextHolder.getContext().getAuthentication();
@@ -31,7 +33,14 @@ class ConsoleAdvice {
     }
 
     @ExceptionHandler(PlatformException.class)
-    String refused(PlatformException e, HttpServletResponse response, Model model) {
+    String refused(PlatformException e, HttpServletRequest request, HttpServletResponse response, Model model) {
+        if (e.status() == 401) { // the key was revoked or its tenant suspended since sign-in: the session is over
+            jakarta.servlet.http.HttpSession session = request.getSession(false);
+            if (session != null) {
+                session.invalidate();
+            }
+            SecurityContextHolder.clearContext();
+        }
         int status = e.status() >= 500 ? 502 : e.status();
         response.setStatus(status);
         model.addAttribute("user", user());
@@ -39,6 +48,21 @@ class ConsoleAdvice {
         model.addAttribute("message", plainWords(e));
         model.addAttribute("detail", e.detail());
         model.addAttribute("platformRequestId", e.requestId());
+        return "problem";
+    }
+
+    /** The gateway did not answer at all (down, or too slow): the page says so instead of failing blank. */
+    @ExceptionHandler(org.springframework.web.client.ResourceAccessException.class)
+    String unreachable(
+            org.springframework.web.client.ResourceAccessException e,
+            HttpServletRequest request,
+            HttpServletResponse response,
+            Model model) {
+        log.warn("the platform did not answer: {}", e.getMessage());
+        response.setStatus(502);
+        model.addAttribute("user", user());
+        model.addAttribute("status", 502);
+        model.addAttribute("message", "The platform did not answer. Try again in a moment.");
         return "problem";
     }
 
