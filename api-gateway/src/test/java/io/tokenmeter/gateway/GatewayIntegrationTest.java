@@ -518,6 +518,43 @@ class GatewayIntegrationTest {
         return LocalServer.of(environment).withKey(method, path, key, null);
     }
 
+    /** Who a key is (the console signs in with it), and a tenant's own keys: its own, never another's. */
+    @Test
+    void aKeySaysWhoItIsAndATenantListsItsOwnKeysOnly() throws Exception {
+        JsonNode me = JSON.readTree(get("/api/v1/me", tenantKey).body());
+        assertThat(me.get("role").asString()).isEqualTo("TENANT");
+        assertThat(me.get("tenant_id").asString()).isEqualTo(tenantId);
+        assertThat(me.get("currency").asString()).isEqualTo("EUR");
+        assertThat(JSON.readTree(get("/api/v1/me", ADMIN_KEY).body())
+                        .get("role")
+                        .asString())
+                .isEqualTo("ADMIN");
+        assertThat(get("/api/v1/me", "tm_not_a_key").statusCode()).isEqualTo(401);
+
+        String other = JSON.readTree(post(
+                                "/api/v1/admin/tenants",
+                                ADMIN_KEY,
+                                "{\"name\":\"Other\",\"billing_country\":\"SG\",\"currency\":\"SGD\"}")
+                        .body())
+                .get("id")
+                .asString();
+        String otherPrefix = JSON.readTree(
+                        post("/api/v1/admin/tenants/" + other + "/api-keys", ADMIN_KEY, "{\"name\":\"o\"}")
+                                .body())
+                .get("prefix")
+                .asString();
+
+        HttpResponse<String> own = get("/api/v1/keys", tenantKey);
+        assertThat(own.statusCode()).isEqualTo(200);
+        JsonNode keys = JSON.readTree(own.body());
+        assertThat(keys).hasSize(1);
+        assertThat(keys.get(0).get("prefix").asString())
+                .isEqualTo(tenantKey.substring(
+                        0, keys.get(0).get("prefix").asString().length()));
+        assertThat(own.body()).doesNotContain(otherPrefix).doesNotContain(tenantKey);
+        assertThat(get("/api/v1/keys", ADMIN_KEY).statusCode()).isEqualTo(403);
+    }
+
     /** A leaked finance or admin key needed SQL to stop: staff keys are listed and revoked like tenant keys now. */
     @Test
     void staffKeysAreListedAndRevokedAtOnceAndAudited() throws Exception {

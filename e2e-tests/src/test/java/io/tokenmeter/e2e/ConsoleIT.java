@@ -15,7 +15,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -167,6 +169,32 @@ class ConsoleIT {
                 .isEqualTo(true);
         assertThat(text("main")).contains("Spend this month").containsPattern("\\d+\\.\\d{2} EUR");
         shot("tenant-2-usage");
+
+        // its keys, by prefix, and a monthly cap it sets on one itself
+        follow(browser.findElement(By.linkText("Keys")));
+        String key = stack.demo("TENANT_API_KEY");
+        WebElement keyRow = browser.findElement(By.cssSelector("#keys tbody tr"));
+        String prefix = keyRow.findElement(By.tagName("code")).getText();
+        assertThat(key).startsWith(prefix);
+        assertThat(browser.getPageSource()).doesNotContain(key);
+        keyRow.findElement(By.name("amount")).sendKeys("5");
+        follow(keyRow.findElement(By.cssSelector("button")));
+        assertThat(text("main")).contains("Monthly cap set on the key.");
+        assertThat(text("#keys tbody tr")).contains("0.00 EUR of 5.00 EUR");
+
+        // on a phone's screen the pages fit its width: wide tables scroll inside their box, not the page
+        browser.manage().window().setSize(new Dimension(390, 844));
+        try {
+            for (String page : List.of("/console/requests", "/console/usage", "/console/keys")) {
+                browser.get(gateway + page);
+                assertThat((Long) js("return document.documentElement.scrollWidth - window.innerWidth"))
+                        .as(page + " is no wider than the screen")
+                        .isLessThanOrEqualTo(0L);
+            }
+            shot("tenant-4-keys-on-a-phone");
+        } finally {
+            browser.manage().window().setSize(new Dimension(1280, 1000));
+        }
     }
 
     @Test
@@ -371,7 +399,14 @@ class ConsoleIT {
                 .orElseThrow();
         assertThat(cookie).contains("HttpOnly", "SameSite=Strict", "Path=/console");
 
-        signIn(stack.demo("TENANT_API_KEY"));
+        // by keyboard alone: the key field has the focus, Enter signs in
+        browser.get(gateway + "/console/sign-in");
+        WebElement focused = browser.switchTo().activeElement();
+        assertThat(focused.getDomAttribute("id")).isEqualTo("api_key");
+        assertThat(browser.findElement(By.cssSelector("label[for='api_key']")).getText())
+                .isEqualTo("API key");
+        focused.sendKeys(stack.demo("TENANT_API_KEY"), Keys.ENTER);
+        new WebDriverWait(browser, PATIENCE).until(ExpectedConditions.urlContains("/console/usage"));
         assertThat((String) js("return document.cookie"))
                 .as("the browser's script sees no session")
                 .isEmpty();

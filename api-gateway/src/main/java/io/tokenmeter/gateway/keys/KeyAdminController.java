@@ -98,6 +98,18 @@ class KeyAdminController {
         return keys.ofTenant(tenantId).stream().map(KeyView::of).toList();
     }
 
+    /** A tenant's own keys, for its console and scripts: the same view admins get, of its own tenant only. */
+    @GetMapping("/api/v1/keys")
+    @Operation(summary = "The calling tenant's own keys by prefix (tenant keys); hashes and clear keys never shown")
+    List<KeyView> ownKeys(Caller caller) {
+        if (!caller.is(Role.TENANT)) {
+            throw new ApiException(
+                    CommonErrors.FORBIDDEN,
+                    "this lists a tenant's own keys; staff use /api/v1/admin/tenants/{id}/api-keys");
+        }
+        return keys.ofTenant(caller.tenantId()).stream().map(KeyView::of).toList();
+    }
+
     @DeleteMapping("/api/v1/admin/tenants/{tenantId}/api-keys/{keyId}")
     @Operation(summary = "Revoke a key (admin): the next call with it is refused")
     @Transactional
