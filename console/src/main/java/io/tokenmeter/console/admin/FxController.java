@@ -59,7 +59,7 @@ class FxController {
                             + " already there), " + result.path("first").asString() + " to "
                             + result.path("last").asString() + ".");
         } catch (PlatformException e) {
-            if (e.status() >= 500 || e.status() == 401 || e.status() == 403) {
+            if (!e.correctable()) {
                 throw e;
             }
             flash.addFlashAttribute(

@@ -60,10 +60,10 @@ class BudgetsController {
         } catch (NumberFormatException e) {
             flash.addFlashAttribute("budgetError", "Amount must be a number in the tenant's currency, such as 250.");
         } catch (PlatformException e) {
-            if (e.status() >= 500 || e.status() == 401) {
+            if (!e.correctable()) {
                 throw e;
             }
-            flash.addFlashAttribute("budgetError", (e.detail() == null ? e.title() : e.detail()));
+            flash.addFlashAttribute("budgetError", e.plain());
         }
         return "redirect:/console/budgets?tenant_id="
                 + java.net.URLEncoder.encode(tenantId, java.nio.charset.StandardCharsets.UTF_8);
@@ -79,10 +79,10 @@ class BudgetsController {
             flash.addFlashAttribute(
                     "notice", "Alert webhook saved. Copy its signing secret now: it is not shown again.");
         } catch (PlatformException e) {
-            if (e.status() >= 500 || e.status() == 401) {
+            if (!e.correctable()) {
                 throw e;
             }
-            flash.addFlashAttribute("webhookError", e.detail() == null ? e.title() : e.detail());
+            flash.addFlashAttribute("webhookError", e.plain());
         }
         return "redirect:/console/budgets";
     }

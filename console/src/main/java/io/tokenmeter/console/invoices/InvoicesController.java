@@ -130,7 +130,7 @@ class InvoicesController {
         try {
             flash.addFlashAttribute("notice", action.get());
         } catch (PlatformException e) {
-            if (e.status() >= 500 || e.status() == 401 || e.status() == 403) {
+            if (!e.correctable()) {
                 throw e;
             }
             flash.addFlashAttribute(

@@ -64,10 +64,10 @@ class KeysController {
         } catch (NumberFormatException e) {
             flash.addFlashAttribute("capError", "Amount must be a number in your currency, such as 50.");
         } catch (PlatformException e) {
-            if (e.status() >= 500 || e.status() == 401) {
+            if (!e.correctable()) {
                 throw e;
             }
-            flash.addFlashAttribute("capError", e.detail() == null ? e.title() : e.detail());
+            flash.addFlashAttribute("capError", e.plain());
         }
         return "redirect:/console/keys";
     }

@@ -28,6 +28,19 @@ public class PlatformException extends RuntimeException {
         this.requestId = requestId;
     }
 
+    /**
+     * A refusal the user can put right on the same page (bad input, a conflict): shown beside the form. Anything else
+     * (not signed in, not allowed, the platform failing) goes to the error page.
+     */
+    public boolean correctable() {
+        return status >= 400 && status < 500 && status != 401 && status != 403;
+    }
+
+    /** The problem's detail, else its title: what to show a person. */
+    public String plain() {
+        return detail == null ? title : detail;
+    }
+
     public int status() {
         return status;
     }

@@ -103,10 +103,10 @@ class PriceBooksController {
                             + created.path("effective_from").asString() + ".");
             return "redirect:/console/admin/price-books/" + bookId;
         } catch (PlatformException e) {
-            if (e.status() >= 500 || e.status() == 401 || e.status() == 403) {
+            if (!e.correctable()) {
                 throw e;
             }
-            model.addAttribute("failure", e.detail() == null ? e.title() : e.detail());
+            model.addAttribute("failure", e.plain());
             model.addAttribute("platformRequestId", e.requestId());
             return page(bookId, form, e.byField(), model);
         }

@@ -107,10 +107,10 @@ class PricesController {
         try {
             page.addAttribute("quote", platform.post(session.key(), "/api/v1/rating/quote", body));
         } catch (PlatformException e) {
-            if (e.status() >= 500 || e.status() == 401) {
+            if (!e.correctable()) {
                 throw e;
             }
-            page.addAttribute("quoteFailure", (e.detail() == null ? e.title() : e.detail()));
+            page.addAttribute("quoteFailure", e.plain());
             page.addAttribute("quoteErrors", e.byField());
         }
         return "prices";

@@ -55,11 +55,10 @@ class RunsController {
             JsonNode run = platform.post(session.key(), "/api/v1/billing/runs", Map.of("period", period.strip()));
             return "redirect:/console/finance/runs/" + run.path("id").asString();
         } catch (PlatformException e) {
-            if (e.status() >= 500 || e.status() == 401 || e.status() == 403) {
+            if (!e.correctable()) {
                 throw e;
             }
-            flash.addFlashAttribute(
-                    "periodError", (e.detail() == null ? e.title() : e.detail()) + " (request " + e.requestId() + ")");
+            flash.addFlashAttribute("periodError", e.plain() + " (request " + e.requestId() + ")");
             return "redirect:/console/finance/runs";
         }
     }
