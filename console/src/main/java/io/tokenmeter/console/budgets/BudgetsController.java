@@ -33,9 +33,9 @@ class BudgetsController {
     @GetMapping("/console/budgets")
     String budgets(@RequestParam(name = "tenant_id", required = false) String tenantId, Model model) {
         SignedInUser user = session.user();
-        String tenant = user.tenant() ? null : tenantId;
+        String tenant = user.tenantParameter(tenantId);
         model.addAttribute("tenantId", tenant);
-        if (!user.tenant() && (tenant == null || tenant.isBlank())) {
+        if (user.tenantShown(tenantId) == null) {
             return "budgets";
         }
         Map<String, Object> query = new HashMap<>();

@@ -56,18 +56,11 @@ public class Platform {
 
     /** A body sent as it is (a CSV file), with its media type. */
     public JsonNode postText(String key, String path, MediaType type, String text) {
-        return rest.post()
+        return read(rest.post()
                 .uri(uri(path, Map.of()))
                 .headers(h -> headers(h, key))
                 .contentType(type)
-                .body(text)
-                .exchange((request, response) -> {
-                    byte[] bytes = response.getBody().readAllBytes();
-                    if (response.getStatusCode().isError()) {
-                        throw refusal(response.getStatusCode().value(), response.getHeaders(), bytes);
-                    }
-                    return json.readTree(bytes);
-                });
+                .body(text));
     }
 
     public JsonNode put(String key, String path, Object body) {
@@ -97,6 +90,11 @@ public class Platform {
         if (body != null) {
             spec.contentType(MediaType.APPLICATION_JSON).body(json.writeValueAsBytes(body));
         }
+        return read(spec);
+    }
+
+    /** The answer as JSON (an empty object for no body), or the refusal as a {@link PlatformException}. */
+    private JsonNode read(RestClient.RequestHeadersSpec<?> spec) {
         return spec.exchange((request, response) -> {
             byte[] bytes = response.getBody().readAllBytes();
             if (response.getStatusCode().isError()) {

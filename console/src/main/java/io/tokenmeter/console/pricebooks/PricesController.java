@@ -3,7 +3,6 @@ package io.tokenmeter.console.pricebooks;
 import io.tokenmeter.console.platform.Platform;
 import io.tokenmeter.console.platform.PlatformException;
 import io.tokenmeter.console.session.ConsoleSession;
-import io.tokenmeter.console.session.SignedInUser;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -36,13 +35,13 @@ class PricesController {
 
     @GetMapping("/console/prices")
     String prices(@RequestParam(name = "tenant_id", required = false) String tenantId, Model model) {
-        String tenant = tenant(tenantId);
+        String tenant = session.user().tenantShown(tenantId);
         model.addAttribute("tenantId", tenant);
         if (tenant == null) {
             return "prices";
         }
         Map<String, Object> query = new HashMap<>();
-        query.put("tenant_id", session.user().tenant() ? null : tenant);
+        query.put("tenant_id", session.user().tenantParameter(tenantId));
         model.addAttribute("prices", platform.get(session.key(), "/api/v1/rating/prices", query));
         model.addAttribute(
                 "hour",
@@ -60,7 +59,7 @@ class PricesController {
             @RequestParam(defaultValue = "") String tokens,
             @RequestParam(defaultValue = "") String hour,
             Model page) {
-        String tenant = tenant(tenantId);
+        String tenant = session.user().tenantShown(tenantId);
         prices(tenantId, page);
         page.addAttribute("q", Map.of("model", model, "region", region, "token_class", tokenClass, "tokens", tokens));
         page.addAttribute("hour", hour);
@@ -114,13 +113,5 @@ class PricesController {
             page.addAttribute("quoteErrors", e.byField());
         }
         return "prices";
-    }
-
-    private String tenant(String tenantId) {
-        SignedInUser user = session.user();
-        if (user.tenant()) {
-            return user.tenantId();
-        }
-        return tenantId == null || tenantId.isBlank() ? null : tenantId;
     }
 }

@@ -21,6 +21,22 @@ public record SignedInUser(String keyId, String role, String tenantId, String cu
         return "ADMIN".equals(role);
     }
 
+    /**
+     * The tenant a page shows: a tenant key's own, whatever the page was asked for; for staff the one they named,
+     * null until they name one.
+     */
+    public String tenantShown(String requested) {
+        if (tenant()) {
+            return tenantId;
+        }
+        return requested == null || requested.isBlank() ? null : requested;
+    }
+
+    /** The {@code tenant_id} to send the platform: none for a tenant key (the key scopes it), else the one named. */
+    public String tenantParameter(String requested) {
+        return tenant() ? null : tenantShown(requested);
+    }
+
     /** Where a user lands after signing in: what their role does most. */
     public String home() {
         return switch (role) {

@@ -52,12 +52,12 @@ class UsageController {
         String grain = granularity.equals("hour") ? "hour" : "day";
         String group = GROUPS.contains(by) ? by : "model";
         int span = Math.max(1, Math.min(days, 90));
-        String tenant = user.tenant() ? null : tenantId;
+        String tenant = user.tenantParameter(tenantId);
         model.addAttribute("granularity", grain);
         model.addAttribute("by", group);
         model.addAttribute("days", span);
         model.addAttribute("tenantId", tenant);
-        if (!user.tenant() && (tenant == null || tenant.isBlank())) {
+        if (user.tenantShown(tenantId) == null) {
             return "usage"; // staff first pick a tenant
         }
         Instant to = Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
@@ -101,11 +101,11 @@ class UsageController {
             @RequestParam(name = "tenant_id", required = false) String tenantId,
             Model page) {
         SignedInUser user = session.user();
-        String tenant = user.tenant() ? null : tenantId;
+        String tenant = user.tenantParameter(tenantId);
         page.addAttribute("tenantId", tenant);
         page.addAttribute("modelFilter", model);
         page.addAttribute("statusFilter", status);
-        if (!user.tenant() && (tenant == null || tenant.isBlank())) {
+        if (user.tenantShown(tenantId) == null) {
             return "requests";
         }
         Map<String, Object> query = new HashMap<>();
