@@ -286,6 +286,50 @@ class BudgetsTest {
                 .isEqualTo(2);
     }
 
+    /**
+     * A gateway cut off from billing past its lease's TTL keeps the spend of the calls it served under it; when billing
+     * answers again the lease has expired, and the report that comes with the renewal is booked all the same, once,
+     * as is a larger final report on release. (Before, it was dropped and the spend waited for the usage events.)
+     */
+    @Test
+    void aReportOnALeaseThatExpiredMeanwhileIsStillBookedOnce() throws Exception {
+        String budgetId = budget("{\"tenant_id\":\"" + tenantId + "\",\"kind\":\"monthly\",\"amount\":1.00}", ADMIN);
+        LeaseGrant grant = renew(lease(budgetId, "0.01", "0.10"));
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> "EXPIRED"
+                        .equals(jdbc.queryForObject(
+                                "SELECT closed_by FROM budget_lease WHERE id = ?", String.class, grant.leaseId())));
+        assertThat(view(budgetId, tenant).get("spent").decimalValue()).isZero();
+
+        LeaseRequest late = new LeaseRequest(
+                grant.leaseId(),
+                budgetId,
+                window(),
+                "gw-test",
+                new BigDecimal("0.03"),
+                new BigDecimal("0.03"),
+                BigDecimal.ZERO,
+                new BigDecimal("0.01"),
+                new BigDecimal("0.10"),
+                2_000);
+        for (int i = 0; i < 2; i++) { // a repeat adds nothing
+            LeaseGrant gone = renew(late);
+            assertThat(gone.gone()).isTrue();
+            assertThat(gone.granted()).isZero();
+            JsonNode budget = view(budgetId, tenant);
+            assertThat(budget.get("spent").decimalValue()).isEqualByComparingTo("0.03");
+            assertThat(budget.get("reserved").decimalValue()).isZero();
+        }
+        HttpResponse<String> released = send(
+                "POST",
+                BudgetLeaseApi.RELEASE_PATH,
+                BudgetLeaseApi.GATEWAY_ITSELF,
+                JSON.writeValueAsString(new BudgetLeaseApi.LeaseRelease(grant.leaseId(), new BigDecimal("0.04"))));
+        assertThat(released.statusCode()).as(released.body()).isEqualTo(204);
+        assertThat(view(budgetId, tenant).get("spent").decimalValue()).isEqualByComparingTo("0.04");
+    }
+
     /** A webhook would make billing a scanner of its own network: private, loopback and metadata targets are not. */
     @Test
     void aWebhookMustPointAtAPublicAddress() throws Exception {

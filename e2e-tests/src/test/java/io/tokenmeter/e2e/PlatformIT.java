@@ -1070,7 +1070,10 @@ class PlatformIT {
                 "{\"name\":\"Shown Co\",\"legal_name\":\"Shown Co GmbH\",\"billing_country\":\"DE\","
                         + "\"currency\":\"EUR\",\"tax_id\":\"DE999999998\"}");
         Shown shown = callsAndTheirInvoice(tenant, Instant.now());
-        assertThat(shown.costs()).as("a sum large enough to mean something").isGreaterThan(BigDecimal.ONE);
+        // about 1.3 EUR at the demo's list price, half that in its off-peak window (16:30 to 00:30 UTC)
+        assertThat(shown.costs().divide(shown.priceFactor()))
+                .as("a sum large enough to mean something, at list price")
+                .isGreaterThan(BigDecimal.ONE);
         assertThat(shown.subtotal().subtract(shown.costs()).abs())
                 .as("invoice %s against the answers' %s", shown.subtotal(), shown.costs())
                 .isLessThanOrEqualTo(shown.rounding());
@@ -1388,8 +1391,12 @@ class PlatformIT {
                         : " (margin shown " + f.get("gross_margin").decimalValue() + ")");
     }
 
-    /** What the answers of a period showed, what its invoice says, and the invoice's rounding bound. */
-    private record Shown(BigDecimal costs, long outputTokens, BigDecimal subtotal, BigDecimal rounding) {}
+    /**
+     * What the answers of a period showed, what its invoice says, the invoice's rounding bound, and the demo book's
+     * price factor in that period (0.5 in its off-peak window).
+     */
+    private record Shown(
+            BigDecimal costs, long outputTokens, BigDecimal subtotal, BigDecimal rounding, BigDecimal priceFactor) {}
 
     /**
      * Four calls of about 0.3 EUR each (40 choices of 8,192 tokens) in a period of their own that starts after
@@ -1430,7 +1437,8 @@ class PlatformIT {
                 output,
                 invoice.get("subtotal").decimalValue(),
                 new BigDecimal("0.005")
-                        .multiply(BigDecimal.valueOf(invoice.get("lines").size())));
+                        .multiply(BigDecimal.valueOf(invoice.get("lines").size())),
+                inOffPeak(from) ? new BigDecimal("0.5") : BigDecimal.ONE);
     }
 
     private static Instant later(Instant a, Instant b) {

@@ -53,6 +53,23 @@ class BudgetLedger {
         }
     }
 
+    /**
+     * A report on a lease already closed (it expired while its gateway could not reach billing, which then came back)
+     * still counts: the calls it covers were served. Reports only grow, so the larger one wins and a repeat adds
+     * nothing. Without this, those calls' spend would wait for their usage events, which wait for this service's
+     * consumer to get its partitions back after a crash.
+     */
+    private void bookLateReport(LockedWindow w, LeaseRow lease, BigDecimal reported) {
+        BigDecimal reportedNow = lease.reported().max(reported);
+        if (reportedNow.compareTo(lease.reported()) == 0) {
+            return;
+        }
+        w.spent = w.spent.add(reportedNow.max(lease.charged()).subtract(lease.spend()));
+        jdbc.sql("UPDATE budget_lease SET reported = ? WHERE id = ?")
+                .params(reportedNow, lease.id())
+                .update();
+    }
+
     /** A window as locked for one step; changes are written back by {@link #write}. */
     private static final class LockedWindow {
         final WindowKey key;
@@ -121,6 +138,8 @@ class BudgetLedger {
             LockedWindow w = lock(new TreeSet<>(List.of(key))).get(key);
             LeaseRow lease = r.leaseId() == null ? null : lockLease(r.leaseId());
             if (lease != null && !lease.open()) {
+                bookLateReport(w, lease, r.reported());
+                write(w);
                 return new LeaseGrant(r.leaseId(), BigDecimal.ZERO, BigDecimal.ZERO, false, true);
             }
             UUID id = lease == null ? EventIds.newEventId() : lease.id();
@@ -202,6 +221,8 @@ class BudgetLedger {
             LockedWindow w = lock(new TreeSet<>(List.of(key))).get(key);
             LeaseRow lease = lockLease(leaseId);
             if (!lease.open()) {
+                bookLateReport(w, lease, reported);
+                write(w);
                 return;
             }
             BigDecimal reportedNow = lease.reported().max(reported);
