@@ -24,16 +24,23 @@
     var canvas = document.getElementById('usage-chart');
     if (!data || !canvas || typeof Chart === 'undefined') return;
     var parsed = JSON.parse(data.textContent);
+    // money axes: the currency's symbol and three significant digits, so a cent's fraction is not 5.000000E-5
+    var ticks = parsed.unit === 'tokens' ? {} : {
+      callback: function (value) {
+        return new Intl.NumberFormat(undefined,
+          {style: 'currency', currency: parsed.unit, maximumSignificantDigits: 3}).format(value);
+      }
+    };
     new Chart(canvas, {
       type: 'bar',
       data: {
         labels: parsed.labels,
-        datasets: parsed.series.map(function (s) { return {label: s.name, data: s.tokens}; })
+        datasets: parsed.series.map(function (s) { return {label: s.name, data: s.values}; })
       },
       options: {
         responsive: true,
         animation: false,
-        scales: {x: {stacked: true}, y: {stacked: true, title: {display: true, text: 'tokens'}}}
+        scales: {x: {stacked: true}, y: {stacked: true, ticks: ticks, title: {display: true, text: parsed.unit}}}
       }
     });
   }

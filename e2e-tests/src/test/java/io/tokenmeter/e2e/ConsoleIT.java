@@ -143,6 +143,11 @@ class ConsoleIT {
         assertThat(row.findElement(By.cssSelector(".output-tokens")).getText()).isEqualTo("37");
         assertThat(row.findElement(By.cssSelector(".input-tokens")).getText()).isEqualTo(Long.toString(prompt));
         assertThat(row.getText()).contains("kimi-k2", "moonshot", "succeeded").containsPattern("\\d+\\.\\d{6} EUR");
+        String cost = row.findElements(By.tagName("td")).stream()
+                .map(WebElement::getText)
+                .filter(t -> t.matches("\\d+\\.\\d{6} EUR"))
+                .findFirst()
+                .orElseThrow();
         shot("tenant-1-request-log");
 
         // the usage chart's data and the table under it count the call's tokens, by model, per hour
@@ -158,7 +163,7 @@ class ConsoleIT {
         long charted = 0;
         for (JsonNode series : chart.path("series")) {
             if (series.path("name").asString().equals("kimi-k2")) {
-                for (JsonNode tokens : series.path("tokens")) {
+                for (JsonNode tokens : series.path("values")) {
                     charted += tokens.asLong();
                 }
             }
@@ -169,6 +174,19 @@ class ConsoleIT {
                 .isEqualTo(true);
         assertThat(text("main")).contains("Spend this month").containsPattern("\\d+\\.\\d{2} EUR");
         shot("tenant-2-usage");
+
+        // the same chart in money: the hour's kimi-k2 spend is what the log showed the call cost, to the same digit
+        eventually(() -> {
+            browser.get(gateway + "/console/usage?measure=money&by=model&granularity=hour&days=1");
+            assertThat(browser.findElement(By.cssSelector("#usage-table tfoot td[data-series='kimi-k2']"))
+                            .getText())
+                    .isEqualTo(cost);
+            return true;
+        });
+        assertThat(text("#usage-table caption")).contains("EUR");
+        assertThat(js("return Chart.getChart('usage-chart').options.scales.y.title.text"))
+                .isEqualTo("EUR");
+        shot("tenant-2-spend-per-hour");
 
         // its keys, by prefix, and a monthly cap it sets on one itself
         follow(browser.findElement(By.linkText("Keys")));

@@ -1001,6 +1001,32 @@ class PlatformIT {
                             .isLessThanOrEqualTo(
                                     budget.get("spent").decimalValue().add(rounding));
                 });
+        // per hour, the same usage unrounded: exactly the tokens at the rates, off-peak discount included
+        java.math.BigDecimal exact = java.math.BigDecimal.valueOf(tokens[0])
+                .multiply(new java.math.BigDecimal("0.27"))
+                .add(java.math.BigDecimal.valueOf(tokens[1]).multiply(new java.math.BigDecimal("0.07")))
+                .add(java.math.BigDecimal.valueOf(tokens[2]).multiply(new java.math.BigDecimal("1.10")))
+                .multiply(factor)
+                .movePointLeft(6);
+        String series = "/api/v1/spend/series?granularity=hour&from=" + since + "&to="
+                + Instant.now().plusSeconds(1);
+        HttpResponse<String> perHour = send("GET", series, key, null);
+        assertThat(perHour.statusCode()).as(perHour.body()).isEqualTo(200);
+        JsonNode hours = DECIMALS.readTree(perHour.body());
+        assertThat(hours.get("currency").asString()).isEqualTo("USD");
+        assertThat(hours.get("total").decimalValue()).isEqualByComparingTo(exact);
+        java.math.BigDecimal summed = java.math.BigDecimal.ZERO;
+        for (JsonNode hour : hours.get("periods")) {
+            summed = summed.add(hour.get("total").decimalValue());
+        }
+        assertThat(summed).isEqualByComparingTo(exact);
+        HttpResponse<String> badGrain = send("GET", series.replace("=hour", "=minute"), key, null);
+        assertThat(badGrain.statusCode()).as(badGrain.body()).isEqualTo(400);
+        assertThat(badGrain.body()).contains("granularity");
+        assertThat(send("GET", series + "&tenant_id=" + stack.demo("TENANT_ID"), key, null)
+                        .statusCode())
+                .as("another tenant's series")
+                .isEqualTo(403);
         assertThat(send("GET", "/api/v1/spend?tenant_id=" + stack.demo("TENANT_ID"), key, null)
                         .statusCode())
                 .isEqualTo(403);

@@ -17,8 +17,10 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -107,5 +109,69 @@ class SpendController {
                 unpriced,
                 now,
                 "usage ingested so far (seconds behind the calls), priced as an invoice run would price it; before tax");
+    }
+
+    record Series(
+            String tenantId,
+            Period period,
+            String granularity,
+            String currency,
+            BigDecimal total,
+            List<SpendSeries.Period> periods,
+            List<String> unpriced,
+            Instant asOf,
+            String note) {}
+
+    private static final Map<String, ChronoUnit> GRAINS = Map.of("hour", ChronoUnit.HOURS, "day", ChronoUnit.DAYS);
+    private static final Map<String, Duration> LONGEST =
+            Map.of("hour", Duration.ofDays(31), "day", Duration.ofDays(366));
+
+    @GetMapping("/api/v1/spend/series")
+    @Operation(
+            summary = "Spend per hour or day in the tenant's currency, exact (the invoice rounds its lines once);"
+                    + " periods without usage are left out")
+    Series series(
+            Caller caller,
+            @RequestParam(name = "tenant_id", required = false) String tenantId,
+            @RequestParam Instant from,
+            @RequestParam Instant to,
+            @RequestParam(defaultValue = "day") String granularity) {
+        String tenant = Access.tenantOf(caller, tenantId, "a tenant key can only see its own tenant's billing");
+        ChronoUnit unit = GRAINS.get(granularity);
+        if (unit == null) {
+            throw ApiException.invalid(InvalidField.parameter("granularity", "one-of", "hour or day"));
+        }
+        if (!to.isAfter(from)) {
+            throw ApiException.invalid(InvalidField.parameter("to", "order", "from must be before to"));
+        }
+        if (Duration.between(from, to).compareTo(LONGEST.get(granularity)) > 0) {
+            throw ApiException.invalid(InvalidField.parameter(
+                    "to",
+                    "range",
+                    "per " + granularity + ", a series spans at most "
+                            + LONGEST.get(granularity).toDays() + " days"));
+        }
+        String currency = profiles.find(tenant)
+                .orElseThrow(() -> new ApiException(CommonErrors.NOT_FOUND, "no tenant " + tenant))
+                .currency();
+        Instant now = Instant.now();
+        BillableUsage usage = calls.usageToQuote(tenant, from, to, null, null);
+        SpendSeries.Priced priced = SpendSeries.price(
+                SpendSeries.byPeriod(usage.lines(), unit),
+                unit,
+                (lines, counted) -> calls.quoteUsage(tenant, from, to, currency, lines, counted)
+                        .lines());
+        return new Series(
+                tenant,
+                new Period(from, to),
+                granularity,
+                currency,
+                priced.total(),
+                priced.periods(),
+                priced.unpriced(),
+                now,
+                "usage ingested so far per UTC " + granularity + ", priced as an invoice run would price it (tiers"
+                        + " counted from the series' start, in time order); exact amounts: the invoice rounds each"
+                        + " of its lines once; before tax");
     }
 }

@@ -8,7 +8,6 @@ import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.time.Duration;
@@ -20,8 +19,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A tenant's usage over time (tokens by model, region or token class, by hour or day) and this month's spend in its
- * own currency; the request log, each call with its tokens, cost, region and latency. Staff see a tenant's by
+ * A tenant's usage over time (tokens or money of its own currency, by model, region or token class, by hour or day)
+ * and this month's spend; the request log, each call with its tokens, cost, region and latency. Staff see a tenant's by
  * naming it.
  */
 @Controller
@@ -46,6 +45,7 @@ class UsageController {
             @RequestParam(defaultValue = "day") String granularity,
             @RequestParam(name = "by", defaultValue = "model") String by,
             @RequestParam(defaultValue = "7") int days,
+            @RequestParam(defaultValue = "tokens") String measure,
             @RequestParam(name = "tenant_id", required = false) String tenantId,
             Model model) {
         SignedInUser user = session.user();
@@ -56,21 +56,28 @@ class UsageController {
         model.addAttribute("granularity", grain);
         model.addAttribute("by", group);
         model.addAttribute("days", span);
+        boolean money = measure.equals("money");
+        model.addAttribute("measure", money ? "money" : "tokens");
         model.addAttribute("tenantId", tenant);
         if (user.tenantShown(tenantId) == null) {
             return "usage"; // staff first pick a tenant
         }
         Instant to = Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
         Instant from = to.minus(Duration.ofDays(span)).truncatedTo(ChronoUnit.DAYS);
+        Duration step = grain.equals("hour") ? Duration.ofHours(1) : Duration.ofDays(1);
         Map<String, Object> query = new HashMap<>();
         query.put("from", from);
         query.put("to", to);
         query.put("granularity", grain);
-        query.put("group_by", group.equals("token_class") ? null : group);
         query.put("tenant_id", tenant);
-        JsonNode report = platform.get(session.key(), "/api/v1/usage", query);
-        UsageChart chart =
-                UsageChart.of(report, group, from, to, grain.equals("hour") ? Duration.ofHours(1) : Duration.ofDays(1));
+        UsageChart chart;
+        if (money) {
+            chart = UsageChart.ofSpend(
+                    platform.get(session.key(), "/api/v1/spend/series", query), group, from, to, step);
+        } else {
+            query.put("group_by", group.equals("token_class") ? null : group);
+            chart = UsageChart.of(platform.get(session.key(), "/api/v1/usage", query), group, from, to, step);
+        }
         List<String> labels = chart.periods().stream()
                 .map(p -> grain.equals("hour") ? fmt.hour(p) : fmt.day(p))
                 .toList();
@@ -83,8 +90,10 @@ class UsageController {
                         labels,
                         "series",
                         chart.series().stream()
-                                .map(s -> Map.of("name", s.name(), "tokens", s.tokens()))
-                                .toList())));
+                                .map(s -> Map.of("name", s.name(), "values", s.values()))
+                                .toList(),
+                        "unit",
+                        chart.unit())));
         model.addAttribute("from", from);
         model.addAttribute("to", to);
         Map<String, Object> spendQuery = new HashMap<>();
