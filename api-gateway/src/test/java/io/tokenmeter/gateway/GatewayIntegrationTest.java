@@ -52,14 +52,34 @@ class GatewayIntegrationTest {
     String tenantId;
     String tenantKey;
 
+    /** What a stand-in console was handed by the gateway: each request's client-address stamp. */
+    private static final List<String> consoleStamps = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private static com.sun.net.httpserver.HttpServer console;
+
+    @Autowired
+    io.tokenmeter.gateway.auth.ClientAddresses clientAddresses;
+
     @DynamicPropertySource
     static void upstream(DynamicPropertyRegistry registry) throws Exception {
         simulator = SimulatedUpstreams.start(registry, ADMIN_KEY);
+        console = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        console.createContext("/console", exchange -> {
+            consoleStamps.add(String.valueOf(
+                    exchange.getRequestHeaders().getFirst(io.tokenmeter.gateway.auth.ClientAddresses.HEADER)));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        console.start();
+        registry.add(
+                "tokenmeter.gateway.services.console",
+                () -> "http://127.0.0.1:" + console.getAddress().getPort());
     }
 
     @AfterAll
     static void stopSimulator() {
         simulator.close();
+        console.stop(0);
     }
 
     @BeforeEach
@@ -615,6 +635,92 @@ class GatewayIntegrationTest {
                 .startsWith("HTTP/1.1 429");
         assertThat(rawGet(java.net.InetAddress.getByName("127.0.0.1"), "/v1/models", tenantKey))
                 .startsWith("HTTP/1.1 200");
+    }
+
+    /**
+     * The console checks the keys its users type from its own address. The gateway stamps what it passes to the
+     * console with the browser's address (a browser's own stamp is replaced), and a bad key sent back with a valid
+     * stamp counts against that address: one typist is held off, the console and other typists are not. A stamp
+     * forged by the sender counts against the sender.
+     */
+    @Test
+    void badKeysTypedIntoTheConsoleCountAgainstTheTypistsAddressNotTheConsoles() throws Exception {
+        consoleStamps.clear();
+        String forgedByBrowser = clientAddresses.stamp("198.51.100.1").replace("198.51.100.1", "127.0.0.5");
+        assertThat(rawRequest(
+                        java.net.InetAddress.getByName("127.0.0.5"),
+                        "POST /console/sign-in",
+                        Map.of(io.tokenmeter.gateway.auth.ClientAddresses.HEADER, forgedByBrowser)))
+                .startsWith("HTTP/1.1 204");
+        assertThat(consoleStamps).hasSize(1);
+        assertThat(clientAddresses.verified(consoleStamps.getFirst()))
+                .as("the gateway's stamp of the browser's address, not the browser's own header")
+                .contains("127.0.0.5");
+
+        // the console (here, this test from 127.0.0.1) checks 20 wrong keys typed from 203.0.113.7
+        String typist = clientAddresses.stamp("203.0.113.7");
+        for (int i = 0; i < 20; i++) {
+            assertThat(stampedMe("tm_typo" + i, typist).statusCode()).isEqualTo(401);
+        }
+        HttpResponse<String> heldOff = stampedMe(tenantKey, typist);
+        assertThat(heldOff.statusCode())
+                .as("that typist waits, even with a good key")
+                .isEqualTo(429);
+        assertThat(heldOff.headers().firstValue("Retry-After")).isPresent();
+        assertThat(stampedMe(tenantKey, clientAddresses.stamp("203.0.113.8")).statusCode())
+                .as("another typist through the same console")
+                .isEqualTo(200);
+        assertThat(get("/api/v1/me", tenantKey).statusCode())
+                .as("the console's own address")
+                .isEqualTo(200);
+
+        // a stamp the sender made up counts against the sender
+        java.net.InetAddress forger = java.net.InetAddress.getByName("127.0.0.6");
+        String forged = typist.replace("203.0.113.7", "203.0.113.9");
+        for (int i = 0; i < 20; i++) {
+            assertThat(rawRequest(
+                            forger,
+                            "GET /api/v1/me",
+                            Map.of(
+                                    "Authorization",
+                                    "Bearer tm_forged" + i,
+                                    io.tokenmeter.gateway.auth.ClientAddresses.HEADER,
+                                    forged)))
+                    .startsWith("HTTP/1.1 401");
+        }
+        assertThat(rawRequest(forger, "GET /api/v1/me", Map.of("Authorization", "Bearer " + tenantKey)))
+                .startsWith("HTTP/1.1 429");
+        assertThat(stampedMe(tenantKey, clientAddresses.stamp("203.0.113.9")).statusCode())
+                .as("the address the forger named was not charged")
+                .isEqualTo(200);
+    }
+
+    private HttpResponse<String> stampedMe(String key, String stamp) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(
+                                "http://127.0.0.1:" + environment.getProperty("local.server.port") + "/api/v1/me"))
+                        .header("Authorization", "Bearer " + key)
+                        .header(io.tokenmeter.gateway.auth.ClientAddresses.HEADER, stamp)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A request line and headers from a chosen local address; returns the status line and headers. */
+    private String rawRequest(java.net.InetAddress from, String requestLine, Map<String, String> headers)
+            throws Exception {
+        try (java.net.Socket socket = new java.net.Socket(
+                java.net.InetAddress.getByName("127.0.0.1"),
+                Integer.parseInt(environment.getProperty("local.server.port")),
+                from,
+                0)) {
+            socket.setSoTimeout(10_000);
+            StringBuilder request = new StringBuilder(requestLine + " HTTP/1.1\r\nHost: localhost\r\n");
+            headers.forEach((name, value) ->
+                    request.append(name).append(": ").append(value).append("\r\n"));
+            request.append("Content-Length: 0\r\nConnection: close\r\n\r\n");
+            socket.getOutputStream().write(request.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     /**

@@ -47,11 +47,14 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
     private final ApiKeys keys;
     private final KeyRateLimiter rateLimiter;
     private final FailedAuthenticationLimiter failures;
+    private final ClientAddresses addresses;
 
-    ApiKeyAuthenticationFilter(ApiKeys keys, KeyRateLimiter rateLimiter, FailedAuthenticationLimiter failures) {
+    ApiKeyAuthenticationFilter(
+            ApiKeys keys, KeyRateLimiter rateLimiter, FailedAuthenticationLimiter failures, ClientAddresses addresses) {
         this.keys = keys;
         this.rateLimiter = rateLimiter;
         this.failures = failures;
+        this.addresses = addresses;
     }
 
     @Override
@@ -64,7 +67,8 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         boolean modelApi = request.getRequestURI().startsWith("/v1/");
-        OptionalLong heldOff = failures.blocked(request.getRemoteAddr());
+        String client = addresses.of(request); // the browser's, on the console's calls back
+        OptionalLong heldOff = failures.blocked(client);
         if (heldOff.isPresent()) {
             response.setHeader("Retry-After", Long.toString(heldOff.getAsLong()));
             String message = "Too many invalid API keys from this address; retry after " + heldOff.getAsLong() + " s.";
@@ -77,7 +81,7 @@ public class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
         }
         Optional<ActiveKey> key = keys.authenticate(presentedKey(request, modelApi));
         if (key.isEmpty()) {
-            failures.failed(request.getRemoteAddr());
+            failures.failed(client);
             if (modelApi) {
                 ModelApiErrors.write(
                         request,

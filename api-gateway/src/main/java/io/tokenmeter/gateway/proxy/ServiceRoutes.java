@@ -2,6 +2,7 @@ package io.tokenmeter.gateway.proxy;
 
 import io.tokenmeter.contracts.identity.Caller;
 import io.tokenmeter.contracts.identity.CallerHeaders;
+import io.tokenmeter.gateway.auth.ClientAddresses;
 import io.tokenmeter.starter.web.CachedBodyRequest;
 import io.tokenmeter.starter.web.CallerFilter;
 import io.tokenmeter.starter.web.RequestIdFilter;
@@ -64,7 +65,7 @@ class ServiceRoutes {
      * with its user's key), so nothing is signed and no caller header passes.
      */
     @Bean
-    RouterFunction<ServerResponse> consoleRoutes(ServiceProperties services) {
+    RouterFunction<ServerResponse> consoleRoutes(ServiceProperties services, ClientAddresses addresses) {
         return route("console")
                 .route(path("/console").or(path("/console/**")), http())
                 .before(uri(services.console()))
@@ -73,6 +74,11 @@ class ServiceRoutes {
                             h.remove(CallerHeaders.CALLER);
                             h.remove(CallerHeaders.SIGNATURE);
                             h.set(RequestIds.HEADER, RequestIdFilter.of(request.servletRequest()));
+                            // the browser's address, for the console's calls back: its users' bad keys count
+                            // against their own addresses, not all against the console's
+                            h.set(
+                                    ClientAddresses.HEADER,
+                                    addresses.stamp(request.servletRequest().getRemoteAddr()));
                         })
                         .build())
                 .build();

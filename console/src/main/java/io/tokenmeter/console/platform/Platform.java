@@ -8,6 +8,8 @@ import org.springframework.http.MediaType;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.web.client.RestClient;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 import org.springframework.web.util.UriComponentsBuilder;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -31,6 +33,9 @@ public class Platform {
 
     /** A file the platform produced (PDF, CSV), passed on to the browser as it came. */
     public record Download(byte[] body, String contentType, String disposition) {}
+
+    /** The gateway's {@code ClientAddresses.HEADER}. */
+    static final String CLIENT_ADDRESS = "X-TokenMeter-Client-Address";
 
     private final RestClient rest;
     private final JsonMapper json;
@@ -114,6 +119,14 @@ public class Platform {
         String requestId = MDC.get(RequestIds.MDC_KEY);
         if (requestId != null) {
             headers.set(RequestIds.HEADER, requestId); // one id from the browser's request to the service's log
+        }
+        // the gateway's stamp of the browser's address, sent back with it, so that bad keys typed here count against
+        // the typist's address at the gateway's limiter, not against the console's and so every console user's
+        String client = RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes attributes
+                ? attributes.getRequest().getHeader(CLIENT_ADDRESS)
+                : null;
+        if (client != null) {
+            headers.set(CLIENT_ADDRESS, client);
         }
     }
 

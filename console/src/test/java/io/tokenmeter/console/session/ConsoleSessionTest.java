@@ -35,6 +35,7 @@ class ConsoleSessionTest {
     static final String TENANT_KEY = "tm_tenant_key_for_tests";
     static final String ADMIN_KEY = "tm_admin_key_for_tests";
     static final List<String> platformCalls = new CopyOnWriteArrayList<>();
+    static final List<String> clientStamps = new CopyOnWriteArrayList<>();
     static final HttpServer gateway = gateway();
 
     private static final HttpClient HTTP =
@@ -105,6 +106,35 @@ class ConsoleSessionTest {
         assertThat(page.body()).doesNotContain(TENANT_KEY);
         assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow())
                 .contains("script-src 'self'");
+    }
+
+    /**
+     * The gateway stamps each request it passes to the console with the browser's address; the key check goes back
+     * with that stamp, so a wrong key counts against the typist's address at the gateway, not the console's.
+     */
+    @Test
+    void theKeyCheckCarriesTheGatewaysStampOfTheBrowsersAddress() throws Exception {
+        Session session = Session.start(this);
+        clientStamps.clear();
+        HttpResponse<String> refused = signInStamped(session, "tm_wrong", "203.0.113.7;1796490000;c3RhbXA");
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(clientStamps).containsExactly("203.0.113.7;1796490000;c3RhbXA");
+
+        clientStamps.clear();
+        session.signIn("tm_wrong_again");
+        assertThat(clientStamps).as("no stamp came in, none goes out").containsExactly("null");
+    }
+
+    private HttpResponse<String> signInStamped(Session session, String key, String stamp) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/console/sign-in"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .header("Cookie", session.cookie)
+                        .header("X-TokenMeter-Client-Address", stamp)
+                        .POST(HttpRequest.BodyPublishers.ofString("_csrf="
+                                + URLEncoder.encode(session.token, StandardCharsets.UTF_8) + "&api_key=" + key))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -216,6 +246,7 @@ class ConsoleSessionTest {
                         .replace("Bearer ", "");
                 String path = exchange.getRequestURI().getPath();
                 platformCalls.add(exchange.getRequestMethod() + " " + path + " " + key);
+                clientStamps.add(String.valueOf(exchange.getRequestHeaders().getFirst("X-TokenMeter-Client-Address")));
                 String body;
                 int status = 200;
                 if (path.equals("/api/v1/me") && key.equals(TENANT_KEY)) {
