@@ -309,6 +309,28 @@ class ConsoleIT {
             throws Exception {
         signIn(stack.demo("ADMIN_API_KEY"));
         assertThat(browser.getCurrentUrl()).endsWith("/console/admin/tenants");
+
+        // a contract for the demo tenant, from 2030: pricing refuses a discount of 150 % beside its field
+        browser.get(gateway + "/console/admin/tenants/" + stack.demo("TENANT_ID"));
+        follow(browser.findElement(By.id("contracts-link")));
+        assertThat(text("main")).contains("No contracts");
+        type("discountPercent", "150");
+        js("document.getElementById('validFrom').value = '2030-01-01T00:00'");
+        js("document.getElementById('validTo').value = '2031-01-01T00:00'");
+        follow(browser.findElement(By.id("add-contract")));
+        assertThat(text("#err-discount_percent")).contains("between 0 and 100");
+        assertThat(browser.findElement(By.id("discountPercent")).getDomAttribute("aria-invalid"))
+                .isEqualTo("true");
+        assertThat(browser.findElement(By.id("validFrom")).getDomProperty("value"))
+                .as("the form is kept as typed")
+                .isEqualTo("2030-01-01T00:00");
+        type("discountPercent", "10");
+        follow(browser.findElement(By.id("add-contract")));
+        assertThat(text("#notice")).startsWith("Contract ctr_");
+        assertThat(text("#contracts"))
+                .contains("10 % off the default book", "2030-01-01 00:00 UTC", "2031-01-01 00:00 UTC");
+        browser.get(gateway + "/console/admin/tenants");
+
         follow(browser.findElement(By.linkText("FX")));
         assertThat(text("#fx-rates")).contains("1 EUR = USD");
         follow(browser.findElement(By.linkText("Price books")));

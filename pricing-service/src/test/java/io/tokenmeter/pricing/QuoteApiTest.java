@@ -424,6 +424,21 @@ class QuoteApiTest {
                 .isEqualByComparingTo("0.72");
         assertThat(get("/api/v1/rating/prices?tenant_id=someone-else", self).statusCode())
                 .isEqualTo(403);
+
+        // its contracts: its own, never another's; staff name the tenant
+        HttpResponse<String> own = get("/api/v1/pricing/contracts", self);
+        assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+        JsonNode contracts = JSON.readTree(own.body());
+        assertThat(contracts).hasSize(1);
+        assertThat(contracts.get(0).get("tenant_id").asString()).isEqualTo(tenant);
+        assertThat(contracts.get(0).get("discount_percent").decimalValue()).isEqualByComparingTo("10");
+        assertThat(get("/api/v1/pricing/contracts?tenant_id=someone-else", self).statusCode())
+                .isEqualTo(403);
+        assertThat(get("/api/v1/pricing/contracts?tenant_id=" + tenant, ADMIN).body())
+                .isEqualTo(own.body());
+        assertThat(get("/api/v1/pricing/contracts", ADMIN).statusCode())
+                .as("staff name the tenant")
+                .isEqualTo(400);
     }
 
     @Test

@@ -12,8 +12,10 @@ import io.tokenmeter.starter.web.ApiException;
 import io.tokenmeter.starter.web.InvalidField;
 import org.springframework.http.HttpStatus;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -43,6 +45,14 @@ class ContractController {
         this.contracts = contracts;
         this.priceBooks = priceBooks;
         this.audit = audit;
+    }
+
+    @GetMapping("/api/v1/pricing/contracts")
+    @Operation(summary = "A tenant's contracts, the latest to start first (tenants their own; staff name the tenant)")
+    List<ContractRepository.Contract> list(
+            Caller caller, @RequestParam(name = "tenant_id", required = false) String tenantId) {
+        return contracts.ofTenant(
+                Access.tenantOf(caller, tenantId, "a tenant key can only see its own tenant's contracts"));
     }
 
     @PostMapping("/api/v1/pricing/contracts")

@@ -52,16 +52,28 @@ public class ContractRepository {
                             valid_to > ?)
                         ORDER BY valid_from DESC, id DESC""")
                 .params(tenantId, Timestamp.from(to), Timestamp.from(from))
-                .query((rs, i) -> new Contract(
-                        rs.getString("id"),
-                        rs.getString("tenant_id"),
-                        rs.getString("price_book_id"),
-                        rs.getBigDecimal("discount_percent"),
-                        rs.getTimestamp("valid_from").toInstant(),
-                        rs.getTimestamp("valid_to") == null
-                                ? null
-                                : rs.getTimestamp("valid_to").toInstant()))
+                .query((rs, i) -> row(rs))
                 .list();
+    }
+
+    /** All of a tenant's contracts, the latest to start first. */
+    java.util.List<Contract> ofTenant(String tenantId) {
+        return jdbc.sql("SELECT * FROM tenant_contract WHERE tenant_id = ? ORDER BY valid_from DESC, id DESC")
+                .param(tenantId)
+                .query((rs, i) -> row(rs))
+                .list();
+    }
+
+    private static Contract row(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new Contract(
+                rs.getString("id"),
+                rs.getString("tenant_id"),
+                rs.getString("price_book_id"),
+                rs.getBigDecimal("discount_percent"),
+                rs.getTimestamp("valid_from").toInstant(),
+                rs.getTimestamp("valid_to") == null
+                        ? null
+                        : rs.getTimestamp("valid_to").toInstant());
     }
 
     /** Of contracts ordered as {@link #overlapping} returns them, the one in force at {@code at}. */
