@@ -108,6 +108,38 @@ class ConsoleSessionTest {
                 .contains("script-src 'self'");
     }
 
+    @org.springframework.beans.factory.annotation.Autowired
+    org.springframework.boot.web.server.context.WebServerApplicationContext server;
+
+    /**
+     * A session expires: it is created with the configured idle timeout (30 minutes), and one left idle past its
+     * timeout is over at its next request. The wait is shortened on the live session in Tomcat's own manager, as no
+     * test waits half an hour.
+     */
+    @Test
+    void aSessionLeftIdlePastItsTimeoutIsOver() throws Exception {
+        Session session = Session.start(this);
+        session.signIn(TENANT_KEY);
+        assertThat(get("/console/budgets", session.cookie).statusCode()).isEqualTo(200);
+        String id = session.cookie.substring(session.cookie.indexOf('=') + 1);
+        org.apache.catalina.Manager manager = ((org.apache.catalina.Context)
+                        ((org.springframework.boot.tomcat.TomcatWebServer) server.getWebServer())
+                                .getTomcat()
+                                .getHost()
+                                .findChildren()[0])
+                .getManager();
+        org.apache.catalina.Session live = manager.findSession(id);
+        assertThat(live).as("the signed-in session, in Tomcat").isNotNull();
+        assertThat(live.getMaxInactiveInterval()).as("30 minutes").isEqualTo(30 * 60);
+
+        live.setMaxInactiveInterval(1);
+        Thread.sleep(2_100);
+
+        HttpResponse<String> after = get("/console/budgets", session.cookie);
+        assertThat(after.statusCode()).as("signed out by the timeout").isEqualTo(302);
+        assertThat(after.headers().firstValue("Location").orElseThrow()).endsWith("/console/sign-in");
+    }
+
     /**
      * The gateway stamps each request it passes to the console with the browser's address; the key check goes back
      * with that stamp, so a wrong key counts against the typist's address at the gateway, not the console's.
