@@ -104,6 +104,11 @@ class ConsoleSessionTest {
         HttpResponse<String> page = get("/console/budgets", session.cookie);
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.body()).doesNotContain(TENANT_KEY);
+        // the alert's webhook delivery history, attempt by attempt
+        assertThat(page.body().replaceAll("\\s+", " "))
+                .contains("8.50 EUR", "delivered")
+                .containsPattern("2026-12-05 10:00 UTC</time>: <span>http_error</span><span> \\(5xx\\)</span>")
+                .containsPattern("<span>delivered</span><span> \\(2xx\\)</span>");
         assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow())
                 .contains("script-src 'self'");
     }
@@ -288,6 +293,14 @@ class ConsoleSessionTest {
                 } else if (path.equals("/api/v1/admin/tenants") && key.equals(ADMIN_KEY)) {
                     body = "[{\"id\":\"ten_a\",\"name\":\"Acme Robotics\",\"billing_country\":\"DE\","
                             + "\"currency\":\"EUR\",\"status\":\"ACTIVE\",\"allowed_regions\":null}]";
+                } else if (path.equals("/api/v1/budgets/alerts") && key.equals(TENANT_KEY)) {
+                    body = """
+                            [{"alert_id":"a1","budget_id":"bud_1","threshold_percent":80,"amount":10,"spent":8.5,
+                              "currency":"EUR","period_start":"2026-12-01T00:00:00Z",
+                              "crossed_at":"2026-12-05T10:00:00Z","published_at":"2026-12-05T10:00:01Z",
+                              "webhook_state":"DELIVERED","deliveries":[
+                               {"attempt":1,"at":"2026-12-05T10:00:02Z","status_class":"5xx","outcome":"http_error"},
+                               {"attempt":2,"at":"2026-12-05T10:00:04Z","status_class":"2xx","outcome":"delivered"}]}]""";
                 } else if (path.startsWith("/api/v1/budgets") && key.equals(TENANT_KEY)) {
                     body = "[]";
                 } else {
