@@ -51,12 +51,13 @@ class UsageController {
         SignedInUser user = session.user();
         String grain = granularity.equals("hour") ? "hour" : "day";
         String group = GROUPS.contains(by) ? by : "model";
-        int span = Math.max(1, Math.min(days, 90));
+        boolean money = measure.equals("money");
+        // spend per hour spans at most 31 days (GET /api/v1/spend/series); a chart from midnight 30 days ago fits
+        int span = Math.max(1, Math.min(days, money && grain.equals("hour") ? 30 : 90));
         String tenant = user.tenantParameter(tenantId);
         model.addAttribute("granularity", grain);
         model.addAttribute("by", group);
         model.addAttribute("days", span);
-        boolean money = measure.equals("money");
         model.addAttribute("measure", money ? "money" : "tokens");
         model.addAttribute("tenantId", tenant);
         if (user.tenantShown(tenantId) == null) {
