@@ -727,18 +727,7 @@ class GatewayIntegrationTest {
      * A GET from a chosen local address, so the gateway sees that client address; returns the status line and headers.
      */
     private String rawGet(java.net.InetAddress from, String path, String key) throws Exception {
-        try (java.net.Socket socket = new java.net.Socket(
-                java.net.InetAddress.getByName("127.0.0.1"),
-                Integer.parseInt(environment.getProperty("local.server.port")),
-                from,
-                0)) {
-            socket.setSoTimeout(10_000);
-            socket.getOutputStream()
-                    .write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
-                                    + "\r\nConnection: close\r\n\r\n")
-                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        }
+        return rawRequest(from, "GET " + path, Map.of("Authorization", "Bearer " + key));
     }
 
     private HttpResponse<String> get(String path, String key) throws Exception {

@@ -68,6 +68,7 @@ class BudgetLedger {
         jdbc.sql("UPDATE budget_lease SET reported = ? WHERE id = ?")
                 .params(reportedNow, lease.id())
                 .update();
+        write(w);
     }
 
     /** A window as locked for one step; changes are written back by {@link #write}. */
@@ -139,7 +140,6 @@ class BudgetLedger {
             LeaseRow lease = r.leaseId() == null ? null : lockLease(r.leaseId());
             if (lease != null && !lease.open()) {
                 bookLateReport(w, lease, r.reported());
-                write(w);
                 return new LeaseGrant(r.leaseId(), BigDecimal.ZERO, BigDecimal.ZERO, false, true);
             }
             UUID id = lease == null ? EventIds.newEventId() : lease.id();
@@ -222,7 +222,6 @@ class BudgetLedger {
             LeaseRow lease = lockLease(leaseId);
             if (!lease.open()) {
                 bookLateReport(w, lease, reported);
-                write(w);
                 return;
             }
             BigDecimal reportedNow = lease.reported().max(reported);
